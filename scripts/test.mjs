@@ -1,0 +1,70 @@
+// Runs the test tiers and ends with one line: "N passed, N failed".
+// Usage: node scripts/test.mjs all|unit|integration|vscode|e2e
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const which = process.argv[2] ?? 'all';
+const tiers = which === 'all' ? ['unit', 'integration', 'vscode', 'e2e'] : [which];
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  return r.status ?? 1;
+}
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0, failures: [] };
+mkdirSync(join(root, 'test-results'), { recursive: true });
+
+if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) {
+  console.error('TypeScript compilation failed.');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+if (tiers.some((t) => t !== 'unit') && run('node', ['scripts/build.mjs']) !== 0) {
+  console.error('Bundling failed.');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+for (const tier of tiers) {
+  const started = Date.now();
+  const resultFile = join(root, 'test-results', `${tier}.json`);
+  rmSync(resultFile, { force: true });
+  let status;
+  if (tier === 'unit' || tier === 'integration') {
+    const files = findTests(join(root, 'out', 'test', tier));
+    if (files.length === 0) continue;
+    const args = ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'scripts', 'count-reporter.mjs')}`, `--test-reporter-destination=${resultFile}`];
+    // Integration tests share one lab cluster: run them one file at a time.
+    if (tier === 'integration') args.push('--test-concurrency=1');
+    status = run('node', [...args, ...files]);
+    if (tier === 'integration') run('node', ['dist/cli.js', 'lab', 'down'], { stdio: 'ignore' });
+  } else {
+    const launcher = join(root, 'out', 'test', tier, 'launch.js');
+    if (!existsSync(launcher)) continue;
+    status = run('node', [launcher, resultFile]);
+  }
+  let counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  try { counts = JSON.parse(readFileSync(resultFile, 'utf8')); } catch { /* no results written */ }
+  if (status !== 0 && counts.failed === 0) { counts.failed = 1; counts.failures.push(`${tier}: runner exited with ${status}`); }
+  console.log(`[${tier}] ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  totals.passed += counts.passed; totals.failed += counts.failed; totals.skipped += counts.skipped;
+  totals.failures.push(...counts.failures);
+}
+
+for (const f of totals.failures) console.log(`FAILED: ${f}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import type { ExtensionServices } from '../context';
+
+export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
+
+/** Every command the extension contributes, keyed by its id without the `pgpoolCluster.` prefix. */
+export const commands: Record<string, CommandHandler> = {
+  showLog: (services) => services.log.show(true),
+};
+
+export function registerCommands(services: ExtensionServices): void {
+  for (const [name, handler] of Object.entries(commands)) {
+    services.context.subscriptions.push(
+      vscode.commands.registerCommand(`pgpoolCluster.${name}`, (...args: unknown[]) => handler(services, ...args)),
+    );
+  }
+}

@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+import type { ExtensionServices } from './context';
+import { registerCommands } from './commands';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('pgpool-II', { log: true });
+  context.subscriptions.push(log);
+  const services: ExtensionServices = { context, log };
+  registerCommands(services);
+}
+
+export function deactivate(): void {
+  // Disposables are released through context.subscriptions.
+}

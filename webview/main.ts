@@ -1,0 +1,2 @@
+// Status panel front end; filled in by the status panel work.
+export {};
