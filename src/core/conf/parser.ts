@@ -1,0 +1,213 @@
+/**
+ * Lossless parser for the `name [=] value` family: pgpool.conf, postgresql.conf, recovery.conf.
+ * Every line is kept (comments, blanks, sections); a broken line becomes a problem, never an exception.
+ */
+import { looksBinary, splitLines } from './text';
+import { range, type Diagnostic, type Range } from './types';
+
+export type QuoteStyle = 'postgresql' | 'pgpool';
+
+export interface ConfEntry {
+  kind: 'setting' | 'include';
+  line: number;
+  /** The name as written. */
+  name: string;
+  /** The name used for lookups: lower-cased for PostgreSQL (case-insensitive), as written for pgpool. */
+  key: string;
+  nameRange: Range;
+  /** The value as written, quotes included. */
+  rawValue: string;
+  /** The value the server sees. */
+  value: string;
+  quoted: boolean;
+  valueRange: Range;
+  hasEquals: boolean;
+}
+
+export interface ConfSection {
+  title: string;
+  line: number;
+}
+
+export interface ParsedConf {
+  lines: string[];
+  entries: ConfEntry[];
+  sections: ConfSection[];
+  /** Text of every comment, by line, for version directives and section detection. */
+  comments: { line: number; start: number; text: string }[];
+  problems: Diagnostic[];
+  binary: boolean;
+}
+
+const INCLUDE_NAMES = new Set(['include', 'include_if_exists', 'include_dir']);
+
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
+}
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 46;
+}
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 12 || c === 11;
+}
+/** Characters both servers accept in an unquoted value: letters, digits, `_ . : / + - $`. */
+function isUnquotedChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 ||
+    c === 58 || c === 47 || c === 43 || c === 45 || c === 36 || c >= 128;
+}
+
+/** PostgreSQL's GUC_scanstr: `''` is a quote; backslash escapes \b \f \n \r \t and octal. */
+export function unescapePostgres(inner: string): string {
+  if (inner.indexOf('\\') < 0 && inner.indexOf("''") < 0) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i] as string;
+    if (ch === "'" && inner[i + 1] === "'") { out += "'"; i++; continue; }
+    if (ch !== '\\' || i + 1 >= inner.length) { out += ch; continue; }
+    const next = inner[++i] as string;
+    const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+    if (simple[next] !== undefined) out += simple[next];
+    else if (next >= '0' && next <= '7') {
+      let oct = next;
+      while (oct.length < 3 && (inner[i + 1] ?? '') >= '0' && (inner[i + 1] ?? '') <= '7') oct += inner[++i];
+      out += String.fromCharCode(parseInt(oct, 8));
+    } else out += next;
+  }
+  return out;
+}
+
+export function parseConf(text: string, quoteStyle: QuoteStyle): ParsedConf {
+  const result: ParsedConf = { lines: [], entries: [], sections: [], comments: [], problems: [], binary: false };
+  if (looksBinary(text)) {
+    result.binary = true;
+    result.lines = [''];
+    result.problems.push({
+      range: range(0, 0, 0), severity: 'error', code: 'conf/binary-file',
+      message: 'This file contains binary data (NUL or control characters); it is not a configuration file.',
+    });
+    return result;
+  }
+  const lines = splitLines(text);
+  result.lines = lines;
+  for (let ln = 0; ln < lines.length; ln++) parseLine(lines[ln] as string, ln, quoteStyle, result);
+  detectSections(result);
+  return result;
+}
+
+function problem(result: ParsedConf, line: number, start: number, end: number, code: string, message: string): void {
+  result.problems.push({ range: range(line, start, Math.max(end, start)), severity: 'error', code, message });
+}
+
+function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: ParsedConf): void {
+  const n = s.length;
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  if (i >= n) return;
+  let c = s.charCodeAt(i);
+  if (c === 35) { result.comments.push({ line: ln, start: i, text: s.slice(i) }); return; }
+  if (!isNameStart(c)) {
+    const hash = s.indexOf('#', i);
+    problem(result, ln, i, hash < 0 ? n : hash, 'conf/syntax-error',
+      `Syntax error: a line must start with a parameter name, found "${s.slice(i, i + 20)}".`);
+    return;
+  }
+  const nameStart = i;
+  while (i < n && isNameChar(s.charCodeAt(i))) i++;
+  const name = s.slice(nameStart, i);
+  const nameEnd = i;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let hasEquals = false;
+  if (i < n && s.charCodeAt(i) === 61) {
+    hasEquals = true;
+    i++;
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+  }
+  const valueStart = i;
+  if (i >= n || s.charCodeAt(i) === 35) {
+    if (i < n) result.comments.push({ line: ln, start: i, text: s.slice(i) });
+    problem(result, ln, nameStart, nameEnd, 'conf/missing-value', `"${name}" has no value; write ${name} = '...'.`);
+    return;
+  }
+  c = s.charCodeAt(i);
+  let quoted = false;
+  let value: string;
+  if (c === 39) {
+    quoted = true;
+    i++;
+    let closed = false;
+    while (i < n) {
+      const q = s.charCodeAt(i);
+      if (q === 92) { i += 2; continue; }
+      if (q === 39) {
+        if (quoteStyle === 'postgresql' && s.charCodeAt(i + 1) === 39) { i += 2; continue; }
+        closed = true;
+        i++;
+        break;
+      }
+      i++;
+    }
+    if (i > n) i = n;
+    if (!closed) {
+      problem(result, ln, valueStart, n, 'conf/unterminated-string', 'Unterminated quoted value: add the closing single quote.');
+      return;
+    }
+    const inner = s.slice(valueStart + 1, i - 1);
+    value = quoteStyle === 'postgresql' ? unescapePostgres(inner) : inner;
+  } else {
+    let bad = -1;
+    while (i < n) {
+      const q = s.charCodeAt(i);
+      if (isSpace(q) || q === 35) break;
+      if (bad < 0 && !isUnquotedChar(q)) bad = i;
+      i++;
+    }
+    value = s.slice(valueStart, i);
+    if (bad >= 0) {
+      problem(result, ln, valueStart, i, 'conf/unquoted-special',
+        `The value ${value} contains "${s[bad] ?? ''}", which is only allowed inside single quotes: write '${value}'.`);
+    }
+  }
+  const valueEnd = i;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  if (i < n) {
+    if (s.charCodeAt(i) === 35) result.comments.push({ line: ln, start: i, text: s.slice(i) });
+    else {
+      const hash = s.indexOf('#', i);
+      const end = hash < 0 ? n : hash;
+      const doubled = quoted && quoteStyle === 'pgpool' && i === valueEnd && s.charCodeAt(i) === 39;
+      problem(result, ln, i, end, 'conf/trailing-garbage', doubled
+        ? "pgpool-II ends a quoted value at the second quote: '' is not an escaped quote in pgpool.conf, so the rest is a syntax error. Write \\' instead."
+        : `Unexpected text after the value of "${name}": "${s.slice(i, Math.min(end, i + 30))}". Quote the value if it contains spaces.`);
+      if (hash >= 0) result.comments.push({ line: ln, start: hash, text: s.slice(hash) });
+    }
+  }
+  const key = quoteStyle === 'postgresql' ? name.toLowerCase() : name;
+  result.entries.push({
+    kind: INCLUDE_NAMES.has(name.toLowerCase()) ? 'include' : 'setting',
+    line: ln, name, key,
+    nameRange: range(ln, nameStart, nameEnd),
+    rawValue: s.slice(valueStart, valueEnd), value, quoted,
+    valueRange: range(ln, valueStart, valueEnd),
+    hasEquals,
+  });
+}
+
+const RULE_LINE = /^#\s*[-=]{8,}\s*$/;
+const TITLE_LINE = /^#\s*([A-Z][A-Z0-9 ,()/&'_-]{2,60}?)\s*$/;
+
+/** pgpool's samples frame section titles between `#----` rules: collect them for the outline. */
+function detectSections(result: ParsedConf): void {
+  const byLine = new Map<number, string>();
+  for (const c of result.comments) if (c.start === 0 || result.lines[c.line]?.trimStart().startsWith('#')) byLine.set(c.line, c.text);
+  for (const c of result.comments) {
+    if (!RULE_LINE.test(c.text)) continue;
+    const title = byLine.get(c.line + 1);
+    const m = title === undefined ? null : TITLE_LINE.exec(title);
+    if (m && m[1]) result.sections.push({ title: m[1], line: c.line + 1 });
+  }
+}
+
+/** An edit that replaces an entry's value, keeping its quoting style. */
+export function replaceValueEdit(entry: ConfEntry, newValue: string): { range: Range; newText: string } {
+  return { range: entry.valueRange, newText: entry.quoted ? `'${newValue}'` : newValue };
+}

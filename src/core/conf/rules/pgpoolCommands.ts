@@ -1,0 +1,62 @@
+/** failover/failback/follow_primary commands: placeholders pgpool would drop, and the script path. */
+import { FAILOVER_COMMANDS, placeholderAvailable, placeholdersFor } from '../catalog/placeholders';
+import type { RuleContext } from '../context';
+import type { PgpoolModel } from '../pgpoolModel';
+import { range } from '../types';
+
+const COMMANDS = [...FAILOVER_COMMANDS, 'trusted_server_command'];
+const PATH_CHECKED = [...FAILOVER_COMMANDS, 'recovery_1st_stage_command', 'recovery_2nd_stage_command'];
+
+export function checkPgpoolCommands(ctx: RuleContext, model: PgpoolModel): void {
+  for (const s of model.settings) {
+    const e = s.entry;
+    if (!COMMANDS.includes(e.name)) continue;
+    const list = placeholdersFor(e.name) ?? [];
+    const text = e.value;
+    // Offsets map into the raw text: quoted values start one character later.
+    const base = e.valueRange.start.character + (e.quoted ? 1 : 0);
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] !== '%') continue;
+      const code = text.slice(i, i + 2);
+      const at = range(e.line, base + i, base + Math.min(i + 2, text.length));
+      const p = list.find((x) => x.code === code);
+      if (!p) {
+        ctx.report({ range: at, severity: 'warning', code: 'pgpool/unknown-placeholder',
+          message: i + 1 >= text.length
+            ? 'A lone % at the end is dropped by pgpool; write %% for a literal percent sign.'
+            : `${code} is not a placeholder of ${e.name}; pgpool silently drops it. Known: ${list.map((x) => x.code).join(' ')}.` });
+      } else if (!placeholderAvailable(p, ctx.pgpool)) {
+        ctx.report({ range: at, severity: 'warning', code: 'pgpool/placeholder-unavailable',
+          message: `${code} (${p.meaning}) exists since pgpool-II ${p.since}; ${ctx.pgpool} drops it, so the script receives fewer arguments.` });
+      }
+      i++;
+    }
+  }
+  for (const s of model.settings) {
+    const e = s.entry;
+    if (!PATH_CHECKED.includes(e.name)) continue;
+    const trimmed = e.value.trim();
+    if (e.value === '') continue;
+    const valueAt = e.valueRange;
+    if (trimmed === '') {
+      ctx.report({ range: valueAt, severity: 'warning', code: 'pgpool/command-path',
+        message: `${e.name} holds only white space; write '' to disable it or give the script path.` });
+      continue;
+    }
+    const first = trimmed.split(/\s+/)[0] ?? '';
+    if (e.name.startsWith('recovery_')) {
+      if (first.includes('/')) {
+        ctx.report({ range: valueAt, severity: 'warning', code: 'pgpool/command-path',
+          message: `${e.name} names a script inside the primary's data directory (pgpool runs $PGDATA/${first}); a path with "/" is unusual here and must still resolve under $PGDATA.` });
+      }
+      continue;
+    }
+    if (first.startsWith('%')) {
+      ctx.report({ range: valueAt, severity: 'warning', code: 'pgpool/command-path',
+        message: `${e.name} starts with a placeholder instead of a program: the shell would try to run the expanded value.` });
+    } else if (!first.startsWith('/')) {
+      ctx.report({ range: valueAt, severity: 'warning', code: 'pgpool/command-path',
+        message: `${e.name} runs "${first}" by a relative path; pgpool starts it through /bin/sh from its own working directory and PATH. Use an absolute path such as /etc/pgpool-II/${first.replace(/^\.\//, '')}.` });
+    }
+  }
+}

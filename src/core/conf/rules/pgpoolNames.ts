@@ -1,0 +1,116 @@
+/** pgpool.conf names: unknown (did you mean), renamed, removed, not yet in the target release, index syntax. */
+import { compareRelease, pgpoolReleasesOf, PGPOOL_RELEASE_LIST } from '../catalog/pgpool';
+import { findPgpoolRename } from '../catalog/pgpoolHistory';
+import type { RuleContext } from '../context';
+import type { ConfEntry } from '../parser';
+import type { PgpoolModel, PgpoolSetting } from '../pgpoolModel';
+import { suggest } from '../suggest';
+import type { Fix } from '../types';
+import { checkValue } from './valueRules';
+
+function renameFix(entry: ConfEntry, newName: string): Fix {
+  return { title: `Rename to ${newName}`, edits: [{ range: entry.nameRange, newText: newName }] };
+}
+
+export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
+  let candidates: string[] | undefined;
+  for (const e of ctx.doc.entries) {
+    if (e.kind === 'include') checkInclude(ctx, e);
+  }
+  for (const s of model.settings) {
+    if (s.resolved) { checkKnown(ctx, model, s); continue; }
+    const e = s.entry;
+    const renamed = findPgpoolRename(e.name);
+    if (renamed && compareRelease(renamed.rename.since, ctx.pgpool) <= 0) {
+      const r = renamed.rename;
+      const target = r.replacement && !r.replacement.endsWith('N') ? r.replacement : undefined;
+      const fixes = r.autoFix && target && model.catalog.has(target) ? [renameFix(e, target)] : undefined;
+      ctx.report({
+        range: e.nameRange, severity: 'warning', code: r.replacement ? 'pgpool/renamed-parameter' : 'pgpool/removed-parameter',
+        message: r.replacement
+          ? `${e.name} was replaced by ${r.replacement} in pgpool-II ${r.since}; ${ctx.pgpool} does not know it and ignores this line.${r.note ? ` Note: ${r.note}.` : ''}`
+          : `${e.name} was removed in pgpool-II ${r.since}; ${ctx.pgpool} ignores this line.${r.note ? ` (${r.note})` : ''}`,
+        ...(fixes ? { fixes } : {}),
+      });
+      continue;
+    }
+    const releases = pgpoolReleasesOf(e.name.replace(/\d+$/, '')).length > 0 ? pgpoolReleasesOf(e.name.replace(/\d+$/, '')) : pgpoolReleasesOf(e.name);
+    if (releases.length > 0) {
+      const first = releases[0] as string;
+      const last = releases[releases.length - 1] as string;
+      if (compareRelease(first, ctx.pgpool) > 0) {
+        ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/parameter-not-in-version',
+          message: `${e.name} was added in pgpool-II ${first}; the target ${ctx.pgpool} does not know it and ignores this line (INFO "unrecognized configuration parameter").` });
+        continue;
+      }
+      if (compareRelease(last, ctx.pgpool) < 0) {
+        const nextRel = PGPOOL_RELEASE_LIST[PGPOOL_RELEASE_LIST.indexOf(last) + 1] ?? '';
+        ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/removed-parameter',
+          message: `${e.name} existed up to pgpool-II ${last} and was removed in ${nextRel}; ${ctx.pgpool} ignores this line.` });
+        continue;
+      }
+    }
+    candidates ??= [...model.catalog.values()].flatMap((sp) => (sp.indexed === 'yes' ? [`${sp.name}0`] : sp.indexed === 'both' ? [sp.name, `${sp.name}0`] : [sp.name]));
+    const idx = /\d+$/.exec(e.name)?.[0];
+    const pool = idx ? candidates.map((c) => c.replace(/0$/, idx)) : candidates;
+    const close = suggest(e.name, pool, 3).filter((c) => !model.catalog.get(c)?.aliasOf);
+    ctx.report({
+      range: e.nameRange, severity: 'warning', code: 'pgpool/unknown-parameter',
+      message: `Unknown parameter ${e.name} for pgpool-II ${ctx.pgpool}: pgpool only logs "unrecognized configuration parameter" and ignores it.${close.length ? ` Did you mean ${close.join(', ')}?` : ''}`,
+      ...(close.length ? { fixes: close.map((c) => renameFix(e, c)) } : {}),
+    });
+  }
+}
+
+function checkInclude(ctx: RuleContext, e: ConfEntry): void {
+  if (e.name !== 'include') {
+    ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/unknown-parameter',
+      message: `pgpool.conf supports only the "include" directive, not ${e.name}; pgpool ignores this line as an unknown parameter.`,
+      fixes: [renameFix(e, 'include')] });
+    return;
+  }
+  if (compareRelease(ctx.pgpool, '4.3') < 0) {
+    ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/include-unsupported',
+      message: `The include directive exists since pgpool-II 4.3; ${ctx.pgpool} treats it as an unknown parameter, so ${e.rawValue} is not read.` });
+  } else if (e.value.trim() === '') {
+    ctx.report({ range: e.valueRange, severity: 'error', code: 'pgpool/include-empty', message: 'include needs a file name.' });
+  }
+}
+
+function checkKnown(ctx: RuleContext, model: PgpoolModel, s: PgpoolSetting): void {
+  const r = s.resolved;
+  if (!r) return;
+  const e = s.entry;
+  const spec = r.spec;
+  if (r.index === undefined && spec.indexed === 'yes') {
+    ctx.report({ range: e.nameRange, severity: 'error', code: 'pgpool/missing-index',
+      message: `${e.name} needs a node index, e.g. ${e.name}0 (pgpool: "expects the index postfix").`,
+      fixes: [renameFix(e, `${e.name}0`)] });
+    return;
+  }
+  if (r.index !== undefined) {
+    const max = spec.indexMax ?? 127;
+    if (r.index > max || (r.indexText !== undefined && r.indexText.length > 1 && r.indexText.startsWith('0'))) {
+      ctx.report({ range: e.nameRange, severity: 'error', code: 'pgpool/index-out-of-range',
+        message: r.index > max
+          ? `Index ${r.index} of ${r.base} is out of range: valid indexes are 0..${max}.`
+          : `Index "${r.indexText ?? ''}" of ${r.base} has a leading zero; write ${r.base}${r.index}.` });
+      return;
+    }
+  }
+  const renamed = findPgpoolRename(e.name);
+  if (spec.aliasOf || (renamed?.rename.replacement && compareRelease(renamed.rename.since, ctx.pgpool) <= 0 && model.catalog.has(renamed.rename.replacement))) {
+    const target = spec.aliasOf ?? renamed?.rename.replacement ?? '';
+    const noEffect = e.name === 'fail_over_on_backend_error' && compareRelease(ctx.pgpool, '4.4') < 0;
+    ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/deprecated-parameter',
+      message: noEffect
+        ? `${e.name} was renamed ${target} in pgpool-II 4.0; on ${ctx.pgpool} the old name is accepted with a WARNING but has no effect.`
+        : `${e.name} is a deprecated alias of ${target} (pgpool-II ${renamed?.rename.since ?? ''}); pgpool copies the value with a WARNING. Use ${target}.`,
+      fixes: [renameFix(e, target)] });
+  }
+  if (e.name === 'replication_mode' && compareRelease(ctx.pgpool, '4.2') >= 0 && model.bool('replication_mode')) {
+    ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/deprecated-parameter',
+      message: "replication_mode is ignored since pgpool-II 4.2: use backend_clustering_mode = 'native_replication'." });
+  }
+  checkValue(ctx, e, spec);
+}

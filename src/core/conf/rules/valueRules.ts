@@ -1,0 +1,58 @@
+/** Type, enum, range and unit checks shared by pgpool.conf, postgresql.conf and recovery.conf. */
+import type { ParamSpec } from '../catalog/spec';
+import type { RuleContext } from '../context';
+import type { ConfEntry } from '../parser';
+import { suggest } from '../suggest';
+import { replaceValueEdit } from '../parser';
+import type { Diagnostic } from '../types';
+import { parseBool, parseNumber, unitChoices } from '../values';
+
+export function checkValue(ctx: RuleContext, entry: ConfEntry, spec: ParamSpec): void {
+  const v = entry.value;
+  const shown = spec.secret ? '(hidden)' : `"${v}"`;
+  const report = (code: string, message: string, severity: Diagnostic['severity'] = 'error', fixes?: Diagnostic['fixes']): void => {
+    ctx.report({ range: entry.valueRange, severity, code: `${ctx.prefix}/${code}`, message, ...(fixes ? { fixes } : {}) });
+  };
+  switch (spec.type) {
+    case 'bool': {
+      if (parseBool(v) !== undefined) return;
+      if (ctx.prefix === 'pgpool') {
+        report('invalid-boolean', `${shown} is not a boolean (on/off, true/false, yes/no, 1/0). pgpool-II does not reject it: it stores an invalid boolean as ON for ${entry.name}.`, 'warning',
+          [{ title: 'Set to on', edits: [replaceValueEdit(entry, 'on')] }, { title: 'Set to off', edits: [replaceValueEdit(entry, 'off')] }]);
+      } else {
+        report('invalid-boolean', `${shown} is not a boolean for ${entry.name}: use on/off, true/false, yes/no or 1/0.`);
+      }
+      return;
+    }
+    case 'int':
+    case 'long':
+    case 'double': {
+      const integer = spec.type !== 'double';
+      const p = parseNumber(v, spec.unit, integer);
+      if (!p.ok) {
+        if (p.reason === 'syntax') report('invalid-number', `${shown} is not ${integer ? 'an integer' : 'a number'}; ${entry.name} expects ${integer ? 'an integer' : 'a number'}${spec.unit ? ` (unit ${spec.unit} unless given)` : ''}.`);
+        else if (p.reason === 'unit-not-allowed') report('invalid-unit', `${entry.name} takes no unit, but "${p.unitText ?? ''}" was given.`);
+        else report('invalid-unit', `"${p.unitText ?? ''}" is not a valid unit for ${entry.name} (units are case-sensitive: ${unitChoices(spec.unit ?? 's')}).`);
+        return;
+      }
+      const lo = spec.min;
+      const hi = spec.max;
+      if ((lo !== undefined && p.value < lo) || (hi !== undefined && p.value > hi)) {
+        report('value-out-of-range', `${v} is outside the valid range of ${entry.name}: ${lo ?? '-inf'} .. ${hi ?? 'inf'}${spec.unit ? ` ${spec.unit}` : ''}.`);
+      }
+      return;
+    }
+    case 'enum': {
+      const allowed = spec.enumValues ?? [];
+      const lower = v.toLowerCase();
+      if (allowed.includes(lower) || (spec.hiddenEnum ?? []).includes(lower)) return;
+      const close = suggest(v, allowed, 1);
+      const fixes = close.map((c) => ({ title: `Change to '${c}'`, edits: [replaceValueEdit(entry, c)] }));
+      report('invalid-enum-value', `${shown} is not a valid value for ${entry.name}. Valid values: ${allowed.filter((a) => a !== '').join(', ')}.${close[0] ? ` Did you mean '${close[0]}'?` : ''}`,
+        'error', fixes.length > 0 ? fixes : undefined);
+      return;
+    }
+    default:
+      return;
+  }
+}

@@ -1,0 +1,38 @@
+import { stringify } from 'yaml';
+import type { LabLayout } from './layout';
+import { LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
+import type { LabPrograms } from './prerequisites';
+import type { ServiceUser } from './serviceUser';
+
+/** The lab's cluster definition (pgpool-cluster.yaml format); no secrets, only paths to pass files. */
+export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, user: ServiceUser): string {
+  const def = {
+    version: 1,
+    clusters: [
+      {
+        name: 'lab',
+        postgresVersion: LAB_PG_MAJOR,
+        pgpoolVersion: LAB_PGPOOL_VERSION,
+        ssh: { user: user.name, port: LAB_SSH_PORT, identityFile: layout.clientKey, knownHostsFile: layout.clientKnownHosts },
+        database: { user: 'postgres', name: 'postgres', passfile: layout.pgpassFile },
+        replication: { user: 'replicator' },
+        pgpool: [
+          {
+            name: 'pgpool',
+            host: layout.pgpool.address,
+            port: LAB_PGPOOL_PORT,
+            pcpPort: LAB_PCP_PORT,
+            pcpUser: 'pcpadmin',
+            pcpPassFile: layout.pcppassFile,
+            configFile: `${layout.pgpool.confDir}/pgpool.conf`,
+            binDir: programs.pcpBin,
+          },
+        ],
+        nodes: layout.nodes.map((n) => ({
+          name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir, binDir: programs.pgBin,
+        })),
+      },
+    ],
+  };
+  return `# Written by \`pgpool-cluster lab up\`: the rehearsal cluster on loopback addresses.\n${stringify(def)}`;
+}

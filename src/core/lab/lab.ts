@@ -1,0 +1,189 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { passFileLine } from '../ops/pgpoolConfig';
+import { allHosts, defaultLabDir, labLayout, LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_SSH_PORT, type LabLayout } from './layout';
+import { findLabPrograms, type LabPrograms } from './prerequisites';
+import { LabError, processAlive, processCommandLine, waitFor } from './proc';
+import { resolveServiceUser, type ServiceUser } from './serviceUser';
+import { checkSshLogin, prepareSsh, sshdPid, startSshd } from './sshd';
+import {
+  cloneStandby, createRolesAndExtensions, initPrimary, postmasterPid, prepareNodeHost, startNode, stopNode, waitForStreaming,
+  type LabPasswords,
+} from './postgres';
+import { configurePgpool, installRecoveryScripts, labPgpoolInput, pgpoolPid, startPgpool, waitForPgpool } from './pgpool';
+import { labClusterDefinition } from './clusterFile';
+
+const MARKER = '.pgpool-cluster-lab';
+
+export interface LabContext {
+  readonly layout: LabLayout;
+  readonly programs: LabPrograms;
+  readonly user: ServiceUser;
+}
+
+export interface LabState {
+  readonly createdAt: string;
+  readonly user: string;
+  readonly upSeconds: number;
+  readonly steps: Record<string, number>;
+}
+
+export function labContext(dir = defaultLabDir()): LabContext {
+  return { layout: labLayout(dir), programs: findLabPrograms(), user: resolveServiceUser() };
+}
+
+export function readLabState(layout: LabLayout): LabState | undefined {
+  try {
+    return JSON.parse(readFileSync(layout.stateFile, 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
+    const done = (v: boolean): void => { s.destroy(); resolve(v); };
+    s.setTimeout(500, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/** What of the lab is running now: each server by pid, checked against /proc. */
+export function labProcesses(layout: LabLayout): Array<{ what: string; pid: number | undefined; alive: boolean }> {
+  const list: Array<{ what: string; pid: number | undefined }> = [
+    ...allHosts(layout).map((h) => ({ what: `sshd ${h.name}`, pid: sshdPid(h) })),
+    ...layout.nodes.map((n) => ({ what: `postgres ${n.name}`, pid: postmasterPid(n) })),
+    { what: 'pgpool', pid: pgpoolPid(layout) },
+  ];
+  return list.map((p) => ({ ...p, alive: p.pid !== undefined && processAlive(p.pid) }));
+}
+
+export function labIsUp(layout: LabLayout): boolean {
+  return existsSync(layout.stateFile) && labProcesses(layout).every((p) => p.alive);
+}
+
+function randomPassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export interface LabUpResult {
+  readonly alreadyUp: boolean;
+  readonly seconds: number;
+  readonly layout: LabLayout;
+}
+
+export async function labUp(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<LabUpResult> {
+  const { layout, programs, user } = ctx;
+  const started = Date.now();
+  if (labIsUp(layout)) return { alreadyUp: true, seconds: 0, layout };
+  if (existsSync(layout.dir)) {
+    log(`A partial lab was found in ${layout.dir}: taking it down first.`);
+    await labDown(ctx, log);
+  }
+  const endpoints: Array<[string, number]> = [
+    ...allHosts(layout).map((h): [string, number] => [h.address, LAB_SSH_PORT]),
+    ...layout.nodes.map((n): [string, number] => [n.address, LAB_PG_PORT]),
+    [layout.pgpool.address, LAB_PGPOOL_PORT], [layout.pgpool.address, LAB_PCP_PORT],
+  ];
+  const busy = (await Promise.all(endpoints.map(async ([h, p]) => ((await portAnswers(h, p)) ? `${h}:${p}` : '')))).filter(Boolean);
+  if (busy.length > 0) {
+    throw new LabError(`Something that is not this lab already listens on ${busy.join(', ')}. Stop it (a system PostgreSQL, pgpool or sshd listening on all addresses?) and try again.`);
+  }
+
+  const steps: Record<string, number> = {};
+  let t = Date.now();
+  const step = (name: string): void => { steps[name] = (Date.now() - t) / 1000; t = Date.now(); log(`${name}: ${steps[name]?.toFixed(2)} s`); };
+
+  mkdirSync(layout.dir, { recursive: true, mode: 0o755 });
+  writeFileSync(join(layout.dir, MARKER), 'This folder belongs to `pgpool-cluster lab`; `pgpool-cluster lab down` removes it.\n');
+  for (const h of allHosts(layout)) {
+    mkdirSync(h.dir, { recursive: true, mode: 0o755 });
+    if (user.switched) chownSync(h.dir, user.uid, user.gid);
+  }
+  const pw: LabPasswords = { postgres: randomPassword(), pgpool: randomPassword(), replicator: randomPassword(), pcpadmin: randomPassword() };
+  writeFileSync(layout.pgpassFile, [
+    passFileLine(['*', '*', '*', 'postgres', pw.postgres]),
+    passFileLine(['*', '*', '*', 'pgpool', pw.pgpool]),
+    passFileLine(['*', '*', '*', 'replicator', pw.replicator]),
+  ].join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(layout.pcppassFile, passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', { mode: 0o600 });
+  if (user.switched) for (const f of [layout.pgpassFile, layout.pcppassFile]) chownSync(f, user.uid, user.gid);
+
+  const [primary, ...standbys] = layout.nodes;
+  if (!primary) throw new LabError('The lab needs at least one node.');
+  for (const n of layout.nodes) prepareNodeHost(n, user);
+  const sshReady = (async () => {
+    await prepareSsh(layout, programs, user);
+    await Promise.all(allHosts(layout).map((h) => startSshd(h, programs)));
+  })();
+  await initPrimary(layout, primary, programs, user, pw);
+  step('initdb');
+  await startNode(primary, programs, user);
+  await createRolesAndExtensions(primary, pw);
+  const input = labPgpoolInput(layout, programs, user);
+  installRecoveryScripts(input, primary.dataDir, user);
+  step('primary');
+  await Promise.all(standbys.map(async (s) => {
+    await cloneStandby(layout, primary, s, programs, user);
+    await startNode(s, programs, user);
+  }));
+  step('standbys');
+  await configurePgpool(layout, input, programs, user, pw);
+  await startPgpool(layout, programs, user);
+  await sshReady;
+  await Promise.all([waitForPgpool(layout, pw, layout.nodes.length), waitForStreaming(primary, standbys, pw)]);
+  step('pgpool');
+  await Promise.all(allHosts(layout).map((h) => checkSshLogin(layout, h, programs, user)));
+  step('ssh');
+
+  writeFileSync(layout.clusterFile, labClusterDefinition(layout, programs, user));
+  const seconds = (Date.now() - started) / 1000;
+  const state: LabState = { createdAt: new Date().toISOString(), user: user.name, upSeconds: seconds, steps };
+  writeFileSync(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
+  return { alreadyUp: false, seconds, layout };
+}
+
+/** Stops only the processes this lab started (checked by pid and command line), then removes its folder. */
+export async function labDown(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<{ stopped: string[] }> {
+  const { layout, programs, user } = ctx;
+  const stopped: string[] = [];
+  if (!existsSync(layout.dir)) return { stopped };
+  if (!existsSync(join(layout.dir, MARKER))) {
+    throw new LabError(`${layout.dir} exists but was not made by \`pgpool-cluster lab\` (no ${MARKER} file); not touching it.`);
+  }
+  const pids: number[] = [];
+  const signal = (what: string, pid: number | undefined, mustMention: string, sig: NodeJS.Signals): void => {
+    if (pid === undefined || !processAlive(pid)) return;
+    const cmd = processCommandLine(pid) ?? '';
+    if (!cmd.includes(mustMention)) {
+      log(`Not stopping pid ${pid} (${cmd}): it is not the lab's ${what}.`);
+      return;
+    }
+    try {
+      process.kill(pid, sig);
+      pids.push(pid);
+      stopped.push(what);
+    } catch { /* already gone */ }
+  };
+  signal('pgpool', pgpoolPid(layout), 'pgpool', 'SIGINT');
+  await Promise.all(layout.nodes.map(async (n) => {
+    const pid = postmasterPid(n);
+    if (pid !== undefined && processAlive(pid)) {
+      await stopNode(n, programs, user, 'immediate');
+      if (processAlive(pid)) signal(`postgres ${n.name}`, pid, 'postgres', 'SIGKILL');
+      else stopped.push(`postgres ${n.name}`);
+    }
+  }));
+  for (const h of allHosts(layout)) signal(`sshd ${h.name}`, sshdPid(h), h.sshdDir, 'SIGTERM');
+  try {
+    await waitFor('the lab processes to exit', () => pids.every((p) => !processAlive(p)), 10_000);
+  } catch {
+    for (const p of pids) if (processAlive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  }
+  rmSync(layout.dir, { recursive: true, force: true });
+  return { stopped };
+}

@@ -1,0 +1,7 @@
+export * from './types';
+export * from './profiles';
+export * from './version';
+export { confString, confLine } from './confValues';
+export { generatePgpoolConf, failoverPlaceholders } from './generatePgpoolConf';
+export { generateScripts } from './scripts';
+export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';

@@ -1,0 +1,28 @@
+/** Health-check settings that decide how fast pgpool notices a dead backend. */
+export interface DetectionProfile {
+  readonly name: 'fast' | 'balanced' | 'conservative';
+  readonly healthCheckPeriod: number; // s
+  readonly healthCheckTimeout: number; // s
+  readonly healthCheckMaxRetries: number;
+  readonly healthCheckRetryDelay: number; // s
+  readonly connectTimeoutMs: number;
+  readonly srCheckPeriod: number; // s
+}
+
+export const detectionProfiles: Record<DetectionProfile['name'], DetectionProfile> = {
+  fast: { name: 'fast', healthCheckPeriod: 1, healthCheckTimeout: 2, healthCheckMaxRetries: 0, healthCheckRetryDelay: 1, connectTimeoutMs: 1000, srCheckPeriod: 1 },
+  balanced: { name: 'balanced', healthCheckPeriod: 5, healthCheckTimeout: 5, healthCheckMaxRetries: 2, healthCheckRetryDelay: 1, connectTimeoutMs: 3000, srCheckPeriod: 5 },
+  conservative: { name: 'conservative', healthCheckPeriod: 10, healthCheckTimeout: 10, healthCheckMaxRetries: 3, healthCheckRetryDelay: 2, connectTimeoutMs: 5000, srCheckPeriod: 10 },
+};
+
+/**
+ * Worst case from the moment a backend dies to pgpool deciding it is down: a full period before the next
+ * check, then every attempt timing out (the smaller of connect_timeout and health_check_timeout), with the
+ * retry delays between them. A refused connection (process gone, host up) is detected in about one period.
+ */
+export function worstCaseDetectionSeconds(p: Omit<DetectionProfile, 'name' | 'srCheckPeriod'>): number {
+  if (p.healthCheckPeriod <= 0) return Infinity;
+  const attempt = Math.min(p.connectTimeoutMs > 0 ? p.connectTimeoutMs / 1000 : Infinity, p.healthCheckTimeout > 0 ? p.healthCheckTimeout : Infinity);
+  const attemptSeconds = Number.isFinite(attempt) ? attempt : p.healthCheckTimeout;
+  return p.healthCheckPeriod + (p.healthCheckMaxRetries + 1) * attemptSeconds + p.healthCheckMaxRetries * p.healthCheckRetryDelay;
+}

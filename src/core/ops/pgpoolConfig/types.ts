@@ -1,0 +1,65 @@
+import type { DetectionProfile } from './profiles';
+
+export interface BackendSpec {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDirectory: string;
+  /** application_name the standby uses in primary_conninfo; pgpool matches it for replication_state. */
+  readonly applicationName: string;
+  readonly weight?: number;
+}
+
+/** How the generated scripts reach other hosts (as the PostgreSQL OS user). */
+export interface ScriptSsh {
+  readonly user: string;
+  readonly port: number;
+  readonly identityFile?: string;
+  readonly knownHostsFile?: string;
+}
+
+export interface PgpoolConfigInput {
+  /** e.g. "4.3" */
+  readonly pgpoolVersion: string;
+  /** PostgreSQL major version of the backends, e.g. 15 (9.6 is 9). */
+  readonly postgresMajor: number;
+  readonly listenAddresses: string;
+  readonly port: number;
+  readonly pcpListenAddresses: string;
+  readonly pcpPort: number;
+  /** Directory for pgpool's Unix sockets (client, pcp, watchdog IPC). */
+  readonly socketDir: string;
+  readonly pidFile: string;
+  /** logdir / work_dir: where pgpool keeps pgpool_status. */
+  readonly workDir: string;
+  readonly backends: readonly BackendSpec[];
+  readonly healthCheckUser: string;
+  readonly srCheckUser: string;
+  readonly recoveryUser: string;
+  readonly replicationUser: string;
+  /** Superuser the failover scripts connect as (via the pass file), e.g. postgres. */
+  readonly superuser: string;
+  readonly profile: DetectionProfile;
+  /** Where failover.sh and follow_primary.sh are installed on the pgpool host. */
+  readonly scriptsDir: string;
+  readonly ssh: ScriptSsh;
+  /** pcp endpoint the follow-primary script uses to re-attach nodes; password comes from pcpPassFile. */
+  readonly pcp: { readonly host: string; readonly user: string; readonly passFile: string; readonly binDir: string };
+  /** PostgreSQL client/server binaries on every node (pg_ctl, pg_rewind, pg_basebackup, psql). */
+  readonly pgBinDir: string;
+  /** libpq pass file the scripts use on every host (absolute); unset means ~/.pgpass. */
+  readonly passFile?: string;
+  readonly numInitChildren?: number;
+  readonly maxPool?: number;
+  readonly loadBalance?: boolean;
+  /** Extra lines appended to pgpool.conf (already formatted `name = value`). */
+  readonly extra?: readonly string[];
+}
+
+export interface GeneratedFile {
+  /** Where the file goes: `pgpool` files on the pgpool host, `primaryData` into the primary's data directory. */
+  readonly target: 'pgpool' | 'primaryData';
+  readonly name: string;
+  readonly content: string;
+  readonly mode: number;
+}

@@ -1,0 +1,11 @@
+export * from './types';
+export { RemoteError, isRemoteError, type RemoteErrorCode } from './errors';
+export { shellQuote, shellCommand, shellScript, op, type ShellOperator } from './shellQuote';
+export { buildCommandLine } from './commandLine';
+export * from './knownHosts';
+export { HostKeyVerifier } from './hostKeyVerifier';
+export { resolveSshTarget, parseJump, targetKey, targetLabel, type SshTarget, type ResolveOptions } from './sshConfig';
+export { readSshConfigText } from './sshConfigFile';
+export { SshPool, type SshPoolOptions, type SshPoolStats } from './sshPool';
+export { SshRemoteHost } from './sshRemoteHost';
+export { openTunnel, type Tunnel } from './tunnel';

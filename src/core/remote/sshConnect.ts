@@ -1,0 +1,154 @@
+/** Opens one authenticated, host-key-verified ssh2 Client to a target (optionally over a given socket). */
+import { promises as fs } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig } from 'ssh2';
+import { RemoteError } from './errors';
+import type { HostKeyVerifier } from './hostKeyVerifier';
+import { knownKeyTypes } from './knownHosts';
+import { targetLabel, type SshTarget } from './sshConfig';
+import type { SecretProvider } from './types';
+
+export interface ConnectSettings {
+  readonly verifier: HostKeyVerifier;
+  readonly secrets?: SecretProvider;
+  readonly connectTimeoutMs: number;
+  readonly keepaliveIntervalMs: number;
+  /** ssh-agent socket; null disables the agent. */
+  readonly agentSocket: string | null;
+  /** Extra time allowed while a person answers a prompt (host key, passphrase). */
+  readonly interactive: boolean;
+  readonly log?: (line: string) => void;
+}
+
+const ALL_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** Puts algorithms for key types already in known_hosts first, so we get the key we can check (like OpenSSH). */
+export function hostKeyAlgorithmOrder(knownTypes: readonly string[]): string[] {
+  const preferred = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+    .filter((a) => ALL_HOST_KEY_ALGOS.includes(a));
+  return [...new Set([...preferred, ...ALL_HOST_KEY_ALGOS])];
+}
+
+interface KeyCandidate { readonly file: string; readonly data: Buffer; readonly passphrase?: string }
+
+async function loadIdentities(target: SshTarget, secrets: SecretProvider | undefined): Promise<KeyCandidate[]> {
+  const out: KeyCandidate[] = [];
+  for (const file of target.identityFiles) {
+    let data: Buffer;
+    try {
+      data = await fs.readFile(file);
+    } catch {
+      continue; // defaults that do not exist are normal
+    }
+    const parsed = utils.parseKey(data);
+    if (!(parsed instanceof Error)) {
+      out.push({ file, data });
+      continue;
+    }
+    if (!/passphrase|encrypted/i.test(parsed.message)) {
+      throw new RemoteError('config', `Identity file ${file} is not a private key ssh2 can read: ${parsed.message}`, targetLabel(target));
+    }
+    if (!secrets) continue;
+    const request = { kind: 'ssh-passphrase', key: file, prompt: `Passphrase for SSH key ${file}` } as const;
+    const passphrase = await secrets.getSecret(request);
+    if (passphrase === undefined) continue;
+    if (utils.parseKey(data, passphrase) instanceof Error) {
+      await secrets.forgetSecret?.(request);
+      throw new RemoteError('auth-failed', `The passphrase for ${file} is wrong; it was forgotten, connect again to be asked.`, targetLabel(target));
+    }
+    out.push({ file, data, passphrase });
+  }
+  return out;
+}
+
+export async function connectClient(target: SshTarget, settings: ConnectSettings, sock?: Duplex, signal?: AbortSignal): Promise<Client> {
+  const label = targetLabel(target);
+  if (signal?.aborted) throw new RemoteError('cancelled', `Connecting to ${label} was cancelled.`, label);
+  const identities = await loadIdentities(target, settings.secrets);
+  const entries = (await settings.verifier.readEntries(target.knownHostsFiles)).flatMap((f) => f.entries);
+  const algos = hostKeyAlgorithmOrder(knownKeyTypes(entries, target.hostName, target.port));
+
+  const methods: AnyAuthMethod[] = [];
+  if (settings.agentSocket) methods.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
+  for (const id of identities) {
+    methods.push({ type: 'publickey', username: target.user, key: id.data, ...(id.passphrase !== undefined ? { passphrase: id.passphrase } : {}) });
+  }
+  let passwordTried = false;
+  const tried: string[] = [];
+
+  return new Promise<Client>((resolve, reject) => {
+    const client = new Client();
+    let hostKeyError: RemoteError | undefined;
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        client.end();
+        reject(err);
+      } else resolve(client);
+    };
+    const onAbort = (): void => finish(new RemoteError('cancelled', `Connecting to ${label} was cancelled.`, label));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const authHandler = (left: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void): void => {
+      const m = methods.shift();
+      if (m) {
+        tried.push(m.type === 'publickey' ? 'publickey' : m.type);
+        next(m);
+        return;
+      }
+      if (!passwordTried && settings.secrets && (left === null || left.includes('password'))) {
+        passwordTried = true;
+        const request = { kind: 'ssh-password', key: label, prompt: `SSH password for ${label}` } as const;
+        settings.secrets.getSecret(request).then((password) => {
+          if (password === undefined) return next(false);
+          tried.push('password');
+          next({ type: 'password', username: target.user, password });
+        }, () => next(false));
+        return;
+      }
+      next(false);
+    };
+
+    const config: ConnectConfig = {
+      host: target.hostName,
+      port: target.port,
+      username: target.user,
+      readyTimeout: settings.connectTimeoutMs + (settings.interactive ? 300_000 : 0),
+      keepaliveInterval: settings.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: algos as never },
+      authHandler: authHandler as never,
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        settings.verifier.verify(target.hostName, target.port, key, target.knownHostsFiles).then(
+          () => verify(true),
+          (err: unknown) => {
+            hostKeyError = err instanceof RemoteError ? err : new RemoteError('host-key-unknown', String(err), label);
+            verify(false);
+          });
+      },
+      ...(sock ? { sock: sock as never } : {}),
+    };
+    client.once('ready', () => finish());
+    client.once('close', () => finish(hostKeyError ?? new RemoteError('connect-failed', `${label} closed the connection during login.`, label)));
+    client.once('error', (err: Error & { level?: string }) => {
+      if (hostKeyError) return finish(hostKeyError);
+      if (err.level === 'client-authentication') {
+        return finish(new RemoteError('auth-failed',
+          `${label} refused every login method tried (${tried.join(', ') || 'none available'}). ` +
+          'Load your key into ssh-agent, set ssh.identityFile in the cluster file, or check the user name.', label));
+      }
+      if (/Timed out while waiting for handshake/i.test(err.message)) {
+        return finish(new RemoteError('timeout', `No SSH handshake from ${label} within ${settings.connectTimeoutMs} ms. Is sshd running there and the port right?`, label));
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = code === 'ECONNREFUSED' ? 'connection refused (is sshd running on that port?)'
+        : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'host unreachable'
+          : code === 'ETIMEDOUT' ? 'connection timed out' : err.message;
+      finish(new RemoteError('connect-failed', `Cannot open SSH to ${label}: ${what}.`, label));
+    });
+    client.connect(config);
+  });
+}

@@ -1,0 +1,48 @@
+// What a user does in the workbench, in Playwright terms: selectors of VS Code 1.100 (code-server 4.100.3).
+import type { Locator, Page } from 'playwright-core';
+
+export const TIMEOUT = 30_000;
+
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.part.statusbar').waitFor({ timeout: TIMEOUT });
+  await page.locator('.part.activitybar, .part.sidebar').first().waitFor({ timeout: TIMEOUT });
+}
+
+/** The explorer row of a workspace file. */
+export function explorerRow(page: Page, fileName: string): Locator {
+  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${fileName}"]`);
+}
+
+/** Types into the Command Palette (F1) and returns the row whose label matches, without running it. */
+export async function findInCommandPalette(page: Page, title: string): Promise<Locator> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: TIMEOUT });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: TIMEOUT });
+  return row;
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const row = await findInCommandPalette(page, title);
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: TIMEOUT });
+}
+
+/** Opens a workspace file through Quick Open, as a user typing its name would. */
+export async function openFile(page: Page, fileName: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: TIMEOUT });
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab[data-resource-name="${fileName}"]`).waitFor({ timeout: TIMEOUT });
+}
+
+/** The language mode shown in the status bar for the active editor. */
+export function languageStatus(page: Page): Locator {
+  return page.locator('[id="status.editor.mode"]');
+}
