@@ -24,7 +24,8 @@ async function main(): Promise<number> {
   let results: TierResults;
   try {
     const vsix = packageVsix();
-    installExtension(vsix, extensionsDir, join(e2eResultsDir, 'install-extension.log'));
+    const installed = installExtension(vsix, extensionsDir, join(e2eResultsDir, 'install-extension.log'));
+    console.log(`installed ${vsix} as ${installed}`);
     server = await startCodeServer({ logFile: join(e2eResultsDir, 'code-server.log'), extensionsDir });
     browser = await launchBrowser();
     await browser.page.goto(server.url(workspace.dir));

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeServerEntry } from './paths';
+import { codeServerEntry, extensionId } from './paths';
 import { freePort } from './ports';
 import { sleep, waitFor } from './wait';
 
@@ -64,8 +64,8 @@ function makeProfile(extensionsDir?: string): { userDataDir: string; extensionsD
   return { userDataDir, extensionsDir: dir, configFile };
 }
 
-/** Installs a .vsix into an extensions folder with code-server's own installer. */
-export function installExtension(vsix: string, extensionsDir: string, logFile: string): void {
+/** Installs a .vsix into an extensions folder with code-server's own installer; returns its folder. */
+export function installExtension(vsix: string, extensionsDir: string, logFile: string): string {
   assertCodeServerInstalled();
   const r = spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
     encoding: 'utf8',
@@ -73,6 +73,9 @@ export function installExtension(vsix: string, extensionsDir: string, logFile: s
   });
   writeFileSync(logFile, `${r.stdout ?? ''}${r.stderr ?? ''}`);
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (${r.status ?? r.signal}); see ${logFile}`);
+  const installed = readdirSync(extensionsDir).find((name) => name.startsWith(`${extensionId}-`));
+  if (!installed) throw new Error(`${extensionId} is not in ${extensionsDir} after --install-extension; see ${logFile}`);
+  return join(extensionsDir, installed);
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {

@@ -7,9 +7,15 @@ export const extensionIsActive: Step = {
   async run({ page }) {
     await runCommand(page, 'pgpool-II: Show Log');
     // The Output view switches to the extension's log channel, which only activate() creates.
-    const outputView = page.locator('.part.panel .pane-body.output-view, .part.panel [id="workbench.panel.output"]').first();
-    await outputView.waitFor({ timeout: TIMEOUT });
-    await page.locator('.part.panel .monaco-select-box[title="pgpool-II"], .part.panel select.monaco-select-box')
-      .filter({ hasText: 'pgpool-II' }).first().waitFor({ timeout: TIMEOUT });
+    const channel = page.locator('.part.panel select.monaco-select-box').first();
+    await channel.waitFor({ timeout: TIMEOUT });
+    await page.waitForFunction(
+      () => (document.querySelector('.part.panel select.monaco-select-box') as HTMLSelectElement | null)?.selectedOptions[0]?.text === 'pgpool-II',
+      undefined,
+      { timeout: TIMEOUT },
+    ).catch(async (err: unknown) => {
+      const shown = await channel.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.text ?? '');
+      throw new Error(`the Output view shows channel "${shown}", not "pgpool-II" (${String(err)})`);
+    });
   },
 };

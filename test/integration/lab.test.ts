@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { labLayout, defaultLabDir } from '../../src/core/lab/layout';
+import { cli, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+
+const layout = labLayout(defaultLabDir());
+
+test('lab down, then up from nothing, gives a working cluster', async (t) => {
+  assert.equal(cli(['lab', 'down']).code, 0);
+  assert.equal(existsSync(layout.dir), false, 'lab down removes the lab folder');
+
+  const up = cli(['lab', 'up']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stdout, /The lab is up in [\d.]+ s/);
+  ensureLab();
+
+  await t.test('pgpool lists 3 nodes up with node 0 primary', async () => {
+    const rows = await queryPgpool<{ node_id: string; status: string; role: string }>('SHOW pool_nodes');
+    assert.deepEqual(rows.map((r) => [r.node_id, r.status, r.role]), [['0', 'up', 'primary'], ['1', 'up', 'standby'], ['2', 'up', 'standby']]);
+  });
+
+  await t.test('the primary sees 2 streaming standbys', async () => {
+    const rows = await query<{ application_name: string; state: string }>('127.0.0.11', 5432,
+      'SELECT application_name, state FROM pg_stat_replication ORDER BY application_name');
+    assert.deepEqual(rows.map((r) => [r.application_name, r.state]), [['node1', 'streaming'], ['node2', 'streaming']]);
+  });
+
+  await t.test('replication authenticates with SCRAM, not trust', () => {
+    const hba = readFileSync(join(layout.nodes[0]!.dataDir, 'pg_hba.conf'), 'utf8');
+    assert.match(hba, /^host\s+replication\s+replicator\s+\S+\s+scram-sha-256$/m);
+    assert.doesNotMatch(hba, /^host.*trust/m);
+  });
+
+  await t.test('every host answers over SSH with its own verified host key', () => {
+    for (const host of ['127.0.0.10', '127.0.0.11', '127.0.0.12', '127.0.0.13']) {
+      const r = ssh(layout, labUser(), host, 'echo $PWD; pg_ctl --version');
+      assert.equal(r.code, 0, `${host}: ${r.stderr}`);
+      assert.match(r.stdout, /pg_ctl \(PostgreSQL\) 15/);
+    }
+    const keys = readFileSync(layout.clientKnownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]);
+    assert.equal(new Set(keys).size, 4, 'four distinct host keys');
+  });
+
+  await t.test('a host key that does not match is refused', () => {
+    const lines = readFileSync(layout.clientKnownHosts, 'utf8').trim().split('\n');
+    // Claim node1's key for node0's address.
+    const swapped = lines.map((l) => (l.startsWith('[127.0.0.11]') ? l.replace(/ \S+ \S+$/, ` ${lines[2]!.split(' ').slice(1).join(' ')}`) : l));
+    const wrong = join(layout.clientDir, 'known_hosts.wrong');
+    writeFileSync(wrong, swapped.join('\n') + '\n');
+    const r = ssh(layout, labUser(), '127.0.0.11', 'echo should-not-run', wrong);
+    assert.notEqual(r.code, 0);
+    assert.doesNotMatch(r.stdout, /should-not-run/);
+    assert.match(r.stderr, /HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  await t.test('trust between hosts is per host: the pgpool host does not accept the postgres key', () => {
+    const authorizedPgpool = readFileSync(join(layout.pgpool.sshdDir, 'authorized_keys'), 'utf8');
+    const authorizedNode = readFileSync(join(layout.nodes[1]!.sshdDir, 'authorized_keys'), 'utf8');
+    const postgresKey = readFileSync(`${layout.postgresKey}.pub`, 'utf8').trim();
+    assert.ok(authorizedNode.includes(postgresKey));
+    assert.ok(!authorizedPgpool.includes(postgresKey));
+  });
+
+  await t.test('a row written through pgpool is read back on a standby', async () => {
+    const marker = `lab-${Date.now()}`;
+    await queryPgpool('CREATE TABLE IF NOT EXISTS lab_check (v text)');
+    await queryPgpool('INSERT INTO lab_check VALUES ($1)', [marker]);
+    for (const standby of ['127.0.0.12', '127.0.0.13']) {
+      let seen = false;
+      for (let i = 0; i < 50 && !seen; i++) {
+        const rows = await query<{ n: string }>(standby, 5432, 'SELECT count(*) AS n FROM lab_check WHERE v = $1', [marker]);
+        seen = rows[0]?.n === '1';
+        if (!seen) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(seen, `row visible on ${standby}`);
+    }
+  });
+
+  await t.test('lab env lines let psql reach pgpool', () => {
+    const env = cli(['lab', 'env']);
+    assert.equal(env.code, 0);
+    assert.match(env.stdout, /export PGHOST=127\.0\.0\.10/);
+    const r = spawnSync('bash', ['-c', `eval "$(node ${JSON.stringify(join(__dirname, '..', '..', '..', 'dist', 'cli.js'))} lab env)"; psql -XAtc 'SHOW pool_nodes' | wc -l`], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), '3', r.stderr);
+  });
+
+  await t.test('lab up twice is safe', () => {
+    const again = cli(['lab', 'up']);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /already up/);
+  });
+});

@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { Client } from 'pg';
+import { defaultLabDir, labLayout, type LabLayout } from '../../src/core/lab/layout';
+
+/** Tests drive the lab through the real, bundled CLI, exactly as a person would. */
+export const repoRoot = join(__dirname, '..', '..', '..');
+export const cliPath = join(repoRoot, 'dist', 'cli.js');
+
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Brings the lab up if needed and points libpq/pg at its pass file. */
+export function ensureLab(): LabLayout {
+  const r = cli(['lab', 'up', '--quiet']);
+  if (r.code !== 0) throw new Error(`lab up failed:\n${r.stdout}${r.stderr}`);
+  const layout = labLayout(defaultLabDir());
+  process.env.PGPASSFILE = layout.pgpassFile;
+  return layout;
+}
+
+export async function query<T extends Record<string, unknown>>(host: string, port: number, sql: string, params: unknown[] = [], user = 'postgres'): Promise<T[]> {
+  const c = new Client({ host, port, user, database: 'postgres', connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** SQL through pgpool, retried: pgpool drops client connections around failover and attach. */
+export async function queryPgpool<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], attempts = 40): Promise<T[]> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await query<T>('127.0.0.10', 9999, sql, params);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw last;
+}
+
+export function sshArgs(layout: LabLayout, user: string, host: string, knownHosts = layout.clientKnownHosts): string[] {
+  return ['-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-i', layout.clientKey, '-p', '2222', `${user}@${host}`];
+}
+
+export function ssh(layout: LabLayout, user: string, host: string, command: string, knownHosts?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('ssh', [...sshArgs(layout, user, host, knownHosts), command], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function pcp(layout: LabLayout, tool: string, args: string[]): string {
+  return execFileSync(`/usr/sbin/${tool}`, ['-h', '127.0.0.10', '-p', '9898', '-U', 'pcpadmin', '-w', ...args], {
+    encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 120_000,
+  });
+}
+
+export const labUser = (): string => (process.getuid?.() === 0 ? 'postgres' : userInfo().username);
