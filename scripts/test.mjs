@@ -24,6 +24,26 @@ function findTests(dir) {
   return out.sort();
 }
 
+// `npm test` does its own set-up on a fresh machine: node modules, system packages, code-server.
+if (!existsSync(join(root, 'node_modules', '.bin', 'tsc')) && run('npm', ['ci', '--no-audit', '--no-fund']) !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const needsBrowser = tiers.includes('vscode') || tiers.includes('e2e');
+if (tiers.some((t) => t !== 'unit')) {
+  const env = { ...process.env, WITH_BROWSER: needsBrowser ? '1' : '0' };
+  if (run('bash', ['scripts/setup-system.sh'], { env }) !== 0) {
+    console.error('Installing the system packages failed; see the message above.');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+if (needsBrowser && existsSync(join(root, 'scripts', 'install-code-server.sh')) && run('bash', ['scripts/install-code-server.sh']) !== 0) {
+  console.error('Installing code-server failed; see the message above.');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0, failures: [] };
 mkdirSync(join(root, 'test-results'), { recursive: true });
 

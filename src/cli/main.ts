@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './lab';
+import { registerStatusCommand } from './status';
 import { CliError } from './errors';
 
 // Version comes from package.json at bundle time.
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerLabCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -14,15 +14,27 @@ export function explorerRow(page: Page, fileName: string): Locator {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${fileName}"]`);
 }
 
-/** Types into the Command Palette (F1) and returns the row whose label matches, without running it. */
+/**
+ * Types into the Command Palette (F1) and returns the row whose label matches, without running it.
+ * The palette lists what is registered when it opens, so until the extension host has scanned the
+ * extensions it is closed and opened again, as a user would.
+ */
 export async function findInCommandPalette(page: Page, title: string): Promise<Locator> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: TIMEOUT });
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: TIMEOUT });
-  return row;
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: TIMEOUT });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 3_000 });
+      return row;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Command Palette does not offer "${title}" (${String(err)})`);
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 export async function runCommand(page: Page, title: string): Promise<void> {

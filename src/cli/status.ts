@@ -1,0 +1,67 @@
+/** `pgpool-cluster status`: the merged cluster model as a table or JSON; exit 0 healthy, 1 degraded, 2 unreachable/usage. */
+import type { Command } from 'commander';
+import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
+import { readSshConfigText } from '../core/remote/sshConfigFile';
+import { SshPool } from '../core/remote/sshPool';
+import { StatusCollector } from '../core/status/collector';
+import type { ClusterStatus } from '../core/status/model';
+import { CliError } from './errors';
+import { CliSecretProvider } from './secrets';
+import { EXIT_FOR_HEALTH, statusToJson, statusToTable } from './statusFormat';
+
+interface StatusOptions {
+  cluster?: string;
+  file?: string;
+  json?: boolean;
+  timeout: string;
+  acceptNewHostKeys?: boolean;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('Show each node\'s role, status and lag as pgpool-II and PostgreSQL see them. Exit 0 healthy, 1 degraded, 2 unreachable.')
+    .option('-c, --cluster <name>', 'only this cluster of the file')
+    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+    .option('--json', 'print JSON: {"clusters":[{"name","pgpool","nodes":[...],"problems":[...]}]}')
+    .option('--timeout <ms>', 'per-node time limit', '3000')
+    .option('--accept-new-host-keys', 'remember unknown SSH host keys (for tunnels) instead of refusing them')
+    .action(async (opts: StatusOptions) => {
+      process.exitCode = await runStatus(opts);
+    });
+}
+
+export async function runStatus(opts: StatusOptions): Promise<number> {
+  const timeoutMs = Number(opts.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a positive number of milliseconds, not "${opts.timeout}".`, 2);
+  const file = resolveClusterFilePath(opts.file);
+  const loaded = await loadClusterFile(file);
+  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  const clusters = selectClusters(loaded.file, opts.cluster);
+  if (typeof clusters === 'string') throw new CliError(clusters, 2);
+
+  const needsSsh = clusters.some((c) => c.database.tunnel === true);
+  const sshPool = needsSsh
+    ? new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() })
+    : undefined;
+  const sshConfigText = needsSsh ? await readSshConfigText() : undefined;
+  const results: ClusterStatus[] = [];
+  try {
+    await Promise.all(clusters.map(async (cluster) => {
+      const collector = new StatusCollector(cluster, {
+        timeoutMs, ...(sshPool ? { sshPool } : {}), ...(sshConfigText !== undefined ? { sshConfigText } : {}),
+        log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`),
+      });
+      try {
+        results.push(await collector.refresh());
+      } finally {
+        await collector.close();
+      }
+    }));
+  } finally {
+    await sshPool?.close();
+  }
+  results.sort((a, b) => clusters.findIndex((c) => c.name === a.name) - clusters.findIndex((c) => c.name === b.name));
+  process.stdout.write(opts.json ? statusToJson(results) : statusToTable(results));
+  return Math.max(0, ...results.map((r) => EXIT_FOR_HEALTH[r.health]));
+}

@@ -1,0 +1,47 @@
+/** Renders ClusterStatus for the terminal (table) and for scripts (JSON). */
+import { formatBytes } from '../core/db/lsn';
+import type { ClusterHealth, ClusterStatus, NodeStatus } from '../core/status/model';
+
+export const EXIT_FOR_HEALTH: Record<ClusterHealth, number> = { healthy: 0, degraded: 1, unreachable: 2 };
+
+export function statusToJson(clusters: readonly ClusterStatus[]): string {
+  return `${JSON.stringify({ clusters }, null, 2)}\n`;
+}
+
+function lagText(n: NodeStatus): string {
+  if (!n.lag) return n.role === 'standby' ? '?' : '-';
+  const parts: string[] = [];
+  if (n.lag.bytes !== undefined) parts.push(formatBytes(n.lag.bytes));
+  if (n.lag.seconds !== undefined) parts.push(`${n.lag.seconds.toFixed(n.lag.seconds < 10 ? 2 : 0)} s`);
+  if (n.lag.syncState) parts.push(n.lag.syncState);
+  return parts.join(' / ') || '-';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function statusToTable(clusters: readonly ClusterStatus[]): string {
+  const out: string[] = [];
+  for (const c of clusters) {
+    const p = c.pgpool;
+    const pg = p.reachable ? `pgpool ${p.host}:${p.port}${p.version ? ` (${p.version})` : ''}` : `pgpool ${p.host}:${p.port} UNREACHABLE`;
+    out.push(`Cluster ${c.name}: ${c.health.toUpperCase()}   ${pg}   refreshed ${c.refreshedAt} in ${c.elapsedMs} ms`);
+    const rows = [['NODE', 'ID', 'ADDRESS', 'ROLE', 'STATUS', 'PGPOOL', 'TLI', 'LSN', 'LAG', 'NOTE']];
+    for (const n of c.nodes) {
+      const pgpoolText = n.pgpool ? `${n.pgpool.status}/${n.pgpool.role}` : '-';
+      const lsn = n.postgres.currentLsn ?? n.postgres.replayLsn ?? '-';
+      const note = n.postgres.reachable ? n.problems.join(',') : (n.postgres.error ?? 'unreachable');
+      rows.push([n.name, String(n.id), `${n.host}:${n.port}`, n.role, n.detached ? `${n.status} (detached)` : n.status, pgpoolText,
+        n.postgres.timeline !== undefined ? String(n.postgres.timeline) : '-', lsn, lagText(n), note]);
+    }
+    out.push(table(rows));
+    if (c.problems.length) {
+      out.push('Problems:');
+      for (const pr of c.problems) out.push(`  ${pr.severity === 'error' ? 'ERROR  ' : 'warning'} ${pr.message}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,161 @@
+/**
+ * Refreshes one cluster's status: SHOW pool_nodes from pgpool and one status query per node, all at once,
+ * each bounded by its own timeout. Connections (SQL, SSH, tunnels) live in the collector and are reused
+ * across refreshes; `close()` ends them.
+ */
+import { PgSqlClient, type PgEndpoint } from '../db/pgClient';
+import { queryNodeState } from '../db/nodeQueries';
+import { parsePoolNodes, type PgpoolNodeView } from '../db/poolNodes';
+import type { SqlClient } from '../db/types';
+import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
+import { resolveSshTarget } from '../remote/sshConfig';
+import type { SshPool } from '../remote/sshPool';
+import { openTunnel, type Tunnel } from '../remote/tunnel';
+import { mergeClusterStatus, type NodeProbe } from './merge';
+import type { ClusterStatus, PgpoolStatus } from './model';
+
+export interface StatusCollectorOptions {
+  /** Per node (and per pgpool) budget for one refresh; a slower target is reported unreachable. Default 3000. */
+  readonly timeoutMs?: number;
+  /** Needed when `database.tunnel` is true: the SSH pool to tunnel through. */
+  readonly sshPool?: SshPool;
+  readonly sshConfigText?: string;
+  /** Replaces the pg client (tests, benchmarks). */
+  readonly sqlClientFactory?: (endpoint: PgEndpoint) => SqlClient;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export class StatusCollector {
+  private readonly clients = new Map<string, SqlClient>();
+  private readonly tunnels = new Map<string, Promise<Tunnel>>();
+  private readonly pgpoolVersions = new Map<string, string>();
+  private readonly timeoutMs: number;
+
+  constructor(readonly cluster: ClusterDefinition, private readonly options: StatusCollectorOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 3000;
+  }
+
+  /** SQL round trips made so far (connects included) when the clients count them. */
+  roundTrips(): number {
+    let n = 0;
+    for (const c of this.clients.values()) n += (c as { roundTrips?: number }).roundTrips ?? 0;
+    return n;
+  }
+
+  async refresh(signal?: AbortSignal): Promise<ClusterStatus> {
+    const started = performance.now();
+    const [pgpool, nodeProbes] = await Promise.all([
+      Promise.all(this.cluster.pgpool.map((p) => this.probePgpool(p, signal))),
+      Promise.all(this.cluster.nodes.map(async (n) => [n.id, await this.probeNode(n, signal)] as const)),
+    ]);
+    return mergeClusterStatus({
+      cluster: this.cluster, pgpool, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
+    });
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    const tunnels = [...this.tunnels.values()];
+    this.tunnels.clear();
+    await Promise.all(tunnels.map(async (t) => (await t.catch(() => undefined))?.close()));
+  }
+
+  private endpoint(host: string, port: number, sshHost: NodeDefinition | PgpoolInstance): PgEndpoint {
+    const db = this.cluster.database;
+    const key = `${host}:${port}`;
+    return {
+      host, port,
+      ...(db.user ? { user: db.user } : {}),
+      ...(db.name ? { database: db.name } : {}),
+      ...(db.passfile ? { passfile: db.passfile } : {}),
+      ...(db.sslmode ? { sslmode: db.sslmode } : {}),
+      connectTimeoutMs: this.timeoutMs,
+      queryTimeoutMs: this.timeoutMs,
+      ...(this.options.env ? { env: this.options.env } : {}),
+      ...(this.options.log ? { warn: this.options.log } : {}),
+      ...(db.tunnel ? { via: () => this.tunnel(key, sshHost, host, port) } : {}),
+    };
+  }
+
+  private tunnel(key: string, sshHost: NodeDefinition | PgpoolInstance, host: string, port: number): Promise<{ host: string; port: number }> {
+    const pool = this.options.sshPool;
+    if (!pool) return Promise.reject(new Error('database.tunnel is set but no SSH pool was given to the status collector.'));
+    let t = this.tunnels.get(key);
+    if (!t) {
+      const target = resolveSshTarget(sshHost.host, sshHost.ssh, this.options.sshConfigText !== undefined ? { sshConfigText: this.options.sshConfigText } : {});
+      t = openTunnel(pool, target, host, port);
+      t.catch(() => this.tunnels.delete(key));
+      this.tunnels.set(key, t);
+    }
+    return t.then((x) => ({ host: x.localHost, port: x.localPort }));
+  }
+
+  private client(host: string, port: number, owner: NodeDefinition | PgpoolInstance): SqlClient {
+    const key = `${host}:${port}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      const ep = this.endpoint(host, port, owner);
+      c = this.options.sqlClientFactory ? this.options.sqlClientFactory(ep) : new PgSqlClient(ep);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  /** Runs fn with a deadline; on timeout the client is closed so the next refresh starts clean. */
+  private async bounded<T>(client: SqlClient, fn: () => Promise<T>, signal?: AbortSignal): Promise<{ value?: T; error?: string; elapsedMs: number }> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      onAbort = () => reject(new Error('refresh cancelled'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const value = await Promise.race([fn(), deadline]);
+      return { value, elapsedMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/no answer within|cancelled/.test(message)) void client.close().catch(() => undefined);
+      return { error: message.replace(`${client.label}: `, ''), elapsedMs: Math.round(performance.now() - started) };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async probeNode(def: NodeDefinition, signal?: AbortSignal): Promise<NodeProbe> {
+    const client = this.client(def.host, def.port, def);
+    const r = await this.bounded(client, () => queryNodeState(client, this.timeoutMs), signal);
+    return r.value ? { ok: true, view: r.value, elapsedMs: r.elapsedMs } : { ok: false, error: r.error ?? 'unknown error', elapsedMs: r.elapsedMs };
+  }
+
+  private async probePgpool(p: PgpoolInstance, signal?: AbortSignal): Promise<PgpoolStatus & { nodes?: PgpoolNodeView[] }> {
+    const client = this.client(p.host, p.port, p);
+    const base = { name: p.name, host: p.host, port: p.port };
+    const key = `${p.host}:${p.port}`;
+    const r = await this.bounded(client, async () => {
+      const known = this.pgpoolVersions.get(key);
+      if (known === undefined) {
+        // The version is asked once per connection; later refreshes cost one round trip.
+        const [versionRows, nodeRows] = await Promise.all([
+          client.query('SHOW pool_version'),
+          client.query('SHOW pool_nodes'),
+        ]);
+        const v = versionRows[0];
+        const version = v ? String(v.pool_version ?? Object.values(v)[0] ?? '') : '';
+        this.pgpoolVersions.set(key, version);
+        return { version, nodes: parsePoolNodes(nodeRows) };
+      }
+      return { version: known, nodes: parsePoolNodes(await client.query('SHOW pool_nodes')) };
+    }, signal);
+    if (!r.value) {
+      this.pgpoolVersions.delete(key);
+      return { ...base, reachable: false, error: r.error ?? 'unknown error', elapsedMs: r.elapsedMs };
+    }
+    return { ...base, reachable: true, ...(r.value.version ? { version: r.value.version } : {}), nodes: r.value.nodes, elapsedMs: r.elapsedMs };
+  }
+}
