@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './lab';
+import { registerLintCommand } from './lint';
 import { registerStatusCommand } from './status';
 import { CliError } from './errors';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerLabCommand(program);
+  registerLintCommand(program);
   registerStatusCommand(program);
   return program;
 }

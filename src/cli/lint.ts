@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from './errors';
+import { crossCheck, languageIdForFile, lintDocument, type ConfFile, type Diagnostic } from '../core/conf';
+
+interface LintCliOptions {
+  pgpoolVersion?: string;
+  postgresVersion?: string;
+  format: string;
+}
+
+interface FileResult {
+  file: string;
+  diagnostics: Diagnostic[];
+}
+
+const SARIF_LEVEL: Record<Diagnostic['severity'], string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+function toJson(results: FileResult[]): unknown[] {
+  return results.flatMap((r) => r.diagnostics.map((d) => ({
+    file: r.file, line: d.range.start.line + 1, column: d.range.start.character + 1,
+    endLine: d.range.end.line + 1, endColumn: d.range.end.character + 1,
+    severity: d.severity, code: d.code, message: d.message,
+  })));
+}
+
+function toSarif(results: FileResult[]): unknown {
+  const codes = [...new Set(results.flatMap((r) => r.diagnostics.map((d) => d.code)))].sort();
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'pgpool-cluster lint', informationUri: 'https://example.invalid/pgpool-cluster', rules: codes.map((id) => ({ id })) } },
+      results: results.flatMap((r) => r.diagnostics.map((d) => ({
+        ruleId: d.code, ruleIndex: codes.indexOf(d.code), level: SARIF_LEVEL[d.severity], message: { text: d.message },
+        locations: [{ physicalLocation: {
+          artifactLocation: { uri: r.file.replace(/\\/g, '/') },
+          region: { startLine: d.range.start.line + 1, startColumn: d.range.start.character + 1, endLine: d.range.end.line + 1, endColumn: d.range.end.character + 1 },
+        } }],
+      }))),
+    }],
+  };
+}
+
+/** Lints files given on the command line; one code path with the editor (core/conf). */
+export function runLint(files: string[], opts: LintCliOptions): { output: string; exitCode: number } {
+  if (!['text', 'json', 'sarif'].includes(opts.format)) throw new CliError(`unknown --format "${opts.format}" (use text, json or sarif)`, 2);
+  if (files.length === 0) throw new CliError('no files given', 2);
+  const inputs: ConfFile[] = [];
+  for (const file of files) {
+    const languageId = languageIdForFile(file);
+    if (!languageId) throw new CliError(`${file}: cannot tell the file type from its name (expected pgpool.conf, *.pgpool.conf, postgresql.conf, recovery.conf, pg_hba.conf, pool_hba.conf, pcp.conf)`, 2);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2);
+    }
+    inputs.push({ fileName: file, languageId, text });
+  }
+  const versionOpts = { ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(opts.postgresVersion ? { postgresVersion: opts.postgresVersion } : {}) };
+  const cross = crossCheck(inputs, versionOpts);
+  const results: FileResult[] = inputs.map((f) => ({
+    file: f.fileName,
+    diagnostics: [...lintDocument(f.text, { languageId: f.languageId, fileName: f.fileName, ...versionOpts }), ...(cross.get(f.fileName) ?? [])],
+  }));
+  const anyError = results.some((r) => r.diagnostics.some((d) => d.severity === 'error'));
+  let output: string;
+  if (opts.format === 'json') output = `${JSON.stringify(toJson(results), null, 2)}\n`;
+  else if (opts.format === 'sarif') output = `${JSON.stringify(toSarif(results), null, 2)}\n`;
+  else {
+    output = results.flatMap((r) => r.diagnostics.map((d) =>
+      `${r.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}\n`)).join('');
+  }
+  return { output, exitCode: anyError ? 1 : 0 };
+}
+
+export function registerLintCommand(program: Command): void {
+  program
+    .command('lint')
+    .description('Check pgpool.conf, postgresql.conf, recovery.conf, pg_hba.conf/pool_hba.conf and pcp.conf files.')
+    .argument('<files...>', 'configuration files; the type comes from the file name')
+    .option('--pgpool-version <version>', 'target pgpool-II version, e.g. 4.3 (a "# pgpool-cluster: pgpool=X" comment in the file wins)')
+    .option('--postgres-version <version>', 'target PostgreSQL major version, e.g. 15')
+    .option('--format <format>', 'text, json or sarif', 'text')
+    .action((files: string[], opts: LintCliOptions) => {
+      const { output, exitCode } = runLint(files, opts);
+      process.stdout.write(output);
+      process.exitCode = exitCode;
+    });
+}
