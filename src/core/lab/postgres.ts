@@ -71,7 +71,7 @@ export async function initPrimary(layout: LabLayout, node: LabNode, programs: La
   try {
     await run(join(programs.pgBin, 'initdb'), [
       '-D', node.dataDir, '-U', 'postgres', '--pwfile', pwfile, '--auth-local=peer', '--auth-host=scram-sha-256',
-      '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions',
+      '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions', '--no-sync',
     ], { as: user, what: `initdb for ${node.name}` });
   } finally {
     rmSync(pwfile, { force: true });
@@ -127,7 +127,7 @@ export async function createRolesAndExtensions(primary: LabNode, pw: LabPassword
 /** A standby copied from the primary with pg_basebackup, configured to stream from it. */
 export async function cloneStandby(layout: LabLayout, primary: LabNode, standby: LabNode, programs: LabPrograms, user: ServiceUser): Promise<void> {
   await run(join(programs.pgBin, 'pg_basebackup'), [
-    '-h', primary.address, '-p', String(LAB_PG_PORT), '-U', 'replicator', '-D', standby.dataDir, '-X', 'stream', '-c', 'fast', '-w',
+    '-h', primary.address, '-p', String(LAB_PG_PORT), '-U', 'replicator', '-D', standby.dataDir, '-X', 'stream', '-c', 'fast', '-w', '--no-sync',
   ], { as: user, env: { PGPASSFILE: layout.pgpassFile }, what: `pg_basebackup of ${standby.name}` });
   writeFileSync(join(standby.dataDir, 'standby.signal'), '');
   appendFileSync(join(standby.dataDir, 'postgresql.auto.conf'), `primary_conninfo = '${primaryConninfo(layout, primary, standby)}'\n`);
