@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { zipEntries } from './zip-entries.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { name, version, repository } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const vsix = join(root, `${name}-${version}.vsix`);
 
 const ALLOWED = [
@@ -19,6 +19,14 @@ const ALLOWED = [
   /^\[Content_Types\]\.xml$/,
   /^extension\.vsixmanifest$/,
 ];
+
+// vsce turns README links relative to the repository into absolute ones, but detects the base only for
+// GitHub/GitLab; for any other host, the base comes from package.json `repository`.
+function readmeLinkBase() {
+  const url = (typeof repository === 'string' ? repository : repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+  if (!url || /github\.com|gitlab\.com/.test(url)) return [];
+  return ['--baseContentUrl', `${url}/blob/HEAD`, '--baseImagesUrl', `${url}/raw/HEAD`];
+}
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -34,7 +42,7 @@ for (const f of existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist'),
 }
 run('node', ['scripts/build.mjs', '--production']);
 rmSync(vsix, { force: true });
-run('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix]);
+run('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix, ...readmeLinkBase()]);
 
 const entries = zipEntries(vsix);
 const outside = entries.filter((e) => !ALLOWED.some((re) => re.test(e.name)));

@@ -13,7 +13,6 @@ function renameFix(entry: ConfEntry, newName: string): Fix {
 }
 
 export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
-  let candidates: string[] | undefined;
   for (const e of ctx.doc.entries) {
     if (e.kind === 'include') checkInclude(ctx, e);
   }
@@ -50,10 +49,15 @@ export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
         continue;
       }
     }
-    candidates ??= [...model.catalog.values()].flatMap((sp) => (sp.indexed === 'yes' ? [`${sp.name}0`] : sp.indexed === 'both' ? [sp.name, `${sp.name}0`] : [sp.name]));
     const idx = /\d+$/.exec(e.name)?.[0];
-    const pool = idx ? candidates.map((c) => c.replace(/0$/, idx)) : candidates;
-    const close = suggest(e.name, pool, 3).filter((c) => !model.catalog.get(c)?.aliasOf);
+    const pool: string[] = [];
+    for (const sp of model.catalog.values()) {
+      if (sp.aliasOf) continue;
+      if (sp.indexed === 'no') pool.push(sp.name);
+      else if (sp.indexed === 'yes') pool.push(`${sp.name}${idx ?? '0'}`);
+      else pool.push(idx ? `${sp.name}${idx}` : sp.name);
+    }
+    const close = suggest(e.name, pool, 3);
     ctx.report({
       range: e.nameRange, severity: 'warning', code: 'pgpool/unknown-parameter',
       message: `Unknown parameter ${e.name} for pgpool-II ${ctx.pgpool}: pgpool only logs "unrecognized configuration parameter" and ignores it.${close.length ? ` Did you mean ${close.join(', ')}?` : ''}`,
