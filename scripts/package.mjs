@@ -4,16 +4,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { manifestPaths } from './manifest-paths.mjs';
 import { zipEntries } from './zip-entries.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const { name, version, repository } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { name, version, repository } = pkg;
 const vsix = join(root, `${name}-${version}.vsix`);
 
 const ALLOWED = [
   /^extension\/dist\/.+/,
   /^extension\/syntaxes\/.+/,
   /^extension\/media\/.+/,
+  /^extension\/schemas\/.+/,
   /^extension\/package\.json$/,
   /^extension\/(README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i,
   /^\[Content_Types\]\.xml$/,
@@ -49,8 +52,9 @@ const outside = entries.filter((e) => !ALLOWED.some((re) => re.test(e.name)));
 for (const e of entries) console.log(`${String(e.size).padStart(10)}  ${e.name}`);
 const kib = (statSync(vsix).size / 1024).toFixed(1);
 console.log(`${entries.length} files, ${kib} KiB: ${vsix}`);
-if (outside.length > 0) {
-  for (const e of outside) console.error(`package: not in the allow-list: ${e.name}`);
-  process.exit(1);
-}
+const shipped = new Set(entries.map((e) => e.name));
+const missing = manifestPaths(pkg).filter((p) => !shipped.has(`extension/${p}`));
+for (const e of outside) console.error(`package: not in the allow-list: ${e.name}`);
+for (const p of missing) console.error(`package: package.json names ${p}, which the .vsix does not contain`);
+if (outside.length > 0 || missing.length > 0) process.exit(1);
 console.log(vsix);

@@ -1,2 +1,61 @@
-// Status panel front end; filled in by the status panel work.
-export {};
+// Status panel entry (bundled to dist/webview.js). Restores from webview state when shown again, asks the
+// extension for fresh status, re-renders on every update, and turns button clicks into typed requests.
+import { OperationResultMsg, StatusUpdateMsg, type FromWebview, type NodeOperation, type StatusUpdate } from '../src/shared/protocol';
+import { render } from './render';
+import { registerToolkit } from './toolkit';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: PanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface PanelState {
+  last?: StatusUpdate;
+  results: Record<string, { ok: boolean; message: string }>;
+  /** requestId -> `cluster/node`, for requests still running. */
+  pending: Record<string, string>;
+}
+
+const vscode = acquireVsCodeApi();
+const restored = vscode.getState() as Partial<PanelState> | undefined;
+const state: PanelState = { results: restored?.results ?? {}, pending: restored?.pending ?? {}, ...(restored?.last ? { last: restored.last } : {}) };
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function draw(): void {
+  if (state.last) render(state.last, { onOperation, results: state.results });
+}
+
+function onOperation(cluster: string, node: string, operation: NodeOperation): void {
+  const requestId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  state.pending[requestId] = `${cluster}/${node}`;
+  state.results[`${cluster}/${node}`] = { ok: true, message: `${operation} requested…` };
+  save();
+  draw();
+  vscode.postMessage({ type: 'nodeOperation', requestId, operation, cluster, node });
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const m = event.data;
+  if (StatusUpdateMsg.is(m)) {
+    state.last = m;
+  } else if (OperationResultMsg.is(m)) {
+    const key = state.pending[m.requestId];
+    if (key === undefined) return;
+    delete state.pending[m.requestId];
+    state.results[key] = { ok: m.ok, message: m.message };
+  } else {
+    return;
+  }
+  save();
+  draw();
+});
+
+registerToolkit();
+document.getElementById('refresh')?.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+draw();
+vscode.postMessage({ type: 'ready' });

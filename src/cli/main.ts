@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './lab';
 import { registerLintCommand } from './lint';
 import { registerStatusCommand } from './status';
+import { registerOpsCommands } from './ops';
 import { CliError } from './errors';
 
 // Version comes from package.json at bundle time.
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerLabCommand(program);
   registerLintCommand(program);
   registerStatusCommand(program);
+  registerOpsCommands(program);
   return program;
 }
 

@@ -18,6 +18,7 @@ const TEST_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'chat.commandCenter.enabled': false,
   'workbench.enableExperiments': false,
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export interface CodeServer {

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { defaultLabDir } from '../../src/core/lab/layout';
 
 /** The repository root: out/test/harness/paths.js lives three levels below it. */
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -6,6 +7,6 @@ export const codeServerDir = process.env.CODE_SERVER_DIR ?? join(repoRoot, '.cod
 export const codeServerEntry = join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
-/** Where `lab up` writes the cluster definition of the running lab (override for other layouts). */
-export const labClusterFile = process.env.PGPOOL_LAB_CLUSTER_FILE ?? join(repoRoot, '.lab', 'pgpool-cluster.yaml');
+/** The running lab's cluster definition: `lab up` writes it, `lab down` removes it (`lab env` exports it). */
+export const labClusterFile = process.env.PGPOOL_CLUSTER_FILE ?? join(defaultLabDir(), 'pgpool-cluster.yaml');
 export const extensionId = 'pgpool-cluster.pgpool-cluster';

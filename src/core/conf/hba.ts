@@ -32,7 +32,14 @@ export interface ParsedHba {
 
 export const HBA_TYPES = ['local', 'host', 'hostssl', 'hostnossl', 'hostgssenc', 'hostnogssenc'];
 
-function tokenize(s: string, ln: number): { fields: HbaField[]; error?: Diagnostic } {
+/** Maps an offset in a (possibly joined) logical line to its physical line and column. */
+type PosMap = (offset: number) => { line: number; character: number };
+
+function rangeOf(map: PosMap, start: number, end: number): Range {
+  return { start: map(start), end: map(end) };
+}
+
+function tokenize(s: string, map: PosMap): { fields: HbaField[]; error?: Diagnostic } {
   const fields: HbaField[] = [];
   let i = 0;
   const n = s.length;
@@ -49,7 +56,7 @@ function tokenize(s: string, ln: number): { fields: HbaField[]; error?: Diagnost
         quoted = true;
         const close = s.indexOf('"', i + 1);
         if (close < 0) {
-          return { fields, error: { range: range(ln, i, n), severity: 'error', code: 'hba/syntax-error', message: 'Unterminated double quote.' } };
+          return { fields, error: { range: rangeOf(map, i, n), severity: 'error', code: 'hba/syntax-error', message: 'Unterminated double quote.' } };
         }
         value += s.slice(i + 1, close);
         i = close + 1;
@@ -67,7 +74,7 @@ function tokenize(s: string, ln: number): { fields: HbaField[]; error?: Diagnost
       value += ch;
       i++;
     }
-    fields.push({ text: s.slice(start, i), value, quoted, range: range(ln, start, i) });
+    fields.push({ text: s.slice(start, i), value, quoted, range: rangeOf(map, start, i) });
   }
   return { fields };
 }
@@ -86,22 +93,34 @@ export function parseHba(text: string): ParsedHba {
   }
   out.lines = splitLines(text);
   for (let ln = 0; ln < out.lines.length; ln++) {
+    const first = ln;
     let s = out.lines[ln] as string;
-    // PostgreSQL 16+ joins a line ending in a backslash with the next; keep the first line's ranges.
-    while (s.endsWith('\\') && ln + 1 < out.lines.length) s = `${s.slice(0, -1)} ${out.lines[++ln] as string}`;
-    const { fields, error } = tokenize(s, ln);
+    // PostgreSQL 16+ joins a line ending in a backslash with the next.
+    const segments = [{ at: 0, line: ln }];
+    while (s.endsWith('\\') && ln + 1 < out.lines.length) {
+      s = `${s.slice(0, -1)} `;
+      segments.push({ at: s.length, line: ++ln });
+      s += out.lines[ln] as string;
+    }
+    const map: PosMap = (offset) => {
+      let seg = segments[0] as { at: number; line: number };
+      for (const x of segments) if (x.at <= offset) seg = x;
+      const physical = out.lines[seg.line] ?? '';
+      return { line: seg.line, character: Math.min(offset - seg.at, physical.length) };
+    };
+    const { fields, error } = tokenize(s, map);
     if (error) { out.problems.push(error); continue; }
     if (fields.length === 0) continue;
     const type = fields[0] as HbaField;
     const isLocal = type.value === 'local';
     const minFields = isLocal ? 4 : 5;
     if (fields.length < minFields) {
-      out.problems.push({ range: range(ln, type.range.start.character, (fields[fields.length - 1] as HbaField).range.end.character),
+      out.problems.push({ range: { start: type.range.start, end: (fields[fields.length - 1] as HbaField).range.end },
         severity: 'error', code: 'hba/missing-field',
         message: isLocal ? 'A local record needs: local DATABASE USER METHOD [OPTIONS].' : `A ${type.value} record needs: ${type.value} DATABASE USER ADDRESS METHOD [OPTIONS].` });
       continue;
     }
-    const rec: HbaRecord = { line: ln, type, database: fields[1] as HbaField, user: fields[2] as HbaField, method: fields[3] as HbaField, options: [] };
+    const rec: HbaRecord = { line: first, type, database: fields[1] as HbaField, user: fields[2] as HbaField, method: fields[3] as HbaField, options: [] };
     let next = 3;
     if (!isLocal) {
       rec.address = fields[3] as HbaField;

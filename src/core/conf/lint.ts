@@ -68,7 +68,7 @@ function runConfRules(ctx: RuleContext, lang: ConfLanguageId): void {
 }
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return list.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
+  return list.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 /** Parsed view of a name=value document plus its versions, for hover/completion/symbols. */

@@ -33,7 +33,7 @@ export interface ParsedConf {
   lines: string[];
   entries: ConfEntry[];
   sections: ConfSection[];
-  /** Text of every comment, by line, for version directives and section detection. */
+  /** Whole-line banner comments (`#----`) and the line after each, for section detection. */
   comments: { line: number; start: number; text: string }[];
   problems: Diagnostic[];
   binary: boolean;
@@ -104,7 +104,15 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   if (i >= n) return;
   let c = s.charCodeAt(i);
-  if (c === 35) { result.comments.push({ line: ln, start: i, text: s.slice(i) }); return; }
+  if (c === 35) {
+    // Only banner rules and the line after one matter (sections); skip the rest to keep big files cheap.
+    const c1 = s.charCodeAt(i + 1);
+    const prev = result.comments[result.comments.length - 1];
+    if (c1 === 45 || c1 === 61 || (c1 === 32 && (s.charCodeAt(i + 2) === 45 || s.charCodeAt(i + 2) === 61)) || (prev !== undefined && prev.line === ln - 1)) {
+      result.comments.push({ line: ln, start: i, text: s.slice(i) });
+    }
+    return;
+  }
   if (!isNameStart(c)) {
     const hash = s.indexOf('#', i);
     problem(result, ln, i, hash < 0 ? n : hash, 'conf/syntax-error',
@@ -124,7 +132,6 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
   }
   const valueStart = i;
   if (i >= n || s.charCodeAt(i) === 35) {
-    if (i < n) result.comments.push({ line: ln, start: i, text: s.slice(i) });
     problem(result, ln, nameStart, nameEnd, 'conf/missing-value', `"${name}" has no value; write ${name} = '...'.`);
     return;
   }
@@ -170,15 +177,13 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
   const valueEnd = i;
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   if (i < n) {
-    if (s.charCodeAt(i) === 35) result.comments.push({ line: ln, start: i, text: s.slice(i) });
-    else {
+    if (s.charCodeAt(i) !== 35) {
       const hash = s.indexOf('#', i);
       const end = hash < 0 ? n : hash;
       const doubled = quoted && quoteStyle === 'pgpool' && i === valueEnd && s.charCodeAt(i) === 39;
       problem(result, ln, i, end, 'conf/trailing-garbage', doubled
         ? "pgpool-II ends a quoted value at the second quote: '' is not an escaped quote in pgpool.conf, so the rest is a syntax error. Write \\' instead."
         : `Unexpected text after the value of "${name}": "${s.slice(i, Math.min(end, i + 30))}". Quote the value if it contains spaces.`);
-      if (hash >= 0) result.comments.push({ line: ln, start: hash, text: s.slice(hash) });
     }
   }
   const key = quoteStyle === 'postgresql' ? name.toLowerCase() : name;
@@ -198,8 +203,9 @@ const TITLE_LINE = /^#\s*([A-Z][A-Z0-9 ,()/&'_-]{2,60}?)\s*$/;
 /** pgpool's samples frame section titles between `#----` rules: collect them for the outline. */
 function detectSections(result: ParsedConf): void {
   const byLine = new Map<number, string>();
-  for (const c of result.comments) if (c.start === 0 || result.lines[c.line]?.trimStart().startsWith('#')) byLine.set(c.line, c.text);
+  for (const c of result.comments) byLine.set(c.line, c.text);
   for (const c of result.comments) {
+    if (c.text.charCodeAt(1) !== 45 && c.text.charCodeAt(1) !== 32 && c.text.charCodeAt(1) !== 61) continue;
     if (!RULE_LINE.test(c.text)) continue;
     const title = byLine.get(c.line + 1);
     const m = title === undefined ? null : TITLE_LINE.exec(title);

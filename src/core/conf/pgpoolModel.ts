@@ -94,7 +94,8 @@ export class PgpoolModel {
 
   /** Slots pgpool uses: a port that is set and not 0. */
   usedBackends(): BackendSlot[] {
-    return [...this.backendSlots().values()].filter((s) => s.port !== undefined && s.port.value.trim() !== '0' && s.port.value.trim() !== '');
+    const max = this.catalog.get('backend_port')?.indexMax ?? 127;
+    return [...this.backendSlots().values()].filter((s) => s.index <= max && s.port !== undefined && s.port.value.trim() !== '0' && s.port.value.trim() !== '');
   }
 
   /** Streaming replication: backend_clustering_mode (4.2+) or master_slave_mode + sub_mode stream (before). */

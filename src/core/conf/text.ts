@@ -8,6 +8,8 @@ export interface SourceLine {
 
 /** Splits on `\n`, `\r\n` and lone `\r`, like the editor does. */
 export function splitLines(text: string): string[] {
+  // Fast path: the native split is several times faster than a character loop.
+  if (text.indexOf('\r') < 0) return text.split('\n');
   const lines: string[] = [];
   let start = 0;
   const n = text.length;

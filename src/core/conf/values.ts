@@ -34,7 +34,7 @@ export function parseNumber(raw: string, unit: ParamUnit | undefined, integer: b
   const numText = m[1];
   let n: number;
   if (/^[+-]?0[xX]/.test(numText)) n = (numText.startsWith('-') ? -1 : 1) * parseInt(numText.replace(/^[+-]/, ''), 16);
-  else if (integer && /^[+-]?0[0-7]+$/.test(numText)) n = (numText.startsWith('-') ? -1 : 1) * parseInt(numText.replace(/^[+-]/, ''), 8);
+  else if (integer && numText.length > 1 && (numText[0] === '0' || numText[1] === '0') && /^[+-]?0[0-7]+$/.test(numText)) n = (numText.startsWith('-') ? -1 : 1) * parseInt(numText.replace(/^[+-]/, ''), 8);
   else n = Number(numText);
   if (!Number.isFinite(n)) return { ok: false, reason: 'syntax' };
   const unitText = m[2];

@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
+import { showStatusPanel } from '../panel/statusPanel';
+import { createClusterFile } from './createClusterFile';
+import { importFromPgpoolConf } from './importFromPgpoolConf';
+import { startLab } from './startLab';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
 /** Every command the extension contributes, keyed by its id without the `pgpoolCluster.` prefix. */
 export const commands: Record<string, CommandHandler> = {
   showLog: (services) => services.log.show(true),
+  refresh: (services) => services.clusters?.reload().then(() => services.clusters?.refresh()),
+  showStatus: showStatusPanel,
+  createClusterFile,
+  importFromPgpoolConf,
+  startLab,
 };
 
 export function registerCommands(services: ExtensionServices): void {

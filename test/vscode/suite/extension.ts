@@ -12,6 +12,7 @@ export interface Contributes {
   submenus?: { id: string; label: string }[];
   languages?: { id: string; configuration?: string }[];
   grammars?: { language?: string; scopeName: string; path: string }[];
+  views?: Record<string, { id: string; name?: string }[]>;
 }
 
 export async function activatedExtension(): Promise<vscode.Extension<unknown>> {

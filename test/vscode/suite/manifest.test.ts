@@ -1,19 +1,29 @@
 // Files that package.json points at must exist in the extension folder, or VS Code fails at run time.
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { activatedExtension, contributes } from './extension';
 
+/** Every "./..." string inside a manifest value: grammar paths, language configurations, schema urls, icons. */
+function relativePaths(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (value.startsWith('./')) into.add(posix.normalize(value));
+  } else if (Array.isArray(value)) {
+    for (const v of value) relativePaths(v, into);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) relativePaths(v, into);
+  }
+  return into;
+}
+
 suite('manifest files', () => {
-  test('main, grammars and language configurations exist', async () => {
+  test('main and every file named in contributes exist', async () => {
     const ext = await activatedExtension();
-    const c = contributes(ext);
-    const named = [
-      (ext.packageJSON as { main?: string }).main,
-      ...(c.grammars ?? []).map((g) => g.path),
-      ...(c.languages ?? []).map((l) => l.configuration),
-    ].filter((p): p is string => p !== undefined);
-    const missing = [...new Set(named)].filter((p) => !existsSync(join(ext.extensionPath, p)));
+    const named = relativePaths(contributes(ext));
+    const main = (ext.packageJSON as { main?: string }).main;
+    if (main) named.add(posix.normalize(main));
+    assert.ok(named.size > 1, 'expected package.json to name its bundle and grammar files');
+    const missing = [...named].filter((p) => !existsSync(join(ext.extensionPath, p)));
     assert.deepEqual(missing, [], `named in package.json but missing: ${missing.join(', ')}`);
   });
 

@@ -33,7 +33,7 @@ export function checkPgpoolBackends(ctx: RuleContext, model: PgpoolModel): void 
     for (const s of slot.entries) {
       if (s.resolved?.base === 'backend_flag') checkFlag(ctx, s.entry);
     }
-    if (!used.has(index)) {
+    if (!used.has(index) && index <= 127) {
       for (const s of slot.entries) {
         const base = s.resolved?.base;
         if (base === 'backend_hostname' || base === 'backend_port') continue;
@@ -52,7 +52,7 @@ export function checkPgpoolBackends(ctx: RuleContext, model: PgpoolModel): void 
       const at = after?.hostname ?? after?.port;
       if (!at) continue;
       ctx.report({ range: at.nameRange, severity: 'information', code: 'pgpool/backend-index-gap',
-        message: `Backend ${i} is not defined although backend ${highest} is; pgpool counts ${highest + 1} nodes and shows node ${i} as unused. Number backends from 0 without gaps unless this is on purpose.` });
+        message: `Backend ${i} is not in use (no backend_hostname${i}/backend_port${i}) although backend ${highest} is; pgpool counts ${highest + 1} nodes and shows node ${i} as unused. Number backends from 0 without gaps unless this is on purpose.` });
       break;
     }
   }

@@ -10,7 +10,8 @@ function at(model: PgpoolModel, ...names: string[]): Range {
     const e = model.last.get(n);
     if (e) return e.nameRange;
   }
-  return range(0, 0, 0);
+  // Nothing named it: point at the first setting rather than at nowhere.
+  return model.settings[0]?.entry.nameRange ?? range(0, 0, 0);
 }
 
 function isSet(model: PgpoolModel, name: string): boolean {

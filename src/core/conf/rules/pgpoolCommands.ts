@@ -18,14 +18,15 @@ export function checkPgpoolCommands(ctx: RuleContext, model: PgpoolModel): void 
     for (let i = 0; i < text.length; i++) {
       if (text[i] !== '%') continue;
       const code = text.slice(i, i + 2);
-      const at = range(e.line, base + i, base + Math.min(i + 2, text.length));
       const p = list.find((x) => x.code === code);
+      if (p && placeholderAvailable(p, ctx.pgpool)) { i++; continue; }
+      const at = range(e.line, base + i, base + Math.min(i + 2, text.length));
       if (!p) {
         ctx.report({ range: at, severity: 'warning', code: 'pgpool/unknown-placeholder',
           message: i + 1 >= text.length
             ? 'A lone % at the end is dropped by pgpool; write %% for a literal percent sign.'
             : `${code} is not a placeholder of ${e.name}; pgpool silently drops it. Known: ${list.map((x) => x.code).join(' ')}.` });
-      } else if (!placeholderAvailable(p, ctx.pgpool)) {
+      } else {
         ctx.report({ range: at, severity: 'warning', code: 'pgpool/placeholder-unavailable',
           message: `${code} (${p.meaning}) exists since pgpool-II ${p.since}; ${ctx.pgpool} drops it, so the script receives fewer arguments.` });
       }

@@ -1,0 +1,151 @@
+/**
+ * `pgpool-cluster promote|switchover|recover|attach|detach NODE`: the same plans and runner as the editor.
+ * Exit codes: 0 done and verified (or dry run), 1 a step or the verification failed, 2 usage, 3 refused
+ * (the plan cannot be built safely, or no confirmation), 4 another operation holds the cluster's lock, 130 cancelled.
+ */
+import * as readline from 'node:readline';
+import type { Command } from 'commander';
+import type { ClusterDefinition } from '../core/inventory/model';
+import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
+import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
+import type { RecoverMethod } from '../core/ops/input';
+import { LockError } from '../core/ops/lock';
+import { OPERATIONS, preparePlan, runOperation } from '../core/ops/operation';
+import { planToJson, renderPlan, type OperationKind, type Plan } from '../core/ops/plan';
+import type { RunEvent, RunOutcome } from '../core/ops/runner';
+import { readSshConfigText } from '../core/remote/sshConfigFile';
+import { SshPool } from '../core/remote/sshPool';
+import { StatusCollector } from '../core/status/collector';
+import { CliError } from './errors';
+import { CliSecretProvider } from './secrets';
+
+export interface OpsCliOptions {
+  cluster?: string;
+  file?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  method?: string;
+  fence?: boolean;
+  acceptNewHostKeys?: boolean;
+}
+
+const DESCRIPTIONS: Record<OperationKind, string> = {
+  promote: 'Failover to NODE (a standby). Refused while the primary still runs, unless --fence stops it first.',
+  switchover: 'Planned switchover to NODE with no lost acknowledged write; the old primary becomes its standby.',
+  recover: 'Rebuild a down or detached NODE as a standby (--method pcp|rewind|basebackup; default: fastest safe).',
+  attach: 'Attach NODE in pgpool (pcp_attach_node).',
+  detach: 'Detach NODE from pgpool (pcp_detach_node).',
+};
+
+export function registerOpsCommands(program: Command): void {
+  for (const kind of OPERATIONS) {
+    const cmd = program
+      .command(`${kind} <node>`)
+      .description(`${DESCRIPTIONS[kind]} Exit 0 done, 1 failed, 3 refused, 4 locked, 130 cancelled.`)
+      .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
+      .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('-y, --yes', 'do not ask before a destructive plan')
+      .option('--json', 'print the plan (with --dry-run) or the outcome as JSON')
+      .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them');
+    if (kind === 'recover') cmd.option('--method <method>', 'pcp | rewind | basebackup');
+    if (kind === 'promote') cmd.option('--fence', 'stop the running primary first (fencing) instead of refusing');
+    cmd.action(async (node: string, opts: OpsCliOptions) => {
+      process.exitCode = await runOpsCommand(kind, node, opts);
+    });
+  }
+}
+
+function pickCluster(clusters: readonly ClusterDefinition[]): ClusterDefinition {
+  if (clusters.length !== 1 || !clusters[0]) {
+    throw new CliError(`The file defines ${clusters.length} clusters (${clusters.map((c) => c.name).join(', ')}); choose one with --cluster.`, 2);
+  }
+  return clusters[0];
+}
+
+function describeEvent(e: RunEvent): string | undefined {
+  switch (e.type) {
+    case 'step-start': return `[${e.index + 1}/${e.total}] ${e.step.title} ...`;
+    case 'step-skipped': return `[${e.index + 1}] skipped: ${e.step.title} (${e.reason})`;
+    case 'step-done': return `[${e.index + 1}] ok (${e.ms} ms)`;
+    case 'step-failed': return `[${e.index + 1}] FAILED: ${e.error}`;
+    case 'warning': return `warning: ${e.message}`;
+    case 'verify': return `verify: ${e.ok ? 'ok' : 'FAILED'} - ${e.describe}${e.ok ? '' : ` (${e.detail})`}`;
+    case 'output': return e.text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+  }
+}
+
+function confirm(question: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => rl.question(question, (a) => { rl.close(); resolve(a.trim()); }));
+}
+
+function formatOutcome(plan: Plan, o: RunOutcome): string {
+  const lines = [o.message, `duration: ${o.durationMs} ms`];
+  if (o.lostWalBytes !== undefined) lines.push(`WAL the old primary had that ${plan.node} never received: ${o.lostWalBytes} bytes`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runOpsCommand(kind: OperationKind, node: string, opts: OpsCliOptions): Promise<number> {
+  if (opts.method !== undefined && !['pcp', 'rewind', 'basebackup'].includes(opts.method)) {
+    throw new CliError(`--method must be pcp, rewind or basebackup, not "${opts.method}".`, 2);
+  }
+  const loaded = await loadClusterFile(resolveClusterFilePath(opts.file));
+  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  const selected = selectClusters(loaded.file, opts.cluster);
+  if (typeof selected === 'string') throw new CliError(selected, 2);
+  const cluster = pickCluster(selected);
+
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() });
+  const sshConfigText = await readSshConfigText();
+  const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
+  const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
+  const collector = new StatusCollector(cluster, { log });
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  try {
+    const status = await collector.refresh();
+    const built = await preparePlan(kind, cluster, status, env, node, {
+      ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
+    });
+    if (!built.ok) {
+      if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
+      else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
+      return 3;
+    }
+    const plan = built.plan;
+    const pcp = pcpEndpoint(cluster);
+    if (opts.dryRun) {
+      process.stdout.write(opts.json ? `${JSON.stringify(planToJson(plan, pcp), null, 2)}\n` : renderPlan(plan, pcp));
+      return 0;
+    }
+    if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
+    if (plan.destructive && !opts.yes) {
+      if (!process.stdin.isTTY) {
+        process.stderr.write('pgpool-cluster: refused: this plan is destructive and there is no terminal to confirm on; re-run with --yes after reading it (--dry-run).\n');
+        return 3;
+      }
+      const answer = await confirm(`Type the node name "${plan.node}" to run this plan: `);
+      if (answer !== plan.node) {
+        process.stderr.write('pgpool-cluster: not confirmed; nothing was changed.\n');
+        return 3;
+      }
+    }
+    process.on('SIGINT', onSigint);
+    const outcome = await runOperation(plan, cluster, env, {
+      via: 'cli', signal: abort.signal,
+      onEvent: (e) => { const t = describeEvent(e); if (t) process.stderr.write(`${t}\n`); },
+    });
+    process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n` : formatOutcome(plan, outcome));
+    return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
+  } catch (err) {
+    if (err instanceof LockError) throw new CliError(err.message, 4);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await collector.close();
+    await env.close();
+    await sshPool.close();
+  }
+}

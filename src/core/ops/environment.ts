@@ -1,0 +1,114 @@
+/**
+ * What the runner needs to touch a cluster: a RemoteHost per host, a SqlClient per node, pcp and pgpool's
+ * node view. `ClusterOpsEnvironment` builds them from the cluster definition over one SSH pool; tests fake it.
+ */
+import type { SqlClient } from '../db/types';
+import { PgSqlClient } from '../db/pgClient';
+import { pcpNodeInfo, runPcp, type PcpTarget } from '../db/pcp';
+import type { PgpoolNodeView } from '../db/poolNodes';
+import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
+import { resolveSshTarget } from '../remote/sshConfig';
+import type { SshPool } from '../remote/sshPool';
+import { SshRemoteHost } from '../remote/sshRemoteHost';
+import type { RemoteHost } from '../remote/types';
+import type { PcpEndpoint } from './plan';
+
+export interface OpsEnvironment {
+  /** Node names, for checks that look at every node. */
+  readonly nodes: readonly string[];
+  remote(host: string): RemoteHost;
+  sql(node: string): SqlClient;
+  pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
+  close(): Promise<void>;
+}
+
+export function pgpoolOf(cluster: ClusterDefinition): PgpoolInstance {
+  const p = cluster.pgpool[0];
+  if (!p) throw new Error(`Cluster ${cluster.name} defines no pgpool instance; pcp steps need one.`);
+  return p;
+}
+
+/** pcp as the plan text shows it: run on the pgpool host, against its own pcp port. */
+export function pcpEndpoint(cluster: ClusterDefinition): PcpEndpoint | undefined {
+  const p = cluster.pgpool[0];
+  if (!p) return undefined;
+  return {
+    host: p.host, port: p.pcpPort, ...(p.pcpUser ? { user: p.pcpUser } : {}),
+    ...(p.pcpPassFile ? { passFile: p.pcpPassFile } : {}), ...(p.binDir ? { binDir: p.binDir } : {}),
+  };
+}
+
+export interface ClusterOpsEnvironmentOptions {
+  readonly sshPool: SshPool;
+  readonly sshConfigText?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export class ClusterOpsEnvironment implements OpsEnvironment {
+  readonly nodes: readonly string[];
+  private readonly hosts = new Map<string, RemoteHost>();
+  private readonly clients = new Map<string, SqlClient>();
+
+  constructor(private readonly cluster: ClusterDefinition, private readonly options: ClusterOpsEnvironmentOptions) {
+    this.nodes = cluster.nodes.map((n) => n.name);
+  }
+
+  private definition(name: string): NodeDefinition | PgpoolInstance {
+    const d = this.cluster.nodes.find((n) => n.name === name) ?? this.cluster.pgpool.find((p) => p.name === name);
+    if (!d) throw new Error(`Cluster ${this.cluster.name} has no host named "${name}".`);
+    return d;
+  }
+
+  remote(host: string): RemoteHost {
+    let r = this.hosts.get(host);
+    if (!r) {
+      const d = this.definition(host);
+      const ssh = { ...this.cluster.ssh, ...d.ssh };
+      const target = resolveSshTarget(d.host, ssh, this.options.sshConfigText !== undefined ? { sshConfigText: this.options.sshConfigText } : {});
+      r = new SshRemoteHost(this.options.sshPool, target);
+      this.hosts.set(host, r);
+    }
+    return r;
+  }
+
+  sql(node: string): SqlClient {
+    let c = this.clients.get(node);
+    if (!c) {
+      const d = this.definition(node);
+      const db = this.cluster.database;
+      c = new PgSqlClient({
+        host: d.host, port: d.port, ...(db.user ? { user: db.user } : {}), database: db.name ?? 'postgres',
+        ...(db.passfile ? { passfile: db.passfile } : {}), ...(db.sslmode ? { sslmode: db.sslmode } : {}),
+        connectTimeoutMs: 3000, queryTimeoutMs: 15_000, applicationName: 'pgpool-cluster-ops',
+        ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.log ? { warn: this.options.log } : {}),
+      });
+      this.clients.set(node, c);
+    }
+    return c;
+  }
+
+  private pcpTarget(timeoutMs?: number): PcpTarget {
+    const p = pgpoolOf(this.cluster);
+    return {
+      remote: this.remote(p.name), pcpHost: p.host, pcpPort: p.pcpPort,
+      ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}),
+      ...(p.binDir ? { binDir: p.binDir } : {}), ...(timeoutMs ? { timeoutMs } : {}),
+    };
+  }
+
+  pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+    return runPcp(this.pcpTarget(options.timeoutMs), tool, args, options.signal);
+  }
+
+  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
+    return pcpNodeInfo(this.pcpTarget(), id, signal);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(all.map((c) => c.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,11 @@
+export * from './plan';
+export * from './input';
+export { buildPromotePlan } from './promote';
+export { buildSwitchoverPlan } from './switchover';
+export { buildRecoverPlan, defaultRecoverMethod } from './recover';
+export { buildAttachPlan, buildDetachPlan } from './attachDetach';
+export { runPlan, type RunEvent, type RunOptions, type RunOutcome } from './runner';
+export { ClusterOpsEnvironment, pcpEndpoint, type OpsEnvironment } from './environment';
+export { acquireLock, LockError, lockPath, type LockOptions } from './lock';
+export { appendAudit, auditPath, auditRecord, type AuditRecord } from './audit';
+export { OPERATIONS, buildPlan, preparePlan, probeRecoveryFacts, runOperation, type RunOperationOptions } from './operation';

@@ -1,0 +1,70 @@
+/** What every plan builder gets: the definition, the status just collected, and the user's options. */
+import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
+import type { ClusterStatus, NodeStatus } from '../status/model';
+import { majorFromVersionNum, normalizePgMajor, pgpoolMajor, type Versions } from './pgCommands';
+
+export type RecoverMethod = 'pcp' | 'rewind' | 'basebackup';
+
+export interface OpsOptions {
+  /** promote: stop a live primary first (fencing) instead of refusing. */
+  readonly fence?: boolean;
+  readonly method?: RecoverMethod;
+  /** For names such as the moved-aside data directory; default now. */
+  readonly now?: Date;
+  /** switchover: largest replay lag (bytes) accepted before starting; default 16 MB. */
+  readonly maxLagBytes?: number;
+}
+
+/** What a probe over SSH learned about a node's data directory (recover's default method). */
+export interface RecoveryFacts {
+  /** pg_controldata "Database system identifier" of the node's data directory; undefined when there is none. */
+  readonly nodeSystemId?: string;
+  /** The primary's system identifier (pg_control_system()). */
+  readonly primarySystemId?: string;
+  /** Why the probe could not tell. */
+  readonly error?: string;
+}
+
+export interface OpsInput {
+  readonly cluster: ClusterDefinition;
+  readonly status: ClusterStatus;
+  readonly options?: OpsOptions;
+  readonly facts?: RecoveryFacts;
+}
+
+/** Versions from the cluster file, else from what the servers said, else the newest supported. */
+export function resolveVersions(cluster: ClusterDefinition, status: ClusterStatus): Versions {
+  const num = status.nodes.find((n) => n.postgres.serverVersionNum)?.postgres.serverVersionNum;
+  const postgres = cluster.postgresVersion ? normalizePgMajor(cluster.postgresVersion) : num ? majorFromVersionNum(num) : '16';
+  const pgpool = (cluster.pgpoolVersion ? pgpoolMajor(cluster.pgpoolVersion) : undefined)
+    ?? (status.pgpool.version ? pgpoolMajor(status.pgpool.version) : undefined) ?? '4.7';
+  return { postgres, pgpool };
+}
+
+/** A node by name, or by pgpool id when the text is a number. */
+export function findNode(cluster: ClusterDefinition, nameOrId: string): NodeDefinition | undefined {
+  return cluster.nodes.find((n) => n.name === nameOrId) ?? (/^\d+$/.test(nameOrId) ? cluster.nodes.find((n) => n.id === Number(nameOrId)) : undefined);
+}
+
+export function nodeStatus(status: ClusterStatus, node: NodeDefinition): NodeStatus | undefined {
+  return status.nodes.find((n) => n.name === node.name) ?? status.nodes.find((n) => n.id === node.id);
+}
+
+/** Nodes PostgreSQL itself reports as primary (reachable and out of recovery). */
+export function livePrimaries(input: OpsInput): NodeDefinition[] {
+  return input.cluster.nodes.filter((n) => {
+    const s = nodeStatus(input.status, n);
+    return s?.postgres.reachable === true && s.postgres.role === 'primary';
+  });
+}
+
+/** The primary new standbys should follow: the live one pgpool agrees on, else any live one. */
+export function currentPrimary(input: OpsInput): NodeDefinition | undefined {
+  const live = livePrimaries(input);
+  return live.find((n) => nodeStatus(input.status, n)?.pgpool?.role === 'primary') ?? live[0];
+}
+
+/** pgpool's primary (may be down/unreachable for PostgreSQL). */
+export function pgpoolPrimaryNode(input: OpsInput): NodeDefinition | undefined {
+  return input.cluster.nodes.find((n) => nodeStatus(input.status, n)?.pgpool?.role === 'primary');
+}

@@ -1,0 +1,76 @@
+/** The one entry point the CLI and the editor share: build a plan from fresh status, run it under the lock, audit it. */
+import type { ClusterDefinition } from '../inventory/model';
+import type { ClusterStatus } from '../status/model';
+import { buildAttachPlan, buildDetachPlan } from './attachDetach';
+import { appendAudit, auditPath, auditRecord } from './audit';
+import { pcpEndpoint, type OpsEnvironment } from './environment';
+import { currentPrimary, findNode, type OpsInput, type OpsOptions, type RecoveryFacts } from './input';
+import { acquireLock, type LockOptions } from './lock';
+import { controldataArgv, parseControldata } from './pgCommands';
+import type { OperationKind, Plan, PlanResult } from './plan';
+import { buildPromotePlan } from './promote';
+import { buildRecoverPlan } from './recover';
+import { runPlan, type RunEvent, type RunOutcome } from './runner';
+import { buildSwitchoverPlan } from './switchover';
+
+export const OPERATIONS: readonly OperationKind[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
+
+export function buildPlan(kind: OperationKind, input: OpsInput, node: string): PlanResult {
+  try {
+    switch (kind) {
+      case 'promote': return buildPromotePlan(input, node);
+      case 'switchover': return buildSwitchoverPlan(input, node);
+      case 'recover': return buildRecoverPlan(input, node);
+      case 'attach': return buildAttachPlan(input, node);
+      case 'detach': return buildDetachPlan(input, node);
+    }
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** For recover's default method: does the node's data directory belong to the primary's database system? */
+export async function probeRecoveryFacts(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<RecoveryFacts> {
+  const node = findNode(cluster, nodeName);
+  const primary = currentPrimary({ cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) }, status });
+  if (!node?.dataDirectory || !primary) return { error: !node?.dataDirectory ? 'no data directory defined' : 'no primary' };
+  try {
+    const [r, rows] = await Promise.all([
+      env.remote(node.name).exec(controldataArgv(node), { timeoutMs: 15_000, ...(signal ? { signal } : {}) }),
+      env.sql(primary.name).query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()'),
+    ]);
+    const primarySystemId = rows[0]?.id;
+    const nodeSystemId = r.code === 0 ? parseControldata(r.stdout, 'Database system identifier') : undefined;
+    return { ...(nodeSystemId ? { nodeSystemId } : {}), ...(primarySystemId ? { primarySystemId } : {}) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function preparePlan(kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal): Promise<PlanResult> {
+  const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(cluster, status, env, node, signal) : undefined;
+  return buildPlan(kind, { cluster, status, options, ...(facts ? { facts } : {}) }, node);
+}
+
+export interface RunOperationOptions {
+  /** "cli" or "vscode", for the audit record. */
+  readonly via: string;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (e: RunEvent) => void;
+  readonly lock?: LockOptions;
+  readonly auditFile?: string;
+}
+
+/** Takes the cluster's lock, runs the plan, appends the audit record (also for failures), releases the lock. */
+export async function runOperation(plan: Plan, cluster: ClusterDefinition, env: OpsEnvironment, options: RunOperationOptions): Promise<RunOutcome> {
+  const lock = await acquireLock(plan.cluster, `${plan.operation} ${plan.node}`, options.lock);
+  try {
+    const outcome = await runPlan(plan, env, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    await appendAudit(auditRecord(plan, options.via, outcome, pcpEndpoint(cluster)), options.auditFile ?? auditPath()).catch((err: unknown) => {
+      options.onEvent?.({ type: 'warning', message: `Could not write the audit record: ${err instanceof Error ? err.message : String(err)}` });
+    });
+    return outcome;
+  } finally {
+    await lock.release();
+  }
+}

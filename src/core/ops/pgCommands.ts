@@ -1,0 +1,157 @@
+/**
+ * Version-aware building blocks for plans: argv for pg_ctl & co, SQL by PostgreSQL major, standby
+ * configuration (standby.signal + primary_conninfo on >= 12, recovery.conf before), libpq conninfo.
+ * Argv elements are quoted later by shellCommand; nothing here concatenates values into shell text.
+ */
+import * as path from 'node:path';
+import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
+import { compareVersions } from './pgpoolConfig/version';
+
+export interface Versions {
+  /** PostgreSQL major, "9.6", "11", "15". */
+  readonly postgres: string;
+  /** pgpool-II "major.minor", "3.7", "4.3". */
+  readonly pgpool: string;
+}
+
+export const pgAtLeast = (v: Versions, min: string): boolean => compareVersions(v.postgres, min) >= 0;
+export const pgpoolAtLeast = (v: Versions, min: string): boolean => compareVersions(v.pgpool, min) >= 0;
+
+/** "150018" -> "15", "90624" -> "9.6". */
+export function majorFromVersionNum(num: number): string {
+  if (num >= 100000) return String(Math.floor(num / 10000));
+  return `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`;
+}
+
+/** "4.3.5 (tamahomeboshi)" -> "4.3". */
+export function pgpoolMajor(text: string): string | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(text.trim());
+  return m ? `${m[1]}.${m[2]}` : undefined;
+}
+
+export function normalizePgMajor(text: string): string {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(text.trim());
+  if (!m) return text;
+  const major = Number(m[1]);
+  return major >= 10 ? String(major) : `${major}.${m[2] ?? '0'}`;
+}
+
+const bin = (node: NodeDefinition, tool: string): string => (node.binDir ? path.posix.join(node.binDir, tool) : tool);
+
+export function dataDir(node: NodeDefinition): string {
+  if (!node.dataDirectory) throw new Error(`Node ${node.name} has no dataDirectory in the cluster file; operations over SSH need it.`);
+  return node.dataDirectory;
+}
+
+/** WAL function and column names by version (PostgreSQL 10 renamed xlog -> wal, location -> lsn). */
+export function walNames(v: Versions): { currentLsn: string; replayLsn: string; receiveLsn: string; replayCol: string } {
+  return pgAtLeast(v, '10')
+    ? { currentLsn: 'pg_current_wal_lsn()', replayLsn: 'pg_last_wal_replay_lsn()', receiveLsn: 'pg_last_wal_receive_lsn()', replayCol: 'replay_lsn' }
+    : { currentLsn: 'pg_current_xlog_location()', replayLsn: 'pg_last_xlog_replay_location()', receiveLsn: 'pg_last_xlog_receive_location()', replayCol: 'replay_location' };
+}
+
+export const pgCtl = {
+  stop: (n: NodeDefinition, mode: 'fast' | 'immediate' | 'smart' = 'fast'): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-m', mode, '-w', '-t', '60', 'stop'],
+  /** `-l` keeps the ssh channel from staying open (pg_ctl's stdout would otherwise be the server's). */
+  start: (n: NodeDefinition): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-l', `${dataDir(n)}/startup.log`, '-w', '-t', '60', 'start'],
+  restart: (n: NodeDefinition): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-l', `${dataDir(n)}/startup.log`, '-m', 'fast', '-w', '-t', '60', 'restart'],
+  /** Exit 0 running, 3 not running, 4 no usable data directory. */
+  status: (n: NodeDefinition): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), 'status'],
+  /** `-w` for promote exists since PostgreSQL 10. */
+  promote: (n: NodeDefinition, v: Versions): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), ...(pgAtLeast(v, '10') ? ['-w', '-t', '60'] : []), 'promote'],
+};
+
+/** `LC_ALL=C` so the labels are English whatever the host's locale. */
+export const controldataArgv = (n: NodeDefinition): string[] => ['env', 'LC_ALL=C', bin(n, 'pg_controldata'), dataDir(n)];
+
+export function parseControldata(out: string, label: string): string | undefined {
+  for (const line of out.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0 && line.slice(0, i).trim() === label) return line.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** A libpq conninfo value, quoted only when needed (`'...'` with `\\` and `\'`). */
+export function conninfoValue(v: string): string {
+  if (/^[A-Za-z0-9_.\/:@+-]+$/.test(v)) return v;
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function conninfo(parts: Readonly<Record<string, string | number | undefined>>): string {
+  return Object.entries(parts)
+    .filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '')
+    .map(([k, v]) => `${k}=${conninfoValue(String(v))}`).join(' ');
+}
+
+/** A postgresql.conf / recovery.conf string literal ('' doubles a quote). */
+export function confLiteral(v: string): string {
+  if (v.includes('\n') || v.includes('\0')) throw new Error('A configuration value cannot contain a newline or NUL.');
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+/**
+ * An SQL string literal for utility statements that take no parameters (ALTER SYSTEM). Safe with
+ * standard_conforming_strings = on (the default since 9.1): only the quote is special.
+ */
+export function sqlLiteral(v: string): string {
+  if (v.includes('\0')) throw new Error('An SQL value cannot contain a NUL byte.');
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+/** primary_conninfo for `standby` following `primary` (replication user; password from the pass file). */
+export function replicationConninfo(cluster: ClusterDefinition, primary: NodeDefinition, standby: NodeDefinition): string {
+  return conninfo({
+    host: primary.host, port: primary.port, user: cluster.replication.user ?? 'replicator',
+    application_name: standby.name, passfile: cluster.database.passfile,
+  });
+}
+
+/** Superuser conninfo for pg_rewind --source-server. */
+export function superuserConninfo(cluster: ClusterDefinition, source: NodeDefinition): string {
+  return conninfo({
+    host: source.host, port: source.port, user: cluster.database.user ?? 'postgres',
+    dbname: cluster.database.name ?? 'postgres', passfile: cluster.database.passfile,
+  });
+}
+
+/** A fixed script; the file and lines come as arguments, so no value is ever parsed by the shell. */
+const WRITE_LINES = 'f=$1; shift; printf \'%s\\n\' "$@" > "$f"';
+const APPEND_LINES = 'f=$1; shift; printf \'%s\\n\' "$@" >> "$f"';
+
+/**
+ * Turns a stopped data directory into a standby of `primary`:
+ * >= 12 `standby.signal` + primary_conninfo appended to postgresql.auto.conf (the last line wins over any
+ * copied from the source by pg_rewind/pg_basebackup); <= 11 a recovery.conf with standby_mode.
+ */
+export function standbyConfigArgv(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, v: Versions): string[][] {
+  const data = dataDir(node);
+  const ci = replicationConninfo(cluster, primary, node);
+  if (pgAtLeast(v, '12')) {
+    return [
+      ['sh', '-c', 'set -e; if [ -e "$1/recovery.conf" ]; then mv "$1/recovery.conf" "$1/recovery.conf.pgpool-cluster-old"; fi; rm -f "$1/recovery.signal"; touch "$1/standby.signal"', '_', data],
+      ['sh', '-c', APPEND_LINES, '_', `${data}/postgresql.auto.conf`, `primary_conninfo = ${confLiteral(ci)}`],
+    ];
+  }
+  return [
+    ['sh', '-c', 'rm -f "$1/recovery.done"', '_', data],
+    ['sh', '-c', WRITE_LINES, '_', `${data}/recovery.conf`,
+      "standby_mode = 'on'", `primary_conninfo = ${confLiteral(ci)}`, "recovery_target_timeline = 'latest'"],
+  ];
+}
+
+/** SQL true when `standby` streams from the node this runs on. */
+export const STREAMING_TO_SQL = "SELECT EXISTS (SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming') AS ok";
+export const IN_RECOVERY_SQL = 'SELECT pg_is_in_recovery() AS ok';
+export const NOT_IN_RECOVERY_SQL = 'SELECT NOT pg_is_in_recovery() AS ok';
+
+/** Replay position on a standby, or the write position once it is a primary. */
+export function positionSql(v: Versions): string {
+  const w = walNames(v);
+  return `SELECT (CASE WHEN pg_is_in_recovery() THEN ${w.replayLsn} ELSE ${w.currentLsn} END)::text AS lsn`;
+}
+
+export function receivedSql(v: Versions): string {
+  const w = walNames(v);
+  return `SELECT (CASE WHEN pg_is_in_recovery() THEN GREATEST(${w.receiveLsn}, ${w.replayLsn}) ELSE ${w.currentLsn} END)::text AS lsn`;
+}

@@ -1,0 +1,129 @@
+/**
+ * Recover a down, detached or diverged node as a standby of the primary: pgpool's way (pcp_recovery_node)
+ * or directly (pg_rewind, else a fresh pg_basebackup with the old data directory moved aside, never deleted).
+ */
+import * as path from 'node:path';
+import type { NodeDefinition } from '../inventory/model';
+import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput, type RecoverMethod } from './input';
+import { dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
+import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
+import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+
+/** The fastest safe method: rewind when the node's data directory belongs to the same system, else a copy. */
+export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; why: string } {
+  const f = input.facts;
+  if (f?.nodeSystemId && f.primarySystemId && f.nodeSystemId === f.primarySystemId) {
+    return { method: 'rewind', why: 'the node has a data directory of the same database system, so pg_rewind copies only what changed' };
+  }
+  if (f?.nodeSystemId && f.primarySystemId) return { method: 'basebackup', why: `the node's data directory belongs to another database system (${f.nodeSystemId})` };
+  if (f && !f.nodeSystemId && !f.error) return { method: 'basebackup', why: 'the node has no usable data directory' };
+  return { method: 'basebackup', why: `its data directory could not be inspected${f?.error ? ` (${f.error})` : ''}, and a full copy is always safe` };
+}
+
+const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
+  const data = dataDir(node);
+  const steps: PlanStep[] = [{
+    id: `checkpoint-${primary.name}`, title: `CHECKPOINT on ${primary.name}`, destructive: false,
+    why: 'pg_rewind reads the source\'s control file; right after a promotion it still shows the old timeline until a checkpoint.',
+    action: { kind: 'sql', node: primary.name, sql: 'CHECKPOINT', timeoutMs: 120_000 },
+    onFailure: `Nothing changed on ${node.name}. Check that ${primary.name} accepts superuser connections.`,
+  }];
+  if (!pgAtLeast(v, '13')) {
+    steps.push({
+      id: `crash-recovery-${node.name}`, title: `Finish crash recovery on ${node.name} (single-user mode)`, destructive: false,
+      why: `pg_rewind before PostgreSQL 13 needs a cleanly shut down target; single-user mode replays the WAL and stops.`,
+      action: { kind: 'ssh', host: node.name, argv: ['sh', '-c', 'exec "$1" --single -D "$2" postgres < /dev/null', '_', bin(node, 'postgres'), data], timeoutMs: 600_000 },
+      optional: true, onFailure: 'pg_rewind will say whether the target is usable.',
+    });
+  }
+  steps.push({
+    id: `rewind-${node.name}`, title: `pg_rewind ${node.name} from ${primary.name}`, destructive: true,
+    why: 'Rewinds the node to where its history forked from the primary and copies only the changed blocks.',
+    action: { kind: 'ssh', host: node.name, argv: [bin(node, 'pg_rewind'), '-D', data, `--source-server=${superuserConninfo(input.cluster, primary)}`], timeoutMs: 3_600_000 },
+    onFailure: `${node.name} is stopped and detached; its data directory may be partly rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
+  });
+  return steps;
+}
+
+function basebackupSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition): { steps: PlanStep[]; aside: string } {
+  const data = dataDir(node);
+  const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp(input.options?.now ?? new Date())}`;
+  return {
+    aside,
+    steps: [{
+      id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
+      why: `pg_basebackup needs an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
+      action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
+      skipIf: { kind: 'ssh-exit', host: node.name, argv: ['test', '!', '-e', data], exitCodes: [0], describe: `${data} does not exist` },
+      onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
+    }, {
+      id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}`, destructive: false,
+      why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
+      action: { kind: 'ssh', host: node.name, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(input.cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast'], timeoutMs: 24 * 3_600_000 },
+      onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line) and re-run.`,
+    }],
+  };
+}
+
+export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult {
+  const { cluster, status } = input;
+  const v = resolveVersions(cluster, status);
+  const node = findNode(cluster, nodeName);
+  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
+  const ns = nodeStatus(status, node);
+  const primary = currentPrimary({ ...input, cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) } });
+  if (!primary) {
+    return refuse(ns?.postgres.role === 'primary' ? `${node.name} is the only primary; there is nothing to recover it from.`
+      : 'No running primary to recover from. Promote a standby first.');
+  }
+  if (ns?.postgres.reachable && ns.postgres.role === 'primary' && ns.pgpool?.role === 'primary' && ns.status === 'up') {
+    return refuse(`${node.name} is the primary pgpool uses; recovering it would destroy it. Switch over first.`);
+  }
+  const healthy = ns?.postgres.reachable && ns.postgres.role === 'standby' && ns.postgres.walReceiverStatus === 'streaming' && (ns.status === 'up' || ns.status === 'waiting') && !ns.detached;
+  if (healthy) return refuse(`${node.name} is up, attached and streaming; there is nothing to recover.`);
+  if (!node.dataDirectory && input.options?.method !== 'pcp') return refuse(`Node ${node.name} has no dataDirectory in the cluster file; set it, or use --method pcp.`);
+
+  const chosen = input.options?.method ? { method: input.options.method, why: 'chosen by the user' } : defaultRecoverMethod(input);
+  const warnings: string[] = [];
+  if (ns?.postgres.reachable && ns.postgres.role === 'primary') warnings.push(`${node.name} is running as a primary that pgpool does not use (a false primary); its writes since it diverged will be discarded.`);
+  const steps: PlanStep[] = [];
+  if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
+  const verify: Check[] = [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)];
+  let summary = `Rebuild ${node.name} as a standby of ${primary.name} by ${chosen.method} (${chosen.why}).`;
+  if (chosen.method === 'pcp') {
+    steps.push({
+      id: `pcp-recovery-${node.name}`, title: `pcp_recovery_node ${node.name} (node ${node.id})`, destructive: true,
+      why: 'pgpool runs recovery_1st_stage on the primary (pg_rewind, else pg_basebackup), then pgpool_remote_start, then attaches the node.',
+      action: { kind: 'pcp', tool: 'pcp_recovery_node', args: ['-n', String(node.id)], timeoutMs: 3_600_000 },
+      check: pgpoolUp(node.id, 30_000),
+      onFailure: `${node.name} is detached. Read pgpool's log for recovery_1st_stage errors, or use --method rewind / basebackup.`,
+    });
+  } else {
+    const down = `${node.name} stays detached from pgpool; nothing else changed.`;
+    steps.push(stopStep(node, 'pg_rewind and pg_basebackup need the node stopped.', down));
+    if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
+    else {
+      const b = basebackupSteps(input, node, primary);
+      steps.push(...b.steps);
+      summary += ` The old data directory is kept as ${b.aside}.`;
+    }
+    const notStarted = `${node.name} is configured but not running (detached). Read ${dataDir(node)}/startup.log on the host, fix, and run "pg_ctl start" then "pgpool-cluster attach ${node.name}".`;
+    steps.push(...standbyConfigSteps(cluster, node, primary, v), startStep(node, notStarted));
+    steps.push({
+      id: `streaming-${node.name}`, title: `Wait until ${node.name} streams from ${primary.name}`, why: 'Attach only a standby that really follows the primary.',
+      destructive: false, action: { kind: 'wait' }, check: streamsFrom(node, primary),
+      onFailure: `${node.name} runs but does not stream from ${primary.name} (still detached). Check its log; try --method basebackup.`,
+    });
+    steps.push(attachStep(node));
+  }
+  return {
+    ok: true,
+    plan: { operation: 'recover', cluster: cluster.name, node: node.name, destructive: true, versions: v, warnings, steps, verify, summary },
+  };
+}

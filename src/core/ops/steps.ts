@@ -1,0 +1,146 @@
+/** Step builders shared by the operations; each step says what it runs, why, and how it is checked. */
+import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
+import type { Check, PlanStep } from './plan';
+import {
+  IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, controldataArgv, pgAtLeast, pgCtl, replicationConninfo,
+  sqlLiteral, standbyConfigArgv, type Versions,
+} from './pgCommands';
+
+export const WAIT_STREAMING_MS = 30_000;
+export const WAIT_PGPOOL_MS = 20_000;
+
+export function pgpoolUp(id: number, waitMs = WAIT_PGPOOL_MS): Check {
+  return { kind: 'pgpool-node', id, status: ['up', 'waiting'], waitMs, describe: `pgpool lists node ${id} as up` };
+}
+
+export function pgpoolDown(id: number, waitMs = 0): Check {
+  return { kind: 'pgpool-node', id, status: ['down'], waitMs, describe: `pgpool lists node ${id} as down` };
+}
+
+export function pgpoolPrimary(id: number, waitMs = WAIT_PGPOOL_MS): Check {
+  return { kind: 'pgpool-node', id, role: 'primary', status: ['up', 'waiting'], waitMs, describe: `pgpool sees node ${id} as the primary` };
+}
+
+export function notRunning(node: NodeDefinition): Check {
+  return { kind: 'ssh-exit', host: node.name, argv: pgCtl.status(node), exitCodes: [3, 4], describe: `PostgreSQL on ${node.name} is not running` };
+}
+
+export function isPrimary(node: NodeDefinition, waitMs = 0): Check {
+  return { kind: 'sql-true', node: node.name, sql: NOT_IN_RECOVERY_SQL, waitMs, describe: `${node.name} is out of recovery (a primary)` };
+}
+
+export function isStandby(node: NodeDefinition, waitMs = 0): Check {
+  return { kind: 'sql-true', node: node.name, sql: IN_RECOVERY_SQL, waitMs, describe: `${node.name} is in recovery (a standby)` };
+}
+
+export function streamsFrom(standby: NodeDefinition, primary: NodeDefinition, waitMs = WAIT_STREAMING_MS): Check {
+  return { kind: 'sql-true', node: primary.name, sql: STREAMING_TO_SQL, params: [standby.name], waitMs, describe: `${primary.name} streams WAL to ${standby.name}` };
+}
+
+export function attachStep(node: NodeDefinition, why = 'pgpool sends it queries again only once it is attached.'): PlanStep {
+  return {
+    id: `attach-${node.name}`, title: `Attach ${node.name} (node ${node.id}) in pgpool`, why, destructive: false,
+    action: { kind: 'pcp', tool: 'pcp_attach_node', args: ['-n', String(node.id)] },
+    skipIf: { ...pgpoolUp(node.id, 0), describe: `pgpool already lists node ${node.id} as up` },
+    check: pgpoolUp(node.id), tolerateFailureIfCheckPasses: true,
+    onFailure: `${node.name} runs but pgpool does not use it. Run pcp_attach_node -n ${node.id} (or "pgpool-cluster attach ${node.name}").`,
+  };
+}
+
+export function detachStep(node: NodeDefinition, why: string, destructive = false): PlanStep {
+  return {
+    id: `detach-${node.name}`, title: `Detach ${node.name} (node ${node.id}) from pgpool`, why, destructive,
+    action: { kind: 'pcp', tool: 'pcp_detach_node', args: ['-n', String(node.id)] },
+    skipIf: { ...pgpoolDown(node.id), describe: `pgpool already lists node ${node.id} as down` },
+    check: pgpoolDown(node.id, 10_000), tolerateFailureIfCheckPasses: true,
+    onFailure: `pgpool still uses ${node.name}; nothing else changed. Check pcp (pcp_node_info -n ${node.id}).`,
+  };
+}
+
+export function stopStep(node: NodeDefinition, why: string, onFailure: string, mode: 'fast' | 'immediate' = 'fast'): PlanStep {
+  return {
+    id: `stop-${node.name}`, title: `Stop PostgreSQL on ${node.name} (${mode})`, why, destructive: true,
+    action: { kind: 'ssh', host: node.name, argv: pgCtl.stop(node, mode), timeoutMs: 90_000 },
+    skipIf: notRunning(node), check: notRunning(node), onFailure,
+  };
+}
+
+export function startStep(node: NodeDefinition, onFailure: string): PlanStep {
+  return {
+    id: `start-${node.name}`, title: `Start PostgreSQL on ${node.name}`, why: 'The node must run to stream from the primary.', destructive: false,
+    action: { kind: 'ssh', host: node.name, argv: pgCtl.start(node), timeoutMs: 90_000 },
+    check: isStandby(node, 10_000), onFailure,
+  };
+}
+
+export function checkpointStep(node: NodeDefinition, capture?: string): PlanStep {
+  return {
+    id: `controldata-${node.name}`, title: `Read ${node.name}'s last checkpoint (pg_controldata)`,
+    why: 'The shutdown checkpoint marks the end of the WAL the old primary wrote; the new primary must have replayed past it.',
+    destructive: false, action: { kind: 'ssh', host: node.name, argv: controldataArgv(node) },
+    ...(capture ? { capture: { fact: capture, from: 'controldata-checkpoint' as const } } : {}),
+    onFailure: `pg_controldata could not be read on ${node.name}; the node is stopped and nothing else changed. Start it again (pg_ctl start) to undo.`,
+  };
+}
+
+/** Writes the standby configuration of a stopped node (one or two ssh commands, by version). */
+export function standbyConfigSteps(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
+  const argvs = standbyConfigArgv(cluster, node, primary, v);
+  const how = pgAtLeast(v, '12') ? 'standby.signal + primary_conninfo in postgresql.auto.conf' : 'recovery.conf with standby_mode';
+  return argvs.map((argv, i) => ({
+    id: `standby-config-${node.name}-${i + 1}`,
+    title: `Configure ${node.name} as a standby of ${primary.name} (${how}${argvs.length > 1 ? `, ${i + 1}/${argvs.length}` : ''})`,
+    why: `PostgreSQL ${v.postgres} starts as a standby only with ${how}.`, destructive: false,
+    action: { kind: 'ssh', host: node.name, argv },
+    onFailure: `${node.name} is stopped and not configured as a standby yet. Fix the error (disk, permissions) and re-run; the earlier steps are skipped.`,
+  }));
+}
+
+/**
+ * Re-points a running standby at a new primary: ALTER SYSTEM + reload on >= 13 (primary_conninfo reloads),
+ * ALTER SYSTEM + restart on 12, recovery.conf + restart before 12.
+ */
+export function repointSteps(cluster: ClusterDefinition, standby: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
+  const ci = replicationConninfo(cluster, primary, standby);
+  const onFailure = `${standby.name} may still follow the old primary. Recover it: "pgpool-cluster recover ${standby.name}".`;
+  const skipIf = { ...streamsFrom(standby, primary, 0), describe: `${standby.name} already streams from ${primary.name}` };
+  const steps: PlanStep[] = [];
+  if (pgAtLeast(v, '12')) {
+    steps.push({
+      id: `repoint-${standby.name}`, title: `Point ${standby.name} at ${primary.name} (ALTER SYSTEM SET primary_conninfo)`,
+      why: 'The standby must stream from the new primary and follow its new timeline.', destructive: false,
+      action: { kind: 'sql', node: standby.name, sql: `ALTER SYSTEM SET primary_conninfo = ${sqlLiteral(ci)}` }, skipIf, onFailure,
+    });
+    steps.push(pgAtLeast(v, '13')
+      ? {
+        id: `reload-${standby.name}`, title: `Reload ${standby.name}'s configuration`, why: 'PostgreSQL 13+ applies primary_conninfo on reload.',
+        destructive: false, action: { kind: 'sql', node: standby.name, sql: 'SELECT pg_reload_conf()' }, skipIf,
+        check: streamsFrom(standby, primary), onFailure,
+      }
+      : {
+        id: `restart-${standby.name}`, title: `Restart ${standby.name}`, why: 'PostgreSQL 12 applies primary_conninfo only at start.',
+        destructive: true, action: { kind: 'ssh', host: standby.name, argv: pgCtl.restart(standby), timeoutMs: 90_000 }, skipIf,
+        check: streamsFrom(standby, primary), onFailure,
+      });
+    return steps;
+  }
+  for (const s of standbyConfigSteps(cluster, standby, primary, v)) steps.push({ ...s, skipIf });
+  steps.push({
+    id: `restart-${standby.name}`, title: `Restart ${standby.name}`, why: `PostgreSQL ${v.postgres} reads recovery.conf only at start.`,
+    destructive: true, action: { kind: 'ssh', host: standby.name, argv: pgCtl.restart(standby), timeoutMs: 90_000 }, skipIf,
+    check: streamsFrom(standby, primary), onFailure,
+  });
+  return steps;
+}
+
+/** Promotes a standby: pg_promote() on >= 12, pg_ctl promote before; skipped once it is a primary. */
+export function promoteStep(node: NodeDefinition, v: Versions, onFailure: string): PlanStep {
+  const base = {
+    id: `promote-${node.name}`, title: `Promote ${node.name} to primary`, destructive: true,
+    skipIf: { ...isPrimary(node), describe: `${node.name} is already a primary` },
+    check: isPrimary(node, 60_000), tolerateFailureIfCheckPasses: true, onFailure,
+  };
+  return pgAtLeast(v, '12')
+    ? { ...base, why: 'pg_promote() (PostgreSQL 12+) ends recovery and waits until the node accepts writes.', action: { kind: 'sql', node: node.name, sql: 'SELECT pg_promote(true, 60)', timeoutMs: 70_000 } }
+    : { ...base, why: `PostgreSQL ${v.postgres} has no pg_promote(); pg_ctl promote ends recovery.`, action: { kind: 'ssh', host: node.name, argv: pgCtl.promote(node, v), timeoutMs: 70_000 } };
+}

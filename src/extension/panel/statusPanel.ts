@@ -1,0 +1,150 @@
+/**
+ * "Show Cluster Status": one webview panel fed from the ClusterModel. The webview is rebuilt when shown
+ * again (retainContextWhenHidden off) and restores itself from its own state; while visible it holds an
+ * auto-refresh lease on the model and receives every update.
+ */
+import * as vscode from 'vscode';
+import type { ExtensionServices } from '../context';
+import type { ClusterModel } from '../tree/clusterModel';
+import {
+  NODE_OPERATIONS, NodeOperationMsg, OPERATION_COMMANDS, ReadyMsg, RefreshMsg, isFromWebview,
+  type NodeOperation, type NodeOperationRequest, type StatusUpdate, type ToWebview,
+} from '../../shared/protocol';
+import { makeNonce, panelHtml } from './panelHtml';
+
+export const STATUS_PANEL_VIEW_TYPE = 'pgpoolCluster.status';
+
+export class StatusPanel implements vscode.Disposable {
+  private static current: StatusPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private lease: vscode.Disposable | undefined;
+
+  static show(services: ExtensionServices): StatusPanel | undefined {
+    const model = services.clusters;
+    if (!model) {
+      void vscode.window.showErrorMessage('The cluster view is not ready yet.');
+      return undefined;
+    }
+    if (StatusPanel.current) {
+      StatusPanel.current.panel.reveal();
+      return StatusPanel.current;
+    }
+    const root = services.context.extensionUri;
+    const panel = vscode.window.createWebviewPanel(STATUS_PANEL_VIEW_TYPE, 'Cluster Status', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')],
+    });
+    StatusPanel.current = new StatusPanel(panel, model, services);
+    return StatusPanel.current;
+  }
+
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly model: ClusterModel, private readonly services: ExtensionServices) {
+    const webview = panel.webview;
+    const root = services.context.extensionUri;
+    panel.iconPath = vscode.Uri.joinPath(root, 'media', 'pgpool.svg');
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'panel.css')).toString(),
+      nonce: makeNonce(),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      model.onDidChange(() => { if (panel.visible) void this.postStatus(); }),
+      panel.onDidChangeViewState(() => this.updateLease()),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.updateLease();
+  }
+
+  private updateLease(): void {
+    if (this.panel.visible && !this.lease) {
+      this.lease = this.model.watch();
+      void this.model.refresh();
+    } else if (!this.panel.visible && this.lease) {
+      this.lease.dispose();
+      this.lease = undefined;
+    }
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (!isFromWebview(m)) {
+      this.services.log.warn('status panel: ignored a malformed message');
+      return;
+    }
+    if (ReadyMsg.is(m)) {
+      await this.postStatus();
+      if (!this.model.refreshing) void this.model.refresh();
+    } else if (RefreshMsg.is(m)) {
+      await this.model.refresh();
+    } else if (NodeOperationMsg.is(m)) {
+      await this.runOperation(m);
+    }
+  }
+
+  private async availableOperations(): Promise<Record<NodeOperation, boolean>> {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const out = {} as Record<NodeOperation, boolean>;
+    for (const op of NODE_OPERATIONS) out[op] = registered.has(OPERATION_COMMANDS[op]);
+    return out;
+  }
+
+  private async runOperation(req: NodeOperationRequest): Promise<void> {
+    const reply = (ok: boolean, message: string): Thenable<boolean> =>
+      this.post({ type: 'operationResult', requestId: req.requestId, ok, message });
+    const command = OPERATION_COMMANDS[req.operation];
+    if (!(await this.availableOperations())[req.operation]) {
+      await reply(false, `${req.operation} is not available in this version.`);
+      return;
+    }
+    const ref = this.model.findNode(req.cluster, req.node);
+    if (!ref) {
+      await reply(false, `No node ${req.node} in cluster ${req.cluster}.`);
+      return;
+    }
+    try {
+      // The operation shows its own plan, confirmation and progress; the panel only reports the outcome.
+      await vscode.commands.executeCommand(command, ref);
+      await reply(true, `${req.operation} of ${req.node} finished.`);
+    } catch (err) {
+      await reply(false, `${req.operation} of ${req.node} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    void this.model.refresh();
+  }
+
+  private async postStatus(): Promise<void> {
+    const update: StatusUpdate = {
+      type: 'status',
+      clusters: this.model.entries.map((e) => ({
+        name: e.definition.name,
+        file: vscode.workspace.asRelativePath(e.file),
+        ...(e.status ? { status: e.status } : {}),
+        ...(e.error ? { error: e.error } : {}),
+        lagHistory: this.model.history.forCluster(e.definition.name),
+      })),
+      fileErrors: this.model.fileProblems.flatMap((p) => (p.errors.length > 0
+        ? p.errors.map((x) => `${vscode.workspace.asRelativePath(p.file)}:${x.line}:${x.column}: ${x.message}`)
+        : [p.message])),
+      refreshing: this.model.refreshing,
+      available: await this.availableOperations(),
+    };
+    await this.post(update);
+  }
+
+  private post(message: ToWebview): Thenable<boolean> {
+    return this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    if (StatusPanel.current === this) StatusPanel.current = undefined;
+    this.lease?.dispose();
+    this.lease = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+export function showStatusPanel(services: ExtensionServices): void {
+  StatusPanel.show(services);
+}

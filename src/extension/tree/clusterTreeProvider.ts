@@ -1,0 +1,133 @@
+/** The "Clusters" view: cluster -> pgpool instance(s) -> nodes, adapted from the ClusterModel. */
+import * as vscode from 'vscode';
+import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../../core/inventory';
+import type { NodeStatus } from '../../core/status';
+import type { ClusterEntry, ClusterModel, FileProblem, NodeRef } from './clusterModel';
+import {
+  clusterIcon, nodeContextValue, nodeDescription, nodeIcon, nodeTooltipMarkdown, pgpoolDescription, problemsOfNode, type IconSpec,
+} from './nodePresentation';
+
+const icon = (spec: IconSpec): vscode.ThemeIcon =>
+  new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
+
+export class ClusterItem extends vscode.TreeItem {
+  constructor(readonly entry: ClusterEntry) {
+    super(entry.definition.name, vscode.TreeItemCollapsibleState.Expanded);
+    const s = entry.status;
+    this.id = `cluster:${entry.file}#${entry.definition.name}`;
+    this.contextValue = `cluster+${s?.health ?? 'unknown'}`;
+    this.iconPath = icon(entry.error && !s ? { id: 'error', color: 'errorForeground' } : clusterIcon(s));
+    this.description = s ? `${s.health} · ${s.nodes.filter((n) => n.status === 'up').length}/${s.nodes.length} up` : entry.error ? 'refresh failed' : '';
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${entry.definition.name}** — `).appendText(entry.file);
+    if (s) md.appendMarkdown(`\n\nRefreshed ${new Date(s.refreshedAt).toLocaleTimeString()} in ${s.elapsedMs} ms`);
+    for (const p of s?.problems ?? []) md.appendMarkdown('\n\n$(warning) ').appendText(p.message);
+    if (entry.error) md.appendMarkdown('\n\n$(error) ').appendText(entry.error);
+    this.tooltip = md;
+  }
+}
+
+export class PgpoolItem extends vscode.TreeItem {
+  constructor(readonly entry: ClusterEntry, readonly instance: PgpoolInstance) {
+    super(instance.name, vscode.TreeItemCollapsibleState.Expanded);
+    const p = entry.status?.pgpoolInstances.find((x) => x.name === instance.name);
+    this.id = `pgpool:${entry.file}#${entry.definition.name}/${instance.name}`;
+    this.contextValue = `pgpool+${p ? (p.reachable ? 'up' : 'unreachable') : 'unknown'}`;
+    this.iconPath = icon(!p ? { id: 'server' } : p.reachable ? { id: 'server', color: 'charts.green' } : { id: 'debug-disconnect', color: 'errorForeground' });
+    this.description = pgpoolDescription(p, instance.host, instance.port);
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**pgpool-II ${instance.name}**\n\n`).appendText(`${instance.host}:${instance.port}, pcp ${instance.pcpPort}`);
+    if (instance.configFile) md.appendMarkdown('\n\nConfig: ').appendText(instance.configFile);
+    if (p?.error) md.appendMarkdown('\n\nError: ').appendText(p.error);
+    this.tooltip = md;
+  }
+}
+
+/**
+ * A node row. Operations get it as their command argument (from `view/item/context` menus): `cluster` and
+ * `node` are the definitions, `status` the merged status of the last refresh (absent before the first one).
+ * contextValue grammar: see nodeContextValue (`node+<role>+<status>[+detached][+problem]`).
+ */
+export class NodeItem extends vscode.TreeItem implements NodeRef {
+  readonly cluster: ClusterDefinition;
+  readonly status?: NodeStatus;
+
+  constructor(entry: ClusterEntry, readonly node: NodeDefinition, instance: string) {
+    super(node.name, vscode.TreeItemCollapsibleState.None);
+    this.cluster = entry.definition;
+    const status = entry.status?.nodes.find((n) => n.name === node.name);
+    if (status) this.status = status;
+    this.id = `node:${entry.file}#${entry.definition.name}/${instance}/${node.name}`;
+    this.contextValue = nodeContextValue(status);
+    this.description = nodeDescription(node, status);
+    this.iconPath = icon(nodeIcon(status));
+    this.tooltip = new vscode.MarkdownString(nodeTooltipMarkdown(node, status, problemsOfNode(entry.status, node.name)));
+  }
+}
+
+/** A cluster file that does not load, one item per error with its line and column. */
+export class ErrorItem extends vscode.TreeItem {
+  constructor(label: string, message: string, file?: string, line?: number, column?: number) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.contextValue = 'error';
+    this.description = message;
+    this.tooltip = message;
+    this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    if (file) {
+      const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
+      this.command = {
+        command: 'vscode.open', title: 'Open cluster file',
+        arguments: [vscode.Uri.file(file), { selection: new vscode.Range(pos, pos) } satisfies vscode.TextDocumentShowOptions],
+      };
+    }
+  }
+}
+
+export type ClusterTreeItem = ClusterItem | PgpoolItem | NodeItem | ErrorItem;
+
+function fileProblemItems(p: FileProblem): ErrorItem[] {
+  const base = vscode.workspace.asRelativePath(p.file);
+  if (p.errors.length === 0) return [new ErrorItem(base, p.message.split('\n')[0] ?? p.message, p.file)];
+  return p.errors.map((e) => new ErrorItem(`${base}:${e.line}:${e.column}`, e.message, p.file, e.line, e.column));
+}
+
+export class ClusterTreeProvider implements vscode.TreeDataProvider<ClusterTreeItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ClusterTreeItem | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly model: ClusterModel) {
+    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(element: ClusterTreeItem): vscode.TreeItem {
+    return element;
+  }
+
+  async getChildren(element?: ClusterTreeItem): Promise<ClusterTreeItem[]> {
+    if (!element) {
+      if (!this.model.loaded) await this.model.reload();
+      if (this.model.entries.length > 0 && this.model.entries.every((e) => !e.status && !e.error)) void this.model.refresh();
+      return [...this.model.fileProblems.flatMap(fileProblemItems), ...this.model.entries.map((e) => new ClusterItem(e))];
+    }
+    if (element instanceof ClusterItem) {
+      const { entry } = element;
+      const items: ClusterTreeItem[] = [];
+      if (entry.error) items.push(new ErrorItem('Refresh failed', entry.error));
+      items.push(...entry.definition.pgpool.map((p) => new PgpoolItem(entry, p)));
+      // A cluster without a pgpool instance still shows its nodes.
+      if (entry.definition.pgpool.length === 0) items.push(...entry.definition.nodes.map((n) => new NodeItem(entry, n, '-')));
+      return items;
+    }
+    if (element instanceof PgpoolItem) {
+      return element.entry.definition.nodes.map((n) => new NodeItem(element.entry, n, element.instance.name));
+    }
+    return [];
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+

@@ -1,0 +1,103 @@
+/**
+ * Messages between the status panel (webview/) and the extension (src/extension/panel/). Imported by both
+ * bundles, so it holds types and tiny guards only. Everything crossing the boundary is plain JSON and never
+ * carries a secret: statuses, names, error messages.
+ */
+import type { ClusterStatus } from '../core/status/model';
+
+export type NodeOperation = 'promote' | 'recover' | 'attach' | 'detach';
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'recover', 'attach', 'detach'];
+
+/** The command each panel button runs; registered by the operations (absent until they exist). */
+export const OPERATION_COMMANDS: Readonly<Record<NodeOperation, string>> = {
+  promote: 'pgpoolCluster.promoteNode',
+  recover: 'pgpoolCluster.recoverNode',
+  attach: 'pgpoolCluster.attachNode',
+  detach: 'pgpoolCluster.detachNode',
+};
+
+/** One point of a standby's lag history; `t` in epoch milliseconds. */
+export interface LagSample {
+  readonly t: number;
+  readonly bytes?: number;
+  readonly seconds?: number;
+}
+
+export interface ClusterView {
+  readonly name: string;
+  /** The cluster file it came from, for the panel's header. */
+  readonly file: string;
+  readonly status?: ClusterStatus;
+  /** Why the last refresh failed as a whole (node-level failures are in status.problems). */
+  readonly error?: string;
+  /** Lag history per node name, oldest first. */
+  readonly lagHistory: Readonly<Record<string, readonly LagSample[]>>;
+}
+
+// Extension -> webview.
+
+export interface StatusUpdate {
+  readonly type: 'status';
+  readonly clusters: readonly ClusterView[];
+  /** Cluster file problems, `file:line:col: message`. */
+  readonly fileErrors: readonly string[];
+  readonly refreshing: boolean;
+  /** Which operations have a registered command; the others' buttons are disabled. */
+  readonly available: Readonly<Record<NodeOperation, boolean>>;
+}
+
+export interface OperationResult {
+  readonly type: 'operationResult';
+  readonly requestId: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+export type ToWebview = StatusUpdate | OperationResult;
+
+// Webview -> extension.
+
+export interface ReadyMessage { readonly type: 'ready' }
+export interface RefreshRequest { readonly type: 'refresh' }
+export interface NodeOperationRequest {
+  readonly type: 'nodeOperation';
+  readonly requestId: string;
+  readonly operation: NodeOperation;
+  readonly cluster: string;
+  readonly node: string;
+}
+
+export type FromWebview = ReadyMessage | RefreshRequest | NodeOperationRequest;
+
+type Obj = Record<string, unknown>;
+const isObj = (m: unknown): m is Obj => typeof m === 'object' && m !== null && !Array.isArray(m);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+export function isNodeOperation(v: unknown): v is NodeOperation {
+  return isStr(v) && (NODE_OPERATIONS as readonly string[]).includes(v);
+}
+
+/** Guards per message type, GitLens style: `StatusUpdateMessage.is(m)`. */
+export const ReadyMsg = { is: (m: unknown): m is ReadyMessage => isObj(m) && m.type === 'ready' };
+export const RefreshMsg = { is: (m: unknown): m is RefreshRequest => isObj(m) && m.type === 'refresh' };
+export const NodeOperationMsg = {
+  is: (m: unknown): m is NodeOperationRequest => isObj(m) && m.type === 'nodeOperation' && isStr(m.requestId)
+    && isNodeOperation(m.operation) && isStr(m.cluster) && isStr(m.node),
+};
+export const StatusUpdateMsg = {
+  is: (m: unknown): m is StatusUpdate => isObj(m) && m.type === 'status' && Array.isArray(m.clusters)
+    && Array.isArray(m.fileErrors) && typeof m.refreshing === 'boolean' && isObj(m.available),
+};
+export const OperationResultMsg = {
+  is: (m: unknown): m is OperationResult => isObj(m) && m.type === 'operationResult' && isStr(m.requestId)
+    && typeof m.ok === 'boolean' && isStr(m.message),
+};
+
+/** The webview is untrusted input: the extension only acts on messages that pass this. */
+export function isFromWebview(m: unknown): m is FromWebview {
+  return ReadyMsg.is(m) || RefreshMsg.is(m) || NodeOperationMsg.is(m);
+}
+
+export function isToWebview(m: unknown): m is ToWebview {
+  return StatusUpdateMsg.is(m) || OperationResultMsg.is(m);
+}

@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pcpEndpoint } from '../../../src/core/ops/environment';
+import { buildPlan } from '../../../src/core/ops/operation';
+import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/plan';
+import { cluster, HEALTHY, status } from './fixtures';
+
+const PG = ['9.6', '11', '12', '15', '16'];
+const PGPOOL = ['3.7', '4.1', '4.3', '4.7'];
+
+function ok(r: PlanResult): Plan {
+  if (!r.ok) assert.fail(`plan refused: ${r.reason}`);
+  return r.plan;
+}
+const texts = (p: Plan): string[] => p.steps.map((s) => commandText(s.action));
+const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
+
+test('promote is refused while the primary answers, on every version', () => {
+  for (const pg of PG) for (const pgpool of PGPOOL) {
+    const c = cluster(pg, pgpool);
+    const r = buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1');
+    assert.equal(r.ok, false, `${pg}/${pgpool}`);
+    if (!r.ok) assert.match(r.reason, /two primaries.*switchover.*--fence/s);
+  }
+});
+
+test('promote with fencing stops the old primary before promoting, and detaches the other standby first', () => {
+  for (const pg of PG) for (const pgpool of PGPOOL) {
+    const c = cluster(pg, pgpool);
+    const p = ok(buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true } }, 'db1'));
+    const order = ids(p);
+    assert.ok(order.indexOf('detach-db2') < order.indexOf('stop-db0'), 'others detached before the primary stops');
+    assert.ok(order.indexOf('stop-db0') < order.indexOf('promote-db1'), 'fenced before promotion');
+    assert.deepEqual(p.versions, { postgres: pg, pgpool });
+    const promote = p.steps.find((s) => s.id === 'promote-db1')!;
+    if (pg === '9.6' || pg === '11') {
+      assert.equal(promote.action.kind, 'ssh');
+      assert.match(commandText(promote.action), pg === '9.6' ? /pg_ctl -D \/data\/db1 promote$/ : /pg_ctl -D \/data\/db1 -w -t 60 promote$/);
+    } else {
+      assert.equal(commandText(promote.action), 'SELECT pg_promote(true, 60)');
+    }
+    assert.ok(p.lostWal, 'fenced promote reports lost WAL');
+  }
+});
+
+test('promote of a standby when the primary is down needs no fencing and warns about a standby further ahead', () => {
+  const c = cluster('15', '4.3');
+  const s = status(c, [{ role: 'primary', reachable: false, pgpool: 'down' }, { role: 'standby', lsn: '0/5000000' }, { role: 'standby', lsn: '0/5001000' }]);
+  const p = ok(buildPlan('promote', { cluster: c, status: s }, 'db1'));
+  assert.ok(!ids(p).includes('stop-db0'));
+  assert.match(p.warnings.join('\n'), /db2 has received 4\.0 kB more WAL than db1/);
+});
+
+test('re-pointing standbys: reload on 13+, restart on 12, recovery.conf + restart before 12', () => {
+  const expect: Record<string, RegExp> = { '9.6': /recovery\.conf.*restart/s, '11': /recovery\.conf.*restart/s, '12': /ALTER SYSTEM.*restart/s, '15': /ALTER SYSTEM.*pg_reload_conf/s, '16': /ALTER SYSTEM.*pg_reload_conf/s };
+  for (const pg of PG) {
+    const c = cluster(pg, '4.3');
+    const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
+    const db2 = texts(p).filter((t) => t.includes('db2') || /ALTER SYSTEM|pg_reload_conf/.test(t)).join('\n');
+    assert.match(db2, expect[pg]!, pg);
+  }
+});
+
+test('switchover: stop, checkpoint, replay check, then promote; old primary rejoins without rewind; 9.6 uses xlog names', () => {
+  for (const pg of PG) {
+    const c = cluster(pg, '4.3');
+    const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
+    const order = ids(p);
+    const at = (id: string): number => { const i = order.indexOf(id); assert.ok(i >= 0, `${id} in ${order.join(',')}`); return i; };
+    assert.ok(at('caught-up') < at('stop-db0') && at('stop-db0') < at('controldata-db0') && at('controldata-db0') < at('replayed-db1')
+      && at('replayed-db1') < at('promote-db1') && at('promote-db1') < at('start-db0') && at('start-db0') < at('attach-db0'));
+    assert.ok(!order.some((x) => x.startsWith('rewind')));
+    const caught = p.steps[0]!.check!;
+    assert.equal(caught.kind, 'sql-true');
+    if (caught.kind === 'sql-true') assert.match(caught.sql, pg === '9.6' ? /pg_xlog_location_diff\(pg_current_xlog_location\(\), replay_location\)/ : /pg_wal_lsn_diff\(pg_current_wal_lsn\(\), replay_lsn\)/);
+    const config = texts(p).filter((t) => t.includes('/data/db0') && /standby|recovery|primary_conninfo/.test(t)).join('\n');
+    if (pg === '9.6' || pg === '11') assert.match(config, /recovery\.conf.*standby_mode/s);
+    else {
+      assert.match(config, /standby\.signal/);
+      assert.match(config, /primary_conninfo = '\\''host=10\.0\.0\.12 port=5432 user=repl application_name=db0 passfile=\/etc\/pgc\/pgpass'\\''/);
+      assert.doesNotMatch(config, /standby_mode|trigger_file/);
+    }
+  }
+});
+
+test('switchover is refused without a live primary or to an unreachable node', () => {
+  const c = cluster('15', '4.3');
+  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]) }, 'db1').ok, false);
+  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, [{ role: 'primary' }, { role: 'standby', reachable: false }, { role: 'standby' }]) }, 'db1').ok, false);
+  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
+});
+
+test('recover: default method is rewind for the same system, basebackup otherwise; crash recovery step before 13', () => {
+  for (const pg of PG) {
+    const c = cluster(pg, '4.3');
+    const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }], pg);
+    const same = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '7', primarySystemId: '7' } }, 'db1'));
+    assert.ok(ids(same).includes('rewind-db1'), pg);
+    assert.equal(ids(same).includes('crash-recovery-db1'), pg === '9.6' || pg === '11' || pg === '12', pg);
+    assert.match(texts(same).join('\n'), /pg_rewind -D \/data\/db1 '--source-server=host=10\.0\.0\.11 port=5432 user=postgres dbname=postgres passfile=\/etc\/pgc\/pgpass'/);
+    const other = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '8', primarySystemId: '7' } }, 'db1'));
+    assert.ok(ids(other).includes('basebackup-db1') && ids(other).includes('move-aside-db1'));
+    assert.ok(!texts(other).some((t) => /\brm -rf\b/.test(t)), 'never deletes the old data directory');
+    const pcp = ok(buildPlan('recover', { cluster: c, status: s, options: { method: 'pcp' } }, 'db1'));
+    assert.match(texts(pcp).join('\n'), /pcp_recovery_node -n 1$/m);
+  }
+});
+
+test('recover refuses a healthy standby and the live primary', () => {
+  const c = cluster('15', '4.3');
+  assert.equal(buildPlan('recover', { cluster: c, status: status(c, HEALTHY) }, 'db1').ok, false);
+  assert.equal(buildPlan('recover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
+});
+
+test('attach refuses a false primary; detach of the primary is destructive', () => {
+  const c = cluster('15', '4.7');
+  const s = status(c, [{ role: 'primary' }, { role: 'primary', pgpool: 'down' }, { role: 'standby' }]);
+  assert.equal(buildPlan('attach', { cluster: c, status: s }, 'db1').ok, false);
+  const d = ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db0'));
+  assert.equal(d.destructive, true);
+  assert.match(commandText(d.steps[0]!.action, pcpEndpoint(c)), /^env PCPPASSFILE=\/etc\/pgc\/pcppass \/usr\/sbin\/pcp_detach_node -h 10\.0\.0\.10 -p 9898 -U pcpadmin -w -n 0$/);
+  assert.equal(ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db2')).destructive, false);
+});
+
+test('hostile names and paths only ever appear quoted', () => {
+  const evil = "/data/x'; touch /tmp/pwned; echo '$(id)`id`";
+  const c = cluster('15', '4.3', [{}, { name: 'db1;reboot', dataDirectory: evil }, {}]);
+  const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]);
+  for (const method of ['rewind', 'basebackup'] as const) {
+    const p = ok(buildPlan('recover', { cluster: c, status: s, options: { method } }, 'db1;reboot'));
+    for (const step of p.steps) {
+      if (step.action.kind !== 'ssh') continue;
+      for (const word of step.action.argv) {
+        if (!word.includes('touch')) continue;
+        const t = commandText(step.action);
+        // The whole word, quoted: its single quotes are closed-escaped-reopened, never bare.
+        assert.ok(t.includes(`'${word.replace(/'/g, `'\\''`)}'`), t);
+      }
+    }
+    assert.match(renderPlan(p), /db1;reboot/);
+  }
+});
+
+test('renderPlan lists every step with where, what and why', () => {
+  const c = cluster('16', '4.7');
+  const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, '16') }, 'db2'));
+  const text = renderPlan(p);
+  assert.match(text, /# switchover db2 on cluster c1 {3}\[DESTRUCTIVE\]/);
+  for (const s of p.steps) assert.ok(text.includes(s.title), s.title);
+  assert.match(text, /Verify at the end:/);
+});

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { join } from 'node:path';
+import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
+import type { SqlClient } from '../../../src/core/db/types';
+import type { OpsEnvironment } from '../../../src/core/ops/environment';
+import { acquireLock, LockError, lockPath } from '../../../src/core/ops/lock';
+import { runOperation } from '../../../src/core/ops/operation';
+import type { Plan, PlanStep } from '../../../src/core/ops/plan';
+import { runPlan } from '../../../src/core/ops/runner';
+import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
+
+function fakeEnv(exec: (argv: readonly string[]) => Partial<ExecResult>, sql: (q: string) => unknown = () => true): OpsEnvironment & { ran: string[] } {
+  const ran: string[] = [];
+  const host: RemoteHost = {
+    label: 'fake',
+    exec: async (cmd) => {
+      const argv = Array.isArray(cmd) ? cmd : [];
+      ran.push(argv.join(' '));
+      return { code: 0, signal: null, stdout: '', stderr: '', ...exec(argv) };
+    },
+    readFile: async () => Buffer.from(''),
+    writeFile: async () => undefined,
+  };
+  const client: SqlClient = { label: 'fake-sql', query: async (q) => { ran.push(q); return [{ v: sql(q) }] as never; }, close: async () => undefined };
+  return {
+    ran, nodes: ['a', 'b'], remote: () => host, sql: () => client,
+    pcp: async (tool) => { ran.push(tool); return ''; },
+    pgpoolNode: async (id) => ({ id, host: 'h', port: 1, status: 'up', role: 'standby' }) as PgpoolNodeView,
+    close: async () => undefined,
+  };
+}
+
+const step = (id: string, argv: string[], extra: Partial<PlanStep> = {}): PlanStep => ({
+  id, title: id, why: 'test', destructive: false, action: { kind: 'ssh', host: 'a', argv }, onFailure: `state after ${id}`, ...extra,
+});
+
+const plan = (steps: PlanStep[]): Plan => ({
+  operation: 'recover', cluster: 'c1', node: 'a', summary: 's', steps, warnings: [], destructive: false, verify: [], versions: { postgres: '15', pgpool: '4.3' },
+});
+
+test('the runner stops at the first failed step and says what state the cluster is in', async () => {
+  const env = fakeEnv((argv) => (argv[0] === 'bad' ? { code: 1, stderr: 'boom' } : {}));
+  const o = await runPlan(plan([step('one', ['ok']), step('two', ['bad']), step('three', ['ok'])]), env);
+  assert.equal(o.ok, false);
+  assert.equal(o.failedStep, 'two');
+  assert.match(o.message, /Step 2 \(two\) failed: exit 1 on a: boom\. state after two/);
+  assert.deepEqual(env.ran, ['ok', 'bad']);
+});
+
+test('skipIf skips, captures feed later checks, optional failures only warn', async () => {
+  const env = fakeEnv((argv) => {
+    if (argv[0] === 'controldata') return { stdout: 'Latest checkpoint location:           0/3000028\n' };
+    if (argv[0] === 'test') return { code: 0 };
+    if (argv[0] === 'opt') return { code: 2 };
+    return {};
+  }, (q) => (q.includes('lsn') ? '0/3000100' : true));
+  const warnings: string[] = [];
+  const o = await runPlan(plan([
+    step('skipped', ['never'], { skipIf: { kind: 'ssh-exit', host: 'a', argv: ['test'], exitCodes: [0], describe: 'x' } }),
+    step('cd', ['controldata'], { capture: { fact: 'ckpt', from: 'controldata-checkpoint' } }),
+    step('opt', ['opt'], { optional: true }),
+    step('wait', [], { action: { kind: 'wait' }, check: { kind: 'replayed-past', node: 'b', sql: 'select lsn', fact: 'ckpt', describe: 'past' } }),
+  ]), env, { onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+  assert.equal(o.ok, true, o.message);
+  assert.equal(o.facts.ckpt, '0/3000028');
+  assert.ok(!env.ran.includes('never'));
+  assert.equal(warnings.length, 1);
+});
+
+test('cancellation stops before the next step', async () => {
+  const ac = new AbortController();
+  const env = fakeEnv((argv) => { if (argv[0] === 'first') ac.abort(); return {}; });
+  const o = await runPlan(plan([step('first', ['first']), step('second', ['second'])]), env, { signal: ac.signal });
+  assert.equal(o.cancelled, true);
+  assert.ok(!env.ran.includes('second'));
+});
+
+test('the lock refuses a live holder, takes over a dead or old one, and the audit gets a line per run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgc-lock-'));
+  const held = await acquireLock('c1', 'test', { dir });
+  await assert.rejects(acquireLock('c1', 'other', { dir }), LockError);
+  await held.release();
+  writeFileSync(lockPath('c1', dir), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: new Date().toISOString(), operation: 'crashed' }));
+  const again = await acquireLock('c1', 'test', { dir });
+  await again.release();
+  writeFileSync(lockPath('c1', dir), JSON.stringify({ pid: process.pid, host: 'elsewhere', startedAt: new Date(Date.now() - 3_600_000).toISOString(), operation: 'old' }));
+  await (await acquireLock('c1', 'test', { dir })).release();
+
+  const audit = join(dir, 'audit.jsonl');
+  const env = fakeEnv(() => ({}));
+  const c = { name: 'c1', ssh: {}, database: {}, replication: {}, pgpool: [], nodes: [] };
+  await runOperation(plan([step('one', ['ok'])]), c, env, { via: 'test', lock: { dir }, auditFile: audit });
+  await runOperation(plan([step('one', ['bad'])]), c, fakeEnv(() => ({ code: 3 })), { via: 'test', lock: { dir }, auditFile: audit });
+  const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: { ok: boolean }; actor: string; plan: unknown[] });
+  assert.deepEqual(lines.map((l) => l.outcome.ok), [true, false]);
+  assert.match(lines[0]!.actor, /@/);
+});

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusCollector } from '../../../src/core/status/collector';
+import type { PgEndpoint } from '../../../src/core/db/pgClient';
+import type { SqlClient, SqlRow } from '../../../src/core/db/types';
+import type { ClusterDefinition } from '../../../src/core/inventory/model';
+
+const cluster: ClusterDefinition = {
+  name: 'c', ssh: {}, database: {}, replication: {},
+  pgpool: [{ name: 'pgpool', host: 'pp', port: 9999, pcpPort: 9898, ssh: {} }],
+  nodes: [0, 1, 2].map((id) => ({ name: `n${id}`, id, host: `h${id}`, port: 5432, ssh: {} })),
+};
+
+function fakeFactory(hang: Set<string>, counts: Map<string, number>) {
+  return (ep: PgEndpoint): SqlClient => ({
+    label: `${ep.host}:${ep.port}`,
+    async query<R extends SqlRow>(sql: string): Promise<R[]> {
+      counts.set(ep.host, (counts.get(ep.host) ?? 0) + 1);
+      if (hang.has(ep.host)) return new Promise(() => undefined);
+      if (sql.includes('pool_version')) return [{ pool_version: '4.3.5' }] as unknown as R[];
+      if (sql.includes('pool_nodes')) {
+        return cluster.nodes.map((n) => ({ node_id: String(n.id), hostname: n.host, port: '5432', status: 'up', role: n.id === 0 ? 'primary' : 'standby' })) as unknown as R[];
+      }
+      const primary = ep.host === 'h0';
+      return [{ version_num: 150000, in_recovery: !primary, current_lsn: primary ? '0/100' : null, insert_tli: primary ? 1 : null, checkpoint_tli: 1,
+        receive_lsn: primary ? null : '0/100', replay_lsn: primary ? null : '0/100',
+        wal_receiver: primary ? null : { status: 'streaming', received_tli: 1, conninfo: `application_name=n${ep.host.slice(1)}` },
+        replication: primary ? [{ application_name: 'n1', state: 'streaming' }, { application_name: 'n2', state: 'streaming' }] : [] }] as unknown as R[];
+    },
+    async close() { /* nothing */ },
+  });
+}
+
+test('a hung node times out alone; the others answer quickly; one query per target per warm refresh', async () => {
+  const counts = new Map<string, number>();
+  const hang = new Set(['h2']);
+  const c = new StatusCollector(cluster, { timeoutMs: 200, sqlClientFactory: fakeFactory(hang, counts) });
+  const t0 = Date.now();
+  const s = await c.refresh();
+  const elapsed = Date.now() - t0;
+  assert.ok(elapsed < 400, `refresh took ${elapsed} ms`);
+  assert.deepEqual(s.nodes.map((n) => n.status), ['up', 'up', 'unreachable']);
+  assert.match(s.nodes[2]!.postgres.error!, /no answer within 200 ms/);
+  assert.equal(s.health, 'degraded');
+  hang.clear();
+  counts.clear();
+  const s2 = await c.refresh();
+  assert.equal(s2.health, 'healthy');
+  assert.deepEqual(Object.fromEntries(counts), { pp: 1, h0: 1, h1: 1, h2: 1 }, 'pool_version is asked only once');
+  await c.close();
+});
+
+test('cancellation ends a refresh at once', async () => {
+  const c = new StatusCollector(cluster, { timeoutMs: 5000, sqlClientFactory: fakeFactory(new Set(['h0', 'h1', 'h2', 'pp']), new Map()) });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  const t0 = Date.now();
+  const s = await c.refresh(ac.signal);
+  assert.ok(Date.now() - t0 < 1000);
+  assert.equal(s.health, 'unreachable');
+  await c.close();
+});

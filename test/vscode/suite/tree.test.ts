@@ -1,0 +1,95 @@
+// The "Clusters" view and the status panel against the running lab, through the real vscode API.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { labClusterFile } from '../../harness/paths';
+import { discoverClusterFiles } from '../../../src/extension/tree/clusterFiles';
+import { ClusterModel } from '../../../src/extension/tree/clusterModel';
+import { ClusterItem, ClusterTreeProvider, NodeItem, PgpoolItem, type ClusterTreeItem } from '../../../src/extension/tree/clusterTreeProvider';
+import { activatedExtension } from './extension';
+
+const SETTING = 'clusterFiles';
+
+async function nodeItems(provider: ClusterTreeProvider): Promise<NodeItem[]> {
+  const roots = await provider.getChildren();
+  const lab = roots.find((r): r is ClusterItem => r instanceof ClusterItem && r.entry.definition.name === 'lab');
+  assert.ok(lab, `no "lab" cluster in the tree: ${roots.map((r) => String(r.label)).join(', ')}`);
+  const pgpools = (await provider.getChildren(lab)).filter((i): i is PgpoolItem => i instanceof PgpoolItem);
+  assert.equal(pgpools.length, 1, 'the lab has one pgpool instance');
+  const nodes = await provider.getChildren(pgpools[0] as ClusterTreeItem);
+  return nodes.filter((n): n is NodeItem => n instanceof NodeItem);
+}
+
+suite('cluster tree and status panel (lab)', () => {
+  let usedSetting = false;
+
+  suiteSetup(async function () {
+    if (!existsSync(labClusterFile)) this.skip();
+    await activatedExtension();
+    const inWorkspace = await vscode.workspace.findFiles('**/pgpool-cluster.yaml', undefined, 5);
+    if (inWorkspace.length === 0) {
+      // No copy in the workspace: point the setting at the lab's own file instead.
+      await vscode.workspace.getConfiguration('pgpoolCluster').update(SETTING, [labClusterFile], vscode.ConfigurationTarget.Global);
+      usedSetting = true;
+    }
+  });
+
+  suiteTeardown(async () => {
+    if (usedSetting) await vscode.workspace.getConfiguration('pgpoolCluster').update(SETTING, undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('the tree shows the lab\'s 3 nodes with their contextValues', async () => {
+    const model = new ClusterModel({ discoverFiles: discoverClusterFiles, hostKeyPolicy: { mode: 'strict' }, timeoutMs: 5000 });
+    const provider = new ClusterTreeProvider(model);
+    try {
+      await model.reload();
+      assert.deepEqual(model.fileProblems, []);
+      await model.refresh();
+      const nodes = await nodeItems(provider);
+      assert.deepEqual(nodes.map((n) => n.node.name).sort(), ['node0', 'node1', 'node2']);
+      const contexts = nodes.map((n) => n.contextValue ?? '').sort();
+      assert.deepEqual(contexts, ['node+primary+up', 'node+standby+up', 'node+standby+up'], `contextValues: ${contexts.join(', ')}`);
+      for (const n of nodes) {
+        assert.match(String(n.description), new RegExp(`^${n.node.host.replace(/\./g, '\\.')}:5432 · (primary|standby)`));
+        assert.ok(n.tooltip instanceof vscode.MarkdownString && n.tooltip.value.includes(n.node.name));
+        assert.equal(n.status?.status, 'up');
+        assert.equal(n.cluster.name, 'lab');
+      }
+      assert.ok(model.resolveNode({ cluster: 'lab', node: 'node1' })?.status, 'resolveNode finds a node with status');
+    } finally {
+      provider.dispose();
+      model.dispose();
+    }
+  });
+
+  test('a cluster file named in the setting is discovered', async () => {
+    const config = vscode.workspace.getConfiguration('pgpoolCluster');
+    const before = config.inspect<string[]>(SETTING)?.globalValue;
+    await config.update(SETTING, [labClusterFile], vscode.ConfigurationTarget.Global);
+    try {
+      assert.ok((await discoverClusterFiles()).includes(labClusterFile));
+    } finally {
+      await config.update(SETTING, before, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('the contributed view opens and refreshes', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.pgpoolCluster');
+    await vscode.commands.executeCommand('pgpoolCluster.clusters.focus');
+    await vscode.commands.executeCommand('pgpoolCluster.refresh');
+  });
+
+  test('"Show Cluster Status" opens the status panel', async () => {
+    await vscode.commands.executeCommand('pgpoolCluster.showStatus');
+    const isPanel = (t: vscode.Tab): boolean => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('pgpoolCluster.status');
+    const deadline = Date.now() + 10_000;
+    let tab: vscode.Tab | undefined;
+    while (!tab && Date.now() < deadline) {
+      tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(isPanel);
+      if (!tab) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(tab, 'no webview tab of type pgpoolCluster.status');
+    assert.equal(tab.label, 'Cluster Status');
+    await vscode.window.tabGroups.close(tab);
+  });
+});

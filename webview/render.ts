@@ -1,0 +1,152 @@
+// Builds the panel's DOM from a StatusUpdate. Text goes in through textContent only: nothing from the
+// cluster (host names, error messages) is ever parsed as HTML.
+import type { NodeStatus } from '../src/core/status/model';
+import { formatBytes, formatSeconds } from '../src/shared/format';
+import { applicableOperations } from '../src/shared/nodeOperations';
+import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type StatusUpdate } from '../src/shared/protocol';
+import { renderLagChart } from './lagChart';
+import { TAG } from './toolkit';
+
+export interface RenderHooks {
+  onOperation(cluster: string, node: string, operation: NodeOperation): void;
+  /** Last outcome per `cluster/node`, shown under the buttons. */
+  readonly results: Readonly<Record<string, { ok: boolean; message: string }>>;
+}
+
+const LABEL: Record<NodeOperation, string> = { promote: 'Promote', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const dash = (v: unknown): string => (v === undefined || v === null || v === '' ? '—' : String(v));
+
+interface Column {
+  readonly title: string;
+  readonly value: (n: NodeStatus) => string;
+  readonly className?: (n: NodeStatus) => string;
+}
+
+/** The merged fields, pgpool's view next to PostgreSQL's. */
+const COLUMNS: readonly Column[] = [
+  { title: 'Node', value: (n) => `${n.name} (#${n.id})` },
+  { title: 'Address', value: (n) => `${n.host}:${n.port}` },
+  { title: 'Role', value: (n) => n.role },
+  { title: 'Status', value: (n) => n.status + (n.detached ? ' (detached)' : ''), className: (n) => `state-${n.status}` },
+  { title: 'pgpool status / role', value: (n) => (n.pgpool ? `${n.pgpool.status} / ${n.pgpool.role}` : '—') },
+  { title: 'PostgreSQL', value: (n) => (n.postgres.reachable ? `${dash(n.postgres.role)}, v${dash(n.postgres.serverVersionNum)}` : `unreachable: ${dash(n.postgres.error)}`) },
+  { title: 'Timeline', value: (n) => dash(n.postgres.timeline) },
+  { title: 'LSN (current / replay)', value: (n) => n.postgres.currentLsn ?? `${dash(n.postgres.receiveLsn)} / ${dash(n.postgres.replayLsn)}` },
+  { title: 'Lag', value: (n) => (n.lag ? `${n.lag.bytes !== undefined ? formatBytes(n.lag.bytes) : '—'} / ${n.lag.seconds !== undefined ? formatSeconds(n.lag.seconds) : '—'}` : '—') },
+  { title: 'Replication', value: (n) => (n.lag?.state || n.pgpool?.replicationState ? `${dash(n.lag?.state ?? n.pgpool?.replicationState)} ${n.lag?.syncState ?? n.pgpool?.replicationSyncState ?? ''}`.trim() : '—') },
+  { title: 'LB weight / selects', value: (n) => `${dash(n.pgpool?.lbWeight)} / ${dash(n.pgpool?.selectCount)}` },
+  { title: 'Last change', value: (n) => dash(n.pgpool?.lastStatusChange) },
+  { title: 'Problems', value: (n) => (n.problems.length > 0 ? n.problems.join(', ') : '—') },
+];
+
+function cell(column: number, content: string | Node, header = false): HTMLElement {
+  const c = document.createElement(TAG.cell);
+  c.setAttribute('grid-column', String(column));
+  if (header) c.setAttribute('cell-type', 'columnheader');
+  c.append(content);
+  return c;
+}
+
+function actionsCell(cluster: string, node: NodeStatus, update: StatusUpdate, hooks: RenderHooks): HTMLElement {
+  const box = h('div', 'actions');
+  const applicable = new Set(applicableOperations(node));
+  for (const op of NODE_OPERATIONS) {
+    const b = document.createElement(TAG.button);
+    b.setAttribute('appearance', 'secondary');
+    b.textContent = LABEL[op];
+    const available = update.available[op];
+    if (!available || !applicable.has(op)) {
+      b.setAttribute('disabled', '');
+      b.title = !available ? `${LABEL[op]} is not available in this version of the extension.` : `${LABEL[op]} does not apply to a ${node.role} that is ${node.status}.`;
+    } else {
+      b.title = `${LABEL[op]} ${node.name}`;
+      b.addEventListener('click', () => hooks.onOperation(cluster, node.name, op));
+    }
+    box.append(b);
+  }
+  const result = hooks.results[`${cluster}/${node.name}`];
+  if (result) box.append(h('span', `result ${result.ok ? 'ok' : 'fail'}`, result.message));
+  return box;
+}
+
+function nodeGrid(view: ClusterView, update: StatusUpdate, hooks: RenderHooks): HTMLElement {
+  const grid = document.createElement(TAG.grid);
+  grid.setAttribute('aria-label', `Nodes of ${view.name}`);
+  grid.setAttribute('generate-header', 'none');
+  const header = document.createElement(TAG.row);
+  header.setAttribute('row-type', 'header');
+  COLUMNS.forEach((c, i) => header.append(cell(i + 1, c.title, true)));
+  header.append(cell(COLUMNS.length + 1, 'Actions', true));
+  grid.append(header);
+  for (const node of view.status?.nodes ?? []) {
+    const row = document.createElement(TAG.row);
+    COLUMNS.forEach((c, i) => {
+      const span = h('span', c.className?.(node), c.value(node));
+      row.append(cell(i + 1, span));
+    });
+    row.append(cell(COLUMNS.length + 1, actionsCell(view.name, node, update, hooks)));
+    grid.append(row);
+  }
+  return grid;
+}
+
+/** `node0 (primary) → node1 [0 B] , node2 [unreachable]`. */
+function topology(view: ClusterView): HTMLElement {
+  const line = h('div', 'topology');
+  const nodes = view.status?.nodes ?? [];
+  const primaries = nodes.filter((n) => n.role === 'primary');
+  const others = nodes.filter((n) => n.role !== 'primary');
+  if (primaries.length === 0) line.append(h('span', 'bad', 'no primary'));
+  primaries.forEach((p, i) => {
+    if (i > 0) line.append(' + ');
+    line.append(h('span', primaries.length > 1 ? 'bad' : 'primary', `${p.name} (primary${p.status !== 'up' ? `, ${p.status}` : ''})`));
+  });
+  others.forEach((n, i) => {
+    line.append(i === 0 ? ' → ' : ', ');
+    const lag = n.lag?.bytes !== undefined ? formatBytes(n.lag.bytes) : n.lag?.seconds !== undefined ? formatSeconds(n.lag.seconds) : undefined;
+    const detail = n.status !== 'up' ? n.status : lag !== undefined ? `lag ${lag}` : n.role;
+    line.append(h('span', n.status === 'up' && n.role === 'standby' ? 'standby' : 'bad', `${n.name} [${detail}]`));
+  });
+  return line;
+}
+
+function clusterSection(view: ClusterView, update: StatusUpdate, hooks: RenderHooks): HTMLElement {
+  const section = h('section', 'cluster');
+  const s = view.status;
+  section.append(h('h2', undefined, `${view.name} — ${s ? s.health : 'not refreshed'}`));
+  const meta = s
+    ? `${view.file} · pgpool ${s.pgpool.name} ${s.pgpool.host}:${s.pgpool.port} ${s.pgpool.reachable ? `(${dash(s.pgpool.version)})` : `unreachable: ${dash(s.pgpool.error)}`} · refreshed in ${s.elapsedMs} ms`
+    : view.file;
+  section.append(h('div', 'muted', meta));
+  if (view.error) section.append(h('div', 'errors', `Refresh failed: ${view.error}`));
+  if (s && s.problems.length > 0) {
+    const ul = h('ul', 'problems');
+    for (const p of s.problems) ul.append(h('li', p.severity, p.message));
+    section.append(ul);
+  }
+  if (s) section.append(topology(view), nodeGrid(view, update, hooks), renderLagChart(view.lagHistory));
+  return section;
+}
+
+export function render(update: StatusUpdate, hooks: RenderHooks): void {
+  const root = document.getElementById('clusters');
+  const errors = document.getElementById('errors');
+  const refreshed = document.getElementById('refreshed');
+  if (!root || !errors || !refreshed) return;
+  root.replaceChildren(...update.clusters.map((c) => clusterSection(c, update, hooks)));
+  if (update.clusters.length === 0) root.append(h('p', 'muted', 'No cluster defined: create pgpool-cluster.yaml in the workspace.'));
+  const messages = [...update.fileErrors, ...update.clusters.flatMap((c) => (c.error ? [`${c.name}: ${c.error}`] : []))];
+  errors.hidden = messages.length === 0;
+  errors.textContent = messages.join('\n');
+  const times = update.clusters.flatMap((c) => (c.status ? [Date.parse(c.status.refreshedAt)] : []));
+  const last = times.length > 0 ? new Date(Math.max(...times)).toLocaleTimeString() : 'never';
+  refreshed.textContent = `${update.refreshing ? 'refreshing… ' : ''}last refresh ${last}`;
+}
