@@ -26,25 +26,27 @@ const dash = (v: unknown): string => (v === undefined || v === null || v === '' 
 
 interface Column {
   readonly title: string;
+  /** CSS grid track size. */
+  readonly width: string;
   readonly value: (n: NodeStatus) => string;
   readonly className?: (n: NodeStatus) => string;
 }
 
 /** The merged fields, pgpool's view next to PostgreSQL's. */
 const COLUMNS: readonly Column[] = [
-  { title: 'Node', value: (n) => `${n.name} (#${n.id})` },
-  { title: 'Address', value: (n) => `${n.host}:${n.port}` },
-  { title: 'Role', value: (n) => n.role },
-  { title: 'Status', value: (n) => n.status + (n.detached ? ' (detached)' : ''), className: (n) => `state-${n.status}` },
-  { title: 'pgpool status / role', value: (n) => (n.pgpool ? `${n.pgpool.status} / ${n.pgpool.role}` : '—') },
-  { title: 'PostgreSQL', value: (n) => (n.postgres.reachable ? `${dash(n.postgres.role)}, v${dash(n.postgres.serverVersionNum)}` : `unreachable: ${dash(n.postgres.error)}`) },
-  { title: 'Timeline', value: (n) => dash(n.postgres.timeline) },
-  { title: 'LSN (current / replay)', value: (n) => n.postgres.currentLsn ?? `${dash(n.postgres.receiveLsn)} / ${dash(n.postgres.replayLsn)}` },
-  { title: 'Lag', value: (n) => (n.lag ? `${n.lag.bytes !== undefined ? formatBytes(n.lag.bytes) : '—'} / ${n.lag.seconds !== undefined ? formatSeconds(n.lag.seconds) : '—'}` : '—') },
-  { title: 'Replication', value: (n) => (n.lag?.state || n.pgpool?.replicationState ? `${dash(n.lag?.state ?? n.pgpool?.replicationState)} ${n.lag?.syncState ?? n.pgpool?.replicationSyncState ?? ''}`.trim() : '—') },
-  { title: 'LB weight / selects', value: (n) => `${dash(n.pgpool?.lbWeight)} / ${dash(n.pgpool?.selectCount)}` },
-  { title: 'Last change', value: (n) => dash(n.pgpool?.lastStatusChange) },
-  { title: 'Problems', value: (n) => (n.problems.length > 0 ? n.problems.join(', ') : '—') },
+  { title: 'Node', width: '100px', value: (n) => `${n.name} (#${n.id})` },
+  { title: 'Address', width: '130px', value: (n) => `${n.host}:${n.port}` },
+  { title: 'Role', width: '80px', value: (n) => n.role },
+  { title: 'Status', width: '90px', value: (n) => n.status + (n.detached ? ' (detached)' : ''), className: (n) => `state-${n.status}` },
+  { title: 'pgpool status / role', width: '120px', value: (n) => (n.pgpool ? `${n.pgpool.status} / ${n.pgpool.role}` : '—') },
+  { title: 'PostgreSQL', width: '130px', value: (n) => (n.postgres.reachable ? `${dash(n.postgres.role)}, v${dash(n.postgres.serverVersionNum)}` : `unreachable: ${dash(n.postgres.error)}`) },
+  { title: 'Timeline', width: '70px', value: (n) => dash(n.postgres.timeline) },
+  { title: 'LSN (current / replay)', width: '170px', value: (n) => n.postgres.currentLsn ?? `${dash(n.postgres.receiveLsn)} / ${dash(n.postgres.replayLsn)}` },
+  { title: 'Lag', width: '100px', value: (n) => (n.lag ? `${n.lag.bytes !== undefined ? formatBytes(n.lag.bytes) : '—'} / ${n.lag.seconds !== undefined ? formatSeconds(n.lag.seconds) : '—'}` : '—') },
+  { title: 'Replication', width: '110px', value: (n) => (n.lag?.state || n.pgpool?.replicationState ? `${dash(n.lag?.state ?? n.pgpool?.replicationState)} ${n.lag?.syncState ?? n.pgpool?.replicationSyncState ?? ''}`.trim() : '—') },
+  { title: 'LB weight / selects', width: '110px', value: (n) => `${dash(n.pgpool?.lbWeight)} / ${dash(n.pgpool?.selectCount)}` },
+  { title: 'Last change', width: '150px', value: (n) => dash(n.pgpool?.lastStatusChange) },
+  { title: 'Problems', width: '120px', value: (n) => (n.problems.length > 0 ? n.problems.join(', ') : '—') },
 ];
 
 function cell(column: number, content: string | Node, header = false): HTMLElement {
@@ -81,6 +83,7 @@ function nodeGrid(view: ClusterView, update: StatusUpdate, hooks: RenderHooks): 
   const grid = document.createElement(TAG.grid);
   grid.setAttribute('aria-label', `Nodes of ${view.name}`);
   grid.setAttribute('generate-header', 'none');
+  grid.setAttribute('grid-template-columns', [...COLUMNS.map((c) => c.width), 'minmax(320px, 1fr)'].join(' '));
   const header = document.createElement(TAG.row);
   header.setAttribute('row-type', 'header');
   COLUMNS.forEach((c, i) => header.append(cell(i + 1, c.title, true)));
@@ -132,7 +135,11 @@ function clusterSection(view: ClusterView, update: StatusUpdate, hooks: RenderHo
     for (const p of s.problems) ul.append(h('li', p.severity, p.message));
     section.append(ul);
   }
-  if (s) section.append(topology(view), nodeGrid(view, update, hooks), renderLagChart(view.lagHistory));
+  if (s) {
+    const scroller = h('div', 'grid-scroll');
+    scroller.append(nodeGrid(view, update, hooks));
+    section.append(topology(view), scroller, h('h3', undefined, 'Replication lag'), renderLagChart(view.lagHistory));
+  }
   return section;
 }
 

@@ -5,9 +5,8 @@ import { registerStatusCommand } from './status';
 import { registerOpsCommands } from './ops';
 import { CliError } from './errors';
 
-// Version comes from package.json at bundle time.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../package.json') as { version: string };
+// Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
+import pkg from '../../package.json';
 
 export function buildProgram(): Command {
   const program = new Command();

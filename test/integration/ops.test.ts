@@ -9,7 +9,7 @@ import { cli, cliPath, ensureLab, labUser, query, queryPgpool, ssh } from '../la
 
 // Operations through the real CLI against the shared lab; every assertion reads the real servers.
 const layout = ensureLab();
-const FILE = join(layout.root ?? '/var/lib/pgpool-cluster-lab', 'pgpool-cluster.yaml');
+const FILE = layout.clusterFile;
 const state = mkdtempSync(join(tmpdir(), 'pgc-ops-'));
 const ENV = { PGPOOL_CLUSTER_STATE_DIR: state };
 const NODES = [
@@ -180,7 +180,7 @@ test('recover by basebackup and by explicit rewind after a standby crash', async
   await queryPgpool('CREATE TABLE IF NOT EXISTS ops_recover (id int PRIMARY KEY)');
   await queryPgpool('TRUNCATE ops_recover');
   for (const [node, method] of [[a, 'basebackup'], [b, 'rewind']] as const) {
-    const dir = `${layout.root ?? '/var/lib/pgpool-cluster-lab'}/hosts/${node.name}/data`;
+    const dir = layout.nodes.find((x) => x.name === node.name)!.dataDir;
     const kill = ssh(layout, labUser(), node.host, `/usr/lib/postgresql/15/bin/pg_ctl -D '${dir}' -m immediate stop`);
     assert.equal(kill.code, 0, kill.stderr);
     await waitUntil(`pgpool to mark ${node.name} down`, async () => {

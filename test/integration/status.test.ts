@@ -3,10 +3,11 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ensureLab, repoRoot } from '../lab/labFixture';
+import { defaultLabDir } from '../../src/core/lab/layout';
 import { loadClusterFile } from '../../src/core/inventory/load';
 import type { ClusterDefinition, NodeDefinition } from '../../src/core/inventory/model';
 import { SshPool } from '../../src/core/remote/sshPool';
@@ -25,8 +26,13 @@ let pool: SshPool;
 let clusterFile: string;
 
 before(async () => {
-  const layout = ensureLab();
-  clusterFile = path.join(path.dirname(layout.pgpassFile), 'pgpool-cluster.yaml');
+  clusterFile = path.join(defaultLabDir(), 'pgpool-cluster.yaml');
+  try {
+    ensureLab();
+  } catch (err) {
+    // Another session may be using (or restarting) the lab; an already running lab is good enough.
+    if (!existsSync(clusterFile)) throw err;
+  }
   const loaded = await loadClusterFile(clusterFile);
   assert.ok(loaded.ok, !loaded.ok ? loaded.message : '');
   cluster = loaded.file.clusters[0]!;

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { LabLayout } from './layout';
-import { LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
+import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
 import type { LabPrograms } from './prerequisites';
 import type { ServiceUser } from './serviceUser';
 
@@ -11,7 +11,7 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
     clusters: [
       {
         name: 'lab',
-        postgresVersion: LAB_PG_MAJOR,
+        postgresVersion: programs.pgMajor,
         pgpoolVersion: LAB_PGPOOL_VERSION,
         ssh: { user: user.name, port: LAB_SSH_PORT, identityFile: layout.clientKey, knownHostsFile: layout.clientKnownHosts },
         database: { user: 'postgres', name: 'postgres', passfile: layout.pgpassFile },

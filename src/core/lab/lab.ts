@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { passFileLine } from '../ops/pgpoolConfig';
-import { allHosts, defaultLabDir, labLayout, LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_SSH_PORT, type LabLayout } from './layout';
+import { allHosts, defaultLabDir, defaultLabNet, labLayout, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_SSH_PORT, type LabLayout } from './layout';
 import { findLabPrograms, type LabPrograms } from './prerequisites';
 import { LabError, processAlive, processCommandLine, waitFor } from './proc';
 import { resolveServiceUser, type ServiceUser } from './serviceUser';
@@ -25,13 +25,55 @@ export interface LabContext {
 
 export interface LabState {
   readonly createdAt: string;
+  readonly net: string;
+  readonly pgMajor: number;
+  /** Why pgpool's online recovery (pcp_recovery_node) cannot work on this lab, if it cannot. */
+  readonly onlineRecoveryUnavailable?: string;
   readonly user: string;
   readonly upSeconds: number;
   readonly steps: Record<string, number>;
 }
 
-export function labContext(dir = defaultLabDir()): LabContext {
-  return { layout: labLayout(dir), programs: findLabPrograms(), user: resolveServiceUser() };
+/** The lab in dir; its PostgreSQL version is the one asked for, else the running lab's, else 15. */
+export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string): LabContext {
+  const state = readLabState(labLayout(dir));
+  const layout = labLayout(dir, 3, net ?? state?.net ?? defaultLabNet());
+  const major = pgMajor ?? state?.pgMajor ?? LAB_PG_MAJOR;
+  return { layout, programs: findLabPrograms(major), user: resolveServiceUser() };
+}
+
+/** One lab command at a time per lab folder: tests and people may run `lab up` concurrently. */
+async function withLabLock<T>(layout: LabLayout, fn: () => Promise<T>): Promise<T> {
+  const lock = `${layout.dir.replace(/\/+$/, '')}.lock`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number.parseInt((() => { try { return readFileSync(lock, 'utf8'); } catch { return ''; } })(), 10);
+      if (!Number.isFinite(holder) || !processAlive(holder)) { rmSync(lock, { force: true }); continue; }
+      if (Date.now() > deadline) throw new LabError(`Another lab command (pid ${holder}) holds ${lock}.`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Processes started from this lab's folder whose pid files are gone (an interrupted run): found by command line. */
+function orphanedLabProcesses(layout: LabLayout): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const cmd = processCommandLine(pid);
+    if (cmd && cmd.includes(`${layout.dir}/hosts/`) && /\b(sshd|pgpool|postgres)\b/.test(cmd) && processAlive(pid)) found.push(pid);
+  }
+  return found;
 }
 
 export function readLabState(layout: LabLayout): LabState | undefined {
@@ -76,13 +118,23 @@ export interface LabUpResult {
   readonly layout: LabLayout;
 }
 
-export async function labUp(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<LabUpResult> {
+export function labUp(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<LabUpResult> {
+  return withLabLock(ctx.layout, () => labUpLocked(ctx, log));
+}
+
+async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise<LabUpResult> {
   const { layout, programs, user } = ctx;
   const started = Date.now();
-  if (labIsUp(layout)) return { alreadyUp: true, seconds: 0, layout };
+  if (labIsUp(layout)) {
+    const running = readLabState(layout)?.pgMajor ?? LAB_PG_MAJOR;
+    if (running !== programs.pgMajor) {
+      throw new LabError(`The lab is up with PostgreSQL ${running}. Take it down first (pgpool-cluster lab down) to start it with PostgreSQL ${programs.pgMajor}.`);
+    }
+    return { alreadyUp: true, seconds: 0, layout };
+  }
   if (existsSync(layout.dir)) {
     log(`A partial lab was found in ${layout.dir}: taking it down first.`);
-    await labDown(ctx, log);
+    await labDownLocked(ctx, log);
   }
   const endpoints: Array<[string, number]> = [
     ...allHosts(layout).map((h): [string, number] => [h.address, LAB_SSH_PORT]),
@@ -123,12 +175,14 @@ export async function labUp(ctx: LabContext, log: (msg: string) => void = () => 
   await initPrimary(layout, primary, programs, user, pw);
   step('initdb');
   await startNode(primary, programs, user);
-  await createRolesAndExtensions(primary, pw);
+  // Debian ships the pgpool_recovery extension for PostgreSQL 15 only.
+  const recoveryExtension = programs.pgMajor === LAB_PG_MAJOR;
+  await createRolesAndExtensions(primary, pw, recoveryExtension);
   const input = labPgpoolInput(layout, programs, user);
   installRecoveryScripts(input, primary.dataDir, user);
   step('primary');
   await Promise.all(standbys.map(async (s) => {
-    await cloneStandby(layout, primary, s, programs, user);
+    await cloneStandby(layout, primary, s, programs, user, pw);
     await startNode(s, programs, user);
   }));
   step('standbys');
@@ -142,16 +196,32 @@ export async function labUp(ctx: LabContext, log: (msg: string) => void = () => 
 
   writeFileSync(layout.clusterFile, labClusterDefinition(layout, programs, user));
   const seconds = (Date.now() - started) / 1000;
-  const state: LabState = { createdAt: new Date().toISOString(), user: user.name, upSeconds: seconds, steps };
+  const state: LabState = {
+    createdAt: new Date().toISOString(), net: layout.nodes[0]!.address.split('.').slice(0, 3).join('.'), pgMajor: programs.pgMajor, user: user.name, upSeconds: seconds, steps,
+    ...(recoveryExtension ? {} : {
+      onlineRecoveryUnavailable: `pgpool_recovery (Debian postgresql-${LAB_PG_MAJOR}-pgpool2) is built for PostgreSQL ${LAB_PG_MAJOR} only; ` +
+        `on ${programs.pgMajor}, pcp_recovery_node fails (function pgpool_recovery does not exist). Recover nodes with pgpool-cluster recover instead.`,
+    }),
+  };
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
   return { alreadyUp: false, seconds, layout };
 }
 
 /** Stops only the processes this lab started (checked by pid and command line), then removes its folder. */
-export async function labDown(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<{ stopped: string[] }> {
+export function labDown(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<{ stopped: string[] }> {
+  return withLabLock(ctx.layout, () => labDownLocked(ctx, log));
+}
+
+async function labDownLocked(ctx: LabContext, log: (msg: string) => void): Promise<{ stopped: string[] }> {
   const { layout, programs, user } = ctx;
   const stopped: string[] = [];
-  if (!existsSync(layout.dir)) return { stopped };
+  if (!existsSync(layout.dir)) {
+    // An interrupted run may have left servers whose folder is gone; their command lines still name it.
+    for (const pid of orphanedLabProcesses(layout)) {
+      try { process.kill(pid, 'SIGKILL'); stopped.push(`orphaned process ${pid}`); } catch { /* gone */ }
+    }
+    return { stopped };
+  }
   if (!existsSync(join(layout.dir, MARKER))) {
     throw new LabError(`${layout.dir} exists but was not made by \`pgpool-cluster lab\` (no ${MARKER} file); not touching it.`);
   }
@@ -179,6 +249,7 @@ export async function labDown(ctx: LabContext, log: (msg: string) => void = () =
     }
   }));
   for (const h of allHosts(layout)) signal(`sshd ${h.name}`, sshdPid(h), h.sshdDir, 'SIGTERM');
+  for (const pid of orphanedLabProcesses(layout)) signal(`orphaned process ${pid}`, pid, `${layout.dir}/hosts/`, 'SIGTERM');
   try {
     await waitFor('the lab processes to exit', () => pids.every((p) => !processAlive(p)), 10_000);
   } catch {

@@ -60,11 +60,19 @@ function host(dir: string, name: string, address: string): LabHost {
   return { name, address, dir: hostDir, sshdDir: join(hostDir, 'sshd') };
 }
 
-export function labLayout(dir: string, nodeCount = 3): LabLayout {
-  const pgpoolHost = host(dir, 'pgpool', LAB_PGPOOL_HOST);
+/** The first three octets of the lab's addresses; another prefix lets a second lab run beside the first. */
+export function defaultLabNet(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PGPOOL_CLUSTER_LAB_NET ?? '127.0.0';
+}
+
+export function labLayout(dir: string, nodeCount = 3, net = defaultLabNet()): LabLayout {
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net)) {
+    throw new Error(`The lab's network prefix must be a loopback prefix such as 127.0.0 (got ${JSON.stringify(net)}).`);
+  }
+  const pgpoolHost = host(dir, 'pgpool', net === '127.0.0' ? LAB_PGPOOL_HOST : `${net}.10`);
   const nodes: LabNode[] = [];
   for (let id = 0; id < nodeCount; id++) {
-    const h = host(dir, `node${id}`, `127.0.0.${11 + id}`);
+    const h = host(dir, `node${id}`, `${net}.${11 + id}`);
     nodes.push({
       ...h,
       id,

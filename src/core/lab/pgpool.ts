@@ -7,7 +7,7 @@ import {
   type DetectionProfile, type PgpoolConfigInput,
 } from '../ops/pgpoolConfig';
 import type { LabLayout } from './layout';
-import { LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION } from './layout';
+import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION } from './layout';
 import type { LabPasswords } from './postgres';
 import type { LabPrograms } from './prerequisites';
 import { LabError, run, startDetached, waitFor } from './proc';
@@ -17,7 +17,7 @@ import type { ServiceUser } from './serviceUser';
 export function labPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser, profile: DetectionProfile = detectionProfiles.fast): PgpoolConfigInput {
   return {
     pgpoolVersion: LAB_PGPOOL_VERSION,
-    postgresMajor: LAB_PG_MAJOR,
+    postgresMajor: programs.pgMajor,
     listenAddresses: layout.pgpool.address,
     port: LAB_PGPOOL_PORT,
     pcpListenAddresses: layout.pgpool.address,
@@ -36,6 +36,7 @@ export function labPgpoolInput(layout: LabLayout, programs: LabPrograms, user: S
     ssh: { user: user.name, port: 2222, identityFile: layout.postgresKey, knownHostsFile: layout.postgresKnownHosts },
     pcp: { host: layout.pgpool.address, user: 'pcpadmin', passFile: layout.pcppassFile, binDir: programs.pcpBin },
     pgBinDir: programs.pgBin,
+    pgClientBinDir: programs.pgClientBin,
     passFile: layout.pgpassFile,
     numInitChildren: 32,
     maxPool: 2,

@@ -17,7 +17,7 @@ export const knownHostsLine = (address: string, hostPublicKey: string): string =
   return `[${address}]:${LAB_SSH_PORT} ${type} ${key}`;
 };
 
-export function sshdConfig(h: LabHost, user: ServiceUser, pgBin: string, asRoot: boolean): string {
+export function sshdConfig(h: LabHost, user: ServiceUser, pgPath: string, asRoot: boolean): string {
   return [
     `# sshd for the lab host ${h.name} (${h.address}); written by pgpool-cluster lab`,
     `ListenAddress ${h.address}:${LAB_SSH_PORT}`,
@@ -35,7 +35,7 @@ export function sshdConfig(h: LabHost, user: ServiceUser, pgBin: string, asRoot:
     'X11Forwarding no',
     'AllowTcpForwarding yes',
     'PrintMotd no',
-    `SetEnv PATH=${pgBin}:/usr/local/bin:/usr/bin:/bin`,
+    `SetEnv PATH=${pgPath}:/usr/local/bin:/usr/bin:/bin`,
     'Subsystem sftp internal-sftp',
     'LogLevel VERBOSE',
     '',
@@ -68,7 +68,7 @@ export async function prepareSsh(layout: LabLayout, programs: LabPrograms, user:
     // (online recovery runs on the primary and reaches the node being rebuilt).
     const keys = h === layout.pgpool ? [clientKey] : [clientKey, postgresKey];
     writeFileSync(join(h.sshdDir, 'authorized_keys'), keys.join('\n') + '\n', { mode: 0o644 });
-    writeFileSync(join(h.sshdDir, 'sshd_config'), sshdConfig(h, user, programs.pgBin, user.switched), { mode: 0o644 });
+    writeFileSync(join(h.sshdDir, 'sshd_config'), sshdConfig(h, user, `${programs.pgBin}:${programs.pgClientBin}`, user.switched), { mode: 0o644 });
   }
 }
 

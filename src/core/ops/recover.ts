@@ -34,6 +34,14 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
     action: { kind: 'sql', node: primary.name, sql: 'CHECKPOINT', timeoutMs: 120_000 },
     onFailure: `Nothing changed on ${node.name}. Check that ${primary.name} accepts superuser connections.`,
   }];
+  steps.push({
+    id: `unsignal-${node.name}`, title: `Take ${node.name} out of standby mode for pg_rewind`, destructive: false,
+    why: 'pg_rewind finishes crash recovery in single-user mode, which refuses to run with standby.signal / recovery.conf; the standby configuration is written again afterwards.',
+    action: { kind: 'ssh', host: node.name, argv: pgAtLeast(v, '12')
+      ? ['rm', '-f', '--', `${data}/standby.signal`, `${data}/recovery.signal`]
+      : ['sh', '-c', 'if [ -e "$1/recovery.conf" ]; then mv "$1/recovery.conf" "$1/recovery.done"; fi', '_', data] },
+    onFailure: `${node.name} is stopped and detached; nothing was rewound.`,
+  });
   if (!pgAtLeast(v, '13')) {
     steps.push({
       id: `crash-recovery-${node.name}`, title: `Finish crash recovery on ${node.name} (single-user mode)`, destructive: false,

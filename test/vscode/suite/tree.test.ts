@@ -23,9 +23,9 @@ async function nodeItems(provider: ClusterTreeProvider): Promise<NodeItem[]> {
 suite('cluster tree and status panel (lab)', () => {
   let usedSetting = false;
 
-  suiteSetup(async function () {
-    if (!existsSync(labClusterFile)) this.skip();
+  suiteSetup(async () => {
     await activatedExtension();
+    if (!existsSync(labClusterFile)) return;
     const inWorkspace = await vscode.workspace.findFiles('**/pgpool-cluster.yaml', undefined, 5);
     if (inWorkspace.length === 0) {
       // No copy in the workspace: point the setting at the lab's own file instead.
@@ -38,7 +38,8 @@ suite('cluster tree and status panel (lab)', () => {
     if (usedSetting) await vscode.workspace.getConfiguration('pgpoolCluster').update(SETTING, undefined, vscode.ConfigurationTarget.Global);
   });
 
-  test('the tree shows the lab\'s 3 nodes with their contextValues', async () => {
+  test('the tree shows the lab\'s 3 nodes with their contextValues', async function () {
+    if (!existsSync(labClusterFile)) this.skip();
     const model = new ClusterModel({ discoverFiles: discoverClusterFiles, hostKeyPolicy: { mode: 'strict' }, timeoutMs: 5000 });
     const provider = new ClusterTreeProvider(model);
     try {
@@ -48,11 +49,17 @@ suite('cluster tree and status panel (lab)', () => {
       const nodes = await nodeItems(provider);
       assert.deepEqual(nodes.map((n) => n.node.name).sort(), ['node0', 'node1', 'node2']);
       const contexts = nodes.map((n) => n.contextValue ?? '').sort();
-      assert.deepEqual(contexts, ['node+primary+up', 'node+standby+up', 'node+standby+up'], `contextValues: ${contexts.join(', ')}`);
+      const grammar = /^node\+(primary|standby|unknown)\+(up|waiting|down|quarantine|unreachable)(\+detached)?(\+problem)?$/;
+      for (const c of contexts) assert.match(c, grammar);
+      // Other suites may stop or fail over lab nodes meanwhile; the exact set holds for a healthy lab.
+      if (model.findCluster('lab')?.status?.health === 'healthy') {
+        assert.deepEqual(contexts, ['node+primary+up', 'node+standby+up', 'node+standby+up'], `contextValues: ${contexts.join(', ')}`);
+      }
       for (const n of nodes) {
-        assert.match(String(n.description), new RegExp(`^${n.node.host.replace(/\./g, '\\.')}:5432 · (primary|standby)`));
+        assert.ok(n.status, `${n.node.name} has no status after a refresh`);
+        assert.match(String(n.description), new RegExp(`^${n.node.host.replace(/\./g, '\\.')}:5432 · ${n.status.role}`));
         assert.ok(n.tooltip instanceof vscode.MarkdownString && n.tooltip.value.includes(n.node.name));
-        assert.equal(n.status?.status, 'up');
+        assert.equal(n.contextValue?.startsWith(`node+${n.status.role}+${n.status.status}`), true);
         assert.equal(n.cluster.name, 'lab');
       }
       assert.ok(model.resolveNode({ cluster: 'lab', node: 'node1' })?.status, 'resolveNode finds a node with status');
@@ -62,7 +69,8 @@ suite('cluster tree and status panel (lab)', () => {
     }
   });
 
-  test('a cluster file named in the setting is discovered', async () => {
+  test('a cluster file named in the setting is discovered', async function () {
+    if (!existsSync(labClusterFile)) this.skip();
     const config = vscode.workspace.getConfiguration('pgpoolCluster');
     const before = config.inspect<string[]>(SETTING)?.globalValue;
     await config.update(SETTING, [labClusterFile], vscode.ConfigurationTarget.Global);

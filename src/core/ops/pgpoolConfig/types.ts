@@ -45,8 +45,10 @@ export interface PgpoolConfigInput {
   readonly ssh: ScriptSsh;
   /** pcp endpoint the follow-primary script uses to re-attach nodes; password comes from pcpPassFile. */
   readonly pcp: { readonly host: string; readonly user: string; readonly passFile: string; readonly binDir: string };
-  /** PostgreSQL client/server binaries on every node (pg_ctl, pg_rewind, pg_basebackup, psql). */
+  /** PostgreSQL server binaries on every node (pg_ctl of the servers' version). */
   readonly pgBinDir: string;
+  /** Client programs (psql, pg_isready, pg_rewind, pg_basebackup) when they live elsewhere; default pgBinDir. */
+  readonly pgClientBinDir?: string;
   /** libpq pass file the scripts use on every host (absolute); unset means ~/.pgpass. */
   readonly passFile?: string;
   readonly numInitChildren?: number;
