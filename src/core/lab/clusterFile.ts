@@ -28,8 +28,10 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
             binDir: programs.pcpBin,
           },
         ],
+        // Other versions' server programs sit beside Debian's 15 client tools: the hosts' PATH finds both.
         nodes: layout.nodes.map((n) => ({
-          name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir, binDir: programs.pgBin,
+          name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir,
+          ...(programs.pgBin === programs.pgClientBin ? { binDir: programs.pgBin } : {}),
         })),
       },
     ],

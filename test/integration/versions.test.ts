@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { labLayout } from '../../src/core/lab/layout';
+import { cli, labUser } from '../lab/labFixture';
+
+/*
+ * The seed's scenario on PostgreSQL 11 (recovery.conf world) and 17 (no matching pg_basebackup: copy by the
+ * low-level backup API + rsync), each in its own lab on another loopback prefix so the main lab is untouched.
+ */
+const versions = [
+  { major: 11, net: '127.0.1', method: 'basebackup', standbyFile: 'recovery.conf' },
+  { major: 17, net: '127.0.2', method: 'copy', standbyFile: 'standby.signal' },
+] as const;
+
+async function sql<T extends Record<string, unknown>>(host: string, port: number, text: string, passfile: string, params: unknown[] = []): Promise<T[]> {
+  process.env.PGPASSFILE = passfile;
+  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function retry<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (ok(v)) return v;
+      last = v;
+    } catch (err) { last = err; }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+}
+
+for (const v of versions) {
+  test(`PostgreSQL ${v.major}: failover, writes, and the old primary recovered with every row`, async (t) => {
+    const dir = `/var/lib/pgpool-cluster-lab-pg${v.major}`;
+    const lab = ['lab', '--dir', dir, '--net', v.net];
+    const layout = labLayout(dir, 3, v.net);
+    const pgpool = `${v.net}.10`;
+    try {
+      const up = cli([...lab, 'up', '--postgres', String(v.major)]);
+      assert.equal(up.code, 0, up.stderr + up.stdout);
+      const pass = layout.pgpassFile;
+      const version = await sql<{ v: string }>(layout.nodes[0]!.address, 5432, "SELECT current_setting('server_version_num') AS v", pass);
+      assert.equal(Math.floor(Number(version[0]?.v) / 10000), v.major, 'the servers run the asked version');
+      assert.ok(readFileSync(`${layout.nodes[1]!.dataDir}/${v.standbyFile}`), `standby configured with ${v.standbyFile}`);
+
+      await sql(pgpool, 9999, 'CREATE TABLE seed (id int PRIMARY KEY, v text)', pass);
+      await sql(pgpool, 9999, "INSERT INTO seed SELECT g, 'before' FROM generate_series(1, 100) g", pass);
+      const kill = spawnSync('ssh', ['-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${layout.clientKnownHosts}`,
+        '-i', layout.clientKey, '-p', '2222', `${labUser()}@${layout.nodes[0]!.address}`,
+        `pg_ctl -D '${layout.nodes[0]!.dataDir}' -m immediate stop`], { encoding: 'utf8' });
+      assert.equal(kill.status, 0, kill.stderr);
+
+      await retry('a write through pgpool after failover', () =>
+        sql(pgpool, 9999, "INSERT INTO seed SELECT g, 'after' FROM generate_series(101, 200) g ON CONFLICT DO NOTHING", pass));
+      const nodes = await retry('pgpool to show node 1 as primary', () => sql<{ node_id: string; role: string; status: string }>(pgpool, 9999, 'SHOW pool_nodes', pass),
+        (rows) => rows.some((r) => r.node_id === '1' && r.role === 'primary' && r.status === 'up'));
+      assert.equal(nodes.find((r) => r.node_id === '0')?.status, 'down');
+      const promoted = await sql<{ r: boolean }>(layout.nodes[1]!.address, 5432, 'SELECT pg_is_in_recovery() AS r', pass);
+      assert.equal(promoted[0]?.r, false);
+
+      await t.test(`recover the old primary (--method ${v.method})`, async () => {
+        const r = cli(['recover', 'node0', '--file', layout.clusterFile, '--yes', '--method', v.method], { PGPASSFILE: pass, PCPPASSFILE: layout.pcppassFile });
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        const rows = await retry('node0 to replay every row as a standby', () =>
+          sql<{ r: boolean; before: string; after: string }>(layout.nodes[0]!.address, 5432,
+            "SELECT pg_is_in_recovery() AS r, count(*) FILTER (WHERE v = 'before') AS before, count(*) FILTER (WHERE v = 'after') AS after FROM seed", pass),
+        (x) => x[0]?.after === '100');
+        assert.deepEqual(rows[0], { r: true, before: '100', after: '100' });
+        const pool = await retry('pgpool to list node0 up', () => sql<{ node_id: string; status: string }>(pgpool, 9999, 'SHOW pool_nodes', pass),
+          (x) => x.find((n) => n.node_id === '0')?.status === 'up');
+        assert.equal(pool.filter((n) => n.status === 'up').length, 3);
+      });
+    } finally {
+      cli([...lab, 'down']);
+    }
+  });
+}
