@@ -3,6 +3,7 @@ import type { ExtensionServices } from './context';
 import { registerCommands } from './commands';
 import { registerLanguageFeatures } from './language';
 import { registerClusterTree } from './tree';
+import { registerClusterTasks } from './tasks';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('pgpool-II', { log: true });
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(services);
   registerLanguageFeatures(services);
   registerClusterTree(services);
+  registerClusterTasks(services);
 }
 
 export function deactivate(): void {

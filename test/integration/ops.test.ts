@@ -62,7 +62,7 @@ async function restoreLab(): Promise<void> {
     const r = await inRecovery(n.host);
     const pool = await queryPgpool<{ hostname: string; status: string }>('SHOW pool_nodes', [], 10);
     const inPool = pool.find((x) => x.hostname === n.host);
-    if (r === undefined || inPool?.status === 'down') ops(['recover', n.name, '--yes']);
+    if (r === undefined || inPool?.status === 'down') ops(['recover', n.name, '--method', 'basebackup', '--yes']);
   }
   await waitUntil('the lab to be healthy again', healthy, 60_000);
 }
@@ -173,13 +173,13 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
   await waitUntil('healthy', healthy);
 });
 
-test('recover by basebackup and by explicit rewind after a standby crash', async () => {
+test('recover of a crashed standby by basebackup and by pcp_recovery_node (rewind: see the promote test)', async () => {
   await restoreLab();
   const primary = await currentPrimary();
   const [a, b] = NODES.filter((n) => n !== primary) as [typeof NODES[number], typeof NODES[number]];
   await queryPgpool('CREATE TABLE IF NOT EXISTS ops_recover (id int PRIMARY KEY)');
   await queryPgpool('TRUNCATE ops_recover');
-  for (const [node, method] of [[a, 'basebackup'], [b, 'rewind']] as const) {
+  for (const [node, method] of [[a, 'basebackup'], [b, 'pcp']] as const) {
     const dir = layout.nodes.find((x) => x.name === node.name)!.dataDir;
     const kill = ssh(layout, labUser(), node.host, `/usr/lib/postgresql/15/bin/pg_ctl -D '${dir}' -m immediate stop`);
     assert.equal(kill.code, 0, kill.stderr);
@@ -187,14 +187,14 @@ test('recover by basebackup and by explicit rewind after a standby crash', async
       const pool = await queryPgpool<{ hostname: string; status: string }>('SHOW pool_nodes');
       return pool.find((x) => x.hostname === node.host)?.status === 'down';
     });
-    await queryPgpool(`INSERT INTO ops_recover SELECT generate_series(${method === 'rewind' ? 1001 : 1}, ${method === 'rewind' ? 1100 : 100})`);
+    await queryPgpool(`INSERT INTO ops_recover SELECT generate_series(${method === 'pcp' ? 1001 : 1}, ${method === 'pcp' ? 1100 : 100})`);
     const r = ops(['recover', node.name, '--method', method, '--yes']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stderr, method === 'rewind' ? /pg_rewind/ : /pg_basebackup/);
+    assert.match(r.stderr, method === 'pcp' ? /pcp_recovery_node/ : /pg_basebackup/);
     assert.equal(await inRecovery(node.host), true);
     await waitUntil(`${node.name} to stream with the new rows`, async () => {
       const n = (await query<{ n: string }>(node.host, 5432, 'SELECT count(*) AS n FROM ops_recover'))[0]?.n;
-      return n === (method === 'rewind' ? '200' : '100') && (await standbysStreamingFrom(primary.host)).includes(node.name);
+      return n === (method === 'pcp' ? '200' : '100') && (await standbysStreamingFrom(primary.host)).includes(node.name);
     });
   }
   await waitUntil('healthy', healthy);

@@ -74,7 +74,7 @@ export function parseControldata(out: string, label: string): string | undefined
 
 /** A libpq conninfo value, quoted only when needed (`'...'` with `\\` and `\'`). */
 export function conninfoValue(v: string): string {
-  if (/^[A-Za-z0-9_.\/:@+-]+$/.test(v)) return v;
+  if (/^[A-Za-z0-9_./:@+-]+$/.test(v)) return v;
   return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 

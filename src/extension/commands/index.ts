@@ -4,6 +4,11 @@ import { showStatusPanel } from '../panel/statusPanel';
 import { createClusterFile } from './createClusterFile';
 import { importFromPgpoolConf } from './importFromPgpoolConf';
 import { startLab } from './startLab';
+import { attachNode } from './attachNode';
+import { detachNode } from './detachNode';
+import { promoteNode } from './promoteNode';
+import { recoverNode } from './recoverNode';
+import { switchoverNode } from './switchoverNode';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -15,6 +20,11 @@ export const commands: Record<string, CommandHandler> = {
   createClusterFile,
   importFromPgpoolConf,
   startLab,
+  promoteNode,
+  switchoverNode,
+  recoverNode,
+  attachNode,
+  detachNode,
 };
 
 export function registerCommands(services: ExtensionServices): void {

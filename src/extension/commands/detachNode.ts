@@ -1,0 +1,7 @@
+import type { ExtensionServices } from '../context';
+import { runOperationCommand } from './runOperation';
+
+/** pcp_detach_node for the chosen node (confirmation names the node when it is the primary). */
+export function detachNode(services: ExtensionServices, arg?: unknown): Promise<void> {
+  return runOperationCommand(services, { kind: 'detach' }, arg);
+}

@@ -1,0 +1,7 @@
+import type { ExtensionServices } from '../context';
+import { runOperationCommand } from './runOperation';
+
+/** Planned switchover to the chosen standby, with no lost acknowledged write. */
+export function switchoverNode(services: ExtensionServices, arg?: unknown): Promise<void> {
+  return runOperationCommand(services, { kind: 'switchover' }, arg);
+}

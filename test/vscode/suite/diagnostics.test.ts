@@ -1,0 +1,126 @@
+// Language features through the editor's own entry points: diagnostics of the fixture files (their
+// *.expected.json), hovers, completions and quick fixes, as the workbench asks for them.
+import * as assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { fixturesDir } from '../../harness/paths';
+import { activatedExtension } from './extension';
+
+interface Expected { line: number; column: number; severity: string; code: string }
+
+const SEVERITY: Record<vscode.DiagnosticSeverity, string> = {
+  [vscode.DiagnosticSeverity.Error]: 'error',
+  [vscode.DiagnosticSeverity.Warning]: 'warning',
+  [vscode.DiagnosticSeverity.Information]: 'information',
+  [vscode.DiagnosticSeverity.Hint]: 'hint',
+};
+
+/** Fixture families whose findings depend on other files (cross-file) or that are long samples. */
+const NOT_SINGLE_FILE = new Set(['samples', 'crossfile']);
+
+/** The fixture files that have an `<name>.expected.json` beside them, as [family, file]. */
+function fixtureFiles(confDir: string): [string, string][] {
+  const found: [string, string][] = [];
+  for (const family of readdirSync(confDir).filter((f) => !NOT_SINGLE_FILE.has(f)).sort()) {
+    for (const file of readdirSync(join(confDir, family)).filter((f) => !f.endsWith('.json')).sort()) {
+      if (existsSync(join(confDir, family, `${file.replace(/\..*$/, '')}.expected.json`))) found.push([family, file]);
+    }
+  }
+  return found;
+}
+
+const ours = (d: vscode.Diagnostic): boolean => d.source === 'pgpool-cluster';
+const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+
+/** Diagnostics arrive after the document opens (and after a 250 ms debounce on edits): poll for them. */
+async function diagnosticsOf(uri: vscode.Uri, until: (ds: vscode.Diagnostic[]) => boolean, timeoutMs = 5000): Promise<vscode.Diagnostic[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ds = vscode.languages.getDiagnostics(uri).filter(ours);
+    if (until(ds) || Date.now() > deadline) return ds;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const asExpected = (ds: vscode.Diagnostic[]): Expected[] => ds
+  // Cross-file findings depend on which sibling documents happen to be open; the fixtures list single-file ones.
+  .filter((d) => !codeOf(d).startsWith('cross/'))
+  .map((d) => ({ line: d.range.start.line + 1, column: d.range.start.character + 1, severity: SEVERITY[d.severity], code: codeOf(d) }))
+  .sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+
+suite('language features (fixtures)', () => {
+  // A private copy: quick fixes edit documents, and the fixtures must stay as they are.
+  const dir = mkdtempSync(join(tmpdir(), 'pgpool-language-features-'));
+  const confDir = join(dir, 'conf');
+  cpSync(join(fixturesDir, 'conf'), confDir, { recursive: true });
+
+  suiteSetup(async () => {
+    await activatedExtension();
+  });
+
+  suiteTeardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const files = fixtureFiles(confDir);
+  test('there are fixture files to check', () => {
+    assert.ok(files.length >= 10, `only ${files.length} fixture files with an expected.json`);
+  });
+
+  for (const [family, file] of files) {
+    test(`${family}/${file} shows the diagnostics of its expected.json`, async () => {
+      const expectedFile = join(confDir, family, `${file.replace(/\..*$/, '')}.expected.json`);
+      const expected = (JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected[])
+        .sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(confDir, family, file)));
+      const actual = asExpected(await diagnosticsOf(doc.uri, (ds) => asExpected(ds).length >= expected.length));
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  test('hovering a parameter name shows its documentation', async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(confDir, 'unknown', 'typos.pgpool.conf')));
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('port'));
+    assert.ok(line >= 0, 'typos.pgpool.conf has a port line');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 1));
+    const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+    assert.match(text, /\*\*port\*\*/);
+    assert.match(text, /TCP port pgpool listens on/);
+    assert.match(text, /default: `9999`/);
+  });
+
+  test('completion on an empty line offers parameter names', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'pgpool-conf', content: 'port = 9999\nhealth_che\n' });
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(1, 10));
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const name of ['health_check_period', 'health_check_user', 'health_check_timeout']) {
+      assert.ok(labels.includes(name), `completion lacks ${name} (${labels.length} items)`);
+    }
+    const period = list.items.find((i) => i.label === 'health_check_period');
+    assert.equal(period?.kind, vscode.CompletionItemKind.Property);
+  });
+
+  test('the did-you-mean quick fix renames a misspelt parameter', async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(confDir, 'unknown', 'typos.pgpool.conf')));
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('listen_adresses'));
+    assert.ok(line >= 0, 'typos.pgpool.conf has listen_adresses');
+    const at = (ds: vscode.Diagnostic[]): vscode.Diagnostic | undefined =>
+      ds.find((d) => d.range.start.line === line && codeOf(d) === 'pgpool/unknown-parameter');
+    const diagnostic = at(await diagnosticsOf(doc.uri, (ds) => at(ds) !== undefined));
+    assert.ok(diagnostic, 'no pgpool/unknown-parameter on the listen_adresses line');
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const rename = actions.find((a) => a.title === 'Rename to listen_addresses');
+    assert.ok(rename?.edit, `no "Rename to listen_addresses" among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(rename.kind?.contains(vscode.CodeActionKind.QuickFix));
+
+    assert.ok(await vscode.workspace.applyEdit(rename.edit));
+    assert.equal(doc.lineAt(line).text, "listen_addresses = 'localhost'");
+    // The re-lint after the edit drops the finding on that line.
+    const after = await diagnosticsOf(doc.uri, (ds) => at(ds) === undefined);
+    assert.equal(at(after), undefined, 'the unknown-parameter diagnostic is still there after the fix');
+    assert.ok(after.some((d) => codeOf(d) === 'pgpool/unknown-parameter'), 'the other typos are still reported');
+  });
+});

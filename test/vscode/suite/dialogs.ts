@@ -1,0 +1,50 @@
+// Answers the extension's modal dialogs and pickers from inside the extension host, as a user would click.
+// The tests module shares the extension's `vscode` API object (both live under the same extension folder),
+// so replacing `vscode.window.show*` here is what the commands call; restore() puts the originals back.
+import * as vscode from 'vscode';
+
+export interface Prompt { kind: 'warning' | 'information' | 'error' | 'quickPick'; message: string; modal: boolean; items: string[] }
+
+type Answer = (prompt: Prompt) => string | undefined;
+
+interface Stubbed { restore(): void; prompts: Prompt[] }
+
+const itemTitle = (i: unknown): string => (typeof i === 'string' ? i : (i as { title?: string; label?: string }).title ?? (i as { label?: string }).label ?? '');
+
+/** Splits `show*Message(message, options?, ...items)` into its parts. */
+function messageArgs(args: unknown[]): { modal: boolean; items: unknown[] } {
+  const [first, ...rest] = args;
+  const isOptions = first !== undefined && typeof first === 'object' && !('title' in (first as object));
+  return isOptions ? { modal: (first as vscode.MessageOptions).modal === true, items: rest } : { modal: false, items: args };
+}
+
+export function answerDialogs(answer: Answer): Stubbed {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const names = ['showWarningMessage', 'showInformationMessage', 'showErrorMessage', 'showQuickPick'] as const;
+  const originals = new Map(names.map((n) => [n, w[n]]));
+  const prompts: Prompt[] = [];
+  const message = (kind: Prompt['kind']) => (text: string, ...args: unknown[]): Promise<unknown> => {
+    const { modal, items } = messageArgs(args);
+    const prompt: Prompt = { kind, message: text, modal, items: items.map(itemTitle) };
+    prompts.push(prompt);
+    const chosen = answer(prompt);
+    return Promise.resolve(items.find((i) => itemTitle(i) === chosen));
+  };
+  w.showWarningMessage = message('warning');
+  w.showInformationMessage = message('information');
+  w.showErrorMessage = message('error');
+  w.showQuickPick = async (items: unknown, options?: vscode.QuickPickOptions): Promise<unknown> => {
+    const list = (await items) as unknown[];
+    const prompt: Prompt = { kind: 'quickPick', message: options?.placeHolder ?? '', modal: false, items: list.map(itemTitle) };
+    prompts.push(prompt);
+    const chosen = answer(prompt);
+    return list.find((i) => itemTitle(i) === chosen);
+  };
+  for (const n of names) {
+    if (w[n] === originals.get(n)) throw new Error(`vscode.window.${n} cannot be replaced in this extension host`);
+  }
+  return {
+    prompts,
+    restore: () => { for (const [n, f] of originals) w[n] = f; },
+  };
+}
