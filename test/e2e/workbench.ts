@@ -58,3 +58,50 @@ export async function openFile(page: Page, fileName: string): Promise<void> {
 export function languageStatus(page: Page): Locator {
   return page.locator('[id="status.editor.mode"]');
 }
+
+/** Opens the activity-bar container of this extension ("pgpool-II") and returns its side bar. */
+export async function openPgpoolView(page: Page): Promise<Locator> {
+  const sidebar = page.locator('.part.sidebar');
+  const title = sidebar.locator('.composite.title', { hasText: 'pgpool-II' });
+  if (!(await title.isVisible().catch(() => false))) await page.locator('.activitybar [aria-label^="pgpool-II"]').first().click();
+  await title.waitFor({ timeout: TIMEOUT });
+  return sidebar;
+}
+
+/** A row of the Clusters tree, by its label (a node name). */
+export function treeRow(page: Page, label: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+}
+
+/** Right-clicks a tree row and chooses a context-menu entry. */
+export async function contextMenu(page: Page, row: Locator, entry: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .action-label', { hasText: entry }).first();
+  await item.waitFor({ timeout: TIMEOUT });
+  await item.click();
+}
+
+/** Clicks the button of the modal dialog (e.g. "Run promote on node1") and waits for the dialog to close. */
+export async function answerModal(page: Page, button: string | RegExp, timeoutMs = TIMEOUT): Promise<string> {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: timeoutMs });
+  const message = (await dialog.locator('.dialog-message-text').textContent().catch(() => '')) ?? '';
+  const b = dialog.locator('.monaco-button', { hasText: button }).first();
+  await b.waitFor({ timeout: 5_000 }).catch(async () => {
+    const buttons = await dialog.locator('.monaco-button').allTextContents();
+    throw new Error(`the dialog "${message}" has no button ${String(button)} (buttons: ${buttons.join(' | ')})`);
+  });
+  await b.click();
+  await dialog.waitFor({ state: 'hidden', timeout: TIMEOUT });
+  return message;
+}
+
+/** The active editor's line that contains `text`. */
+export function editorLine(page: Page, text: string): Locator {
+  return page.locator('.editor-instance .monaco-editor .view-lines .view-line', { hasText: text }).first();
+}
+
+/** The inner frame of the webview panel whose tab has this title. */
+export function webviewFrame(page: Page): ReturnType<Page['frameLocator']> {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}

@@ -19,6 +19,8 @@ const TEST_SETTINGS = {
   'chat.commandCenter.enabled': false,
   'workbench.enableExperiments': false,
   'git.openRepositoryInParentFolders': 'never',
+  // The DOM renderer keeps terminal text in the page, where a test can read it (no WebGL in headless Chromium).
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 export interface CodeServer {

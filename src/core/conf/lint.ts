@@ -4,6 +4,7 @@ import { parseHba } from './hba';
 import { parseConf, type ParsedConf } from './parser';
 import { parsePcp } from './pcp';
 import { PgpoolModel } from './pgpoolModel';
+import { reconcilePgpoolSyntax } from './pgpoolSyntax';
 import { checkDuplicates } from './rules/duplicates';
 import { checkHba } from './rules/hba';
 import { checkPgpoolBackends } from './rules/pgpoolBackends';
@@ -39,6 +40,7 @@ export function lintDocument(text: string, options: LintOptions): Diagnostic[] {
     return sortDiagnostics(out);
   }
   const doc = parseConf(text, lang === 'pgpool-conf' ? 'pgpool' : 'postgresql');
+  if (lang === 'pgpool-conf' && !doc.binary) reconcilePgpoolSyntax(doc, text);
   out.push(...doc.problems);
   if (doc.binary) return out;
   const ctx: RuleContext = {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import {
-  SSL_MODES, type ClusterDefinition, type ClusterFile, type DatabaseSettings, type InventoryResult,
+  SSL_MODES, type ClusterDefinition, type DatabaseSettings, type InventoryResult,
   type NodeDefinition, type PgpoolInstance, type SshSettings, type SslMode,
 } from './model';
 import { YamlReader } from './yamlReader';

@@ -31,6 +31,7 @@ interface PooledConnection {
   readonly waiters: (() => void)[];
   /** Channels opened, for round-trip accounting in benchmarks. */
   channels: number;
+  closed: boolean;
 }
 
 export interface SshPoolStats {
@@ -79,6 +80,7 @@ export class SshPool {
     this.connections.set(key, p);
     p.then((conn) => {
       const drop = (): void => {
+        conn.closed = true;
         if (this.connections.get(key) === p) this.connections.delete(key);
       };
       conn.client.once('close', drop);
@@ -108,7 +110,7 @@ export class SshPool {
     this.settings.log?.(`ssh connect ${targetLabel(target)}`);
     const client = await connectClient(target, this.settings, sock, signal);
     this.opened++;
-    return { client, active: 0, waiters: [], channels: 0 };
+    return { client, active: 0, waiters: [], channels: 0, closed: false };
   }
 
   private async withChannel<T>(target: SshTarget, signal: AbortSignal | undefined, fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
@@ -138,14 +140,24 @@ export class SshPool {
   async execBuffer(target: SshTarget, command: RemoteCommand, options: ExecOptions = {}): Promise<Omit<ExecResult, 'stdout' | 'stderr'> & { stdout: Buffer; stderr: Buffer }> {
     const sudo = options.sudoUser === null ? undefined : options.sudoUser ?? target.sudoUser;
     const line = buildCommandLine(command, sudo, options.env);
-    try {
-      return await this.withChannel(target, options.signal, (conn) => runChannel(conn.client, line, options, targetLabel(target)));
-    } catch (err) {
-      if (err instanceof RemoteError && err.code === 'connect-failed' && /channel/i.test(err.message)) {
-        this.connections.delete(targetKey(target));
-        return this.withChannel(target, options.signal, (conn) => runChannel(conn.client, line, options, targetLabel(target)));
+    for (let attempt = 0; ; attempt++) {
+      let used: PooledConnection | undefined;
+      try {
+        return await this.withChannel(target, options.signal, (conn) => {
+          used = conn;
+          return runChannel(conn.client, line, options, targetLabel(target));
+        });
+      } catch (err) {
+        const channelRefused = err instanceof RemoteError && err.code === 'connect-failed' && /channel/i.test(err.message);
+        if (!channelRefused || attempt >= 4) throw err;
+        if (used?.closed) {
+          // The pooled connection died since its last use: reconnect (the pool already forgot it).
+          used.client.end();
+        } else {
+          // sshd frees a session slightly after our side sees the channel close: back off briefly.
+          await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+        }
       }
-      throw err;
     }
   }
 

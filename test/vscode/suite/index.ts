@@ -25,7 +25,9 @@ function writeResults(file: string, results: SuiteResults): void {
 export async function run(): Promise<void> {
   const resultFile = process.env[RESULT_FILE_ENV] ?? defaultResultFile;
   const results: SuiteResults = { passed: 0, failed: 0, skipped: 0, failures: [], tests: [] };
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: 'spec' });
+  // PGPOOL_VSCODE_GREP (e.g. "operations") runs only the matching tests, for a quick turn-around.
+  const grep = process.env.PGPOOL_VSCODE_GREP;
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   try {
     for (const file of findTests(__dirname)) mocha.addFile(file);
     await mocha.loadFilesAsync();

@@ -19,6 +19,12 @@ export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
   for (const s of model.settings) {
     if (s.resolved) { checkKnown(ctx, model, s); continue; }
     const e = s.entry;
+    const arrayBase = indexedPrefixOf(model, e.name);
+    if (arrayBase) {
+      ctx.report({ range: e.nameRange, severity: 'error', code: 'pgpool/invalid-index',
+        message: `${e.name} starts with the indexed parameter ${arrayBase}, so pgpool reads "${e.name.slice(arrayBase.length)}" as its node index and refuses to start ("invalid index value ... non digit character").` });
+      continue;
+    }
     const renamed = findPgpoolRename(e.name);
     if (renamed && compareRelease(renamed.rename.since, ctx.pgpool) <= 0) {
       const r = renamed.rename;
@@ -64,6 +70,16 @@ export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
       ...(close.length ? { fixes: close.map((c) => renameFix(e, c)) } : {}),
     });
   }
+}
+
+/** pgpool's find_option(): an indexed parameter matches every name it is a prefix of, digits or not. */
+function indexedPrefixOf(model: PgpoolModel, name: string): string | undefined {
+  let best: string | undefined;
+  for (const sp of model.catalog.values()) {
+    if (sp.indexed === 'no' || !name.startsWith(sp.name) || /^\d*$/.test(name.slice(sp.name.length))) continue;
+    if (!best || sp.name.length > best.length) best = sp.name;
+  }
+  return best;
 }
 
 function checkInclude(ctx: RuleContext, e: ConfEntry): void {

@@ -1,6 +1,7 @@
 /** postgresql.conf / postgresql.auto.conf: names per major version, recovery settings, wal_level aliases. */
 import { pgCatalog, pgGucHistory, PG_OTHER_NAMES, PG_REMOVED, PG_GUCS } from '../catalog/postgres';
 import { RECOVERY_BY_NAME } from '../catalog/recovery';
+import { hasMeasuredCatalog, measuredPgCatalog } from '../catalog/postgresGenerated';
 import { pgLabel, type RuleContext } from '../context';
 import { replaceValueEdit } from '../parser';
 import { suggest } from '../suggest';
@@ -15,9 +16,10 @@ export function checkPostgresql(ctx: RuleContext): void {
   for (const e of ctx.doc.entries) {
     if (e.kind === 'include') continue;
     const key = e.key;
-    const spec = catalog.get(key);
+    const spec = catalog.get(key) ?? measuredPgCatalog(v).get(key);
     if (spec) {
       checkValue(ctx, e, spec);
+      checkPgStringFormat(ctx, e);
       if (key === 'wal_level' && v >= 9.6 && /^(hot_standby|archive)$/i.test(e.value)) {
         ctx.report({ range: e.valueRange, severity: 'warning', code: 'postgresql/deprecated-value',
           message: `wal_level = ${e.value} is a deprecated alias of replica since PostgreSQL 9.6 (still accepted, mapped to replica).`,
@@ -58,7 +60,17 @@ export function checkPostgresql(ctx: RuleContext): void {
           : `${e.name} was removed after PostgreSQL ${pgLabel(until)}; ${pgLabel(v)} refuses to start with it.` });
       continue;
     }
-    if (PG_OTHER_NAMES.has(key) || key.includes('.')) continue;
+    if (key.includes('.')) continue;
+    if (hasMeasuredCatalog(v) && !PG_OTHER_NAMES.has(key)) {
+      // Measured majors know every name: an unknown one without a dot stops the server.
+      allNames ??= [...new Set([...PG_GUCS.map((g) => g.name), ...PG_OTHER_NAMES])];
+      const near = suggest(key, [...measuredPgCatalog(v).keys()], 3);
+      ctx.report({ range: e.nameRange, severity: 'error', code: 'postgresql/unknown-parameter',
+        message: `${e.name} is not a PostgreSQL ${pgLabel(v)} parameter: the server refuses to start with "unrecognized configuration parameter" (extension parameters are written name.setting).${near.length ? ` Did you mean ${near.join(', ')}?` : ''}`,
+        ...(near.length ? { fixes: near.map((c) => ({ title: `Rename to ${c}`, edits: [{ range: e.nameRange, newText: c }] })) } : {}) });
+      continue;
+    }
+    if (PG_OTHER_NAMES.has(key)) continue;
     allNames ??= [...new Set([...PG_GUCS.map((g) => g.name), ...PG_OTHER_NAMES])];
     const close = suggest(key, allNames, 3);
     ctx.report({ range: e.nameRange, severity: 'hint', code: 'postgresql/unknown-parameter',
@@ -74,4 +86,22 @@ export function checkPostgresql(ctx: RuleContext): void {
         message: `More than one recovery target is set (${distinct.join(', ')}); since PostgreSQL 12 that is an error. Keep one.` });
     }
   }
+}
+
+const LOCALE = /^(|c|posix|c\.[a-z0-9_-]+|[a-z]{2,3}(_[a-z]{2})?(\.[a-z0-9_-]+)?(@[a-z0-9]+)?)$/i;
+const FORMATS: Record<string, { re: RegExp; what: string }> = {
+  recovery_target_lsn: { re: /^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, what: 'an LSN such as 0/3000060' },
+  client_encoding: { re: /^[a-z][a-z0-9_]*$/i, what: 'an encoding name such as UTF8' },
+  lc_messages: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
+  lc_monetary: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
+  lc_numeric: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
+  lc_time: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
+};
+
+/** String GUCs whose check hook refuses values of the wrong shape (the server stops with "invalid value"). */
+function checkPgStringFormat(ctx: RuleContext, e: { key: string; name: string; value: string; valueRange: import('../types').Range }): void {
+  const f = FORMATS[e.key];
+  if (!f || f.re.test(e.value)) return;
+  ctx.report({ range: e.valueRange, severity: 'error', code: 'postgresql/invalid-value',
+    message: `"${e.value}" is not ${f.what}: PostgreSQL refuses ${e.name} = '${e.value}' and does not start.` });
 }

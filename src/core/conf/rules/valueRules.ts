@@ -35,6 +35,10 @@ export function checkValue(ctx: RuleContext, entry: ConfEntry, spec: ParamSpec):
         else report('invalid-unit', `"${p.unitText ?? ''}" is not a valid unit for ${entry.name} (units are case-sensitive: ${unitChoices(spec.unit ?? 's')}).`);
         return;
       }
+      if (integer && ctx.prefix === 'postgresql' && ctx.postgres < 12 && /^\s*[+-]?(\d*\.\d|\d+[eE])/.test(v)) {
+        report('invalid-number', `${shown} is not an integer; PostgreSQL ${ctx.postgres} does not round fractions for ${entry.name} (12 and later do).`);
+        return;
+      }
       const lo = spec.min;
       const hi = spec.max;
       if ((lo !== undefined && p.value < lo) || (hi !== undefined && p.value > hi)) {

@@ -2,8 +2,8 @@
 // so that what a command did is checked against PostgreSQL and pgpool-II, not against the extension.
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { loadClusterFile } from '../../../src/core/inventory/load';
-import type { ClusterDefinition } from '../../../src/core/inventory/model';
+import { loadClusterFile } from '../../src/core/inventory/load';
+import type { ClusterDefinition } from '../../src/core/inventory/model';
 
 export async function labCluster(file: string): Promise<ClusterDefinition> {
   const r = await loadClusterFile(file);
@@ -83,6 +83,26 @@ export async function healthyPrimary(cluster: ClusterDefinition): Promise<string
     && pool.every((n) => n.status === 'up' || n.status === 'waiting')
     && pool.filter((n) => n.role === 'primary').map((n) => n.hostname).join() === primaryHost;
   return ok ? p[0] : undefined;
+}
+
+/**
+ * The primary PostgreSQL and pgpool agree on, with the standbys pgpool has up; undefined while they disagree.
+ * Other suites share the lab, so a node they detached is left out rather than waited for.
+ */
+export async function primaryAndUpStandbys(cluster: ClusterDefinition): Promise<{ primary: string; standbys: string[] } | undefined> {
+  const p = await primaries(cluster);
+  const primary = p.length === 1 ? p[0] : undefined;
+  if (primary === undefined) return undefined;
+  const pool = await poolNodes(cluster);
+  const host = (name: string): string | undefined => cluster.nodes.find((n) => n.name === name)?.host;
+  if (!pool.some((n) => n.hostname === host(primary) && n.role === 'primary' && n.status === 'up')) return undefined;
+  const standbys: string[] = [];
+  for (const n of cluster.nodes) {
+    if (n.name === primary) continue;
+    const inPool = pool.find((x) => x.hostname === n.host);
+    if ((inPool?.status === 'up' || inPool?.status === 'waiting') && (await inRecovery(cluster, n.name)) === true) standbys.push(n.name);
+  }
+  return { primary, standbys: standbys.sort() };
 }
 
 export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

@@ -1,0 +1,9 @@
+/** `node out/test/differential/main.js [mutationsPerFamily]`: runs the differential harness and prints the summary. */
+import { runDifferential, summary } from './harness';
+
+runDifferential({ mutationsPerFamily: Number(process.argv[2] ?? 1000) }).then((r) => {
+  console.log(summary(r));
+}, (err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,21 @@
+/** A small seeded PRNG (mulberry32) so that the mutation corpus is the same on every run. */
+export class Random {
+  private state: number;
+  constructor(seed: number) { this.state = seed >>> 0; }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(n: number): number { return Math.floor(this.next() * n); }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[this.int(items.length)];
+    if (item === undefined) throw new Error('pick from an empty list');
+    return item;
+  }
+}
