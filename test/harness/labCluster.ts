@@ -107,10 +107,11 @@ export async function primaryAndUpStandbys(cluster: ClusterDefinition): Promise<
 
 export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError = '';
   for (;;) {
-    const v = await check().catch(() => undefined);
+    const v = await check().catch((err: unknown) => { lastError = err instanceof Error ? err.message : String(err); return undefined; });
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }

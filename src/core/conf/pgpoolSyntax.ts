@@ -30,7 +30,9 @@ export function reconcilePgpoolSyntax(doc: ParsedConf, text: string): void {
   for (const item of parse.items) {
     if (!brokenLines.has(item.line)) continue;
     const lineText = doc.lines[item.line] ?? '';
-    const at = Math.max(0, lineText.indexOf(item.key));
+    const at = lineText.indexOf(item.key);
+    // A line the editor splits differently (a lone CR) has no safe range: leave it to the lossless parser.
+    if (at < 0) continue;
     const entry: ConfEntry = {
       kind: item.key === 'include' ? 'include' : 'setting', line: item.line, name: item.key, key: item.key,
       nameRange: range(item.line, at, at + item.key.length), rawValue: item.value, value: item.value, quoted: false,

@@ -32,3 +32,8 @@ export function measuredPgCatalog(version: number): Map<string, ParamSpec> {
   cache.set(version, map);
   return map;
 }
+
+/** Names that some measured major lists; hidden developer GUCs (not in --describe-config) are absent from all. */
+export function measuredInAnyVersion(name: string): boolean {
+  return PG_GENERATED_GUCS[name] !== undefined;
+}

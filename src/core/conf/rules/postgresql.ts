@@ -1,7 +1,7 @@
 /** postgresql.conf / postgresql.auto.conf: names per major version, recovery settings, wal_level aliases. */
 import { pgCatalog, pgGucHistory, PG_OTHER_NAMES, PG_REMOVED, PG_GUCS } from '../catalog/postgres';
 import { RECOVERY_BY_NAME } from '../catalog/recovery';
-import { hasMeasuredCatalog, measuredPgCatalog } from '../catalog/postgresGenerated';
+import { hasMeasuredCatalog, measuredInAnyVersion, measuredPgCatalog } from '../catalog/postgresGenerated';
 import { pgLabel, type RuleContext } from '../context';
 import { replaceValueEdit } from '../parser';
 import { suggest } from '../suggest';
@@ -61,7 +61,7 @@ export function checkPostgresql(ctx: RuleContext): void {
       continue;
     }
     if (key.includes('.')) continue;
-    if (hasMeasuredCatalog(v) && !PG_OTHER_NAMES.has(key)) {
+    if (hasMeasuredCatalog(v) && !(PG_OTHER_NAMES.has(key) && !measuredInAnyVersion(key))) {
       // Measured majors know every name: an unknown one without a dot stops the server.
       allNames ??= [...new Set([...PG_GUCS.map((g) => g.name), ...PG_OTHER_NAMES])];
       const near = suggest(key, [...measuredPgCatalog(v).keys()], 3);
