@@ -58,7 +58,7 @@ function outOfRange(rng: Random, f: ParamFact): string {
   return rng.pick(['-1', '99999999999']);
 }
 
-function badUnit(rng: Random, f: ParamFact): string {
+function badUnit(rng: Random, _f: ParamFact): string {
   const n = String(1 + rng.int(500));
   const u = rng.pick(UNITS);
   return rng.int(4) === 0 ? `'${n} ${u}'` : rng.int(2) === 0 ? `'${n}${u}'` : `${n}${u}`;

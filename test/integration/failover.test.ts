@@ -31,7 +31,7 @@ test('automatic failover and online recovery of the old primary keep every row',
   assert.equal(kill.code, 0, kill.stderr);
 
   await waitUntil('a write through pgpool after failover', async () => {
-    await query('127.0.0.10', 9999, "INSERT INTO seed SELECT g, 'after' FROM generate_series(101, 200) g ON CONFLICT DO NOTHING");
+    await query(layout.pgpool.address, 9999, "INSERT INTO seed SELECT g, 'after' FROM generate_series(101, 200) g ON CONFLICT DO NOTHING");
     return true;
   });
   let after: PoolNode[] = [];

@@ -3,16 +3,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labLayout, defaultLabDir } from '../../src/core/lab/layout';
-import { cli, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import { cli, ensureLab, labUser, query, queryPgpool, ssh, testLab } from '../lab/labFixture';
 
-const layout = labLayout(defaultLabDir());
+const layout = testLab();
+const lab = ['lab', '--net', layout.nodes[0]!.address.split('.').slice(0, 3).join('.')];
+const [n0, n1, n2] = layout.nodes.map((n) => n.address) as [string, string, string];
 
 test('lab down, then up from nothing, gives a working cluster', async (t) => {
-  assert.equal(cli(['lab', 'down']).code, 0);
+  assert.equal(cli([...lab, 'down']).code, 0);
   assert.equal(existsSync(layout.dir), false, 'lab down removes the lab folder');
 
-  const up = cli(['lab', 'up']);
+  const up = cli([...lab, 'up']);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /The lab is up in [\d.]+ s/);
   ensureLab();
@@ -23,7 +24,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('the primary sees 2 streaming standbys', async () => {
-    const rows = await query<{ application_name: string; state: string }>('127.0.0.11', 5432,
+    const rows = await query<{ application_name: string; state: string }>(n0, 5432,
       'SELECT application_name, state FROM pg_stat_replication ORDER BY application_name');
     assert.deepEqual(rows.map((r) => [r.application_name, r.state]), [['node1', 'streaming'], ['node2', 'streaming']]);
   });
@@ -35,7 +36,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('every host answers over SSH with its own verified host key', () => {
-    for (const host of ['127.0.0.10', '127.0.0.11', '127.0.0.12', '127.0.0.13']) {
+    for (const host of [layout.pgpool.address, n0, n1, n2]) {
       const r = ssh(layout, labUser(), host, 'echo $PWD; pg_ctl --version');
       assert.equal(r.code, 0, `${host}: ${r.stderr}`);
       assert.match(r.stdout, /pg_ctl \(PostgreSQL\) 15/);
@@ -47,10 +48,10 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   await t.test('a host key that does not match is refused', () => {
     const lines = readFileSync(layout.clientKnownHosts, 'utf8').trim().split('\n');
     // Claim node1's key for node0's address.
-    const swapped = lines.map((l) => (l.startsWith('[127.0.0.11]') ? l.replace(/ \S+ \S+$/, ` ${lines[2]!.split(' ').slice(1).join(' ')}`) : l));
+    const swapped = lines.map((l) => (l.startsWith(`[${n0}]`) ? l.replace(/ \S+ \S+$/, ` ${lines[2]!.split(' ').slice(1).join(' ')}`) : l));
     const wrong = join(layout.clientDir, 'known_hosts.wrong');
     writeFileSync(wrong, swapped.join('\n') + '\n');
-    const r = ssh(layout, labUser(), '127.0.0.11', 'echo should-not-run', wrong);
+    const r = ssh(layout, labUser(), n0, 'echo should-not-run', wrong);
     assert.notEqual(r.code, 0);
     assert.doesNotMatch(r.stdout, /should-not-run/);
     assert.match(r.stderr, /HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
@@ -68,7 +69,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
     const marker = `lab-${Date.now()}`;
     await queryPgpool('CREATE TABLE IF NOT EXISTS lab_check (v text)');
     await queryPgpool('INSERT INTO lab_check VALUES ($1)', [marker]);
-    for (const standby of ['127.0.0.12', '127.0.0.13']) {
+    for (const standby of [n1, n2]) {
       let seen = false;
       for (let i = 0; i < 50 && !seen; i++) {
         const rows = await query<{ n: string }>(standby, 5432, 'SELECT count(*) AS n FROM lab_check WHERE v = $1', [marker]);
@@ -80,15 +81,15 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('lab env lines let psql reach pgpool', () => {
-    const env = cli(['lab', 'env']);
+    const env = cli([...lab, 'env']);
     assert.equal(env.code, 0);
-    assert.match(env.stdout, /export PGHOST=127\.0\.0\.10/);
-    const r = spawnSync('bash', ['-c', `eval "$(node ${JSON.stringify(join(__dirname, '..', '..', '..', 'dist', 'cli.js'))} lab env)"; psql -XAtc 'SHOW pool_nodes' | wc -l`], { encoding: 'utf8' });
+    assert.ok(env.stdout.includes(`export PGHOST=${layout.pgpool.address}`));
+    const r = spawnSync('bash', ['-c', `eval "$(node ${JSON.stringify(join(__dirname, '..', '..', '..', 'dist', 'cli.js'))} lab --net ${lab[2]} env)"; psql -XAtc 'SHOW pool_nodes' | wc -l`], { encoding: 'utf8' });
     assert.equal(r.stdout.trim(), '3', r.stderr);
   });
 
   await t.test('lab up twice is safe', () => {
-    const again = cli(['lab', 'up']);
+    const again = cli([...lab, 'up']);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /already up/);
   });

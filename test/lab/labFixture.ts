@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
-import { defaultLabDir, labLayout, type LabLayout } from '../../src/core/lab/layout';
+import { defaultLabDir, defaultLabNet, labLayout, type LabLayout } from '../../src/core/lab/layout';
 
 /** Tests drive the lab through the real, bundled CLI, exactly as a person would. */
 export const repoRoot = join(__dirname, '..', '..', '..');
@@ -13,11 +13,14 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The lab the tests use: PGPOOL_CLUSTER_LAB_DIR / PGPOOL_CLUSTER_LAB_NET move it (e.g. a CI trial beside a working lab). */
+export const testLab = (): LabLayout => labLayout(defaultLabDir(), 3, defaultLabNet());
+
 /** Brings the lab up if needed and points libpq/pg at its pass file. */
 export function ensureLab(): LabLayout {
-  const r = cli(['lab', 'up', '--quiet']);
+  const r = cli(['lab', '--net', defaultLabNet(), 'up', '--quiet']);
   if (r.code !== 0) throw new Error(`lab up failed:\n${r.stdout}${r.stderr}`);
-  const layout = labLayout(defaultLabDir());
+  const layout = testLab();
   process.env.PGPASSFILE = layout.pgpassFile;
   return layout;
 }
@@ -37,7 +40,7 @@ export async function queryPgpool<T extends Record<string, unknown>>(sql: string
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
-      return await query<T>('127.0.0.10', 9999, sql, params);
+      return await query<T>(testLab().pgpool.address, 9999, sql, params);
     } catch (err) {
       last = err;
       await new Promise((r) => setTimeout(r, 250));
@@ -57,7 +60,7 @@ export function ssh(layout: LabLayout, user: string, host: string, command: stri
 }
 
 export function pcp(layout: LabLayout, tool: string, args: string[]): string {
-  return execFileSync(`/usr/sbin/${tool}`, ['-h', '127.0.0.10', '-p', '9898', '-U', 'pcpadmin', '-w', ...args], {
+  return execFileSync(`/usr/sbin/${tool}`, ['-h', layout.pgpool.address, '-p', '9898', '-U', 'pcpadmin', '-w', ...args], {
     encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 120_000,
   });
 }

@@ -12,12 +12,12 @@ import type { E2EContext, Step } from './step';
 import { statusPanel } from './statusPanel';
 import { workbenchLoads } from './workbenchLoads';
 
+export const needsLab = (ctx: E2EContext): string | undefined =>
+  ctx.workspace.hasLabCluster ? undefined : 'the lab is not up (no cluster file)';
+
 const withLab = (step: Step): Step => ({ ...step, skipUnless: needsLab });
 
 export const steps: Step[] = [
   workbenchLoads, extensionIsActive, languageMode, problemsAndQuickFix,
   withLab(clusterTree), withLab(promoteByRightClick), withLab(recoverByRightClick), withLab(statusPanel), withLab(clusterTask),
 ];
-
-export const needsLab = (ctx: E2EContext): string | undefined =>
-  ctx.workspace.hasLabCluster ? undefined : 'the lab is not up (no cluster file)';
