@@ -97,7 +97,7 @@ export async function answerModal(page: Page, button: string | RegExp, timeoutMs
 }
 
 /** The active editor's line that contains `text`. */
-export function editorLine(page: Page, text: string): Locator {
+export function editorLine(page: Page, text: string | RegExp): Locator {
   return page.locator('.editor-instance .monaco-editor .view-lines .view-line', { hasText: text }).first();
 }
 

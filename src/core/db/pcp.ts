@@ -27,16 +27,20 @@ export class PcpError extends Error {
 /** Runs one pcp tool with the common options; returns stdout or throws a PcpError with advice. */
 export async function runPcp(t: PcpTarget, tool: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
   const exe = t.binDir ? path.posix.join(t.binDir, tool) : tool;
-  const argv = [exe, '-h', t.pcpHost, '-p', String(t.pcpPort), ...(t.pcpUser ? ['-U', t.pcpUser] : []), '-w', ...args];
+  const limitMs = t.timeoutMs ?? 10_000;
+  // The remote `timeout` ends the tool on the pgpool host (no pcp processes left behind); the local
+  // timeout is longer, so the tool is never cut off from this side halfway through.
+  const argv = ['timeout', '-k', '5', String(Math.max(1, Math.ceil(limitMs / 1000))),
+    exe, '-h', t.pcpHost, '-p', String(t.pcpPort), ...(t.pcpUser ? ['-U', t.pcpUser] : []), '-w', ...args];
   const r = await t.remote.exec(argv, {
     ...(t.pcpPassFile ? { env: { PCPPASSFILE: t.pcpPassFile } } : {}),
-    timeoutMs: t.timeoutMs ?? 10_000,
+    timeoutMs: limitMs + 15_000,
     ...(signal ? { signal } : {}),
   });
   if (r.code === 0) return r.stdout;
   const err = r.stderr.trim();
   let advice = '';
-  if (r.timedOut) advice = ` It did not finish within ${t.timeoutMs ?? 10_000} ms.`;
+  if (r.timedOut || r.code === 124 || r.code === 137) advice = ` It did not finish within ${limitMs} ms.`;
   else if (r.code === 127 || /not found/i.test(err)) advice = ` ${tool} is not on the PATH of ${t.remote.label}; set pgpool.binDir in the cluster file.`;
   else if (/authentication|password/i.test(err)) advice = ' Put "host:port:user:password" for pcp in a .pcppass file (mode 0600) on the pgpool host and set pgpool.pcpPassFile.';
   else if (/connection|connect/i.test(err)) advice = ` Is pgpool running with pcp on port ${t.pcpPort}?`;

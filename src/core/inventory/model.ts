@@ -14,6 +14,19 @@ export interface SshSettings {
   readonly proxyJump?: string;
   /** Run remote commands as `sudo -u <sudoUser>`. */
   readonly sudoUser?: string;
+  /** How one cluster host reaches another (rsync of the copy method, run on the target node's host). */
+  readonly hostToHost?: HostToHostSsh;
+}
+
+/** ssh options used on a cluster host to reach another one as the database OS user; paths are on that host. */
+export interface HostToHostSsh {
+  /** Login user on the other host (default: sudoUser, else user). */
+  readonly user?: string;
+  /** sshd port of the other host (default: the cluster's ssh port). */
+  readonly port?: number;
+  /** Absolute path on the host that runs ssh (not expanded locally). */
+  readonly identityFile?: string;
+  readonly knownHostsFile?: string;
 }
 
 export interface DatabaseSettings {

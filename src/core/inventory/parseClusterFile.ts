@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import {
   SSL_MODES, type ClusterDefinition, type DatabaseSettings, type InventoryResult,
-  type NodeDefinition, type PgpoolInstance, type SshSettings, type SslMode,
+  type HostToHostSsh, type NodeDefinition, type PgpoolInstance, type SshSettings, type SslMode,
 } from './model';
 import { YamlReader } from './yamlReader';
 
@@ -15,7 +15,8 @@ export interface ParseOptions {
   readonly homeDir?: string;
 }
 
-const SSH_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile', 'proxyJump', 'sudoUser'] as const;
+const SSH_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile', 'proxyJump', 'sudoUser', 'hostToHost'] as const;
+const HOST_TO_HOST_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile'] as const;
 const DB_KEYS = ['user', 'name', 'passfile', 'sslmode', 'tunnel'] as const;
 const CLUSTER_KEYS = ['name', 'postgresVersion', 'pgpoolVersion', 'ssh', 'database', 'replication', 'pgpool', 'nodes'];
 const PGPOOL_KEYS = ['name', 'host', 'port', 'pcpPort', 'pcpUser', 'pcpPassFile', 'configFile', 'binDir', 'ssh'];
@@ -82,6 +83,22 @@ function readSsh(r: YamlReader, node: Node | null | undefined, p: string, file: 
     identityFile: file(s('identityFile')),
     knownHostsFile: file(s('knownHostsFile')),
     proxyJump: s('proxyJump'),
+    hostToHost: m.has('hostToHost') ? readHostToHost(r, m.get('hostToHost')?.value, `${p}.hostToHost`) : undefined,
+  });
+}
+
+/** ssh options for host -> host hops; the paths are on the cluster's hosts, so absolute and never expanded here. */
+function readHostToHost(r: YamlReader, node: Node | null | undefined, p: string): HostToHostSsh | undefined {
+  const m = r.map(node, p, HOST_TO_HOST_KEYS);
+  if (!m) return undefined;
+  const user = m.has('user') ? r.string(m.get('user')?.value, `${p}.user`) : undefined;
+  if (user !== undefined && !USER_NAME.test(user)) r.at(m.get('user')?.value, `${p}.user`, `${p}.user "${user}" is not a valid user name.`);
+  const portEntry = m.get('port');
+  return prune({
+    user,
+    port: portEntry ? r.integer(portEntry.value, `${p}.port`, 1, 65535) : undefined,
+    identityFile: remotePath(r, m, 'identityFile', p),
+    knownHostsFile: remotePath(r, m, 'knownHostsFile', p),
   });
 }
 

@@ -13,7 +13,11 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
         name: 'lab',
         postgresVersion: programs.pgMajor,
         pgpoolVersion: LAB_PGPOOL_VERSION,
-        ssh: { user: user.name, port: LAB_SSH_PORT, identityFile: layout.clientKey, knownHostsFile: layout.clientKnownHosts },
+        ssh: {
+          user: user.name, port: LAB_SSH_PORT, identityFile: layout.clientKey, knownHostsFile: layout.clientKnownHosts,
+          // The nodes trust each other with the database user's key (the copy method's rsync, pgpool's scripts).
+          hostToHost: { identityFile: layout.postgresKey, knownHostsFile: layout.postgresKnownHosts },
+        },
         database: { user: 'postgres', name: 'postgres', passfile: layout.pgpassFile },
         replication: { user: 'replicator' },
         pgpool: [

@@ -18,6 +18,8 @@ export interface OpsEnvironment {
   readonly nodes: readonly string[];
   remote(host: string): RemoteHost;
   sql(node: string): SqlClient;
+  /** A new SQL session of its own (the caller closes it), e.g. to hold a backup open across a copy. */
+  session?(node: string): SqlClient;
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
   close(): Promise<void>;
@@ -76,17 +78,21 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   sql(node: string): SqlClient {
     let c = this.clients.get(node);
     if (!c) {
-      const d = this.definition(node);
-      const db = this.cluster.database;
-      c = new PgSqlClient({
-        host: d.host, port: d.port, ...(db.user ? { user: db.user } : {}), database: db.name ?? 'postgres',
-        ...(db.passfile ? { passfile: db.passfile } : {}), ...(db.sslmode ? { sslmode: db.sslmode } : {}),
-        connectTimeoutMs: 3000, queryTimeoutMs: 15_000, applicationName: 'pgpool-cluster-ops',
-        ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.log ? { warn: this.options.log } : {}),
-      });
+      c = this.session(node);
       this.clients.set(node, c);
     }
     return c;
+  }
+
+  session(node: string): SqlClient {
+    const d = this.definition(node);
+    const db = this.cluster.database;
+    return new PgSqlClient({
+      host: d.host, port: d.port, ...(db.user ? { user: db.user } : {}), database: db.name ?? 'postgres',
+      ...(db.passfile ? { passfile: db.passfile } : {}), ...(db.sslmode ? { sslmode: db.sslmode } : {}),
+      connectTimeoutMs: 3000, queryTimeoutMs: 15_000, applicationName: 'pgpool-cluster-ops',
+      ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.log ? { warn: this.options.log } : {}),
+    });
   }
 
   private pcpTarget(timeoutMs?: number): PcpTarget {

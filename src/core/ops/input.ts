@@ -3,7 +3,8 @@ import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus, NodeStatus } from '../status/model';
 import { majorFromVersionNum, normalizePgMajor, pgpoolMajor, type Versions } from './pgCommands';
 
-export type RecoverMethod = 'pcp' | 'rewind' | 'basebackup';
+export type RecoverMethod = 'pcp' | 'restart' | 'rewind' | 'basebackup' | 'copy';
+export const RECOVER_METHODS: readonly RecoverMethod[] = ['restart', 'rewind', 'basebackup', 'copy', 'pcp'];
 
 export interface OpsOptions {
   /** promote: stop a live primary first (fencing) instead of refusing. */
@@ -21,6 +22,17 @@ export interface RecoveryFacts {
   readonly nodeSystemId?: string;
   /** The primary's system identifier (pg_control_system()). */
   readonly primarySystemId?: string;
+  /** pg_controldata "Database cluster state" of the node ("in archive recovery" = a standby that crashed or runs). */
+  readonly nodeState?: string;
+  /** The newest timeline the node's control file names (checkpoint or minimum recovery point). */
+  readonly nodeTimeline?: number;
+  /** The furthest WAL position the node's control file names (checkpoint, minimum recovery point). */
+  readonly nodeLsn?: string;
+  /** The primary's current timeline (from its current WAL file name) and write position. */
+  readonly primaryTimeline?: number;
+  readonly primaryLsn?: string;
+  /** Major version of pg_basebackup on the node's host (pg_rewind and pg_basebackup copy only up to it). */
+  readonly clientMajor?: string;
   /** Why the probe could not tell. */
   readonly error?: string;
 }

@@ -4,19 +4,32 @@
  */
 import { buildCommandLine } from '../remote/commandLine';
 import { shellCommand } from '../remote/shellQuote';
+import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
 export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
+/** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
+export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust';
 
 /** Where a step runs. `host` names a node (or the pgpool instance) of the cluster definition. */
 export type StepAction =
   /** A command over SSH on a host; `argv` words are quoted by shellCommand. */
   | { readonly kind: 'ssh'; readonly host: string; readonly argv: readonly string[]; readonly okExitCodes?: readonly number[]; readonly timeoutMs?: number }
-  /** SQL on a node (or on pgpool's port when `node` is the pgpool name); values go in `params`, never in `sql`. */
-  | { readonly kind: 'sql'; readonly node: string; readonly sql: string; readonly params?: readonly string[]; readonly timeoutMs?: number }
+  /**
+   * SQL on a node (or on pgpool's port when `node` is the pgpool name); values go in `params`, never in `sql`.
+   * `display` replaces the text shown and audited (a statement carrying a password verifier).
+   */
+  | { readonly kind: 'sql'; readonly node: string; readonly sql: string; readonly params?: readonly string[]; readonly timeoutMs?: number; readonly display?: string }
+  /**
+   * A file written over SFTP; with `backupSuffix` an existing file is first copied to `path + backupSuffix`.
+   * `secret` keeps the content out of the shown plan and the audit record.
+   */
+  | { readonly kind: 'write-file'; readonly host: string; readonly path: string; readonly content: string; readonly mode: number; readonly backupSuffix?: string; readonly secret?: boolean }
   /** A pcp tool on the pgpool host over SSH; the password comes from the pcppass file (PCPPASSFILE). */
   | { readonly kind: 'pcp'; readonly tool: string; readonly args: readonly string[]; readonly timeoutMs?: number }
   /** Nothing runs; the step only waits for its check (e.g. "pgpool sees the new primary"). */
-  | { readonly kind: 'wait' };
+  | { readonly kind: 'wait' }
+  /** The copy method: backup start/stop in one SQL session on `primary` around an rsync run on `target`. */
+  | BackupCopyAction;
 
 /** How a step's result (or a precondition) is checked; evaluated by the runner, polled up to `waitMs`. */
 export type Check =
@@ -54,7 +67,7 @@ export interface PlanStep {
 }
 
 export interface Plan {
-  readonly operation: OperationKind;
+  readonly operation: OperationKind | SetupOperationKind;
   readonly cluster: string;
   /** The node the operation is about. */
   readonly node: string;
@@ -74,23 +87,33 @@ export type PlanResult = { readonly ok: true; readonly plan: Plan } | { readonly
 
 export const refuse = (reason: string): PlanResult => ({ ok: false, reason });
 
+/** Local timeout of a pcp step without its own (the remote `timeout` is the same, so the remote side ends first). */
+export const PCP_DEFAULT_TIMEOUT_MS = 10_000;
+
 /** Connection details the command text needs (pcp host/port/user); from the cluster definition. */
 export interface PcpEndpoint { readonly host: string; readonly port: number; readonly user?: string; readonly passFile?: string; readonly binDir?: string }
 
-export function pcpArgv(pcp: PcpEndpoint, tool: string, args: readonly string[]): string[] {
+/** Seconds the remote `timeout` gives a pcp tool whose local timeout is `timeoutMs` (the remote side ends first). */
+export const pcpRemoteSeconds = (timeoutMs: number): number => Math.max(1, Math.ceil(timeoutMs / 1000));
+
+export function pcpArgv(pcp: PcpEndpoint, tool: string, args: readonly string[], timeoutMs?: number): string[] {
   const exe = pcp.binDir ? `${pcp.binDir.replace(/\/+$/, '')}/${tool}` : tool;
-  return [exe, '-h', pcp.host, '-p', String(pcp.port), ...(pcp.user ? ['-U', pcp.user] : []), '-w', ...args];
+  const limit = timeoutMs ? ['timeout', '-k', '5', String(pcpRemoteSeconds(timeoutMs))] : [];
+  return [...limit, exe, '-h', pcp.host, '-p', String(pcp.port), ...(pcp.user ? ['-U', pcp.user] : []), '-w', ...args];
 }
 
 /** The exact text a step sends (what the user reads before confirming). */
 export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
   switch (action.kind) {
     case 'ssh': return shellCommand(action.argv);
-    case 'sql': return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
+    case 'sql': if (action.display) return action.display;
+      return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
     case 'pcp': return pcp
-      ? buildCommandLine(pcpArgv(pcp, action.tool, action.args), undefined, pcp.passFile ? { PCPPASSFILE: pcp.passFile } : {})
+      ? buildCommandLine(pcpArgv(pcp, action.tool, action.args, action.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS), undefined, pcp.passFile ? { PCPPASSFILE: pcp.passFile } : {})
       : shellCommand([action.tool, ...action.args]);
+    case 'write-file': return `write ${action.path} (${action.content.length} bytes, mode ${action.mode.toString(8)}${action.secret ? ', content not shown' : ''})${action.backupSuffix ? `, old file kept as ${action.path}${action.backupSuffix}` : ''}`;
     case 'wait': return '(wait)';
+    case 'backup-copy': return backupCopyText(action);
   }
 }
 
@@ -99,7 +122,9 @@ function where(action: StepAction): string {
     case 'ssh': return `ssh ${action.host}`;
     case 'sql': return `sql ${action.node}`;
     case 'pcp': return 'pcp (pgpool host)';
+    case 'write-file': return `sftp ${action.host}`;
     case 'wait': return 'wait';
+    case 'backup-copy': return `sql ${action.primary} + ssh ${action.target}`;
   }
 }
 
@@ -137,6 +162,16 @@ export function renderPlan(plan: Plan, pcp?: PcpEndpoint): string {
 export function planToJson(plan: Plan, pcp?: PcpEndpoint): unknown {
   return {
     ...plan,
-    steps: plan.steps.map((s) => ({ ...s, where: where(s.action), command: s.action.kind === 'wait' ? null : commandText(s.action, pcp) })),
+    steps: plan.steps.map((s) => ({
+      ...s, ...(redacted(s.action) ? { action: redacted(s.action) } : {}),
+      where: where(s.action), command: s.action.kind === 'wait' ? null : commandText(s.action, pcp),
+    })),
   };
+}
+
+/** The action as JSON may show it: no secret file content, no statement carrying a password verifier. */
+function redacted(a: StepAction): StepAction | undefined {
+  if (a.kind === 'write-file' && a.secret) return { ...a, content: '(not shown)' };
+  if (a.kind === 'sql' && a.display) return { ...a, sql: a.display };
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { lsnDiff } from '../db/lsn';
 import { evaluateCheck, waitForCheck } from './checks';
 import type { OpsEnvironment } from './environment';
 import { parseControldata } from './pgCommands';
+import { runBackupCopy } from './recoverCopy';
 import type { Plan, PlanStep } from './plan';
 
 export type RunEvent =
@@ -66,6 +67,23 @@ async function act(step: PlanStep, index: number, env: OpsEnvironment, options: 
       const first = rows[0] ? Object.values(rows[0])[0] : undefined;
       return first === undefined || first === null ? '' : String(first);
     }
+    case 'write-file': {
+      const host = env.remote(a.host);
+      if (a.backupSuffix) {
+        const r = await host.exec(['sh', '-c', 'if [ -e "$1" ]; then cp -p -- "$1" "$2"; fi', '_', a.path, `${a.path}${a.backupSuffix}`], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+        if (r.code !== 0) throw new Error(`could not back up ${a.path} on ${a.host}: ${tail(r.stderr || r.stdout)}`);
+      }
+      await host.writeFile(a.path, a.content, { mode: a.mode, ...(signal ? { signal } : {}) });
+      // SFTP applies the mode only to a new file; a replaced file keeps its old one otherwise.
+      const c = await host.exec(['chmod', a.mode.toString(8), '--', a.path], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+      if (c.code !== 0) throw new Error(`wrote ${a.path} on ${a.host} but chmod failed: ${tail(c.stderr)}`);
+      return '';
+    }
+    case 'backup-copy': return runBackupCopy(a, env, {
+      ...(signal ? { signal } : {}),
+      onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
+      onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
+    });
     case 'pcp': {
       const out = await env.pcp(a.tool, a.args, { ...(signal ? { signal } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}) });
       if (out.trim()) options.onEvent?.({ type: 'output', index, stream: 'stdout', text: out });

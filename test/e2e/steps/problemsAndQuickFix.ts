@@ -26,9 +26,10 @@ export const problemsAndQuickFix: Step = {
     });
     await screenshot(page, '01a-problems-panel');
 
-    // Hover over the parameter name at the start of its line, as a user points at it.
-    const line = editorLine(page, 'health_check_period = 0');
-    await line.scrollIntoViewIfNeeded();
+    // A click on a problem reveals its line; then hover over the parameter name, as a user points at it.
+    await panel.locator('.monaco-list-row', { hasText: 'pgpool/failover-without-health-check' }).first().click();
+    const line = editorLine(page, /^health_check_period/);
+    await line.waitFor({ timeout: TIMEOUT });
     const box = await line.boundingBox();
     if (!box) throw new Error('the health_check_period line is not on screen');
     await page.mouse.move(box.x + 40, box.y + box.height / 2);
@@ -43,10 +44,8 @@ export const problemsAndQuickFix: Step = {
     await page.keyboard.press('Escape');
 
     // The renamed parameter's quick fix: cursor on the line, Ctrl+. and pick the rename.
-    const old = editorLine(page, 'follow_master_command');
-    const oldBox = await old.boundingBox();
-    if (!oldBox) throw new Error('the follow_master_command line is not on screen');
-    await page.mouse.click(oldBox.x + 30, oldBox.y + oldBox.height / 2);
+    await panel.locator('.monaco-list-row', { hasText: 'follow_master_command' }).first().click();
+    await editorLine(page, /^follow_master_command/).waitFor({ timeout: TIMEOUT });
     await page.keyboard.press('Control+Period');
     const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Rename to follow_primary_command' }).first();
     await fix.waitFor({ timeout: TIMEOUT }).catch(async () => {
@@ -54,7 +53,7 @@ export const problemsAndQuickFix: Step = {
     });
     await screenshot(page, '01c-quick-fix-menu');
     await fix.click();
-    await editorLine(page, "follow_primary_command = '/etc/pgpool2/follow_primary.sh").waitFor({ timeout: TIMEOUT });
+    await editorLine(page, /^follow_primary_command/).waitFor({ timeout: TIMEOUT });
     await page.waitForFunction(() => !Array.from(document.querySelectorAll('.markers-panel .monaco-list-row')).some((r) => (r.textContent ?? '').includes('follow_master_command')),
       undefined, { timeout: TIMEOUT }).catch(async () => {
       throw new Error(`the follow_master_command problem is still listed after the fix:\n${(await problemRows(page)).join('\n')}`);
