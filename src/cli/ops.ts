@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { ClusterDefinition } from '../core/inventory/model';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
-import type { RecoverMethod } from '../core/ops/input';
+import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/input';
 import { LockError } from '../core/ops/lock';
 import { OPERATIONS, preparePlan, runOperation } from '../core/ops/operation';
 import { planToJson, renderPlan, type OperationKind, type Plan } from '../core/ops/plan';
@@ -33,7 +33,7 @@ export interface OpsCliOptions {
 const DESCRIPTIONS: Record<OperationKind, string> = {
   promote: 'Failover to NODE (a standby). Refused while the primary still runs, unless --fence stops it first.',
   switchover: 'Planned switchover to NODE with no lost acknowledged write; the old primary becomes its standby.',
-  recover: 'Rebuild a down or detached NODE as a standby (--method pcp|rewind|basebackup; default: fastest safe).',
+  recover: 'Rebuild a down or detached NODE as a standby (--method restart|rewind|basebackup|copy|pcp; default: fastest safe).',
   attach: 'Attach NODE in pgpool (pcp_attach_node).',
   detach: 'Detach NODE from pgpool (pcp_detach_node).',
 };
@@ -49,7 +49,7 @@ export function registerOpsCommands(program: Command): void {
       .option('-y, --yes', 'do not ask before a destructive plan')
       .option('--json', 'print the plan (with --dry-run) or the outcome as JSON')
       .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them');
-    if (kind === 'recover') cmd.option('--method <method>', 'pcp | rewind | basebackup');
+    if (kind === 'recover') cmd.option('--method <method>', RECOVER_METHODS.join(' | '));
     if (kind === 'promote') cmd.option('--fence', 'stop the running primary first (fencing) instead of refusing');
     cmd.action(async (node: string, opts: OpsCliOptions) => {
       process.exitCode = await runOpsCommand(kind, node, opts);
@@ -88,8 +88,8 @@ function formatOutcome(plan: Plan, o: RunOutcome): string {
 }
 
 export async function runOpsCommand(kind: OperationKind, node: string, opts: OpsCliOptions): Promise<number> {
-  if (opts.method !== undefined && !['pcp', 'rewind', 'basebackup'].includes(opts.method)) {
-    throw new CliError(`--method must be pcp, rewind or basebackup, not "${opts.method}".`, 2);
+  if (opts.method !== undefined && !(RECOVER_METHODS as readonly string[]).includes(opts.method)) {
+    throw new CliError(`--method must be one of ${RECOVER_METHODS.join(', ')}, not "${opts.method}".`, 2);
   }
   const loaded = await loadClusterFile(resolveClusterFilePath(opts.file));
   if (!loaded.ok) throw new CliError(loaded.message, 2);

@@ -4,12 +4,14 @@ import type { ClusterStatus } from '../status/model';
 import { buildAttachPlan, buildDetachPlan } from './attachDetach';
 import { appendAudit, auditPath, auditRecord } from './audit';
 import { pcpEndpoint, type OpsEnvironment } from './environment';
-import { currentPrimary, findNode, type OpsInput, type OpsOptions, type RecoveryFacts } from './input';
+import type { OpsInput, OpsOptions } from './input';
 import { acquireLock, type LockOptions } from './lock';
-import { controldataArgv, parseControldata } from './pgCommands';
 import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
+import { probeRecoveryFacts } from './recoverFacts';
+
+export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
 import { buildSwitchoverPlan } from './switchover';
 
@@ -26,24 +28,6 @@ export function buildPlan(kind: OperationKind, input: OpsInput, node: string): P
     }
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-/** For recover's default method: does the node's data directory belong to the primary's database system? */
-export async function probeRecoveryFacts(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<RecoveryFacts> {
-  const node = findNode(cluster, nodeName);
-  const primary = currentPrimary({ cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) }, status });
-  if (!node?.dataDirectory || !primary) return { error: !node?.dataDirectory ? 'no data directory defined' : 'no primary' };
-  try {
-    const [r, rows] = await Promise.all([
-      env.remote(node.name).exec(controldataArgv(node), { timeoutMs: 15_000, ...(signal ? { signal } : {}) }),
-      env.sql(primary.name).query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()'),
-    ]);
-    const primarySystemId = rows[0]?.id;
-    const nodeSystemId = r.code === 0 ? parseControldata(r.stdout, 'Database system identifier') : undefined;
-    return { ...(nodeSystemId ? { nodeSystemId } : {}), ...(primarySystemId ? { primarySystemId } : {}) };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -1,24 +1,25 @@
 /**
  * Recover a down, detached or diverged node as a standby of the primary: pgpool's way (pcp_recovery_node)
- * or directly (pg_rewind, else a fresh pg_basebackup with the old data directory moved aside, never deleted).
+ * or directly: restart it as a standby (a crashed standby on the primary's timeline), pg_rewind (a former
+ * primary), a fresh pg_basebackup (old data directory moved aside, never deleted), or a copy by the backup
+ * API + rsync (servers newer than the hosts' pg_basebackup). The default is the fastest safe one (recoverFacts.ts).
  */
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput, type RecoverMethod } from './input';
 import { dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
+import { copySteps } from './recoverCopy';
+import { defaultRecoverMethod } from './recoverFacts';
 import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 
-/** The fastest safe method: rewind when the node's data directory belongs to the same system, else a copy. */
-export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; why: string } {
-  const f = input.facts;
-  if (f?.nodeSystemId && f.primarySystemId && f.nodeSystemId === f.primarySystemId) {
-    return { method: 'rewind', why: 'the node has a data directory of the same database system, so pg_rewind copies only what changed' };
-  }
-  if (f?.nodeSystemId && f.primarySystemId) return { method: 'basebackup', why: `the node's data directory belongs to another database system (${f.nodeSystemId})` };
-  if (f && !f.nodeSystemId && !f.error) return { method: 'basebackup', why: 'the node has no usable data directory' };
-  return { method: 'basebackup', why: `its data directory could not be inspected${f?.error ? ` (${f.error})` : ''}, and a full copy is always safe` };
-}
+export { defaultRecoverMethod };
+
+/**
+ * pcp_recovery_node must outlive pgpool's own recovery_timeout (90 s by default, and in the lab) plus the
+ * first stage's copy: cutting it off halfway wedged pgpool. The same limit runs remotely (`timeout`).
+ */
+export const PCP_RECOVERY_TIMEOUT_MS = 1_800_000;
 
 const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
 
@@ -34,6 +35,16 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
     action: { kind: 'sql', node: primary.name, sql: 'CHECKPOINT', timeoutMs: 120_000 },
     onFailure: `Nothing changed on ${node.name}. Check that ${primary.name} accepts superuser connections.`,
   }];
+  steps.push({
+    id: `settle-${node.name}`, title: `Shut ${node.name} down cleanly as a standby`, destructive: false,
+    why: 'A crashed standby must finish its crash recovery as a standby; in single-user mode (what pg_rewind would do) it writes an end-of-recovery checkpoint and forks from the primary\'s history.',
+    action: { kind: 'ssh', host: node.name, timeoutMs: 180_000, argv: ['sh', '-c', pgAtLeast(v, '12')
+      ? 'set -e; touch "$1/standby.signal"; "$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop'
+      : 'set -e; [ -e "$1/recovery.conf" ] || exit 0; "$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop', '_', data, bin(node, 'pg_ctl')] },
+    skipIf: { kind: 'ssh-exit', host: node.name, exitCodes: [0], describe: `${node.name} did not crash as a standby`,
+      argv: ['sh', '-c', '! env LC_ALL=C "$2" "$1" | grep -q "^Database cluster state: *in archive recovery"', '_', data, bin(node, 'pg_controldata')] },
+    onFailure: `${node.name} is stopped and detached; nothing was rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
+  });
   steps.push({
     id: `unsignal-${node.name}`, title: `Take ${node.name} out of standby mode for pg_rewind`, destructive: false,
     why: 'pg_rewind finishes crash recovery in single-user mode, which refuses to run with standby.signal / recovery.conf; the standby configuration is written again afterwards.',
@@ -101,6 +112,13 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
   const warnings: string[] = [];
   if (ns?.postgres.reachable && ns.postgres.role === 'primary') warnings.push(`${node.name} is running as a primary that pgpool does not use (a false primary); its writes since it diverged will be discarded.`);
   const steps: PlanStep[] = [];
+  if (chosen.method !== 'pcp') {
+    steps.push({
+      id: `reach-${node.name}`, title: `Reach ${node.name}'s host over SSH`, destructive: false,
+      why: 'Every later step runs there; find out before anything changes.', action: { kind: 'ssh', host: node.name, argv: ['true'], timeoutMs: 20_000 },
+      onFailure: `Nothing was changed: ${node.name} keeps its current state in pgpool. Check its sshd and the ssh settings for ${node.name} in the cluster file.`,
+    });
+  }
   if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
   const verify: Check[] = [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)];
   let summary = `Rebuild ${node.name} as a standby of ${primary.name} by ${chosen.method} (${chosen.why}).`;
@@ -108,14 +126,15 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
     steps.push({
       id: `pcp-recovery-${node.name}`, title: `pcp_recovery_node ${node.name} (node ${node.id})`, destructive: true,
       why: 'pgpool runs recovery_1st_stage on the primary (pg_rewind, else pg_basebackup), then pgpool_remote_start, then attaches the node.',
-      action: { kind: 'pcp', tool: 'pcp_recovery_node', args: ['-n', String(node.id)], timeoutMs: 3_600_000 },
+      action: { kind: 'pcp', tool: 'pcp_recovery_node', args: ['-n', String(node.id)], timeoutMs: PCP_RECOVERY_TIMEOUT_MS },
       check: pgpoolUp(node.id, 30_000),
       onFailure: `${node.name} is detached. Read pgpool's log for recovery_1st_stage errors, or use --method rewind / basebackup.`,
     });
   } else {
     const down = `${node.name} stays detached from pgpool; nothing else changed.`;
-    steps.push(stopStep(node, 'pg_rewind and pg_basebackup need the node stopped.', down));
-    if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
+    steps.push(stopStep(node, chosen.method === 'restart' ? 'It starts again as a standby of the current primary.' : `${chosen.method} needs the node stopped.`, down));
+    if (chosen.method === 'restart') { /* only the standby configuration below */ } else if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
+    else if (chosen.method === 'copy') steps.push(...copySteps(cluster, node, primary, v));
     else {
       const b = basebackupSteps(input, node, primary);
       steps.push(...b.steps);
@@ -126,7 +145,7 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
     steps.push({
       id: `streaming-${node.name}`, title: `Wait until ${node.name} streams from ${primary.name}`, why: 'Attach only a standby that really follows the primary.',
       destructive: false, action: { kind: 'wait' }, check: streamsFrom(node, primary),
-      onFailure: `${node.name} runs but does not stream from ${primary.name} (still detached). Check its log; try --method basebackup.`,
+      onFailure: `${node.name} runs but does not stream from ${primary.name} (still detached). Check its log; try --method ${chosen.method === 'restart' ? 'rewind, or basebackup' : 'basebackup'}${pgAtLeast(v, '16') ? ' (copy if the hosts\' pg_basebackup is older)' : ''}.`,
     });
     steps.push(attachStep(node));
   }

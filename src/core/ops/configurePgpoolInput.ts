@@ -1,0 +1,84 @@
+/**
+ * What "Configure pgpool" generates from: the cluster definition, the host-specific values of the
+ * pgpool.conf already on the host (sockets, pid file, work directory, pool sizes, users), and defaults.
+ */
+import * as path from 'node:path';
+import { parseConf } from '../conf/parser';
+import type { ClusterDefinition } from '../inventory/model';
+import { hostToHost } from './hostToHost';
+import type { DetectionProfile, PgpoolConfigInput } from './pgpoolConfig';
+import { pgpoolOf } from './environment';
+
+/** The pgpool.conf path on the pgpool host (cluster file `configFile`, else Debian's). */
+export const pgpoolConfPath = (cluster: ClusterDefinition): string => pgpoolOf(cluster).configFile ?? '/etc/pgpool2/pgpool.conf';
+
+/** Values of a pgpool.conf by name (last one wins, as pgpool reads it). */
+export function confValues(text: string | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  if (text === undefined) return m;
+  for (const e of parseConf(text, 'pgpool').entries) if (e.kind === 'setting') m.set(e.key, e.value);
+  return m;
+}
+
+/** Client networks of an existing pool_hba.conf (host lines), so regenerating keeps who may connect. */
+export function hbaNetworks(text: string | undefined): string[] {
+  const nets = new Set<string>();
+  for (const raw of (text ?? '').split('\n')) {
+    const cols = raw.replace(/#.*/, '').trim().split(/\s+/);
+    if (/^host(ssl|nossl)?$/.test(cols[0] ?? '') && cols[3] && /^[0-9a-fA-F.:/]+$/.test(cols[3])) nets.add(cols[3]);
+  }
+  return [...nets];
+}
+
+const int = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+
+export interface PgpoolInputOptions {
+  readonly pgpoolVersion: string;
+  readonly postgresMajor: string;
+  readonly profile: DetectionProfile;
+}
+
+export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: string | undefined, o: PgpoolInputOptions): PgpoolConfigInput {
+  const inst = pgpoolOf(cluster);
+  const cur = confValues(currentConf);
+  const confDir = path.posix.dirname(pgpoolConfPath(cluster));
+  const failoverCmd = cur.get('failover_command')?.trim().split(/\s+/)[0];
+  const scriptsDir = failoverCmd && failoverCmd.startsWith('/') ? path.posix.dirname(failoverCmd) : confDir;
+  const socketDir = cur.get('unix_socket_directories') ?? cur.get('socket_dir') ?? '/var/run/postgresql';
+  const major = o.postgresMajor;
+  const firstBin = cluster.nodes.find((n) => n.binDir)?.binDir;
+  const pgBin = firstBin ?? `/usr/lib/postgresql/${major}/bin`;
+  const ssh = hostToHost(cluster, inst);
+  const missing = cluster.nodes.filter((n) => !n.dataDirectory).map((n) => n.name);
+  if (missing.length) throw new Error(`Nodes ${missing.join(', ')} have no dataDirectory in the cluster file; pgpool's backend_data_directoryN and online recovery need it.`);
+  const superuser = cluster.database.user ?? 'postgres';
+  return {
+    pgpoolVersion: o.pgpoolVersion,
+    postgresMajor: Math.floor(Number(major)),
+    listenAddresses: cur.get('listen_addresses') ?? inst.host,
+    port: inst.port,
+    pcpListenAddresses: cur.get('pcp_listen_addresses') ?? inst.host,
+    pcpPort: inst.pcpPort,
+    socketDir,
+    pidFile: cur.get('pid_file_name') ?? '/var/run/pgpool/pgpool.pid',
+    workDir: cur.get('work_dir') ?? cur.get('logdir') ?? '/var/log/pgpool',
+    backends: cluster.nodes.map((n) => ({ id: n.id, host: n.host, port: n.port, dataDirectory: n.dataDirectory ?? '', applicationName: n.name })),
+    healthCheckUser: cur.get('health_check_user') || 'pgpool',
+    srCheckUser: cur.get('sr_check_user') || 'pgpool',
+    recoveryUser: cur.get('recovery_user') || superuser,
+    replicationUser: cluster.replication.user ?? 'replicator',
+    superuser,
+    profile: o.profile,
+    scriptsDir,
+    ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile },
+    pcp: {
+      host: inst.host, user: inst.pcpUser ?? 'pgpool', passFile: inst.pcpPassFile ?? path.posix.join(confDir, '.pcppass'),
+      binDir: inst.binDir ?? '/usr/sbin',
+    },
+    pgBinDir: pgBin,
+    pgClientBinDir: pgBin,
+    ...(cluster.database.passfile ? { passFile: cluster.database.passfile } : {}),
+    numInitChildren: int(cur.get('num_init_children')) ?? 32,
+    maxPool: int(cur.get('max_pool')) ?? 4,
+  };
+}
