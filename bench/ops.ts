@@ -6,10 +6,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { defaultLabDir, labLayout } from '../src/core/lab/layout';
+import { defaultLabDir, defaultLabNet, labLayout } from '../src/core/lab/layout';
 
 const RUNS = Number(process.env.BENCH_OPS_RUNS ?? 3);
-const layout = labLayout(defaultLabDir());
+const layout = labLayout(defaultLabDir(), 3, defaultLabNet());
+const PGPOOL = layout.pgpool.address;
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const NODES = layout.nodes.map((n) => ({ name: n.name, host: n.address, dataDir: n.dataDir }));
 
@@ -18,7 +19,20 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 function cliRun(args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args, '--yes', '--file', layout.clusterFile], { stdio: 'ignore', env: { ...process.env, PGPOOL_CLUSTER_STATE_DIR: '/tmp/pgc-bench-state' } });
+    const p = spawn(process.execPath, [CLI, ...args, '--yes', '--file', layout.clusterFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGPOOL_CLUSTER_STATE_DIR: '/tmp/pgc-bench-state' } });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.on('close', (c) => {
+      if (c !== 0) console.error(`  (pgpool-cluster ${args.join(' ')} exited ${c}: ${err.trim().split('\n').slice(-3).join(' | ')})`);
+      resolve(c ?? 1);
+    });
+  });
+}
+
+/** Runs a program without blocking the event loop (the traffic generator keeps running meanwhile). */
+function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(file, args, { stdio: 'ignore', env });
     p.on('close', (c) => resolve(c ?? 1));
   });
 }
@@ -44,7 +58,7 @@ async function primaryNode(): Promise<typeof NODES[number]> {
 /** Waits until a write through pgpool succeeds; returns the time it did. */
 async function firstWrite(since: number, timeoutMs = 60_000): Promise<number> {
   while (performance.now() - since < timeoutMs) {
-    try { await q('127.0.0.10', 9999, 'INSERT INTO bench_ops VALUES (DEFAULT)'); return performance.now(); } catch { await sleep(20); }
+    try { await q(PGPOOL, 9999, 'INSERT INTO bench_ops VALUES (DEFAULT)'); return performance.now(); } catch { await sleep(20); }
   }
   throw new Error('no write accepted through pgpool');
 }
@@ -58,7 +72,7 @@ function traffic(): { stop: () => Promise<number[]> } {
     let id = Math.floor(Math.random() * 1e8);
     while (run) {
       try {
-        if (!c) { c = new Client({ host: '127.0.0.10', port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 }); c.on('error', () => undefined); await c.connect(); }
+        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 }); c.on('error', () => undefined); await c.connect(); }
         await c.query('INSERT INTO bench_ops_ack VALUES ($1)', [++id]);
         acked.push(id);
       } catch { await c?.end().catch(() => undefined); c = undefined; await sleep(10); }
@@ -71,11 +85,11 @@ function traffic(): { stop: () => Promise<number[]> } {
 async function healthy(): Promise<void> {
   for (let i = 0; i < 300; i++) {
     for (const n of NODES) {
-      const pool = await q('127.0.0.10', 9999, 'SHOW pool_nodes').catch(() => []);
+      const pool = await q(PGPOOL, 9999, 'SHOW pool_nodes').catch(() => []);
       const st = pool.find((x) => x.hostname === n.host)?.status;
       let alive = true;
       try { await q(n.host, 5432, 'SELECT 1'); } catch { alive = false; }
-      if (!alive || st === 'down') await cliRun(['recover', n.name, '--method', 'basebackup']);
+      if (!alive || st === 'down') await cliRun(['recover', n.name, ...(i >= 3 ? ['--method', 'basebackup'] : [])]);
     }
     const p = await primaryNode();
     const streaming = await q(p.host, 5432, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'").catch(() => [{ n: 0 }]);
@@ -90,9 +104,10 @@ async function lostOn(primary: string, acked: number[]): Promise<number> {
 }
 
 export async function benchOps(): Promise<void> {
+  process.env.PGPASSFILE ??= layout.pgpassFile;
   await healthy();
-  await q('127.0.0.10', 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
-  await q('127.0.0.10', 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
+  await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+  await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
   const promote: number[] = []; const ours: number[] = []; const oursLost: number[] = []; const base: number[] = []; const baseLost: number[] = [];
   const rtoQuiet: number[] = []; const rtoBusy: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -120,8 +135,8 @@ export async function benchOps(): Promise<void> {
     const id = NODES.indexOf(t);
     load = traffic(); await sleep(500);
     t0 = performance.now();
-    spawnSync('/usr/sbin/pcp_promote_node', ['-h', '127.0.0.10', '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(id)], { env: { ...process.env, PCPPASSFILE: layout.pcppassFile } });
-    for (;;) { if ((await primaryNode()).name === t.name) break; }
+    await runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+    for (;;) { if ((await primaryNode()).name === t.name) break; await sleep(20); }
     base.push((await firstWrite(t0)) - t0);
     await sleep(300);
     baseLost.push(await lostOn(t.host, await load.stop()));

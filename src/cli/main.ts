@@ -3,6 +3,7 @@ import { registerLabCommand } from './lab';
 import { registerLintCommand } from './lint';
 import { registerStatusCommand } from './status';
 import { registerOpsCommands } from './ops';
+import { registerSetupCommands } from './setupCommands';
 import { CliError } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerLintCommand(program);
   registerStatusCommand(program);
   registerOpsCommands(program);
+  registerSetupCommands(program);
   return program;
 }
 

@@ -4,6 +4,8 @@ import type { SecretProvider, SecretRequest } from '../core/remote/types';
 const ENV: Record<SecretRequest['kind'], string> = {
   'ssh-passphrase': 'PGPOOL_CLUSTER_SSH_PASSPHRASE',
   'ssh-password': 'PGPOOL_CLUSTER_SSH_PASSWORD',
+  'pcp-password': 'PGPOOL_CLUSTER_PCP_PASSWORD',
+  'replication-password': 'PGPOOL_CLUSTER_REPLICATION_PASSWORD',
 };
 
 export class CliSecretProvider implements SecretProvider {

@@ -1,79 +1,20 @@
-import { test, after } from 'node:test';
+import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { cli, cliPath, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import { cli, cliPath, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import {
+  crash, currentPrimary, ENV, FILE, healthy, inRecovery, layout, NODES, ops, PGPOOL, poolNodes, primaries, restoreLab, standbysStreamingFrom,
+  state, timeline, waitUntil,
+} from './opsLab';
 
-// Operations through the real CLI against the shared lab; every assertion reads the real servers.
-const layout = ensureLab();
-const FILE = layout.clusterFile;
-const state = mkdtempSync(join(tmpdir(), 'pgc-ops-'));
-const ENV = { PGPOOL_CLUSTER_STATE_DIR: state };
-const NODES = [
-  { name: 'node0', host: '127.0.0.11' }, { name: 'node1', host: '127.0.0.12' }, { name: 'node2', host: '127.0.0.13' },
-];
-
-const ops = (args: string[]): ReturnType<typeof cli> => cli([...args, '--file', FILE], ENV);
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try { if (await check()) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-async function inRecovery(host: string): Promise<boolean | undefined> {
-  try {
-    return (await query<{ r: boolean }>(host, 5432, 'SELECT pg_is_in_recovery() AS r'))[0]?.r;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Names of the nodes PostgreSQL itself reports as primary. */
-async function primaries(): Promise<string[]> {
-  const r = await Promise.all(NODES.map(async (n) => ((await inRecovery(n.host)) === false ? n.name : undefined)));
-  return r.filter((x): x is string => x !== undefined);
-}
-
-async function standbysStreamingFrom(primaryHost: string): Promise<string[]> {
-  const rows = await query<{ application_name: string }>(primaryHost, 5432, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'");
-  return rows.map((r) => r.application_name).sort();
-}
-
-async function healthy(): Promise<boolean> {
-  const p = await primaries();
-  if (p.length !== 1) return false;
-  const host = NODES.find((n) => n.name === p[0])!.host;
-  if ((await standbysStreamingFrom(host)).length !== 2) return false;
-  const pool = await queryPgpool<{ status: string; role: string }>('SHOW pool_nodes', [], 5);
-  return pool.every((n) => n.status === 'up' || n.status === 'waiting') && pool.filter((n) => n.role === 'primary').length === 1;
-}
-
-/** Leaves the lab as other tests expect it: every down node recovered, one primary, all streaming. */
-async function restoreLab(): Promise<void> {
-  if (await healthy().catch(() => false)) return;
-  for (const n of NODES) {
-    const r = await inRecovery(n.host);
-    const pool = await queryPgpool<{ hostname: string; status: string }>('SHOW pool_nodes', [], 10);
-    const inPool = pool.find((x) => x.hostname === n.host);
-    if (r === undefined || inPool?.status === 'down') ops(['recover', n.name, '--method', 'basebackup', '--yes']);
-  }
-  await waitUntil('the lab to be healthy again', healthy, 60_000);
-}
-
+// Operations through the real CLI against the shared lab; every assertion reads the real servers, and each
+// test leaves the lab healthy (3 nodes up, one primary, standbys streaming) through the CLI's own recover.
+afterEach(async () => { await restoreLab(); });
 after(async () => { await restoreLab().catch(() => undefined); });
-
-async function currentPrimary(): Promise<{ name: string; host: string }> {
-  let p: string[] = [];
-  await waitUntil('exactly one primary', async () => (p = await primaries()).length === 1);
-  return NODES.find((n) => n.name === p[0])!;
-}
 
 test('--dry-run prints the plan and changes nothing', async () => {
   await restoreLab();
@@ -141,7 +82,7 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
     while (!stop) {
       const id = next++;
       try {
-        if (!c) { c = new Client({ host: '127.0.0.10', port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 }); c.on('error', () => undefined); await c.connect(); }
+        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 }); c.on('error', () => undefined); await c.connect(); }
         await c.query('INSERT INTO ops_switch VALUES ($1)', [id]);
         acked.push(id);
       } catch {
@@ -173,32 +114,84 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
   await waitUntil('healthy', healthy);
 });
 
-test('recover of a crashed standby by basebackup (rewind: see the promote test)', async () => {
+test('recover of a crashed standby: the default restarts it as a standby; --method basebackup copies it', async () => {
   await restoreLab();
   const primary = await currentPrimary();
   const [a, b] = NODES.filter((n) => n !== primary) as [typeof NODES[number], typeof NODES[number]];
   await queryPgpool('CREATE TABLE IF NOT EXISTS ops_recover (id int PRIMARY KEY)');
   await queryPgpool('TRUNCATE ops_recover');
-  // pcp_recovery_node is covered by failover.test.ts; here it wedged pgpool once (see the report), so only basebackup.
-  void b;
-  for (const [node, method] of [[a, 'basebackup' as 'basebackup' | 'pcp']] as const) {
-    const dir = layout.nodes.find((x) => x.name === node.name)!.dataDir;
-    const kill = ssh(layout, labUser(), node.host, `/usr/lib/postgresql/15/bin/pg_ctl -D '${dir}' -m immediate stop`);
-    assert.equal(kill.code, 0, kill.stderr);
-    await waitUntil(`pgpool to mark ${node.name} down`, async () => {
-      const pool = await queryPgpool<{ hostname: string; status: string }>('SHOW pool_nodes');
-      return pool.find((x) => x.hostname === node.host)?.status === 'down';
-    });
-    await queryPgpool(`INSERT INTO ops_recover SELECT generate_series(${method === 'pcp' ? 1001 : 1}, ${method === 'pcp' ? 1100 : 100})`);
-    const r = ops(['recover', node.name, '--method', method, '--yes']);
+  // pcp_recovery_node is covered by failover.test.ts.
+  for (const [node, method, from] of [[a, undefined, 1], [b, 'basebackup', 101]] as const) {
+    await queryPgpool('INSERT INTO ops_recover SELECT generate_series($1::int, $1::int + 49)', [from]);
+    await crash(node);
+    await queryPgpool('INSERT INTO ops_recover SELECT generate_series($1::int + 50, $1::int + 99)', [from]);
+    const r = ops(['recover', node.name, ...(method ? ['--method', method] : []), '--yes']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stderr, method === 'pcp' ? /pcp_recovery_node/ : /pg_basebackup/);
+    if (method) assert.match(r.stderr, /pg_basebackup/);
+    else {
+      assert.match(r.stderr, /by restart \(it was a standby on the primary's timeline/);
+      assert.doesNotMatch(r.stderr, /pg_rewind|pg_basebackup/);
+    }
     assert.equal(await inRecovery(node.host), true);
     await waitUntil(`${node.name} to stream with the new rows`, async () => {
-      const n = (await query<{ n: string }>(node.host, 5432, 'SELECT count(*) AS n FROM ops_recover'))[0]?.n;
-      return n === (method === 'pcp' ? '200' : '100') && (await standbysStreamingFrom(primary.host)).includes(node.name);
+      const n = (await query<{ n: string }>(node.host, 5432, 'SELECT count(*) AS n FROM ops_recover WHERE id < 1000'))[0]?.n;
+      return n === String(from + 99) && (await standbysStreamingFrom(primary.host)).includes(node.name);
     });
+    assert.equal(await timeline(node.host), await timeline(primary.host), 'same timeline as the primary (no fork)');
+    await queryPgpool('INSERT INTO ops_recover VALUES ($1)', [from + 1000]);
+    await waitUntil(`${node.name} to keep replaying`, async () => (await query(node.host, 5432, 'SELECT 1 FROM ops_recover WHERE id = $1', [from + 1000])).length === 1);
   }
+  await waitUntil('healthy', healthy);
+});
+
+test('a standby promoted behind pgpool\'s back is reported as a false primary and recovered as a standby', async () => {
+  await restoreLab();
+  const primary = await currentPrimary();
+  const rogue = NODES.find((n) => n !== primary)!;
+  await query(rogue.host, 5432, 'SELECT pg_promote()');
+  await waitUntil(`${rogue.name} out of recovery`, async () => (await inRecovery(rogue.host)) === false);
+  assert.deepEqual((await primaries()).sort(), [primary.name, rogue.name].sort(), 'two primaries for real');
+  await query(rogue.host, 5432, 'CREATE TABLE IF NOT EXISTS ops_rogue_write (id int)');
+  const st = ops(['status', '--json']);
+  const report = JSON.parse(st.stdout) as { clusters: { problems: { code: string; nodes: string[] }[] }[] };
+  const codes = report.clusters[0]!.problems.filter((p) => p.nodes.includes(rogue.name)).map((p) => p.code);
+  assert.ok(codes.includes('false-primary') || codes.includes('split-brain'), `problems: ${JSON.stringify(report.clusters[0]!.problems)}`);
+
+  const r = ops(['recover', rogue.name, '--yes']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /false primary/);
+  assert.match(r.stderr, /pg_rewind/, 'a diverged node is rewound');
+  assert.deepEqual(await primaries(), [primary.name], 'one primary again');
+  assert.equal(await inRecovery(rogue.host), true);
+  await waitUntil(`${rogue.name} streams from ${primary.name}`, async () => (await standbysStreamingFrom(primary.host)).includes(rogue.name));
+  assert.equal((await query(rogue.host, 5432, "SELECT 1 FROM pg_class WHERE relname = 'ops_rogue_write'")).length, 0, 'the rogue write is gone');
+  await waitUntil('healthy', healthy);
+});
+
+test('recover of a node whose sshd is unreachable fails clearly and leaves the cluster as it was', async () => {
+  await restoreLab();
+  const primary = await currentPrimary();
+  const node = NODES.find((n) => n !== primary)!;
+  await crash(node);
+  const before = { primaries: await primaries(), streaming: await standbysStreamingFrom(primary.host), pool: await poolNodes() };
+  // A copy of the cluster file that points this node's ssh at a port nothing listens on.
+  const text = readFileSync(FILE, 'utf8').replace(
+    new RegExp(`(\\n {6}- name: ${node.name}\\n(?: {8}.*\\n)*?)( {8}binDir:)`),
+    (_m, head: string, tail: string) => `${head}        ssh:\n          port: 1\n${tail}`);
+  assert.match(text, /port: 1\n/);
+  const file = join(state, 'bad-ssh.yaml');
+  writeFileSync(file, text);
+  const r = ops(['recover', node.name, '--yes'], file);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.match(r.stdout + r.stderr, new RegExp(`Reach ${node.name}'s host over SSH`));
+  assert.match(r.stdout + r.stderr, /Nothing was changed/);
+  assert.match(r.stdout + r.stderr, /ECONNREFUSED|refused|connect/i);
+  assert.deepEqual(await primaries(), before.primaries);
+  assert.deepEqual(await standbysStreamingFrom(primary.host), before.streaming);
+  assert.equal(await inRecovery(node.host), undefined, 'the node was not started');
+  assert.deepEqual((await poolNodes()).map((x) => [x.hostname, x.status, x.role]), before.pool.map((x) => [x.hostname, x.status, x.role]));
+  const fixed = ops(['recover', node.name, '--yes']);
+  assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
   await waitUntil('healthy', healthy);
 });
 
@@ -207,7 +200,7 @@ test('hostile node names and paths in a cluster file are never executed by a she
   const marker = join(tmpdir(), `pgc-pwned-${process.pid}`);
   const evilDir = `/tmp/pgc-hostile'; touch ${marker}; echo '$(touch ${marker}2)\`touch ${marker}3\``;
   const evilName = `evil$(touch ${marker}4);x`;
-  const text = readFileSync(FILE, 'utf8').replace(/\n {4}nodes:\n/, `\n    nodes:\n      - name: ${JSON.stringify(evilName)}\n        id: 3\n        host: 127.0.0.13\n        port: 5999\n        dataDirectory: ${JSON.stringify(evilDir)}\n        binDir: /usr/lib/postgresql/15/bin\n`);
+  const text = readFileSync(FILE, 'utf8').replace(/\n {4}nodes:\n/, `\n    nodes:\n      - name: ${JSON.stringify(evilName)}\n        id: 3\n        host: ${NODES[2]!.host}\n        port: 5999\n        dataDirectory: ${JSON.stringify(evilDir)}\n        binDir: /usr/lib/postgresql/15/bin\n`);
   const file = join(state, 'hostile.yaml');
   writeFileSync(file, text);
   const dry = cli(['recover', evilName, '--method', 'rewind', '--dry-run', '--file', file], ENV);
@@ -217,7 +210,7 @@ test('hostile node names and paths in a cluster file are never executed by a she
   assert.match(run.stdout + run.stderr, /pg_rewind/);
   for (const suffix of ['', '2', '3', '4']) {
     assert.ok(!existsSync(`${marker}${suffix}`), `marker ${suffix} not created locally`);
-    assert.notEqual(ssh(layout, labUser(), '127.0.0.13', `test -e ${marker}${suffix}`).code, 0, `marker ${suffix} not created on the host`);
+    assert.notEqual(ssh(layout, labUser(), NODES[2]!.host, `test -e ${marker}${suffix}`).code, 0, `marker ${suffix} not created on the host`);
   }
   assert.ok(await healthy(), 'the real cluster was not touched');
 });

@@ -56,6 +56,22 @@ function isUnquotedChar(c: number): boolean {
     c === 58 || c === 47 || c === 43 || c === 45 || c === 36 || c >= 128;
 }
 
+/** guc-file.l's ID and QUALIFIED_ID: the only tokens that may name a parameter. */
+const PG_NAME = /^[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*(\.[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*)?$/;
+/** guc-file.l's value tokens: UNQUOTED_STRING (which covers ID and QUALIFIED_ID), INTEGER (with unit letters), REAL. */
+const PG_VALUE_TOKENS = [
+  /^[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff.:/-]*/,
+  /^[+-]?(?:0x[0-9a-fA-F]+|\d+)[a-zA-Z]*/,
+  /^[+-]?\d*\.\d*(?:[Ee][+-]?\d+)?/,
+];
+
+/** Length of the token PostgreSQL's scanner reads at the start of an unquoted value (longest match). */
+export function pgTokenLength(value: string): number {
+  let best = 0;
+  for (const re of PG_VALUE_TOKENS) best = Math.max(best, re.exec(value)?.[0].length ?? 0);
+  return best;
+}
+
 /** PostgreSQL's GUC_scanstr: `''` is a quote; backslash escapes \b \f \n \r \t and octal. */
 export function unescapePostgres(inner: string): string {
   if (inner.indexOf('\\') < 0 && inner.indexOf("''") < 0) return inner;
@@ -123,6 +139,12 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
   while (i < n && isNameChar(s.charCodeAt(i))) i++;
   const name = s.slice(nameStart, i);
   const nameEnd = i;
+  if (quoteStyle === 'postgresql' && (!PG_NAME.test(name) || /^[-:/]/.test(s.slice(i)))) {
+    const end = s.slice(i).search(/[\s=#']/);
+    problem(result, ln, nameStart, end < 0 ? n : i + end, 'conf/syntax-error',
+      `Syntax error near "${s.slice(nameStart, end < 0 ? n : i + end)}": a PostgreSQL parameter name is letters, digits and underscores, with at most one dot (extension.setting).`);
+    return;
+  }
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   let hasEquals = false;
   if (i < n && s.charCodeAt(i) === 61) {
@@ -169,7 +191,12 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
       i++;
     }
     value = s.slice(valueStart, i);
-    if (bad >= 0) {
+    const pgToken = quoteStyle === 'postgresql' ? pgTokenLength(value) : value.length;
+    if (pgToken < value.length) {
+      const near = value.slice(pgToken);
+      problem(result, ln, valueStart + pgToken, i, 'conf/syntax-error',
+        `PostgreSQL reads the unquoted value ${value} as more than one token: syntax error near "${near}", the server does not start. Write '${value}'${/^[+-]?\d+[eE]/.test(value) ? ' or a plain number (an unquoted exponent needs a decimal point, as in 1.0e3)' : ''}.`);
+    } else if (bad >= 0) {
       problem(result, ln, valueStart, i, 'conf/unquoted-special',
         `The value ${value} contains "${s[bad] ?? ''}", which is only allowed inside single quotes: write '${value}'.`);
     }

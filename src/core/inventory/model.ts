@@ -27,6 +27,8 @@ export interface HostToHostSsh {
   /** Absolute path on the host that runs ssh (not expanded locally). */
   readonly identityFile?: string;
   readonly knownHostsFile?: string;
+  /** The authorized_keys file this host's sshd reads for that user (absolute; default ~/.ssh/authorized_keys). */
+  readonly authorizedKeysFile?: string;
 }
 
 export interface DatabaseSettings {

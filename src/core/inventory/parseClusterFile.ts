@@ -16,7 +16,7 @@ export interface ParseOptions {
 }
 
 const SSH_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile', 'proxyJump', 'sudoUser', 'hostToHost'] as const;
-const HOST_TO_HOST_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile'] as const;
+const HOST_TO_HOST_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile', 'authorizedKeysFile'] as const;
 const DB_KEYS = ['user', 'name', 'passfile', 'sslmode', 'tunnel'] as const;
 const CLUSTER_KEYS = ['name', 'postgresVersion', 'pgpoolVersion', 'ssh', 'database', 'replication', 'pgpool', 'nodes'];
 const PGPOOL_KEYS = ['name', 'host', 'port', 'pcpPort', 'pcpUser', 'pcpPassFile', 'configFile', 'binDir', 'ssh'];
@@ -99,6 +99,7 @@ function readHostToHost(r: YamlReader, node: Node | null | undefined, p: string)
     port: portEntry ? r.integer(portEntry.value, `${p}.port`, 1, 65535) : undefined,
     identityFile: remotePath(r, m, 'identityFile', p),
     knownHostsFile: remotePath(r, m, 'knownHostsFile', p),
+    authorizedKeysFile: remotePath(r, m, 'authorizedKeysFile', p),
   });
 }
 
@@ -121,8 +122,10 @@ function readDatabase(r: YamlReader, node: Node | null | undefined, p: string, f
   });
 }
 
+/** A host's ssh block overrides the cluster's field by field, hostToHost included. */
 function mergeSsh(base: SshSettings, over: SshSettings): SshSettings {
-  return { ...base, ...over };
+  const hostToHost = base.hostToHost || over.hostToHost ? { hostToHost: { ...base.hostToHost, ...over.hostToHost } } : {};
+  return { ...base, ...over, ...hostToHost };
 }
 
 function readCluster(r: YamlReader, node: Node, p: string, file: FileFn): ClusterDefinition | undefined {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabLayout } from './layout';
 import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
@@ -30,11 +31,14 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
             pcpPassFile: layout.pcppassFile,
             configFile: `${layout.pgpool.confDir}/pgpool.conf`,
             binDir: programs.pcpBin,
+            // Each simulated host's sshd reads its own authorized_keys (setup-ssh-trust appends to it).
+            ssh: { hostToHost: { authorizedKeysFile: join(layout.pgpool.sshdDir, 'authorized_keys') } },
           },
         ],
         // Other versions' server programs sit beside Debian's 15 client tools: the hosts' PATH finds both.
         nodes: layout.nodes.map((n) => ({
           name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir,
+          ssh: { hostToHost: { authorizedKeysFile: join(n.sshdDir, 'authorized_keys') } },
           ...(programs.pgBin === programs.pgClientBin ? { binDir: programs.pgBin } : {}),
         })),
       },

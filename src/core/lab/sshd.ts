@@ -68,6 +68,8 @@ export async function prepareSsh(layout: LabLayout, programs: LabPrograms, user:
     // (online recovery runs on the primary and reaches the node being rebuilt).
     const keys = h === layout.pgpool ? [clientKey] : [clientKey, postgresKey];
     writeFileSync(join(h.sshdDir, 'authorized_keys'), keys.join('\n') + '\n', { mode: 0o644 });
+    // Owned by the login user, like ~/.ssh/authorized_keys, so setup-ssh-trust can manage it (StrictModes accepts it).
+    if (user.switched) chownSync(join(h.sshdDir, 'authorized_keys'), user.uid, user.gid);
     writeFileSync(join(h.sshdDir, 'sshd_config'), sshdConfig(h, user, `${programs.pgBin}:${programs.pgClientBin}`, user.switched), { mode: 0o644 });
   }
 }

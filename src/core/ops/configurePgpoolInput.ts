@@ -30,6 +30,8 @@ export function hbaNetworks(text: string | undefined): string[] {
   return [...nets];
 }
 
+const fromHome = (p: string): string => (p.startsWith('/') || p.startsWith('~') ? p : `~/${p}`);
+
 const int = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
 
 export interface PgpoolInputOptions {
@@ -70,7 +72,8 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
     superuser,
     profile: o.profile,
     scriptsDir,
-    ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile },
+    // ssh expands `~` itself; a path relative to the home directory must not depend on pgpool's cwd.
+    ssh: { user: ssh.user, port: ssh.port, identityFile: fromHome(ssh.identityFile), knownHostsFile: fromHome(ssh.knownHostsFile) },
     pcp: {
       host: inst.host, user: inst.pcpUser ?? 'pgpool', passFile: inst.pcpPassFile ?? path.posix.join(confDir, '.pcppass'),
       binDir: inst.binDir ?? '/usr/sbin',

@@ -42,7 +42,7 @@ export function hostByName(cluster: ClusterDefinition, name: string): ClusterHos
 export function hostToHost(cluster: ClusterDefinition, host: ClusterHost): HostToHost {
   const merged: HostToHostSettings = { ...block(cluster.ssh), ...block(host.ssh) };
   return {
-    user: merged.user ?? host.ssh.user ?? cluster.ssh.user ?? 'postgres',
+    user: merged.user ?? host.ssh.sudoUser ?? host.ssh.user ?? cluster.ssh.user ?? 'postgres',
     port: merged.port ?? host.ssh.port ?? cluster.ssh.port ?? 22,
     identityFile: merged.identityFile ?? '.ssh/id_ed25519',
     knownHostsFile: merged.knownHostsFile ?? '.ssh/known_hosts',

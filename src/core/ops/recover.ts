@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
-import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput, type RecoverMethod } from './input';
+import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
 import { dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';

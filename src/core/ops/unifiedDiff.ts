@@ -25,8 +25,8 @@ function editScript(a: readonly string[], b: readonly string[]): Op[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) { ops.push({ kind: ' ', text: a[i] ?? '', a: i, b: j }); i++; j++; }
-    else if (j < m && (i >= n || at(i, j + 1) >= at(i + 1, j))) { ops.push({ kind: '+', text: b[j] ?? '', a: i, b: j }); j++; }
-    else { ops.push({ kind: '-', text: a[i] ?? '', a: i, b: j }); i++; }
+    else if (i < n && (j >= m || at(i + 1, j) >= at(i, j + 1))) { ops.push({ kind: '-', text: a[i] ?? '', a: i, b: j }); i++; }
+    else { ops.push({ kind: '+', text: b[j] ?? '', a: i, b: j }); j++; }
   }
   return ops;
 }

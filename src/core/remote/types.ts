@@ -44,7 +44,8 @@ export interface SecretProvider {
 }
 
 export interface SecretRequest {
-  readonly kind: 'ssh-passphrase' | 'ssh-password';
+  /** `pcp-password` (Configure pgpool), `replication-password` (Set up streaming replication). */
+  readonly kind: 'ssh-passphrase' | 'ssh-password' | 'pcp-password' | 'replication-password';
   readonly key: string;
   /** A sentence to show the user. */
   readonly prompt: string;

@@ -5,6 +5,10 @@
 import * as vscode from 'vscode';
 import type { HostKeyDecision, HostKeyPolicy, SecretProvider, SecretRequest, UnknownHostKey } from '../../core/remote/types';
 
+const SECRET_TITLES: Record<SecretRequest['kind'], string> = {
+  'ssh-passphrase': 'SSH key passphrase', 'ssh-password': 'SSH password',
+  'pcp-password': 'pcp password (pgpool)', 'replication-password': 'Replication role password',
+};
 const storageKey = (r: SecretRequest): string => `pgpoolCluster.${r.kind}:${r.key}`;
 
 export class SecretStorageProvider implements SecretProvider {
@@ -31,7 +35,7 @@ export class SecretStorageProvider implements SecretProvider {
     const stored = await this.secrets.get(key);
     if (stored !== undefined) return stored;
     const value = await vscode.window.showInputBox({
-      title: request.kind === 'ssh-passphrase' ? 'SSH key passphrase' : 'SSH password',
+      title: SECRET_TITLES[request.kind],
       prompt: request.prompt,
       password: true,
       ignoreFocusOut: true,

@@ -39,6 +39,7 @@ export const problemsAndQuickFix: Step = {
     });
     const hoverText = (await hover.textContent()) ?? '';
     if (!/default/i.test(hoverText)) throw new Error(`the hover does not document the parameter: ${hoverText}`);
+    await page.waitForTimeout(500); // the hover fades in
     await screenshot(page, '01b-hover');
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
@@ -46,8 +47,9 @@ export const problemsAndQuickFix: Step = {
     // The renamed parameter's quick fix: cursor on the line, Ctrl+. and pick the rename.
     await panel.locator('.monaco-list-row', { hasText: 'follow_master_command' }).first().click();
     await editorLine(page, /^follow_master_command/).waitFor({ timeout: TIMEOUT });
+    // Ctrl+. on the selected problem offers its quick fixes (the editor's lightbulb menu offers the same).
     await page.keyboard.press('Control+Period');
-    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Rename to follow_primary_command' }).first();
+    const fix = page.locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: 'Rename to follow_primary_command' }).first();
     await fix.waitFor({ timeout: TIMEOUT }).catch(async () => {
       throw new Error(`no "Rename to follow_primary_command" quick fix (offered: ${(await page.locator('.action-widget .monaco-list-row').allTextContents()).join(' | ')})`);
     });

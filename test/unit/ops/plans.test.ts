@@ -118,7 +118,7 @@ test('attach refuses a false primary; detach of the primary is destructive', () 
   assert.equal(buildPlan('attach', { cluster: c, status: s }, 'db1').ok, false);
   const d = ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db0'));
   assert.equal(d.destructive, true);
-  assert.match(commandText(d.steps[0]!.action, pcpEndpoint(c)), /^env PCPPASSFILE=\/etc\/pgc\/pcppass \/usr\/sbin\/pcp_detach_node -h 10\.0\.0\.10 -p 9898 -U pcpadmin -w -n 0$/);
+  assert.match(commandText(d.steps[0]!.action, pcpEndpoint(c)), /^env PCPPASSFILE=\/etc\/pgc\/pcppass timeout -k 5 10 \/usr\/sbin\/pcp_detach_node -h 10\.0\.0\.10 -p 9898 -U pcpadmin -w -n 0$/);
   assert.equal(ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db2')).destructive, false);
 });
 

@@ -37,7 +37,9 @@ export const PG_GUCS: readonly PgGuc[] = [
   g('port', 'int', '5432', { ctx: R, min: 1, max: 65535 }),
   g('max_connections', 'int', '100', { ctx: R, min: 1, max: 262143 }),
   g('superuser_reserved_connections', 'int', '3', { ctx: R, min: 0, max: 262143 }),
-  g('password_encryption', 'string', 'md5', { until: 13 }),
+  g('password_encryption', 'bool', 'on', { until: 9.6 }),
+  // 10-13: an enum whose hidden spellings on/true/yes/1 mean md5 (measured on 11: off is refused); 14 dropped them.
+  { ...g('password_encryption', 'enum', 'md5', { since: 10, until: 13, enum: ['md5', 'scram-sha-256'] }), hiddenEnum: ['on', 'true', 'yes', '1'] },
   g('password_encryption', 'enum', 'scram-sha-256', { since: 14, enum: ['md5', 'scram-sha-256'] }),
   g('ssl', 'bool', 'off'),
   // WAL

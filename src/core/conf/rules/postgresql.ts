@@ -1,11 +1,16 @@
 /** postgresql.conf / postgresql.auto.conf: names per major version, recovery settings, wal_level aliases. */
 import { pgCatalog, pgGucHistory, PG_OTHER_NAMES, PG_REMOVED, PG_GUCS } from '../catalog/postgres';
 import { RECOVERY_BY_NAME } from '../catalog/recovery';
-import { hasMeasuredCatalog, measuredInAnyVersion, measuredPgCatalog } from '../catalog/postgresGenerated';
+import { hasMeasuredCatalog, isReadOnlyGuc, measuredPgCatalog } from '../catalog/postgresGenerated';
 import { pgLabel, type RuleContext } from '../context';
 import { replaceValueEdit } from '../parser';
 import { suggest } from '../suggest';
 import { checkValue } from './valueRules';
+import { checkPgHooks } from './postgresHooks';
+
+/** GUCs that exist only in builds with a debugging macro (LOCK_DEBUG, WAL_DEBUG, BTREE_BUILD_STATS ...). */
+const BUILD_OPTION_GUCS = new Set(['trace_locks', 'trace_lwlocks', 'trace_userlocks', 'trace_lock_oidmin', 'trace_lock_table',
+  'debug_deadlocks', 'wal_debug', 'log_btree_build_stats', 'optimize_bounded_sort', 'trace_syncscan']);
 
 let allNames: string[] | undefined;
 
@@ -16,10 +21,16 @@ export function checkPostgresql(ctx: RuleContext): void {
   for (const e of ctx.doc.entries) {
     if (e.kind === 'include') continue;
     const key = e.key;
+    if (isReadOnlyGuc(key, v)) {
+      ctx.report({ range: e.nameRange, severity: 'error', code: 'postgresql/read-only-parameter',
+        message: `${e.name} is read-only in PostgreSQL ${pgLabel(v)} (fixed at initdb or build time, or set by the server itself): in a configuration file it is refused ("parameter cannot be changed" or "invalid value") and the server does not start. Remove the line.` });
+      continue;
+    }
     const spec = catalog.get(key) ?? measuredPgCatalog(v).get(key);
     if (spec) {
-      checkValue(ctx, e, spec);
-      checkPgStringFormat(ctx, e);
+      let valueProblems = 0;
+      checkValue({ ...ctx, report: (d) => { valueProblems++; ctx.report(d); } }, e, spec);
+      if (valueProblems === 0) checkPgHooks(ctx, e, spec);
       if (key === 'wal_level' && v >= 9.6 && /^(hot_standby|archive)$/i.test(e.value)) {
         ctx.report({ range: e.valueRange, severity: 'warning', code: 'postgresql/deprecated-value',
           message: `wal_level = ${e.value} is a deprecated alias of replica since PostgreSQL 9.6 (still accepted, mapped to replica).`,
@@ -61,8 +72,8 @@ export function checkPostgresql(ctx: RuleContext): void {
       continue;
     }
     if (key.includes('.')) continue;
-    if (hasMeasuredCatalog(v) && !(PG_OTHER_NAMES.has(key) && !measuredInAnyVersion(key))) {
-      // Measured majors know every name: an unknown one without a dot stops the server.
+    if (hasMeasuredCatalog(v) && !BUILD_OPTION_GUCS.has(key)) {
+      // Measured majors know every name (hidden and read-only ones included): an unknown one without a dot stops the server.
       allNames ??= [...new Set([...PG_GUCS.map((g) => g.name), ...PG_OTHER_NAMES])];
       const near = suggest(key, [...measuredPgCatalog(v).keys()], 3);
       ctx.report({ range: e.nameRange, severity: 'error', code: 'postgresql/unknown-parameter',
@@ -86,22 +97,4 @@ export function checkPostgresql(ctx: RuleContext): void {
         message: `More than one recovery target is set (${distinct.join(', ')}); since PostgreSQL 12 that is an error. Keep one.` });
     }
   }
-}
-
-const LOCALE = /^(|c|posix|c\.[a-z0-9_-]+|[a-z]{2,3}(_[a-z]{2})?(\.[a-z0-9_-]+)?(@[a-z0-9]+)?)$/i;
-const FORMATS: Record<string, { re: RegExp; what: string }> = {
-  recovery_target_lsn: { re: /^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, what: 'an LSN such as 0/3000060' },
-  client_encoding: { re: /^[a-z][a-z0-9_]*$/i, what: 'an encoding name such as UTF8' },
-  lc_messages: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
-  lc_monetary: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
-  lc_numeric: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
-  lc_time: { re: LOCALE, what: 'a locale name such as C or en_US.UTF-8' },
-};
-
-/** String GUCs whose check hook refuses values of the wrong shape (the server stops with "invalid value"). */
-function checkPgStringFormat(ctx: RuleContext, e: { key: string; name: string; value: string; valueRange: import('../types').Range }): void {
-  const f = FORMATS[e.key];
-  if (!f || f.re.test(e.value)) return;
-  ctx.report({ range: e.valueRange, severity: 'error', code: 'postgresql/invalid-value',
-    message: `"${e.value}" is not ${f.what}: PostgreSQL refuses ${e.name} = '${e.value}' and does not start.` });
 }

@@ -1,0 +1,68 @@
+/** `pgpool-cluster configure-pgpool`: generate, lint, diff, deploy with backups, reload. */
+import type { Command } from 'commander';
+import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
+import { pgpoolOf, pcpEndpoint } from '../core/ops/environment';
+import { planToJson, renderPlan } from '../core/ops/plan';
+import { CliError } from './errors';
+import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+
+interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean }
+
+const PROFILES: readonly ProfileName[] = ['fast', 'balanced', 'conservative'];
+
+export function registerConfigurePgpoolCommand(program: Command): void {
+  program.command('configure-pgpool')
+    .description('Generate pgpool.conf, pcp.conf, pool_hba.conf and the failover/recovery scripts; lint, show the diff, deploy with backups, reload. '
+      + 'The pcp password comes from $PGPOOL_CLUSTER_PCP_PASSWORD or a prompt (pcp.conf and .pcppass are kept as they are without it). Exit 0 done, 1 failed, 3 refused, 4 locked.')
+    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
+    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+    .option('--profile <name>', 'failure detection profile: fast | balanced | conservative', 'fast')
+    .option('--pgpool-version <v>', 'target pgpool-II version (default: the cluster file, else what pgpool reports)')
+    .option('--dry-run', 'print the diff and the plan; change nothing')
+    .option('--diff', 'print the diff against the files on the hosts')
+    .option('-y, --yes', 'do not ask before deploying')
+    .option('--json', 'machine-readable plan (with --dry-run) or outcome')
+    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
+    .action(async (opts: ConfigureOptions) => { process.exitCode = await runConfigurePgpool(opts); });
+}
+
+export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number> {
+  const profile = (opts.profile ?? 'fast') as ProfileName;
+  if (!PROFILES.includes(profile)) throw new CliError(`--profile must be one of ${PROFILES.join(', ')}.`, 2);
+  if (opts.pgpoolVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(opts.pgpoolVersion)) throw new CliError('--pgpool-version must look like 4.3 or 4.3.5.', 2);
+  const s = await openSession(opts);
+  try {
+    const inst = pgpoolOf(s.cluster);
+    const pcpPassword = await s.secrets.getSecret({
+      kind: 'pcp-password', key: `${s.cluster.name}:${inst.pcpUser ?? 'pgpool'}`,
+      prompt: `pcp password for ${inst.pcpUser ?? 'pgpool'} on ${inst.name} (empty: keep pcp.conf as it is)`,
+    });
+    const options = { profile, ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(pcpPassword ? { pcpPassword } : {}) };
+    const target = { cluster: s.cluster, status: await s.status(), options };
+    const built = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, s.env));
+    if (!built.ok) {
+      if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason, diagnostics: built.diagnostics ?? [] }, null, 2)}\n`);
+      else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
+      return 3;
+    }
+    if (!pcpPassword) process.stderr.write('pgpool-cluster: no pcp password given: pcp.conf and .pcppass are left as they are.\n');
+    const pcp = pcpEndpoint(s.cluster);
+    if (opts.dryRun) {
+      if (opts.json) process.stdout.write(`${JSON.stringify({ diff: built.diff, restartParams: built.restartParams, plan: planToJson(built.plan, pcp) }, null, 2)}\n`);
+      else process.stdout.write(`${built.diff || '(no differences)\n'}\n${renderPlan(built.plan, pcp)}`);
+      return 0;
+    }
+    if (opts.diff && !opts.json) process.stdout.write(built.diff || '(no differences)\n');
+    if (built.plan.steps.length === 0) {
+      process.stdout.write('Nothing to do: the generated files match the hosts.\n');
+      return 0;
+    }
+    const code = await confirmAndRun(s, built.plan, opts, 'yes');
+    if (code === 0 && built.restartParams.length) {
+      process.stdout.write(`Restart pgpool for: ${built.restartParams.join(', ')} (a reload ignores them).\n`);
+    }
+    return code;
+  } finally {
+    await s.close();
+  }
+}

@@ -1,0 +1,11 @@
+/** The setup subcommands: check, configure-pgpool (more are registered here as they land). */
+import type { Command } from 'commander';
+import { registerCheckCommand } from './check';
+import { registerConfigurePgpoolCommand } from './configurePgpool';
+import { registerSetupReplicationCommand } from './setupReplication';
+
+export function registerSetupCommands(program: Command): void {
+  registerCheckCommand(program);
+  registerConfigurePgpoolCommand(program);
+  registerSetupReplicationCommand(program);
+}

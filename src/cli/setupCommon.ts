@@ -1,0 +1,108 @@
+/** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
+import * as readline from 'node:readline';
+import type { ClusterDefinition } from '../core/inventory/model';
+import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
+import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
+import { LockError } from '../core/ops/lock';
+import { runOperation } from '../core/ops/operation';
+import { renderPlan, type Plan } from '../core/ops/plan';
+import type { RunEvent } from '../core/ops/runner';
+import { readSshConfigText } from '../core/remote/sshConfigFile';
+import { SshPool } from '../core/remote/sshPool';
+import { StatusCollector } from '../core/status/collector';
+import type { ClusterStatus } from '../core/status/model';
+import { CliError } from './errors';
+import { CliSecretProvider } from './secrets';
+
+export interface SetupCliOptions {
+  cluster?: string;
+  file?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  acceptNewHostKeys?: boolean;
+}
+
+export interface SetupSession {
+  readonly cluster: ClusterDefinition;
+  readonly env: ClusterOpsEnvironment;
+  readonly secrets: CliSecretProvider;
+  status(): Promise<ClusterStatus>;
+  close(): Promise<void>;
+}
+
+export async function openSession(opts: SetupCliOptions): Promise<SetupSession> {
+  const loaded = await loadClusterFile(resolveClusterFilePath(opts.file));
+  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  const selected = selectClusters(loaded.file, opts.cluster);
+  if (typeof selected === 'string') throw new CliError(selected, 2);
+  const cluster = selected[0];
+  if (selected.length !== 1 || !cluster) {
+    throw new CliError(`The file defines ${selected.length} clusters (${selected.map((c) => c.name).join(', ')}); choose one with --cluster.`, 2);
+  }
+  const secrets = new CliSecretProvider();
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets });
+  const sshConfigText = await readSshConfigText();
+  const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
+  const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
+  const collector = new StatusCollector(cluster, { log });
+  return {
+    cluster, env, secrets,
+    status: () => collector.refresh(),
+    close: async () => { await collector.close(); await env.close(); await sshPool.close(); },
+  };
+}
+
+export function describeEvent(e: RunEvent): string | undefined {
+  switch (e.type) {
+    case 'step-start': return `[${e.index + 1}/${e.total}] ${e.step.title} ...`;
+    case 'step-skipped': return `[${e.index + 1}] skipped: ${e.step.title} (${e.reason})`;
+    case 'step-done': return `[${e.index + 1}] ok (${e.ms} ms)`;
+    case 'step-failed': return `[${e.index + 1}] FAILED: ${e.error}`;
+    case 'warning': return `warning: ${e.message}`;
+    case 'verify': return `verify: ${e.ok ? 'ok' : 'FAILED'} - ${e.describe}${e.ok ? '' : ` (${e.detail})`}`;
+    case 'output': return e.text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+  }
+}
+
+export function ask(question: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => rl.question(question, (a) => { rl.close(); resolve(a.trim()); }));
+}
+
+/**
+ * Confirms, then runs under the cluster's lock with the audit record. `expected` is what the user types
+ * (the node name for destructive plans, "yes" otherwise). Returns the exit code.
+ */
+export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string, extra = ''): Promise<number> {
+  const pcp = pcpEndpoint(session.cluster);
+  if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) {
+      process.stderr.write('pgpool-cluster: refused: there is no terminal to confirm on; re-run with --yes after reading the plan (--dry-run).\n');
+      return 3;
+    }
+    if ((await ask(`${extra}Type "${expected}" to run this plan: `)) !== expected) {
+      process.stderr.write('pgpool-cluster: not confirmed; nothing was changed.\n');
+      return 3;
+    }
+  }
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const outcome = await runOperation(plan, session.cluster, session.env, {
+      via: 'cli', signal: abort.signal,
+      onEvent: (e) => { const t = describeEvent(e); if (t) process.stderr.write(`${t}\n`); },
+    });
+    process.stdout.write(opts.json
+      ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n`
+      : `${outcome.message}\nduration: ${outcome.durationMs} ms\n`);
+    return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
+  } catch (err) {
+    if (err instanceof LockError) throw new CliError(err.message, 4);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

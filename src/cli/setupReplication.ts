@@ -1,0 +1,44 @@
+/** `pgpool-cluster setup-replication NODE [--slot NAME]`: make NODE a streaming standby of the primary. */
+import type { Command } from 'commander';
+import { pcpEndpoint } from '../core/ops/environment';
+import { planToJson, renderPlan } from '../core/ops/plan';
+import { buildSetupReplicationPlan } from '../core/ops/setupReplication';
+import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+
+export function registerSetupReplicationCommand(program: Command): void {
+  program.command('setup-replication <node>')
+    .description('Make NODE a streaming standby of the primary (settings, role, pg_hba, pg_basebackup, standby config, attach). '
+      + 'The replication password (optional when the role exists) comes from $PGPOOL_CLUSTER_REPLICATION_PASSWORD or a prompt. Exit 0 done, 1 failed, 3 refused, 4 locked.')
+    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
+    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+    .option('--slot <name>', 'create and use this physical replication slot (pg_basebackup -C -S)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('-y, --yes', 'do not ask before running')
+    .option('--json', 'machine-readable plan (with --dry-run) or outcome')
+    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
+    .action(async (node: string, opts: SetupCliOptions & { slot?: string }) => {
+      const s = await openSession(opts);
+      try {
+        const user = s.cluster.replication.user ?? 'replicator';
+        const replicationPassword = await s.secrets.getSecret({
+          kind: 'replication-password', key: `${s.cluster.name}:${user}`, prompt: `Password for the replication role ${user} (empty: keep the current one)`,
+        });
+        const built = buildSetupReplicationPlan({ cluster: s.cluster, status: await s.status() }, node, {
+          ...(opts.slot ? { slot: opts.slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
+        });
+        if (!built.ok) {
+          process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
+          process.exitCode = 3;
+          return;
+        }
+        if (opts.dryRun) {
+          const pcp = pcpEndpoint(s.cluster);
+          process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
+          return;
+        }
+        process.exitCode = await confirmAndRun(s, built.plan, opts, built.plan.node);
+      } finally {
+        await s.close();
+      }
+    });
+}

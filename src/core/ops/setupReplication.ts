@@ -1,0 +1,169 @@
+/**
+ * "Set up streaming replication": make node N a streaming standby of the primary. On the primary: the
+ * replication settings (ALTER SYSTEM, reload, restart only when a setting is pending restart), the
+ * replication role with a SCRAM password, a pg_hba replication line for the standby's address. On the
+ * standby: stop, move the old data directory aside (never deleted), pg_basebackup (optionally creating a
+ * slot), standby configuration for the version, start, verify it streams, attach in pgpool.
+ */
+import * as path from 'node:path';
+import type { NodeDefinition } from '../inventory/model';
+import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
+import { confLiteral, dataDir, pgAtLeast, replicationConninfo, type Versions } from './pgCommands';
+import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
+import { scramSha256Verifier, sqlIdent } from './scramVerifier';
+import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+
+export interface SetupReplicationOptions {
+  /** Physical replication slot for the standby (`pg_basebackup -C -S`). */
+  readonly slot?: string;
+  /** The replication role's password, from a SecretProvider; needed when the role does not exist yet. */
+  readonly replicationPassword?: string;
+  /** Salt for the SCRAM verifier (tests); random otherwise. */
+  readonly salt?: Buffer;
+  readonly now?: Date;
+}
+
+const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
+const sqlTrue = (node: string, sql: string, describe: string, params?: string[]): Check => ({ kind: 'sql-true', node, sql, describe, ...(params ? { params } : {}) });
+
+function settingSteps(primary: NodeDefinition, v: Versions, senders: number): PlanStep[] {
+  const keep = pgAtLeast(v, '13')
+    ? { name: 'wal_keep_size', value: "'1GB'", ok: "pg_size_bytes(current_setting('wal_keep_size')) >= 1073741824", why: 'keeps 1 GB of WAL for a standby that falls behind (PostgreSQL 13+)' }
+    : { name: 'wal_keep_segments', value: '64', ok: "current_setting('wal_keep_segments')::int >= 64", why: 'keeps 64 segments of WAL for a standby that falls behind (PostgreSQL 12 and older)' };
+  const settings = [
+    { name: 'wal_level', value: pgAtLeast(v, '9.6') ? "'replica'" : "'hot_standby'", ok: "current_setting('wal_level') IN ('replica', 'logical', 'hot_standby')", why: 'streaming replication needs WAL for a standby' },
+    { name: 'max_wal_senders', value: String(senders), ok: `current_setting('max_wal_senders')::int >= ${senders}`, why: 'one WAL sender per standby plus spares for pg_basebackup' },
+    keep,
+    { name: 'hot_standby', value: 'on', ok: "current_setting('hot_standby') = 'on'", why: 'standbys answer read queries (pgpool load balancing); copied to the standby by pg_basebackup' },
+    { name: 'wal_log_hints', value: 'on', ok: "current_setting('wal_log_hints') = 'on' OR current_setting('data_checksums') = 'on'", why: 'pg_rewind (recover, follow_primary) needs it or data checksums' },
+  ];
+  return settings.map((s) => ({
+    id: `set-${s.name}-${primary.name}`, title: `ALTER SYSTEM SET ${s.name} = ${s.value} on ${primary.name}`, why: s.why, destructive: false,
+    action: { kind: 'sql', node: primary.name, sql: `ALTER SYSTEM SET ${s.name} = ${s.value}` },
+    skipIf: sqlTrue(primary.name, `SELECT ${s.ok} AS ok`, `${primary.name} already has a suitable ${s.name}`),
+    onFailure: `Nothing changed on the standby. Check that the cluster's database user is a superuser on ${primary.name}.`,
+  }));
+}
+
+export function replicationHbaLine(user: string, host: string): string {
+  const mask = host.includes(':') ? '128' : '32';
+  return `host    replication     ${user}     ${host}/${mask}     scram-sha-256`;
+}
+
+export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: SetupReplicationOptions = {}): PlanResult {
+  const { cluster, status } = input;
+  const v = resolveVersions(cluster, status);
+  const node = findNode(cluster, nodeName);
+  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
+  const primary = currentPrimary({ ...input, cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) } });
+  const ns = nodeStatus(status, node);
+  if (ns?.postgres.reachable && ns.postgres.role === 'primary' && (!primary || ns.pgpool?.role === 'primary')) {
+    return refuse(`${node.name} is the primary; setting it up as a standby would destroy it. Switch over first.`);
+  }
+  if (!primary) return refuse('No running primary to replicate from. Start or promote one first.');
+  if (!node.dataDirectory) return refuse(`Node ${node.name} has no dataDirectory in the cluster file; set it.`);
+  if (o.slot !== undefined && !/^[a-z0-9_]{1,63}$/.test(o.slot)) return refuse(`Slot name "${o.slot}" is invalid: use lower-case letters, digits and _ (at most 63).`);
+  const user = cluster.replication.user ?? 'replicator';
+  const data = dataDir(node);
+  const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp}`;
+  const warnings: string[] = [];
+  const steps: PlanStep[] = settingSteps(primary, v, Math.max(10, cluster.nodes.length + 2));
+  const onPrimary = `Nothing changed on ${node.name}; ${primary.name}'s settings may be half applied (ALTER SYSTEM, see postgresql.auto.conf).`;
+
+  steps.push({
+    id: `create-role-${user}`, title: `Create the replication role ${user} on ${primary.name}`, why: 'The standby connects as this role.', destructive: false,
+    action: { kind: 'sql', node: primary.name, sql: `CREATE ROLE ${sqlIdent(user)} WITH LOGIN REPLICATION` },
+    skipIf: sqlTrue(primary.name, 'SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolreplication AND rolcanlogin) AS ok', `${user} exists with LOGIN REPLICATION`, [user]),
+    onFailure: onPrimary,
+  });
+  if (o.replicationPassword !== undefined) {
+    const stmt = `ALTER ROLE ${sqlIdent(user)} WITH LOGIN REPLICATION PASSWORD`;
+    steps.push({
+      id: `password-${user}`, title: `Set ${user}'s SCRAM password on ${primary.name}`, why: 'Only a SCRAM verifier computed here is sent, never the password.', destructive: false,
+      action: { kind: 'sql', node: primary.name, sql: `${stmt} '${scramSha256Verifier(o.replicationPassword, o.salt)}'`, display: `${stmt} '<SCRAM-SHA-256 verifier, not shown>'` },
+      onFailure: onPrimary,
+    });
+    warnings.push(`The standby reads ${user}'s password from ${cluster.database.passfile ?? '~/.pgpass'} on ${node.name}: keep that file in step with the new password.`);
+  } else {
+    warnings.push(`No replication password given: ${user} must already exist with a password the standby's pass file holds.`);
+  }
+
+  const hbaLine = replicationHbaLine(user, node.host);
+  steps.push({
+    id: `hba-${primary.name}`, title: `Allow replication from ${node.host} in ${primary.name}'s pg_hba.conf`, why: 'The primary refuses replication connections no line allows.', destructive: false,
+    action: { kind: 'ssh', host: primary.name, argv: ['sh', '-c', 'printf \'%s\\n\' "$2" >> "$1"', '_', `${dataDir(primary)}/pg_hba.conf`, hbaLine] },
+    skipIf: pgAtLeast(v, '10')
+      ? sqlTrue(primary.name, `SELECT EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE error IS NULL AND type LIKE 'host%'
+          AND 'replication' = ANY(database) AND ($1 = ANY(user_name) OR 'all' = ANY(user_name))
+          AND (address = 'all' OR (address ~ '^[0-9a-fA-F.:]+$' AND netmask IS NOT NULL
+            AND network(set_masklen($2::inet, masklen(netmask::inet))) = network(set_masklen(address::inet, masklen(netmask::inet)))))) AS ok`,
+      `a pg_hba replication rule already covers ${user} from ${node.host}`, [user, node.host])
+      : { kind: 'ssh-exit', host: primary.name, argv: ['grep', '-qxF', hbaLine, `${dataDir(primary)}/pg_hba.conf`], exitCodes: [0], describe: 'the line is already there' },
+    onFailure: onPrimary,
+  });
+  steps.push({
+    id: `reload-${primary.name}`, title: `Reload ${primary.name}'s configuration`, why: 'Applies pg_hba.conf and reloadable settings.', destructive: false,
+    action: { kind: 'sql', node: primary.name, sql: 'SELECT pg_reload_conf()' }, onFailure: onPrimary,
+  });
+  steps.push({
+    id: `restart-${primary.name}`, title: `Restart ${primary.name} (a changed setting needs it)`, destructive: true,
+    why: 'wal_level, max_wal_senders, hot_standby and wal_log_hints take effect only at start; skipped when nothing is pending.',
+    action: { kind: 'ssh', host: primary.name, argv: [bin(primary, 'pg_ctl'), '-D', dataDir(primary), '-l', `${dataDir(primary)}/startup.log`, '-m', 'fast', '-w', '-t', '60', 'restart'], timeoutMs: 90_000 },
+    skipIf: sqlTrue(primary.name, 'SELECT NOT EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart) AS ok', 'no setting is pending a restart'),
+    check: sqlTrue(primary.name, 'SELECT NOT pg_is_in_recovery() AS ok', `${primary.name} runs as the primary`),
+    onFailure: `${primary.name} may be down: start it (pg_ctl start) and read its startup.log.`,
+  });
+  if (o.slot) {
+    steps.push({
+      id: `drop-slot-${o.slot}`, title: `Drop the inactive slot ${o.slot} on ${primary.name} if it exists`, destructive: false,
+      why: 'pg_basebackup -C creates the slot afresh; a stale one would keep old WAL forever.',
+      action: { kind: 'sql', node: primary.name, sql: 'SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', params: [o.slot] },
+      onFailure: onPrimary,
+    });
+  }
+
+  const down = `${node.name} stays detached from pgpool; nothing else changed.`;
+  if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
+  steps.push(stopStep(node, 'pg_basebackup needs the node stopped and its data directory out of the way.', down));
+  steps.push({
+    id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
+    why: `pg_basebackup needs an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
+    action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
+    skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ]', '_', data], exitCodes: [0], describe: `${data} is missing or empty` },
+    onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
+  });
+  steps.push({
+    id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${o.slot ? ` (slot ${o.slot})` : ''}`, destructive: false,
+    why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
+    action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])] },
+    onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
+  });
+  steps.push(...standbyConfigSteps(cluster, node, primary, v));
+  const extra = pgAtLeast(v, '12')
+    ? (o.slot ? [`primary_slot_name = ${confLiteral(o.slot)}`] : [])
+    : [`trigger_file = ${confLiteral(`${data}/promote.trigger`)}`, ...(o.slot ? [`primary_slot_name = ${confLiteral(o.slot)}`] : [])];
+  if (extra.length) {
+    steps.push({
+      id: `standby-extra-${node.name}`, title: `Add ${extra.map((l) => l.split(' ')[0]).join(', ')} to ${node.name}'s ${pgAtLeast(v, '12') ? 'postgresql.auto.conf' : 'recovery.conf'}`,
+      why: pgAtLeast(v, '12') ? 'The standby streams through its slot.' : 'The classic recipe: a trigger file promotes the standby; the slot keeps its WAL.', destructive: false,
+      action: { kind: 'ssh', host: node.name, argv: ['sh', '-c', 'f=$1; shift; printf \'%s\\n\' "$@" >> "$f"', '_', `${data}/${pgAtLeast(v, '12') ? 'postgresql.auto.conf' : 'recovery.conf'}`, ...extra] },
+      onFailure: `${node.name} is stopped and not fully configured. Fix the error and re-run.`,
+    });
+  }
+  steps.push(startStep(node, `${node.name} is configured but not running (detached). Read ${data}/startup.log, fix, then "pg_ctl start" and "pgpool-cluster attach ${node.name}".`));
+  steps.push({
+    id: `streaming-${node.name}`, title: `Wait until ${node.name} streams from ${primary.name}`, why: 'Attach only a standby that really follows the primary.',
+    destructive: false, action: { kind: 'wait' }, check: streamsFrom(node, primary),
+    onFailure: `${node.name} runs but does not stream from ${primary.name} (still detached). Read its log.`,
+  });
+  steps.push(attachStep(node));
+  return {
+    ok: true,
+    plan: {
+      operation: 'setup-replication', cluster: cluster.name, node: node.name, destructive: true, versions: v, warnings, steps,
+      verify: [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)],
+      summary: `Make ${node.name} a streaming standby of ${primary.name}${o.slot ? ` through slot ${o.slot}` : ''}. Its current data directory (if any) is kept as ${aside}.`,
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/** "Set Up Streaming Replication": make the chosen node a standby of the primary (destructive: confirm by name). */
+import * as vscode from 'vscode';
+import { renderPlan } from '../../core/ops/plan';
+import { pcpEndpoint } from '../../core/ops/environment';
+import { buildSetupReplicationPlan } from '../../core/ops/setupReplication';
+import type { ExtensionServices } from '../context';
+import { openEditorSession, pickCluster, runWithProgress, showText } from './setupSession';
+
+export async function setupReplication(services: ExtensionServices, arg?: unknown): Promise<void> {
+  const cluster = await pickCluster(services, arg);
+  if (!cluster) return;
+  const ref = services.clusters?.resolveNode(arg);
+  const node = ref?.node.name ?? (await vscode.window.showQuickPick(cluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
+  if (!node) return;
+  const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });
+  if (slot === undefined) return;
+  const s = await openEditorSession(services, cluster);
+  try {
+    const user = cluster.replication.user ?? 'replicator';
+    const replicationPassword = await s.secrets.getSecret({ kind: 'replication-password', key: `${cluster.name}:${user}`, prompt: `Password for ${user} (Escape: keep the current one)` });
+    const built = buildSetupReplicationPlan({ cluster, status: await s.status() }, node, { ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}) });
+    if (!built.ok) { void vscode.window.showWarningMessage(built.reason); return; }
+    await showText(renderPlan(built.plan, pcpEndpoint(cluster)), 'plaintext');
+    const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
+    if (typed !== node) return;
+    await runWithProgress(services, cluster, s.env, built.plan);
+  } finally {
+    await s.close();
+  }
+}

@@ -1,0 +1,108 @@
+/** Helpers for the operations suite: the real servers' view of the main lab, and its repair through the CLI. */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+
+export const layout = ensureLab();
+export const FILE = layout.clusterFile;
+export const state = mkdtempSync(join(tmpdir(), 'pgc-ops-'));
+export const ENV = { PGPOOL_CLUSTER_STATE_DIR: state };
+export const PGPOOL = layout.pgpool.address;
+export const NODES = layout.nodes.map((n) => ({ name: n.name, host: n.address, dataDir: n.dataDir }));
+export type LabNodeRef = (typeof NODES)[number];
+
+export const ops = (args: string[], file = FILE): ReturnType<typeof cli> => cli([...args, '--file', file], ENV);
+
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try { if (await check()) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+export async function inRecovery(host: string): Promise<boolean | undefined> {
+  try {
+    return (await query<{ r: boolean }>(host, 5432, 'SELECT pg_is_in_recovery() AS r'))[0]?.r;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of the nodes PostgreSQL itself reports as primary. */
+export async function primaries(): Promise<string[]> {
+  const r = await Promise.all(NODES.map(async (n) => ((await inRecovery(n.host)) === false ? n.name : undefined)));
+  return r.filter((x): x is string => x !== undefined);
+}
+
+export async function standbysStreamingFrom(primaryHost: string): Promise<string[]> {
+  const rows = await query<{ application_name: string }>(primaryHost, 5432, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'");
+  return rows.map((r) => r.application_name).sort();
+}
+
+export async function poolNodes(attempts = 5): Promise<{ hostname: string; status: string; role: string }[]> {
+  return queryPgpool<{ hostname: string; status: string; role: string }>('SHOW pool_nodes', [], attempts);
+}
+
+export async function healthy(): Promise<boolean> {
+  const p = await primaries();
+  if (p.length !== 1) return false;
+  const host = NODES.find((n) => n.name === p[0])!.host;
+  if ((await standbysStreamingFrom(host)).length !== NODES.length - 1) return false;
+  const pool = await poolNodes();
+  return pool.every((n) => n.status === 'up' || n.status === 'waiting') && pool.filter((n) => n.role === 'primary').length === 1;
+}
+
+/** Nodes that need the CLI's recover: unreachable, down in pgpool, or a primary pgpool does not use. */
+async function needRecovery(): Promise<LabNodeRef[]> {
+  const pool = await poolNodes(10).catch(() => []);
+  const live = await primaries();
+  const pgpoolPrimary = pool.find((x) => x.role === 'primary')?.hostname;
+  const out: LabNodeRef[] = [];
+  for (const n of NODES) {
+    const r = await inRecovery(n.host);
+    const st = pool.find((x) => x.hostname === n.host)?.status;
+    if (r === undefined || st === 'down' || (r === false && live.length > 1 && n.host !== pgpoolPrimary)) out.push(n);
+  }
+  return out;
+}
+
+/** Leaves the lab as other tests expect it (3 nodes up, one primary, standbys streaming), by the CLI's recover. */
+export async function restoreLab(): Promise<void> {
+  if (await healthy().catch(() => false)) return;
+  for (const method of [undefined, 'basebackup']) {
+    for (const n of await needRecovery()) {
+      const r = ops(['recover', n.name, ...(method ? ['--method', method] : []), '--yes']);
+      if (r.code !== 0) process.stderr.write(`repair: recover ${n.name} ${method ?? '(default)'} -> ${r.code}\n${r.stderr.slice(-1500)}\n`);
+    }
+    try {
+      await waitUntil('the lab to be healthy again', healthy, 30_000);
+      return;
+    } catch { /* next method */ }
+  }
+  await waitUntil('the lab to be healthy again', healthy, 30_000);
+}
+
+export async function currentPrimary(): Promise<LabNodeRef> {
+  let p: string[] = [];
+  await waitUntil('exactly one primary', async () => (p = await primaries()).length === 1);
+  return NODES.find((n) => n.name === p[0])!;
+}
+
+/** Crash a node (pg_ctl stop -m immediate on its host) and wait until pgpool marks it down. */
+export async function crash(node: LabNodeRef): Promise<void> {
+  const kill = ssh(layout, labUser(), node.host, `/usr/lib/postgresql/15/bin/pg_ctl -D '${node.dataDir}' -m immediate stop`);
+  assert.equal(kill.code, 0, kill.stderr);
+  await waitUntil(`pgpool to mark ${node.name} down`, async () => (await poolNodes()).find((x) => x.hostname === node.host)?.status === 'down');
+}
+
+export async function timeline(host: string): Promise<number> {
+  if (await inRecovery(host)) {
+    return Number((await query<{ t: number }>(host, 5432, 'SELECT received_tli AS t FROM pg_stat_wal_receiver'))[0]?.t);
+  }
+  const r = await query<{ w: string }>(host, 5432, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS w');
+  return Number.parseInt(r[0]!.w.slice(0, 8), 16);
+}

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
+import type { OpsEnvironment } from '../../../src/core/ops/environment';
+import { buildPlan } from '../../../src/core/ops/operation';
+import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/plan';
+import { runPlan } from '../../../src/core/ops/runner';
+import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
+import { cluster, status } from './fixtures';
+
+const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
+const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
+const down = [{ role: 'primary' as const }, { role: 'standby' as const, reachable: false, pgpool: 'down' as const }, { role: 'standby' as const }];
+const standbyFacts = { nodeSystemId: '7', primarySystemId: '7', nodeState: 'in archive recovery', nodeTimeline: 2, nodeLsn: '0/3000000', primaryTimeline: 2, primaryLsn: '0/4000000' };
+
+test('recover default: restart for a standby on the primary\'s timeline, rewind for a former primary, copy when the tools are older', () => {
+  const c = cluster('15', '4.3');
+  const s = status(c, down);
+  const restart = ok(buildPlan('recover', { cluster: c, status: s, facts: standbyFacts }, 'db1'));
+  assert.match(restart.summary, /by restart/);
+  assert.ok(!ids(restart).some((i) => /rewind|basebackup|copy/.test(i)), ids(restart).join());
+  assert.deepEqual(ids(restart).slice(0, 2), ['reach-db1', 'stop-db1']);
+  assert.ok(ids(restart).includes('start-db1') && ids(restart).includes('attach-db1'));
+  for (const facts of [{ ...standbyFacts, nodeState: 'in production' }, { ...standbyFacts, nodeTimeline: 1 }, { ...standbyFacts, nodeLsn: '0/5000000' }]) {
+    const p = ok(buildPlan('recover', { cluster: c, status: s, facts }, 'db1'));
+    assert.ok(ids(p).includes('rewind-db1') && ids(p).includes('settle-db1'), JSON.stringify(facts));
+  }
+  const c17 = cluster('17', '4.3');
+  const p17 = ok(buildPlan('recover', { cluster: c17, status: status(c17, down, '17'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
+  assert.match(p17.summary, /by copy/);
+  const none = ok(buildPlan('recover', { cluster: c17, status: status(c17, down, '17'), facts: { primarySystemId: '7', clientMajor: '15' } }, 'db1'));
+  assert.match(none.summary, /by copy .*no usable data directory/);
+});
+
+test('recover --method copy: backup API in one session around an rsync pulled over ssh.hostToHost', () => {
+  for (const [pg, start, stop] of [['15', /pg_backup_start\(\$1, true\)/, /pg_backup_stop\(true\)/], ['11', /pg_start_backup\(\$1, true, false\)/, /pg_stop_backup\(false, true\)/]] as const) {
+    const c = cluster(pg, '4.3');
+    const withH2h = { ...c, nodes: c.nodes.map((n) => ({ ...n, ssh: { ...n.ssh, user: 'postgres', port: 2222, hostToHost: { identityFile: '/var/lib/pg/.ssh/id', knownHostsFile: '/var/lib/pg/.ssh/kh' } } })) };
+    const p = ok(buildPlan('recover', { cluster: withH2h, status: status(withH2h, down, pg), options: { method: 'copy' } }, 'db1'));
+    const copy = p.steps.find((x) => x.id === 'copy-db1')!;
+    const text = commandText(copy.action);
+    assert.match(text, start);
+    assert.match(text, stop);
+    assert.match(text, /rsync -a --delete -e 'ssh -p 2222 -i \/var\/lib\/pg\/.ssh\/id -o UserKnownHostsFile=\/var\/lib\/pg\/.ssh\/kh -o StrictHostKeyChecking=yes -o BatchMode=yes'/);
+    for (const x of ['postmaster.pid', 'postmaster.opts', 'pg_wal/\\*', 'pg_replslot/\\*', 'standby.signal', 'recovery.conf', 'backup_label']) assert.match(text, new RegExp(`--exclude=${x}`));
+    assert.match(text, /postgres@10\.0\.0\.11:\/data\/db0\/ \/data\/db1\//);
+    assert.ok(ids(p).indexOf('prepare-copy-db1') < ids(p).indexOf('copy-db1') && ids(p).indexOf('copy-db1') < ids(p).indexOf('start-db1'));
+  }
+});
+
+test('the copy action holds one session: start, rsync on the target, stop, backup_label written from the result', async () => {
+  const c = cluster('15', '4.3');
+  const p = ok(buildPlan('recover', { cluster: c, status: status(c, down), options: { method: 'copy' } }, 'db1'));
+  const plan = { ...p, steps: p.steps.filter((s) => s.id === 'copy-db1'), verify: [] };
+  const log: string[] = [];
+  const result = (code: number, stdout = ''): ExecResult => ({ code, signal: null, stdout, stderr: '' });
+  const host = (name: string): RemoteHost => ({
+    label: name,
+    exec: async (cmd, o) => { log.push(`${name}: ${Array.isArray(cmd) ? (cmd as string[])[0] : 'script'}${o?.stdin ? ` <${String(o.stdin)}` : ''}`); return result(0); },
+  } as RemoteHost);
+  let sessions = 0;
+  const env: OpsEnvironment = {
+    nodes: ['db0', 'db1', 'db2'], remote: host,
+    sql: () => { throw new Error('the shared client must not be used'); },
+    session: (n) => {
+      const id = ++sessions;
+      return { label: n, close: async () => { log.push(`close ${id}`); }, query: async (q: string) => { log.push(`sql ${id}: ${q.split(' ')[1]}`); return [{ labelfile: 'START WAL LOCATION: 0/2000028', spcmapfile: '' }] as never; } };
+    },
+    pcp: async () => '', pgpoolNode: async () => { throw new Error('unused'); }, close: async () => undefined,
+  };
+  const out = await runPlan(plan, env);
+  assert.ok(out.ok, out.message);
+  assert.deepEqual(log, ['sql 1: pg_backup_start($1,', 'db1: rsync', 'sql 1: labelfile,', 'db1: sh <START WAL LOCATION: 0/2000028', 'close 1']);
+});
+
+test('ssh.hostToHost is parsed with absolute remote paths and validated', () => {
+  const base = (h2h: string): string => `version: 1\nclusters:\n  - name: c\n    ssh:\n      user: postgres\n      hostToHost:\n${h2h}\n    pgpool:\n      - host: 10.0.0.1\n    nodes:\n      - host: 10.0.0.2\n        dataDirectory: /d\n`;
+  const good = parseClusterFile(base('        identityFile: /var/lib/postgresql/.ssh/id_ed25519\n        knownHostsFile: /var/lib/postgresql/.ssh/known_hosts\n        port: 2222'), { baseDir: '/elsewhere' });
+  assert.ok(good.ok);
+  assert.deepEqual(good.value.clusters[0]?.nodes[0]?.ssh.hostToHost, { port: 2222, identityFile: '/var/lib/postgresql/.ssh/id_ed25519', knownHostsFile: '/var/lib/postgresql/.ssh/known_hosts' });
+  const bad = parseClusterFile(base('        identityFile: id_ed25519\n        colour: blue'));
+  assert.ok(!bad.ok);
+  assert.ok(bad.errors.some((e) => /absolute path/.test(e.message)));
+  assert.ok(bad.errors.some((e) => /colour/.test(e.message)), bad.errors.map((e) => e.message).join('; '));
+});
