@@ -24,13 +24,39 @@ export function singleUser(bin, dataDir, as, sql) {
   return m[1];
 }
 
-/** Runs `postgres args` and resolves with its exit code (async, for parallel probes). */
-function pgAsync(bin, args, as) {
+/** Runs `postgres args` and resolves with its exit code (async, for parallel probes); `err` collects stderr. */
+function pgAsync(bin, args, as, err = { text: '' }) {
   return new Promise((resolve) => {
-    const child = spawn(join(bin, 'postgres'), args, { ...as, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawn(join(bin, 'postgres'), args, { ...as, cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => { err.text += d.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
     child.on('close', (code) => { clearTimeout(timer); resolve(code ?? 1); });
   });
+}
+
+const BOOL_WORDS = ['on', 'off', 'true', 'false', 'yes', 'no', '1', '0'];
+
+/**
+ * Hidden booleans: a NO_SHOW_ALL GUC is a boolean when a non-word is refused with "requires a Boolean value";
+ * a boolean whose check hook refuses some spellings (default_with_oids on 12+ accepts only false) becomes an enum
+ * of the spellings it accepts.
+ */
+async function refineBooleans(bin, dataDir, as, hidden) {
+  for (const [name, s] of Object.entries(hidden)) {
+    if (s.context === 'internal') continue;
+    if (s.type === 'string') {
+      const err = { text: '' };
+      await pgAsync(bin, ['-D', dataDir, '-c', `${name}=zzz_not_a_value`, '-C', name], as, err);
+      if (/requires a Boolean value/.test(err.text)) s.type = 'bool';
+    }
+    if (s.type !== 'bool') continue;
+    const ok = await inParallel(BOOL_WORDS.map((w) => () => pgAsync(bin, ['-D', dataDir, '-c', `${name}=${w}`, '-C', name], as).then((c) => c === 0)));
+    const accepted = BOOL_WORDS.filter((_, i) => ok[i]);
+    if (accepted.length === BOOL_WORDS.length) continue;
+    s.type = 'enum';
+    s.enum = accepted.filter((w) => w === 'on' || w === 'off');
+    s.hidden = accepted.filter((w) => w !== 'on' && w !== 'off');
+  }
 }
 
 async function inParallel(jobs, limit = 8) {
@@ -90,11 +116,12 @@ export async function hiddenFacts(version, bin, dataDir, as, known, specs) {
   const tries = ['', '0', 'none', 'on'];
   const ok = await inParallel(names.flatMap((name, i) => [current[name] ?? '', ...tries].map((value, j) => () => acceptsFile(bin, dataDir, as, scratch, `${name} = ${quote(value)}`, `${i}-${j}`).then((accepted) => ({ name, accepted })))));
   for (const name of names) if (!ok.some((r) => r.name === name && r.accepted)) hidden[name].context = 'internal';
+  await refineBooleans(bin, dataDir, as, hidden);
   // Hidden enum spellings.
   const all = { ...specs, ...hidden };
   const jobs = [];
   for (const [name, s] of Object.entries(all)) {
-    if (s.type !== 'enum' || s.context === 'internal') continue;
+    if (s.type !== 'enum' || s.context === 'internal' || s.hidden) continue;
     s.hidden = [];
     for (const w of HIDDEN_WORDS) {
       if (s.enum.includes(w)) continue;

@@ -9,6 +9,9 @@ import { detachNode } from './detachNode';
 import { promoteNode } from './promoteNode';
 import { recoverNode } from './recoverNode';
 import { switchoverNode } from './switchoverNode';
+import { checkCluster } from './checkCluster';
+import { configurePgpool } from './configurePgpool';
+import { setupReplication } from './setupReplication';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -25,6 +28,9 @@ export const commands: Record<string, CommandHandler> = {
   recoverNode,
   attachNode,
   detachNode,
+  checkCluster,
+  configurePgpool,
+  setupReplication,
 };
 
 export function registerCommands(services: ExtensionServices): void {

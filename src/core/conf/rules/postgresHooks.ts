@@ -61,7 +61,12 @@ const logDestination: Check = (v, version) => {
 };
 
 const STRTOD = /^\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+)$/;
-const POSIX_TZ = /^(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)[+-]?\d{1,3}(?::\d{1,2}){0,2}/;
+/**
+ * What could be a POSIX TZ rule (tzparse): an optional zone abbreviation, then an offset. PostgreSQL's tzparse
+ * even allows an empty abbreviation (measured: '94s' and '12abc' are accepted), so anything of that shape is not
+ * judged: whether the rest parses depends on details the validator does not model.
+ */
+const POSIX_TZ = /^(?:[A-Za-z]*|<[A-Za-z0-9+-]*>)[+-]?\d/;
 
 /** check_timezone: hours as a number (|h| < 168), "interval ..." (not judged), a zone name, or a POSIX TZ rule. */
 const timeZone: Check = (v) => {
