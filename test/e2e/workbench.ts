@@ -79,6 +79,9 @@ export async function contextMenu(page: Page, row: Locator, entry: string): Prom
   const item = page.locator('.context-view .action-label', { hasText: entry }).first();
   await item.waitFor({ timeout: TIMEOUT });
   await item.click();
+  // A click that lands while the menu is still laying out only highlights the entry: Enter runs it then.
+  const menu = page.locator('.context-view .monaco-menu');
+  if (await menu.waitFor({ state: 'hidden', timeout: 1_000 }).then(() => false, () => true)) await page.keyboard.press('Enter');
 }
 
 /** Clicks the button of the modal dialog (e.g. "Run promote on node1") and waits for the dialog to close. */

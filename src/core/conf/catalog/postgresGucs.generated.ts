@@ -89,7 +89,7 @@ export const PG_GENERATED_GUCS: Record<string, RawPgGucSpan[]> = {
   "default_transaction_deferrable": [[[11,15,17],["bool","session",null,null,"",[]]]],
   "default_transaction_isolation": [[[11,15,17],["enum","session",null,null,"",["serializable","repeatable read","read committed","read uncommitted"]]]],
   "default_transaction_read_only": [[[11,15,17],["bool","session",null,null,"",[]]]],
-  "default_with_oids": [[[11],["bool","session",null,null,"",[]]],[[15,17],["string","session",null,null,"",[]]]],
+  "default_with_oids": [[[11],["bool","session",null,null,"",[]]],[[15,17],["enum","session",null,null,"",["off"],["false","no","0"]]]],
   "dynamic_library_path": [[[11,15,17],["string","session",null,null,"",[]]]],
   "dynamic_shared_memory_type": [[[11],["enum","restart",null,null,"",["posix","sysv","mmap","none"]]],[[15,17],["enum","restart",null,null,"",["posix","sysv","mmap"]]]],
   "effective_cache_size": [[[11,15,17],["int","session",1,2147483647,"8kB",[]]]],

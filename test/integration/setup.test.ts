@@ -1,0 +1,138 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { labLayout } from '../../src/core/lab/layout';
+import { cli, labUser } from '../lab/labFixture';
+
+// Setup operations against a PRIVATE lab beside the shared one (others use the main lab concurrently).
+const DIR = '/var/lib/pgpool-cluster-lab-setup';
+const NET = '127.0.7';
+const layout = labLayout(DIR, 3, NET);
+const FILE = layout.clusterFile;
+const state = mkdtempSync(join(tmpdir(), 'pgc-setup-'));
+let ENV: Record<string, string> = { PGPOOL_CLUSTER_STATE_DIR: state };
+const run = (args: string[]): ReturnType<typeof cli> => cli([...args, '--file', FILE], ENV);
+
+async function q<T extends Record<string, unknown>>(host: string, port: number, sql: string): Promise<T[]> {
+  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try { return (await c.query<T>(sql)).rows; } finally { await c.end(); }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try { if (await check()) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+before(() => {
+  const r = cli(['lab', '--dir', DIR, '--net', NET, 'up', '--quiet']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  process.env.PGPASSFILE = layout.pgpassFile;
+  const pcpPassword = readFileSync(layout.pcppassFile, 'utf8').trim().split(':')[3] ?? '';
+  ENV = { ...ENV, PGPOOL_CLUSTER_PCP_PASSWORD: pcpPassword };
+});
+
+after(() => {
+  cli(['lab', '--dir', DIR, '--net', NET, 'down']);
+  rmSync(state, { recursive: true, force: true });
+});
+
+test('check passes on the healthy lab and names the failing cell when a node is stopped', async () => {
+  const ok = run(['check', '--json']);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  const report = JSON.parse(ok.stdout) as { ok: boolean; cells: { section: string; from: string; to: string; ok: boolean; fix?: string }[] };
+  assert.ok(report.ok && report.cells.length > 20);
+  const node2 = layout.nodes[2]!;
+  const stop = spawnSync('su', [labUser(), '-c', `/usr/lib/postgresql/15/bin/pg_ctl -D ${node2.dataDir} -m fast -w stop`], { encoding: 'utf8' });
+  assert.equal(stop.status, 0, stop.stderr);
+  try {
+    const bad = run(['check', '--json']);
+    assert.equal(bad.code, 1);
+    const cells = (JSON.parse(bad.stdout) as typeof report).cells.filter((c) => !c.ok);
+    const port = cells.find((c) => c.section === 'postgres-port' && c.from === 'pgpool' && c.to === 'node2');
+    assert.ok(port, JSON.stringify(cells));
+    assert.match(port.fix ?? '', /Start PostgreSQL on node2/);
+    assert.ok(cells.every((c) => c.to === 'node2' || c.from === 'node2'), JSON.stringify(cells));
+  } finally {
+    spawnSync('su', [labUser(), '-c', `/usr/lib/postgresql/15/bin/pg_ctl -D ${node2.dataDir} -l ${node2.dataDir}/startup.log -w start`]);
+    run(['attach', 'node2', '--yes']);
+  }
+});
+
+test('configure-pgpool: lint-clean config, --dry-run changes nothing, a real run deploys with backups and pgpool keeps serving', async () => {
+  const conf = join(layout.pgpool.confDir, 'pgpool.conf');
+  const before = readFileSync(conf, 'utf8');
+  const dry = run(['configure-pgpool', '--profile', 'balanced', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^-health_check_period = 1$/m);
+  assert.match(dry.stdout, /^\+health_check_period = 5$/m);
+  assert.equal(readFileSync(conf, 'utf8'), before, 'dry run changed nothing');
+  assert.ok(!readdirSync(layout.pgpool.confDir).some((f) => f.includes('.pgpool-cluster-')));
+
+  const lint = cli(['lint', '--pgpool-version', '4.3', conf]);
+  assert.equal(lint.code, 0, `the lab's generated pgpool.conf lints clean: ${lint.stdout}${lint.stderr}`);
+
+  const real = run(['configure-pgpool', '--profile', 'balanced', '--yes']);
+  assert.equal(real.code, 0, real.stdout + real.stderr);
+  const after = readFileSync(conf, 'utf8');
+  assert.match(after, /^health_check_period = 5$/m);
+  const backups = readdirSync(layout.pgpool.confDir).filter((f) => f.startsWith('pgpool.conf.pgpool-cluster-'));
+  assert.equal(backups.length, 1);
+  assert.equal(readFileSync(join(layout.pgpool.confDir, backups[0]!), 'utf8'), before, 'the backup is the old file');
+  const period = await q<{ item: string; value: string }>(layout.pgpool.address, 9999, 'PGPOOL SHOW health_check_period');
+  assert.equal(period[0]?.value, '5', 'pgpool reloaded the new value');
+  const nodes = await q<{ status: string }>(layout.pgpool.address, 9999, 'SHOW pool_nodes');
+  assert.equal(nodes.length, 3);
+  assert.ok(nodes.every((n) => n.status === 'up' || n.status === 'waiting'));
+  const again = run(['configure-pgpool', '--profile', 'balanced', '--yes']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /Replace |Create /, 'a second run writes nothing (only the idempotent CREATE EXTENSION runs)');
+  assert.equal(readdirSync(layout.pgpool.confDir).filter((f) => f.startsWith('pgpool.conf.pgpool-cluster-')).length, 1);
+  assert.equal(run(['configure-pgpool', '--profile', 'fast', '--yes']).code, 0);
+});
+
+test('setup-replication rebuilds a node whose data directory was wiped: it streams again with every row', async () => {
+  const [primary, , node] = [layout.nodes[0]!, layout.nodes[1]!, layout.nodes[2]!];
+  await q(primary.address, 5432, 'CREATE TABLE IF NOT EXISTS setup_rows (id int PRIMARY KEY)');
+  await q(primary.address, 5432, 'INSERT INTO setup_rows SELECT generate_series(1, 5000) ON CONFLICT DO NOTHING');
+  spawnSync('su', [labUser(), '-c', `/usr/lib/postgresql/15/bin/pg_ctl -D ${node.dataDir} -m immediate -w stop`]);
+  rmSync(node.dataDir, { recursive: true, force: true });
+  await q(primary.address, 5432, 'INSERT INTO setup_rows SELECT generate_series(5001, 6000)');
+
+  const dry = run(['setup-replication', 'node2', '--slot', 'node2_slot', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.ok(!existsSync(node.dataDir), 'dry run changed nothing');
+  const r = run(['setup-replication', 'node2', '--slot', 'node2_slot', '--yes']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  await waitUntil('node2 to have every row', async () => (await q<{ n: string }>(node.address, 5432, 'SELECT count(*) AS n FROM setup_rows'))[0]?.n === '6000');
+  const rep = await q<{ application_name: string; state: string }>(primary.address, 5432, "SELECT application_name, state FROM pg_stat_replication WHERE application_name = 'node2'");
+  assert.equal(rep[0]?.state, 'streaming');
+  const slot = await q<{ active: boolean }>(primary.address, 5432, "SELECT active FROM pg_replication_slots WHERE slot_name = 'node2_slot'");
+  assert.equal(slot[0]?.active, true);
+  const pool = await q<{ node_id: string; status: string }>(layout.pgpool.address, 9999, 'SHOW pool_nodes');
+  assert.ok(['up', 'waiting'].includes(pool.find((p) => p.node_id === '2')?.status ?? ''));
+});
+
+test('ssh trust: check reports a hop missing from authorized_keys', async () => {
+  const keys = join(layout.nodes[1]!.sshdDir, 'authorized_keys');
+  const original = readFileSync(keys, 'utf8');
+  const postgresKey = readFileSync(`${layout.postgresKey}.pub`, 'utf8').trim().split(/\s+/)[1] ?? '';
+  spawnSync('sh', ['-c', 'grep -v -F "$2" "$1" > "$1.tmp" && cat "$1.tmp" > "$1" && rm -f "$1.tmp"', '_', keys, postgresKey]);
+  try {
+    const bad = run(['check', '--json']);
+    assert.equal(bad.code, 1);
+    const cells = (JSON.parse(bad.stdout) as { cells: { section: string; from: string; to: string; ok: boolean; fix?: string }[] }).cells.filter((c) => !c.ok);
+    assert.ok(cells.some((c) => c.section === 'ssh' && c.from === 'pgpool' && c.to === 'node1' && /setup-ssh-trust/.test(c.fix ?? '')), JSON.stringify(cells));
+  } finally {
+    spawnSync('sh', ['-c', 'printf "%s" "$2" > "$1"', '_', keys, original]);
+  }
+  assert.equal(run(['check']).code, 0);
+});
