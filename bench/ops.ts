@@ -99,7 +99,11 @@ async function healthy(): Promise<void> {
 }
 
 async function lostOn(primary: string, acked: number[]): Promise<number> {
-  const have = new Set((await q(primary, 5432, 'SELECT id FROM bench_ops_ack')).map((r) => Number(r.id)));
+  let rows: Record<string, unknown>[] | undefined;
+  for (let i = 0; !rows; i++) {
+    try { rows = await q(primary, 5432, 'SELECT id FROM bench_ops_ack'); } catch (err) { if (i >= 50) throw err; await sleep(200); }
+  }
+  const have = new Set(rows.map((r) => Number(r.id)));
   return acked.filter((id) => !have.has(id)).length;
 }
 

@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerCheckCommand } from './check';
 import { registerConfigurePgpoolCommand } from './configurePgpool';
 import { registerSetupReplicationCommand } from './setupReplication';
+import { registerSetupSshTrustCommand } from './setupSshTrust';
 
 export function registerSetupCommands(program: Command): void {
   registerCheckCommand(program);
   registerConfigurePgpoolCommand(program);
   registerSetupReplicationCommand(program);
+  registerSetupSshTrustCommand(program);
 }

@@ -22,6 +22,8 @@ export interface OpsEnvironment {
   session?(node: string): SqlClient;
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
+  /** The SSH host key our own (verified) connection to `host` saw; connects if needed (setup-ssh-trust). */
+  trustedHostKey?(host: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,11 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
 
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
     return pcpNodeInfo(this.pcpTarget(), id, signal);
+  }
+
+  async trustedHostKey(host: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    const r = this.remote(host);
+    return r instanceof SshRemoteHost ? this.options.sshPool.trustedHostKey(r.target, signal) : undefined;
   }
 
   async close(): Promise<void> {

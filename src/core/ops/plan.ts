@@ -13,7 +13,11 @@ export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'set
 /** Where a step runs. `host` names a node (or the pgpool instance) of the cluster definition. */
 export type StepAction =
   /** A command over SSH on a host; `argv` words are quoted by shellCommand. */
-  | { readonly kind: 'ssh'; readonly host: string; readonly argv: readonly string[]; readonly okExitCodes?: readonly number[]; readonly timeoutMs?: number }
+  | {
+    readonly kind: 'ssh'; readonly host: string; readonly argv: readonly string[]; readonly okExitCodes?: readonly number[]; readonly timeoutMs?: number;
+    /** Feed the value an earlier step captured as this fact to the command's stdin (e.g. a public key read on another host). */
+    readonly stdinFact?: string;
+  }
   /**
    * SQL on a node (or on pgpool's port when `node` is the pgpool name); values go in `params`, never in `sql`.
    * `display` replaces the text shown and audited (a statement carrying a password verifier).
@@ -105,7 +109,7 @@ export function pcpArgv(pcp: PcpEndpoint, tool: string, args: readonly string[],
 /** The exact text a step sends (what the user reads before confirming). */
 export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
   switch (action.kind) {
-    case 'ssh': return shellCommand(action.argv);
+    case 'ssh': return shellCommand(action.argv) + (action.stdinFact ? ` < (${action.stdinFact}, captured above)` : '');
     case 'sql': if (action.display) return action.display;
       return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
     case 'pcp': return pcp

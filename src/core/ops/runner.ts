@@ -45,13 +45,16 @@ const errText = (err: unknown): string => (err instanceof Error ? err.message : 
 const tail = (s: string, n = 600): string => (s.length > n ? `…${s.slice(-n)}` : s).trim();
 
 /** Runs the step's action; returns its text output (stdout / first cell) or throws with a useful message. */
-async function act(step: PlanStep, index: number, env: OpsEnvironment, options: RunOptions): Promise<string> {
+async function act(step: PlanStep, index: number, env: OpsEnvironment, options: RunOptions, facts: ReadonlyMap<string, string>): Promise<string> {
   const a = step.action;
   const signal = options.signal;
   switch (a.kind) {
     case 'wait': return '';
     case 'ssh': {
+      const stdin = a.stdinFact === undefined ? undefined : facts.get(a.stdinFact);
+      if (a.stdinFact !== undefined && stdin === undefined) throw new Error(`${a.stdinFact} was not recorded by an earlier step`);
       const r = await env.remote(a.host).exec(a.argv, {
+        ...(stdin !== undefined ? { stdin } : {}),
         ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}), ...(signal ? { signal } : {}),
         onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
         onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
@@ -129,7 +132,7 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
     emit({ type: 'step-start', index, total: plan.steps.length, step });
     let failure: string | undefined;
     try {
-      capture(step, await act(step, index, env, options), facts);
+      capture(step, await act(step, index, env, options, facts), facts);
     } catch (err) {
       failure = errText(err);
     }

@@ -11,6 +11,8 @@ import type { HostKeyPolicy } from './types';
 export class HostKeyVerifier {
   /** Keys accepted "once" in this process, by known_hosts name. */
   private readonly acceptedOnce = new Map<string, string>();
+  /** The key each host presented and we trusted in this process, by known_hosts name (setup-ssh-trust compares with it). */
+  private readonly trusted = new Map<string, Buffer>();
   private appendQueue: Promise<void> = Promise.resolve();
 
   constructor(private readonly policy: HostKeyPolicy) {}
@@ -26,8 +28,18 @@ export class HostKeyVerifier {
     }));
   }
 
+  /** The host key a connection to host:port presented and that was verified, if one connected. */
+  trustedKey(host: string, port: number): Buffer | undefined {
+    return this.trusted.get(knownHostsName(host, port));
+  }
+
   /** Resolves when the key is trusted; rejects with a RemoteError saying why not. */
   async verify(host: string, port: number, blob: Buffer, knownHostsFiles: readonly string[]): Promise<void> {
+    await this.check(host, port, blob, knownHostsFiles);
+    this.trusted.set(knownHostsName(host, port), Buffer.from(blob));
+  }
+
+  private async check(host: string, port: number, blob: Buffer, knownHostsFiles: readonly string[]): Promise<void> {
     const name = knownHostsName(host, port);
     const b64 = blob.toString('base64');
     if (this.acceptedOnce.get(name) === b64) return;

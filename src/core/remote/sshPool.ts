@@ -66,6 +66,12 @@ export class SshPool {
     return { connectionsOpened: this.opened, channelsOpened: this.channelsOpened, open: this.connections.size };
   }
 
+  /** The host key the connection to `target` presented and that was verified (connects first if needed). */
+  async trustedHostKey(target: SshTarget, signal?: AbortSignal): Promise<Buffer | undefined> {
+    await this.pooled(target, signal);
+    return this.settings.verifier.trustedKey(target.hostName, target.port);
+  }
+
   /** The pooled client for a target, connecting (through its jumps) if needed. */
   async client(target: SshTarget, signal?: AbortSignal): Promise<Client> {
     return (await this.pooled(target, signal)).client;

@@ -9,7 +9,9 @@ export const clusterTask: Step = {
     const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
     await row('pgpool-cluster').waitFor({ timeout: TIMEOUT });
     await row('pgpool-cluster').click();
-    const status = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^status$/ }) }).first();
+    // The picker lists the provider's tasks as "<source>: <label>"; type to filter, as a user would.
+    await page.locator('.quick-input-widget input').fill('status');
+    const status = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^pgpool-II: status$/ }) }).first();
     await status.waitFor({ timeout: TIMEOUT });
     await status.click();
     // VS Code may ask which problem matcher to scan the output with; a status task needs none.

@@ -12,7 +12,8 @@ import { syncStandbyNamesError } from './syncStandbyNames';
 
 type Check = (value: string, version: number) => string | undefined;
 
-const LOCALE = /^(|c|posix|c\.[a-z0-9_-]+|[a-z]{2,3}(_[a-z]{2})?(\.[a-z0-9_-]+)?(@[a-z0-9]+)?)$/i;
+// Which locales exist depends on the host; a name without a territory (measured: 'on' is refused) is a clear case.
+const LOCALE = /^(|c|posix|c\.[a-z0-9_-]+|[a-z]{2,3}_[a-z]{2}(\.[a-z0-9_-]+)?(@[a-z0-9]+)?)$/i;
 const shape = (re: RegExp, what: string): Check => (v) => (re.test(v) ? undefined : `"${v}" is not ${what}`);
 const locale = shape(LOCALE, 'a locale name such as C or en_US.UTF-8');
 
@@ -85,7 +86,21 @@ const abbreviations: Check = (v) => (PG_ABBREVIATION_SETS.includes(v) ? undefine
 const slotName: Check = (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined
   : `"${v}" is not a replication slot name (lower-case letters, digits and underscores, at most 63 characters)`);
 
+/**
+ * check_recovery_target_time parses a timestamp with time zone. Only clear cases are reported: a bare number
+ * that is not a YYMMDD/YYYYMMDD date (measured: 99999999999 is refused), or text without a digit (now/today are
+ * refused by the hook; epoch and infinity are let through).
+ */
+const recoveryTargetTime: Check = (v) => {
+  const t = v.trim();
+  if (t === '' || /^[+-]?infinity$|^epoch$/i.test(t)) return undefined;
+  if (/^[+-]?\d+(\.\d*)?$/.test(t) && !/^\d{6}$|^\d{8}$/.test(t)) return `"${v}" is not a timestamp such as 2024-05-01 12:00:00+00`;
+  if (!/\d/.test(t)) return `"${v}" is not a timestamp such as 2024-05-01 12:00:00+00`;
+  return undefined;
+};
+
 const CHECKS: Record<string, Check> = {
+  recovery_target_time: recoveryTargetTime,
   recovery_target_lsn: shape(/^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, 'an LSN such as 0/3000060'),
   client_encoding: shape(/^[a-z][a-z0-9_]*$/i, 'an encoding name such as UTF8'),
   lc_messages: locale, lc_monetary: locale, lc_numeric: locale, lc_time: locale,

@@ -1,0 +1,39 @@
+/** `pgpool-cluster setup-ssh-trust`: keys, authorized_keys and known_hosts for every hop pgpool's scripts need, proven. */
+import type { Command } from 'commander';
+import { pcpEndpoint } from '../core/ops/environment';
+import { planToJson, renderPlan } from '../core/ops/plan';
+import { prepareSshTrustPlan } from '../core/ops/sshTrust';
+import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+
+export function registerSetupSshTrustCommand(program: Command): void {
+  program.command('setup-ssh-trust')
+    .description('As the PostgreSQL OS user: create key pairs where missing, authorize them and add verified host keys for every SSH hop '
+      + "pgpool's scripts need (pgpool host -> nodes, node <-> node), then prove each hop with BatchMode. Re-running changes nothing. "
+      + 'Exit 0 done, 1 failed, 3 refused, 4 locked.')
+    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
+    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('-y, --yes', 'do not ask before running')
+    .option('--json', 'machine-readable plan (with --dry-run) or outcome')
+    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
+    .action(async (opts: SetupCliOptions) => {
+      const s = await openSession(opts);
+      try {
+        const built = await prepareSshTrustPlan({ cluster: s.cluster, status: await s.status() }, s.env);
+        if (!built.ok) {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
+          else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
+          process.exitCode = 3;
+          return;
+        }
+        if (opts.dryRun) {
+          const pcp = pcpEndpoint(s.cluster);
+          process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
+          return;
+        }
+        process.exitCode = await confirmAndRun(s, built.plan, opts, 'yes');
+      } finally {
+        await s.close();
+      }
+    });
+}
