@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -121,18 +121,66 @@ test('setup-replication rebuilds a node whose data directory was wiped: it strea
   assert.ok(['up', 'waiting'].includes(pool.find((p) => p.node_id === '2')?.status ?? ''));
 });
 
-test('ssh trust: check reports a hop missing from authorized_keys', async () => {
+/** Content and mtime of every file setup-ssh-trust may touch in the lab. */
+function trustFiles(): Record<string, string> {
+  const files = [...[layout.pgpool, ...layout.nodes].map((h) => join(h.sshdDir, 'authorized_keys')), layout.postgresKnownHosts, layout.postgresKey, `${layout.postgresKey}.pub`];
+  return Object.fromEntries(files.map((f) => [f, existsSync(f) ? `${statSync(f).mtimeMs} ${readFileSync(f, 'utf8')}` : '(missing)']));
+}
+
+test('ssh trust: check reports a hop missing from authorized_keys; setup-ssh-trust fixes it, --dry-run and a second run change nothing', async () => {
   const keys = join(layout.nodes[1]!.sshdDir, 'authorized_keys');
   const original = readFileSync(keys, 'utf8');
+  const originalKnown = readFileSync(layout.postgresKnownHosts, 'utf8');
   const postgresKey = readFileSync(`${layout.postgresKey}.pub`, 'utf8').trim().split(/\s+/)[1] ?? '';
+  const node2Name = `[${layout.nodes[2]!.address}]:`;
+  const pgpoolKeys = readFileSync(join(layout.pgpool.sshdDir, 'authorized_keys'), 'utf8');
   spawnSync('sh', ['-c', 'grep -v -F "$2" "$1" > "$1.tmp" && cat "$1.tmp" > "$1" && rm -f "$1.tmp"', '_', keys, postgresKey]);
+  // node2's host key is gone from the postgres user's known_hosts too: setup-ssh-trust must scan and verify it.
+  spawnSync('sh', ['-c', 'grep -v -F "$2" "$1" > "$1.tmp" && cat "$1.tmp" > "$1" && rm -f "$1.tmp"', '_', layout.postgresKnownHosts, node2Name]);
+  let fixed = false;
   try {
     const bad = run(['check', '--json']);
     assert.equal(bad.code, 1);
     const cells = (JSON.parse(bad.stdout) as { cells: { section: string; from: string; to: string; ok: boolean; fix?: string }[] }).cells.filter((c) => !c.ok);
     assert.ok(cells.some((c) => c.section === 'ssh' && c.from === 'pgpool' && c.to === 'node1' && /setup-ssh-trust/.test(c.fix ?? '')), JSON.stringify(cells));
+    assert.ok(cells.some((c) => c.section === 'ssh' && c.from === 'node0' && c.to === 'node2' && /known_hosts/.test(c.fix ?? '')), JSON.stringify(cells));
+
+    const before = trustFiles();
+    const dry = run(['setup-ssh-trust', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /Authorize pgpool's key .* on node1/);
+    assert.match(dry.stdout, /ssh-keyscan/);
+    const json = run(['setup-ssh-trust', '--dry-run', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const ids = (JSON.parse(json.stdout) as { steps: { id: string }[] }).steps.map((x) => x.id);
+    assert.ok(ids.includes('prove-pgpool-node1') && ids.includes('prove-node2-node0') && !ids.some((x) => x.endsWith('-pgpool')), ids.join(' '));
+    assert.deepEqual(trustFiles(), before, 'a dry run changes no file');
+
+    const fix = run(['setup-ssh-trust', '--yes']);
+    assert.equal(fix.code, 0, fix.stdout + fix.stderr);
+    fixed = true;
+    assert.ok(readFileSync(keys, 'utf8').includes(postgresKey), 'the postgres key is authorized on node1 again');
+    assert.ok(readFileSync(layout.postgresKnownHosts, 'utf8').includes(node2Name), "node2's host key is known again");
+    assert.equal(readFileSync(join(layout.pgpool.sshdDir, 'authorized_keys'), 'utf8'), pgpoolKeys, 'the pgpool host gets no node keys');
+    assert.match(fix.stderr, /skipped: Create the SSH key pair/, 'existing keys are kept');
+    const good = run(['check', '--json']);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    // Each hop is proven on the real servers, not only in our report.
+    for (const n of layout.nodes) {
+      const r = spawnSync('su', [labUser(), '-c', `ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -i ${layout.postgresKey} -o UserKnownHostsFile=${layout.postgresKnownHosts} -p 2222 ${labUser()}@${n.address} true`], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${n.address}: ${r.stderr}`);
+    }
+
+    const settled = trustFiles();
+    const again = run(['setup-ssh-trust', '--yes']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal((again.stderr.match(/skipped: (Authorize|Add )/g) ?? []).length, 18, again.stderr);
+    assert.deepEqual(trustFiles(), settled, 'a second run changes no file');
   } finally {
-    spawnSync('sh', ['-c', 'printf "%s" "$2" > "$1"', '_', keys, original]);
+    if (!fixed) {
+      spawnSync('sh', ['-c', 'printf "%s" "$2" > "$1"', '_', keys, original]);
+      spawnSync('sh', ['-c', 'printf "%s" "$2" > "$1"', '_', layout.postgresKnownHosts, originalKnown]);
+    }
   }
   assert.equal(run(['check']).code, 0);
 });
