@@ -71,10 +71,11 @@ for (const tier of tiers) {
     // Integration tests share one lab cluster: run them one file at a time.
     if (tier === 'integration') args.push('--test-concurrency=1');
     status = run('node', [...args, ...files]);
-    if (tier === 'integration') run('node', ['dist/cli.js', 'lab', 'down'], { stdio: 'ignore' });
   } else {
     const launcher = join(root, 'out', 'test', tier, 'launch.js');
     if (!existsSync(launcher)) continue;
+    // The editor suites operate the lab too (tree, promote, recover): make sure it is up.
+    if (run('node', ['dist/cli.js', 'lab', 'up', '--quiet']) !== 0) console.error('lab up failed: the suites will report what needs it.');
     status = run('node', [launcher, resultFile]);
   }
   let counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
@@ -84,6 +85,9 @@ for (const tier of tiers) {
   totals.passed += counts.passed; totals.failed += counts.failed; totals.skipped += counts.skipped;
   totals.failures.push(...counts.failures);
 }
+
+// The lab was started for these tiers; leave the machine as it was found.
+if (tiers.some((t) => t !== 'unit') && process.env.PGPOOL_CLUSTER_KEEP_LAB !== '1') run('node', ['dist/cli.js', 'lab', 'down'], { stdio: 'ignore' });
 
 for (const f of totals.failures) console.log(`FAILED: ${f}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
