@@ -12,6 +12,7 @@ import { switchoverNode } from './switchoverNode';
 import { checkCluster } from './checkCluster';
 import { configurePgpool } from './configurePgpool';
 import { setupReplication } from './setupReplication';
+import { setupSshTrust } from './setupSshTrust';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -31,6 +32,7 @@ export const commands: Record<string, CommandHandler> = {
   checkCluster,
   configurePgpool,
   setupReplication,
+  setupSshTrust,
 };
 
 export function registerCommands(services: ExtensionServices): void {

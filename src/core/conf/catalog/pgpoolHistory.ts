@@ -12,6 +12,8 @@ export interface PgpoolRename {
   /** Safe to rewrite the name in place (same meaning and value syntax). */
   autoFix?: boolean;
   note?: string;
+  /** Set when the rename came in a minor release (x.y.z) that the x.y.0 catalogue does not show. */
+  minorRelease?: string;
 }
 
 export const PGPOOL_RENAMES: readonly PgpoolRename[] = [
@@ -33,8 +35,8 @@ export const PGPOOL_RENAMES: readonly PgpoolRename[] = [
   { old: 'wd_heartbeat_port', replacement: 'heartbeat_portN', since: '4.2' },
   { old: 'heartbeat_destination', replacement: 'heartbeat_hostnameN', since: '4.2', indexed: true },
   { old: 'heartbeat_destination_port', replacement: 'heartbeat_portN', since: '4.2', indexed: true },
-  { old: 'wd_initial_node_showup_time', replacement: 'wd_no_show_node_removal_timeout', since: '4.4', autoFix: true,
-    note: 'renamed in 4.3.1' },
+  { old: 'wd_initial_node_showup_time', replacement: 'wd_no_show_node_removal_timeout', since: '4.3', autoFix: true, minorRelease: '4.3.1',
+    note: 'only 4.3.0 knows the old name' },
   { old: 'socket_dir', replacement: 'unix_socket_directories', since: '4.4', autoFix: true },
   { old: 'fail_over_on_backend_error', replacement: 'failover_on_backend_error', since: '4.0', autoFix: true },
   { old: 'delegate_IP', replacement: 'delegate_ip', since: '4.4', autoFix: true },

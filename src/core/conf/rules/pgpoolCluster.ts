@@ -18,7 +18,19 @@ function isSet(model: PgpoolModel, name: string): boolean {
   return (model.written(name) ?? '').trim() !== '';
 }
 
+/** Checked on pgpool-II 4.3.5: FATAL "invalid watchdog configuration", DETAIL "heartbeat_hostnameN is not defined". */
+function checkHeartbeats(ctx: RuleContext, model: PgpoolModel): void {
+  if (compareRelease(ctx.pgpool, '4.2') < 0) return;
+  for (const s of model.settings) {
+    const m = /^heartbeat_port(\d+)$/.exec(s.entry.name);
+    if (!m || m[1] === '0' || isSet(model, `heartbeat_hostname${m[1]}`)) continue;
+    ctx.report({ range: s.entry.nameRange, severity: 'error', code: 'pgpool/heartbeat-without-hostname',
+      message: `${s.entry.name} is set but heartbeat_hostname${m[1]} is not: pgpool-II refuses to start ("invalid watchdog configuration: heartbeat_hostname${m[1]} is not defined").` });
+  }
+}
+
 export function checkPgpoolCluster(ctx: RuleContext, model: PgpoolModel): void {
+  checkHeartbeats(ctx, model);
   const backends = model.usedBackends();
   const indexes = backends.map((b) => b.index);
   const sr = model.isStreamingReplication();

@@ -17,8 +17,16 @@ export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
     if (e.kind === 'include') checkInclude(ctx, e);
   }
   for (const s of model.settings) {
-    if (s.resolved) { checkKnown(ctx, model, s); continue; }
     const e = s.entry;
+    // A name the catalogue's x.y.0 release still had but a later minor release renamed (the target x.y means its newest).
+    const minorRename = findPgpoolRename(e.name);
+    if (s.resolved && minorRename?.rename.minorRelease && minorRename.rename.replacement && compareRelease(minorRename.rename.since, ctx.pgpool) === 0 && model.catalog.has(minorRename.rename.replacement)) {
+      ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/renamed-parameter',
+        message: `${e.name} was renamed ${minorRename.rename.replacement} in pgpool-II ${minorRename.rename.minorRelease}${minorRename.rename.note ? ` (${minorRename.rename.note})` : ''}; later ${ctx.pgpool} releases ignore this line.`,
+        fixes: [renameFix(e, minorRename.rename.replacement)] });
+      continue;
+    }
+    if (s.resolved) { checkKnown(ctx, model, s); continue; }
     const arrayBase = indexedPrefixOf(model, e.name);
     if (arrayBase) {
       ctx.report({ range: e.nameRange, severity: 'error', code: 'pgpool/invalid-index',

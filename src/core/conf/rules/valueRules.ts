@@ -6,6 +6,7 @@ import { suggest } from '../suggest';
 import { replaceValueEdit } from '../parser';
 import type { Diagnostic } from '../types';
 import { parseBool, parseNumber, unitChoices } from '../values';
+import { compareRelease } from '../catalog/pgpool';
 
 export function checkValue(ctx: RuleContext, entry: ConfEntry, spec: ParamSpec): void {
   const v = entry.value;
@@ -33,6 +34,12 @@ export function checkValue(ctx: RuleContext, entry: ConfEntry, spec: ParamSpec):
         if (p.reason === 'syntax') report('invalid-number', `${shown} is not ${integer ? 'an integer' : 'a number'}; ${entry.name} expects ${integer ? 'an integer' : 'a number'}${spec.unit ? ` (unit ${spec.unit} unless given)` : ''}.`);
         else if (p.reason === 'unit-not-allowed') report('invalid-unit', `${entry.name} takes no unit, but "${p.unitText ?? ''}" was given.`);
         else report('invalid-unit', `"${p.unitText ?? ''}" is not a valid unit for ${entry.name} (units are case-sensitive: ${unitChoices(spec.unit ?? 's')}).`);
+        return;
+      }
+      // Checked on pgpool-II 4.3.5: the un-indexed default of a per-node setting (health_check_period = 5s)
+      // is refused with a unit ("invalid value"), while health_check_period0 = 5s is read fine. Newer releases unverified.
+      if (ctx.prefix === 'pgpool' && compareRelease(ctx.pgpool, '4.3') <= 0 && spec.indexed === 'both' && !/\d$/.test(entry.name) && /[A-Za-z]\s*$/.test(v.replace(/^0[xX][0-9a-fA-F]+$/, ''))) {
+        report('invalid-unit', `pgpool-II refuses a unit in ${entry.name} without a node number ("invalid value for parameter"); write the plain number of ${spec.unit ?? 'units'}${spec.unit ? '' : ''}, or set it per node (${entry.name}0 = ${v}).`);
         return;
       }
       if (integer && ctx.prefix === 'postgresql' && ctx.postgres < 12 && /^\s*[+-]?(\d*\.\d|\d+[eE])/.test(v)) {
