@@ -29,7 +29,9 @@ test('pcp: password file travels as PCPPASSFILE env, -w never prompts, no passwo
   const v = await pcpNodeInfo({ remote: host, pcpHost: '127.0.0.10', pcpPort: 9898, pcpUser: 'pcpadmin', pcpPassFile: '/lab/pcppass', binDir: '/usr/sbin' }, 0);
   assert.equal(v.role, 'primary');
   const call = host.calls[0]!;
-  assert.deepEqual(call.command, ['/usr/sbin/pcp_node_info', '-h', '127.0.0.10', '-p', '9898', '-U', 'pcpadmin', '-w', '--verbose', '-n', '0']);
+  // The remote side gets its own time limit (timeout -k) so a stuck pcp tool never outlives the call.
+  assert.deepEqual(call.command, ['timeout', '-k', '5', '10', '/usr/sbin/pcp_node_info', '-h', '127.0.0.10', '-p', '9898', '-U', 'pcpadmin', '-w', '--verbose', '-n', '0']);
+  assert.ok(!(call.command as string[]).some((a) => a.includes('pcppass') || a.startsWith('-W')), 'no password or pass file in argv');
   assert.deepEqual(call.options?.env, { PCPPASSFILE: '/lab/pcppass' });
 });
 
