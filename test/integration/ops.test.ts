@@ -1,3 +1,4 @@
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -175,9 +176,10 @@ test('recover of a node whose sshd is unreachable fails clearly and leaves the c
   await crash(node);
   const before = { primaries: await primaries(), streaming: await standbysStreamingFrom(primary.host), pool: await poolNodes() };
   // A copy of the cluster file that points this node's ssh at a port nothing listens on.
-  const text = readFileSync(FILE, 'utf8').replace(
-    new RegExp(`(\\n {6}- name: ${node.name}\\n(?: {8}.*\\n)*?)( {8}binDir:)`),
-    (_m, head: string, tail: string) => `${head}        ssh:\n          port: 1\n${tail}`);
+  const def = parseYaml(readFileSync(FILE, 'utf8')) as { clusters: Array<{ nodes: Array<{ name: string; ssh?: Record<string, unknown> }> }> };
+  const target = def.clusters[0]!.nodes.find((n) => n.name === node.name)!;
+  target.ssh = { ...(target.ssh ?? {}), port: 1 };
+  const text = stringifyYaml(def);
   assert.match(text, /port: 1\n/);
   const file = join(state, 'bad-ssh.yaml');
   writeFileSync(file, text);
