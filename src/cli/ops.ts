@@ -3,7 +3,6 @@
  * Exit codes: 0 done and verified (or dry run), 1 a step or the verification failed, 2 usage, 3 refused
  * (the plan cannot be built safely, or no confirmation), 4 another operation holds the cluster's lock, 130 cancelled.
  */
-import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import type { ClusterDefinition } from '../core/inventory/model';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
@@ -12,11 +11,12 @@ import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/input';
 import { LockError } from '../core/ops/lock';
 import { OPERATIONS, preparePlan, runOperation } from '../core/ops/operation';
 import { planToJson, renderPlan, type OperationKind, type Plan } from '../core/ops/plan';
-import type { RunEvent, RunOutcome } from '../core/ops/runner';
+import type { RunOutcome } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { CliError } from './errors';
+import { ask, describeEvent } from './terminal';
 import { CliSecretProvider } from './secrets';
 
 export interface OpsCliOptions {
@@ -64,22 +64,6 @@ function pickCluster(clusters: readonly ClusterDefinition[]): ClusterDefinition 
   return clusters[0];
 }
 
-function describeEvent(e: RunEvent): string | undefined {
-  switch (e.type) {
-    case 'step-start': return `[${e.index + 1}/${e.total}] ${e.step.title} ...`;
-    case 'step-skipped': return `[${e.index + 1}] skipped: ${e.step.title} (${e.reason})`;
-    case 'step-done': return `[${e.index + 1}] ok (${e.ms} ms)`;
-    case 'step-failed': return `[${e.index + 1}] FAILED: ${e.error}`;
-    case 'warning': return `warning: ${e.message}`;
-    case 'verify': return `verify: ${e.ok ? 'ok' : 'FAILED'} - ${e.describe}${e.ok ? '' : ` (${e.detail})`}`;
-    case 'output': return e.text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
-  }
-}
-
-function confirm(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(question, (a) => { rl.close(); resolve(a.trim()); }));
-}
 
 function formatOutcome(plan: Plan, o: RunOutcome): string {
   const lines = [o.message, `duration: ${o.durationMs} ms`];
@@ -126,7 +110,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
         process.stderr.write('pgpool-cluster: refused: this plan is destructive and there is no terminal to confirm on; re-run with --yes after reading it (--dry-run).\n');
         return 3;
       }
-      const answer = await confirm(`Type the node name "${plan.node}" to run this plan: `);
+      const answer = await ask(`Type the node name "${plan.node}" to run this plan: `);
       if (answer !== plan.node) {
         process.stderr.write('pgpool-cluster: not confirmed; nothing was changed.\n');
         return 3;

@@ -1,12 +1,11 @@
 /** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
-import * as readline from 'node:readline';
 import type { ClusterDefinition } from '../core/inventory/model';
+import { describeEvent, ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
 import { LockError } from '../core/ops/lock';
 import { runOperation } from '../core/ops/operation';
 import { renderPlan, type Plan } from '../core/ops/plan';
-import type { RunEvent } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
@@ -53,22 +52,6 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
   };
 }
 
-export function describeEvent(e: RunEvent): string | undefined {
-  switch (e.type) {
-    case 'step-start': return `[${e.index + 1}/${e.total}] ${e.step.title} ...`;
-    case 'step-skipped': return `[${e.index + 1}] skipped: ${e.step.title} (${e.reason})`;
-    case 'step-done': return `[${e.index + 1}] ok (${e.ms} ms)`;
-    case 'step-failed': return `[${e.index + 1}] FAILED: ${e.error}`;
-    case 'warning': return `warning: ${e.message}`;
-    case 'verify': return `verify: ${e.ok ? 'ok' : 'FAILED'} - ${e.describe}${e.ok ? '' : ` (${e.detail})`}`;
-    case 'output': return e.text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
-  }
-}
-
-export function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(question, (a) => { rl.close(); resolve(a.trim()); }));
-}
 
 /**
  * Confirms, then runs under the cluster's lock with the audit record. `expected` is what the user types
