@@ -81,6 +81,28 @@ for (const v of versions) {
           (x) => x.find((n) => n.node_id === '0')?.status === 'up');
         assert.equal(pool.filter((n) => n.status === 'up').length, 3);
       });
+
+      await t.test('switchover, promote with fencing, and the default recover run for real', async () => {
+        const env = { PGPASSFILE: pass, PCPPASSFILE: layout.pcppassFile };
+        const run = (args: string[]): void => {
+          const r = cli([...args, '--file', layout.clusterFile, '--yes'], env);
+          assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}${r.stdout}`);
+        };
+        const roles = async (): Promise<Array<boolean | undefined>> => Promise.all(layout.nodes.map(async (n) => {
+          try { return (await sql<{ r: boolean }>(n.address, 5432, 'SELECT pg_is_in_recovery() AS r', pass))[0]?.r; } catch { return undefined; }
+        }));
+        run(['switchover', 'node0']);
+        assert.deepEqual(await roles(), [false, true, true], 'after switchover: node0 the only primary');
+        await sql(pgpool, 9999, "INSERT INTO seed SELECT g, 'switched' FROM generate_series(201, 250) g", pass);
+        run(['promote', 'node2', '--fence']);
+        assert.deepEqual(await roles(), [undefined, true, false], 'after promote --fence: node2 the only primary, node0 stopped');
+        run(['recover', 'node0']);
+        const rows = await retry('node0 to replay every row again', () =>
+          sql<{ r: boolean; n: string }>(layout.nodes[0]!.address, 5432, 'SELECT pg_is_in_recovery() AS r, count(*) AS n FROM seed', pass),
+        (x) => x[0]?.n === '250');
+        assert.deepEqual(rows[0], { r: true, n: '250' });
+        assert.deepEqual(await roles(), [true, true, false]);
+      });
     } finally {
       cli([...lab, 'down']);
     }

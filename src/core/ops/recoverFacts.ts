@@ -29,8 +29,10 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
     const reason = !standby ? `it was a primary ("${f.nodeState ?? 'unknown state'}"), so its history may have forked`
       : f.nodeTimeline !== f.primaryTimeline ? `it is on timeline ${f.nodeTimeline ?? '?'}, the primary on ${f.primaryTimeline ?? '?'}`
         : 'it is ahead of the primary';
-    if (!oldTools) return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
-    return { method: 'copy', why: `${reason}${toolsWhy}` };
+    // pg_rewind works only within one major version (pg_basebackup also copies older servers).
+    const sameMajorTools = f.clientMajor === undefined || compareVersions(f.clientMajor, v.postgres) === 0;
+    if (sameMajorTools) return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
+    return { method: full, why: `${reason}; pg_rewind ${f.clientMajor} cannot rewind PostgreSQL ${v.postgres}${oldTools ? toolsWhy : ', so a fresh pg_basebackup'}` };
   }
   if (f?.nodeSystemId && f.primarySystemId) return { method: full, why: `the node's data directory belongs to another database system (${f.nodeSystemId})${toolsWhy}` };
   if (f && !f.nodeSystemId && !f.error) return { method: full, why: `the node has no usable data directory${toolsWhy}` };
