@@ -30,6 +30,11 @@ test('recover default: restart for a standby on the primary\'s timeline, rewind 
   assert.match(p17.summary, /by copy/);
   const none = ok(buildPlan('recover', { cluster: c17, status: status(c17, down, '17'), facts: { primarySystemId: '7', clientMajor: '15' } }, 'db1'));
   assert.match(none.summary, /by copy .*no usable data directory/);
+  // pg_rewind works within one major version only: a former primary on 11 with 15's tools gets a base backup.
+  const c11 = cluster('11', '4.3');
+  const p11 = ok(buildPlan('recover', { cluster: c11, status: status(c11, down, '11'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
+  assert.match(p11.summary, /by basebackup/);
+  assert.ok(!ids(p11).includes('rewind-db1'), ids(p11).join());
 });
 
 test('recover --method copy: backup API in one session around an rsync pulled over ssh.hostToHost', () => {
