@@ -38,6 +38,12 @@ if (tiers.some((t) => t !== 'unit')) {
     process.exit(1);
   }
 }
+// PostgreSQL 11 and 17 server binaries (npm) for the version tests and `lab up --postgres 11|17`.
+if (tiers.includes('integration') && run('bash', ['scripts/install-postgres-versions.sh']) !== 0) {
+  console.error('Installing the PostgreSQL 11/17 server binaries failed; see the message above.');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 if (needsBrowser && existsSync(join(root, 'scripts', 'install-code-server.sh')) && run('bash', ['scripts/install-code-server.sh']) !== 0) {
   console.error('Installing code-server failed; see the message above.');
   console.log('0 passed, 1 failed');
