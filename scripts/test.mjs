@@ -76,6 +76,8 @@ for (const tier of tiers) {
       `--test-reporter=${join(root, 'scripts', 'count-reporter.mjs')}`, `--test-reporter-destination=${resultFile}`];
     // Integration tests share one lab cluster: run them one file at a time.
     if (tier === 'integration') args.push('--test-concurrency=1');
+    // A hung test fails after 10 minutes instead of stalling the whole run.
+    args.push(`--test-timeout=${tier === 'integration' ? 600_000 : 120_000}`);
     status = run('node', [...args, ...files]);
   } else {
     const launcher = join(root, 'out', 'test', tier, 'launch.js');

@@ -83,7 +83,7 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
     while (!stop) {
       const id = next++;
       try {
-        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 }); c.on('error', () => undefined); await c.connect(); }
+        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 5000 }); c.on('error', () => undefined); await c.connect(); }
         await c.query('INSERT INTO ops_switch VALUES ($1)', [id]);
         acked.push(id);
       } catch {

@@ -18,7 +18,7 @@ let ENV: Record<string, string> = { PGPOOL_CLUSTER_STATE_DIR: state };
 const run = (args: string[]): ReturnType<typeof cli> => cli([...args, '--file', FILE], ENV);
 
 async function q<T extends Record<string, unknown>>(host: string, port: number, sql: string): Promise<T[]> {
-  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 30_000 });
   await c.connect();
   try { return (await c.query<T>(sql)).rows; } finally { await c.end(); }
 }

@@ -17,7 +17,7 @@ const versions = [
 
 async function sql<T extends Record<string, unknown>>(host: string, port: number, text: string, passfile: string, params: unknown[] = []): Promise<T[]> {
   process.env.PGPASSFILE = passfile;
-  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 30_000 });
   await c.connect();
   try {
     return (await c.query<T>(text, params)).rows;

@@ -26,7 +26,7 @@ export function ensureLab(): LabLayout {
 }
 
 export async function query<T extends Record<string, unknown>>(host: string, port: number, sql: string, params: unknown[] = [], user = 'postgres'): Promise<T[]> {
-  const c = new Client({ host, port, user, database: 'postgres', connectionTimeoutMillis: 5000 });
+  const c = new Client({ host, port, user, database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: 30_000 });
   await c.connect();
   try {
     return (await c.query<T>(sql, params)).rows;
