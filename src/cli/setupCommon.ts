@@ -5,7 +5,7 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
 import { LockError } from '../core/ops/lock';
 import { runOperation } from '../core/ops/operation';
-import { renderPlan, type Plan } from '../core/ops/plan';
+import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/plan';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
@@ -88,4 +88,19 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** The end of every setup command: a refusal (exit 3), the plan for --dry-run, or confirm and run it. */
+export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string): Promise<number> {
+  if (!built.ok) {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
+    else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
+    return 3;
+  }
+  if (opts.dryRun) {
+    const pcp = pcpEndpoint(s.cluster);
+    process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
+    return 0;
+  }
+  return confirmAndRun(s, built.plan, opts, expected);
 }

@@ -1,9 +1,7 @@
 /** `pgpool-cluster setup-replication NODE [--slot NAME]`: make NODE a streaming standby of the primary. */
 import type { Command } from 'commander';
-import { pcpEndpoint } from '../core/ops/environment';
-import { planToJson, renderPlan } from '../core/ops/plan';
 import { buildSetupReplicationPlan } from '../core/ops/setupReplication';
-import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+import { openSession, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export function registerSetupReplicationCommand(program: Command): void {
   program.command('setup-replication <node>')
@@ -26,17 +24,7 @@ export function registerSetupReplicationCommand(program: Command): void {
         const built = buildSetupReplicationPlan({ cluster: s.cluster, status: await s.status() }, node, {
           ...(opts.slot ? { slot: opts.slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
         });
-        if (!built.ok) {
-          process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
-          process.exitCode = 3;
-          return;
-        }
-        if (opts.dryRun) {
-          const pcp = pcpEndpoint(s.cluster);
-          process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
-          return;
-        }
-        process.exitCode = await confirmAndRun(s, built.plan, opts, built.plan.node);
+        process.exitCode = await refuseShowOrRun(s, built, opts, built.ok ? built.plan.node : '');
       } finally {
         await s.close();
       }

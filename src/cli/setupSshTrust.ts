@@ -1,9 +1,7 @@
 /** `pgpool-cluster setup-ssh-trust`: keys, authorized_keys and known_hosts for every hop pgpool's scripts need, proven. */
 import type { Command } from 'commander';
-import { pcpEndpoint } from '../core/ops/environment';
-import { planToJson, renderPlan } from '../core/ops/plan';
 import { prepareSshTrustPlan } from '../core/ops/sshTrust';
-import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+import { openSession, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export function registerSetupSshTrustCommand(program: Command): void {
   program.command('setup-ssh-trust')
@@ -20,18 +18,7 @@ export function registerSetupSshTrustCommand(program: Command): void {
       const s = await openSession(opts);
       try {
         const built = await prepareSshTrustPlan({ cluster: s.cluster, status: await s.status() }, s.env);
-        if (!built.ok) {
-          if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
-          else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
-          process.exitCode = 3;
-          return;
-        }
-        if (opts.dryRun) {
-          const pcp = pcpEndpoint(s.cluster);
-          process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
-          return;
-        }
-        process.exitCode = await confirmAndRun(s, built.plan, opts, 'yes');
+        process.exitCode = await refuseShowOrRun(s, built, opts, 'yes');
       } finally {
         await s.close();
       }
