@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { labLayout } from '../../src/core/lab/layout';
-import { cli, labUser } from '../lab/labFixture';
+import { cli, labUser, ssh } from '../lab/labFixture';
 
 /*
  * The seed's scenario on PostgreSQL 11 (recovery.conf world) and 17 (no matching pg_basebackup: copy by the
  * low-level backup API + rsync), each in its own lab on another loopback prefix so the main lab is untouched.
+ * `method` is the full copy that works with the hosts' pg_basebackup 15, for recover and setup-replication.
  */
 const versions = [
   { major: 11, net: '127.0.1', method: 'basebackup', standbyFile: 'recovery.conf' },
@@ -102,6 +103,44 @@ for (const v of versions) {
         (x) => x[0]?.n === '250');
         assert.deepEqual(rows[0], { r: true, n: '250' });
         assert.deepEqual(await roles(), [true, true, false]);
+      });
+
+      // node2 is the primary now: the wiped node is node1, a standby of it.
+      await t.test(`setup-replication rebuilds a wiped standby (${v.major === 17 ? 'default method: copy' : `--method ${v.method}`})`, async () => {
+        const env = { PGPASSFILE: pass, PCPPASSFILE: layout.pcppassFile };
+        const [primary, node] = [layout.nodes[2]!, layout.nodes[1]!];
+        const stop = ssh(layout, labUser(), node.address, `pg_ctl -D '${node.dataDir}' -m immediate -w stop`);
+        assert.equal(stop.code, 0, stop.stderr);
+        rmSync(node.dataDir, { recursive: true, force: true });
+        await retry('a write through pgpool while node1 is gone', () =>
+          sql(pgpool, 9999, "INSERT INTO seed SELECT g, 'rebuilt' FROM generate_series(251, 300) g ON CONFLICT DO NOTHING", pass));
+
+        // Without --method the plan picks the copy the hosts' pg_basebackup 15 can make of this version.
+        const dry = cli(['setup-replication', 'node1', '--file', layout.clusterFile, '--dry-run', '--json'], env);
+        assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+        const planned = JSON.parse(dry.stdout) as { summary: string; steps: { id: string }[] };
+        const stepIds = planned.steps.map((x) => x.id);
+        assert.ok(stepIds.includes(v.method === 'copy' ? 'copy-node1' : 'basebackup-node1'), stepIds.join(' '));
+        assert.match(planned.summary, new RegExp(`copied by ${v.method} \\(pg_basebackup 15 on the node`));
+        assert.ok(!existsSync(node.dataDir), 'the dry run changed nothing');
+
+        const started = Date.now();
+        const r = cli(['setup-replication', 'node1', '--file', layout.clusterFile, '--yes', ...(v.major === 17 ? [] : ['--method', v.method])], env);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        t.diagnostic(`setup-replication node1 on PostgreSQL ${v.major}: ${Date.now() - started} ms`);
+
+        const rows = await retry('node1 to replay every row as a standby', () =>
+          sql<{ r: boolean; n: string }>(node.address, 5432, 'SELECT pg_is_in_recovery() AS r, count(*) AS n FROM seed', pass), (x) => x[0]?.n === '300');
+        assert.deepEqual(rows[0], { r: true, n: '300' });
+        const onPrimary = await sql<{ n: string }>(primary.address, 5432, 'SELECT count(*) AS n FROM seed', pass);
+        assert.equal(onPrimary[0]?.n, '300');
+        const rep = await sql<{ state: string }>(primary.address, 5432, "SELECT state FROM pg_stat_replication WHERE application_name = 'node1'", pass);
+        assert.deepEqual(rep, [{ state: 'streaming' }], 'node2 streams to node1');
+        assert.ok(existsSync(`${node.dataDir}/${v.standbyFile}`), `node1 configured with ${v.standbyFile}`);
+        if (v.major === 11) assert.match(readFileSync(`${node.dataDir}/recovery.conf`, 'utf8'), /^standby_mode = 'on'$/m);
+        const pool = await retry('pgpool to list 3 nodes up', () => sql<{ node_id: string; status: string }>(pgpool, 9999, 'SHOW pool_nodes', pass),
+          (x) => x.filter((n) => n.status === 'up').length === 3);
+        assert.equal(pool.length, 3);
       });
     } finally {
       cli([...lab, 'down']);

@@ -5,6 +5,9 @@ import { majorFromVersionNum, normalizePgMajor, pgpoolMajor, type Versions } fro
 
 export type RecoverMethod = 'pcp' | 'restart' | 'rewind' | 'basebackup' | 'copy';
 export const RECOVER_METHODS: readonly RecoverMethod[] = ['restart', 'rewind', 'basebackup', 'copy', 'pcp'];
+/** The two ways to copy a primary's whole data directory (recover and setup-replication share them). */
+export type CopyMethod = Extract<RecoverMethod, 'basebackup' | 'copy'>;
+export const COPY_METHODS: readonly CopyMethod[] = ['basebackup', 'copy'];
 
 export interface OpsOptions {
   /** promote: stop a live primary first (fencing) instead of refusing. */

@@ -44,7 +44,8 @@ export function hostToHostSsh(node: NodeDefinition, primary: NodeDefinition): { 
   return { argv, login: user ? `${user}@${primary.host}` : primary.host };
 }
 
-export function copySteps(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
+/** The copy's steps; `operation` goes into the backup label ("pgpool-cluster recover db1"). */
+export function copySteps(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, v: Versions, operation = 'recover'): PlanStep[] {
   const data = dataDir(node);
   const src = dataDir(primary);
   const api = backupApiSql(v);
@@ -62,7 +63,7 @@ export function copySteps(cluster: ClusterDefinition, node: NodeDefinition, prim
   }, {
     id: `copy-${node.name}`, title: `Copy ${primary.name} to ${node.name} (backup API + rsync over SSH)`, destructive: true,
     why: `The backup functions make the copy consistent; rsync runs on ${node.name}'s host and pulls from ${primary.name}'s host as the database OS user (ssh.hostToHost in the cluster file).`,
-    action: { kind: 'backup-copy', primary: primary.name, target: node.name, startSql: api.start, startParams: [`pgpool-cluster recover ${node.name}`], stopSql: api.stop, rsync, dataDir: data, timeoutMs: 24 * 3_600_000 },
+    action: { kind: 'backup-copy', primary: primary.name, target: node.name, startSql: api.start, startParams: [`pgpool-cluster ${operation} ${node.name}`], stopSql: api.stop, rsync, dataDir: data, timeoutMs: 24 * 3_600_000 },
     onFailure: `${node.name} is stopped and detached; its data directory may be a partial copy. Check that ${node.name}'s host can "ssh ${ssh.login}" non-interactively (ssh.hostToHost), then re-run.`,
   }];
 }

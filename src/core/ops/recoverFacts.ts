@@ -1,25 +1,49 @@
 /**
  * Recover's default method ("the fastest safe one") and the probe that feeds it: what the node's control file
  * says (system, state, timeline, position) against the primary, and which client tools the node's host has.
+ * The full-copy choice (pg_basebackup, else the backup API + rsync) is shared with setup-replication.
  */
 import * as path from 'node:path';
 import { lsnDiff, parseLsn } from '../db/lsn';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import type { OpsEnvironment } from './environment';
-import { currentPrimary, findNode, resolveVersions, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
-import { controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames } from './pgCommands';
+import { currentPrimary, findNode, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
+import { controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
 import { compareVersions } from './pgpoolConfig/version';
 
 /** Control-file states of a standby: running or crashed ("in archive recovery"), or stopped cleanly. */
 const STANDBY_STATES = new Set(['in archive recovery', 'shut down in recovery']);
 
+/**
+ * How to copy the primary whole: pg_basebackup copies servers up to its own major version (and older ones), so a
+ * server newer than the node's pg_basebackup is copied by the low-level backup API + rsync. Unknown tools: pg_basebackup.
+ */
+export function fullCopyMethod(clientMajor: string | undefined, v: Versions): { method: CopyMethod; why: string } {
+  if (clientMajor !== undefined && compareVersions(clientMajor, v.postgres) < 0) {
+    return { method: 'copy', why: `pg_basebackup ${clientMajor} on the node cannot copy PostgreSQL ${v.postgres}, so the low-level backup API + rsync` };
+  }
+  return { method: 'basebackup', why: clientMajor === undefined ? "the node's pg_basebackup version is unknown, so pg_basebackup" : `pg_basebackup ${clientMajor} on the node can copy PostgreSQL ${v.postgres}` };
+}
+
+/** Major version of pg_basebackup on the node's host (its binDir, else the PATH); undefined when it does not run. */
+export async function probeClientMajor(node: NodeDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const r = await env.remote(node.name).exec([bin(node, 'pg_basebackup'), '--version'], { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
+    const tool = r.code === 0 ? /(\d+(?:\.\d+)?)/.exec(r.stdout)?.[1] : undefined;
+    return tool ? normalizePgMajor(tool) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; why: string } {
   const f = input.facts;
   const v = resolveVersions(input.cluster, input.status);
-  const oldTools = f?.clientMajor !== undefined && compareVersions(f.clientMajor, v.postgres) < 0;
-  const full: RecoverMethod = oldTools ? 'copy' : 'basebackup';
-  const toolsWhy = oldTools ? `; pg_basebackup/pg_rewind ${f?.clientMajor} on the node cannot work on PostgreSQL ${v.postgres}, so the low-level backup API + rsync` : '';
+  const tools = fullCopyMethod(f?.clientMajor, v);
+  const oldTools = tools.method === 'copy';
+  const full: RecoverMethod = tools.method;
+  const toolsWhy = oldTools ? `; ${tools.why}` : '';
   if (f?.nodeSystemId && f.primarySystemId && f.nodeSystemId === f.primarySystemId) {
     const standby = f.nodeState !== undefined && STANDBY_STATES.has(f.nodeState);
     const ahead = lsnDiff(f.nodeLsn, f.primaryLsn);
@@ -58,9 +82,9 @@ export async function probeRecoveryFacts(cluster: ClusterDefinition, status: Clu
   const walFile = pgAtLeast(v, '10') ? 'pg_walfile_name' : 'pg_xlogfile_name';
   const opts = { timeoutMs: 15_000, ...(signal ? { signal } : {}) };
   try {
-    const [r, tools, rows] = await Promise.all([
+    const [r, clientMajor, rows] = await Promise.all([
       env.remote(node.name).exec(controldataArgv(node), opts),
-      env.remote(node.name).exec([bin(node, 'pg_basebackup'), '--version'], opts).catch(() => undefined),
+      probeClientMajor(node, env, signal),
       env.sql(primary.name).query<{ id: string; wal: string; lsn: string }>(
         `SELECT system_identifier::text AS id, ${walFile}(${w.currentLsn}) AS wal, ${w.currentLsn}::text AS lsn FROM pg_control_system()`),
     ]);
@@ -68,12 +92,11 @@ export async function probeRecoveryFacts(cluster: ClusterDefinition, status: Clu
     const out = r.code === 0 ? r.stdout : '';
     const cd = (label: string): string | undefined => parseControldata(out, label);
     const tli = [cd("Latest checkpoint's TimeLineID"), cd("Min recovery ending loc's timeline")].map(Number).filter((n) => Number.isFinite(n) && n > 0);
-    const tool = tools?.code === 0 ? /(\d+(?:\.\d+)?)/.exec(tools.stdout)?.[1] : undefined;
     const facts: RecoveryFacts = {
       nodeSystemId: cd('Database system identifier'), primarySystemId: row?.id, nodeState: cd('Database cluster state'),
       nodeTimeline: tli.length ? Math.max(...tli) : undefined, nodeLsn: maxLsn(cd('Latest checkpoint location'), cd('Minimum recovery ending location')),
       primaryTimeline: row?.wal ? Number.parseInt(row.wal.slice(0, 8), 16) : undefined, primaryLsn: row?.lsn,
-      clientMajor: tool ? normalizePgMajor(tool) : undefined,
+      clientMajor,
     };
     return Object.fromEntries(Object.entries(facts).filter((e) => e[1] !== undefined)) as RecoveryFacts;
   } catch (err) {

@@ -2,19 +2,25 @@
  * "Set up streaming replication": make node N a streaming standby of the primary. On the primary: the
  * replication settings (ALTER SYSTEM, reload, restart only when a setting is pending restart), the
  * replication role with a SCRAM password, a pg_hba replication line for the standby's address. On the
- * standby: stop, move the old data directory aside (never deleted), pg_basebackup (optionally creating a
- * slot), standby configuration for the version, start, verify it streams, attach in pgpool.
+ * standby: stop, move the old data directory aside (never deleted), copy the primary (pg_basebackup, or the
+ * backup API + rsync when the node's pg_basebackup is older than the server: the choice recover makes), optionally
+ * through a slot, standby configuration for the version, start, verify it streams, attach in pgpool.
  */
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
-import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
+import type { OpsEnvironment } from './environment';
+import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
 import { confLiteral, dataDir, pgAtLeast, replicationConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
+import { copySteps } from './recoverCopy';
+import { fullCopyMethod, probeClientMajor } from './recoverFacts';
 import { scramSha256Verifier, sqlIdent } from './scramVerifier';
 import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 
 export interface SetupReplicationOptions {
-  /** Physical replication slot for the standby (`pg_basebackup -C -S`). */
+  /** How to copy the primary; default from the node's pg_basebackup version (`facts.clientMajor`), as recover does. */
+  readonly method?: CopyMethod;
+  /** Physical replication slot for the standby (`pg_basebackup -C -S`, or created before the copy). */
   readonly slot?: string;
   /** The replication role's password, from a SecretProvider; needed when the role does not exist yet. */
   readonly replicationPassword?: string;
@@ -34,7 +40,7 @@ function settingSteps(primary: NodeDefinition, v: Versions, senders: number): Pl
     { name: 'wal_level', value: pgAtLeast(v, '9.6') ? "'replica'" : "'hot_standby'", ok: "current_setting('wal_level') IN ('replica', 'logical', 'hot_standby')", why: 'streaming replication needs WAL for a standby' },
     { name: 'max_wal_senders', value: String(senders), ok: `current_setting('max_wal_senders')::int >= ${senders}`, why: 'one WAL sender per standby plus spares for pg_basebackup' },
     keep,
-    { name: 'hot_standby', value: 'on', ok: "current_setting('hot_standby') = 'on'", why: 'standbys answer read queries (pgpool load balancing); copied to the standby by pg_basebackup' },
+    { name: 'hot_standby', value: 'on', ok: "current_setting('hot_standby') = 'on'", why: 'standbys answer read queries (pgpool load balancing); copied to the standby with the data directory' },
     { name: 'wal_log_hints', value: 'on', ok: "current_setting('wal_log_hints') = 'on' OR current_setting('data_checksums') = 'on'", why: 'pg_rewind (recover, follow_primary) needs it or data checksums' },
   ];
   return settings.map((s) => ({
@@ -63,6 +69,8 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   if (!primary) return refuse('No running primary to replicate from. Start or promote one first.');
   if (!node.dataDirectory) return refuse(`Node ${node.name} has no dataDirectory in the cluster file; set it.`);
   if (o.slot !== undefined && !/^[a-z0-9_]{1,63}$/.test(o.slot)) return refuse(`Slot name "${o.slot}" is invalid: use lower-case letters, digits and _ (at most 63).`);
+  const chosen = o.method ? { method: o.method, why: 'chosen by the user' } : fullCopyMethod(input.facts?.clientMajor, v);
+  const copier = chosen.method === 'copy' ? 'The copy' : 'pg_basebackup';
   const user = cluster.replication.user ?? 'replicator';
   const data = dataDir(node);
   const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
@@ -117,28 +125,40 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   if (o.slot) {
     steps.push({
       id: `drop-slot-${o.slot}`, title: `Drop the inactive slot ${o.slot} on ${primary.name} if it exists`, destructive: false,
-      why: 'pg_basebackup -C creates the slot afresh; a stale one would keep old WAL forever.',
+      why: `${chosen.method === 'copy' ? 'The slot is created' : 'pg_basebackup -C creates the slot'} afresh; a stale one would keep old WAL forever.`,
       action: { kind: 'sql', node: primary.name, sql: 'SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', params: [o.slot] },
       onFailure: onPrimary,
     });
+    if (chosen.method === 'copy') {
+      steps.push({
+        id: `create-slot-${o.slot}`, title: `Create the physical slot ${o.slot} on ${primary.name}`, destructive: false,
+        why: 'Created before the copy starts, the slot keeps every WAL segment the standby will need from the backup on.',
+        action: { kind: 'sql', node: primary.name, sql: 'SELECT pg_create_physical_replication_slot($1, true)', params: [o.slot] },
+        onFailure: onPrimary,
+      });
+    }
   }
 
   const down = `${node.name} stays detached from pgpool; nothing else changed.`;
   if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
-  steps.push(stopStep(node, 'pg_basebackup needs the node stopped and its data directory out of the way.', down));
+  steps.push(stopStep(node, `${copier} needs the node stopped and its data directory out of the way.`, down));
   steps.push({
     id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
-    why: `pg_basebackup needs an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
+    why: `${copier} starts from an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
     action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
     skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ]', '_', data], exitCodes: [0], describe: `${data} is missing or empty` },
     onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
   });
-  steps.push({
-    id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${o.slot ? ` (slot ${o.slot})` : ''}`, destructive: false,
-    why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
-    action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])] },
-    onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
-  });
+  if (chosen.method === 'copy') {
+    steps.push(...copySteps(cluster, node, primary, v, 'setup-replication'));
+  } else {
+    steps.push({
+      id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${o.slot ? ` (slot ${o.slot})` : ''}`, destructive: false,
+      why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
+      action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])] },
+      onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
+    });
+  }
   steps.push(...standbyConfigSteps(cluster, node, primary, v));
   const extra = pgAtLeast(v, '12')
     ? (o.slot ? [`primary_slot_name = ${confLiteral(o.slot)}`] : [])
@@ -163,7 +183,14 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
     plan: {
       operation: 'setup-replication', cluster: cluster.name, node: node.name, destructive: true, versions: v, warnings, steps,
       verify: [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)],
-      summary: `Make ${node.name} a streaming standby of ${primary.name}${o.slot ? ` through slot ${o.slot}` : ''}. Its current data directory (if any) is kept as ${aside}.`,
+      summary: `Make ${node.name} a streaming standby of ${primary.name}${o.slot ? ` through slot ${o.slot}` : ''}, copied by ${chosen.method} (${chosen.why}). Its current data directory (if any) is kept as ${aside}.`,
     },
   };
+}
+
+/** What the default copy method needs to know: the node's pg_basebackup version (the fact recover probes too). */
+export async function probeSetupReplicationFacts(input: Pick<OpsInput, 'cluster'>, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<RecoveryFacts> {
+  const node = findNode(input.cluster, nodeName);
+  const clientMajor = node ? await probeClientMajor(node, env, signal) : undefined;
+  return clientMajor ? { clientMajor } : {};
 }

@@ -2,9 +2,16 @@
 import * as vscode from 'vscode';
 import { renderPlan } from '../../core/ops/plan';
 import { pcpEndpoint } from '../../core/ops/environment';
-import { buildSetupReplicationPlan } from '../../core/ops/setupReplication';
+import type { CopyMethod } from '../../core/ops/input';
+import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
 import { openEditorSession, pickCluster, runWithProgress, showText } from './setupSession';
+
+const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
+  { label: 'Automatic', description: "pg_basebackup when the node's pg_basebackup is as new as the server, else the backup API + rsync" },
+  { label: 'pg_basebackup', description: 'a fresh copy over a replication connection', method: 'basebackup' },
+  { label: 'Backup API + rsync', description: "pg_backup_start/stop around rsync over SSH (servers newer than the node's pg_basebackup)", method: 'copy' },
+];
 
 export async function setupReplication(services: ExtensionServices, arg?: unknown): Promise<void> {
   const cluster = await pickCluster(services, arg);
@@ -14,11 +21,17 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   if (!node) return;
   const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });
   if (slot === undefined) return;
+  const pick = await vscode.window.showQuickPick(METHODS, { placeHolder: 'How to copy the primary' });
+  if (!pick) return;
+  const method = pick.method;
   const s = await openEditorSession(services, cluster);
   try {
     const user = cluster.replication.user ?? 'replicator';
     const replicationPassword = await s.secrets.getSecret({ kind: 'replication-password', key: `${cluster.name}:${user}`, prompt: `Password for ${user} (Escape: keep the current one)` });
-    const built = buildSetupReplicationPlan({ cluster, status: await s.status() }, node, { ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}) });
+    const [status, facts] = await Promise.all([s.status(), method ? {} : probeSetupReplicationFacts({ cluster }, s.env, node)]);
+    const built = buildSetupReplicationPlan({ cluster, status, facts }, node, {
+      ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
+    });
     if (!built.ok) { void vscode.window.showWarningMessage(built.reason); return; }
     await showText(renderPlan(built.plan, pcpEndpoint(cluster)), 'plaintext');
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
