@@ -36,6 +36,10 @@ export interface RecoveryFacts {
   readonly primaryLsn?: string;
   /** Major version of pg_basebackup on the node's host (pg_rewind and pg_basebackup copy only up to it). */
   readonly clientMajor?: string;
+  /** End of the node's own WAL (last record pg_waldump reads from its checkpoint on), when it is on an older timeline. */
+  readonly nodeWalEnd?: string;
+  /** Where the node's timeline ends in the primary's timeline history (the fork point). */
+  readonly forkLsn?: string;
   /** Why the probe could not tell. */
   readonly error?: string;
 }

@@ -11,6 +11,7 @@ import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
 import { controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
 import { compareVersions } from './pgpoolConfig/version';
+import { forkPoint, followsWithoutRewind, historyFilePath, parseWalEnd, waldumpScript } from './walFork';
 
 /** Control-file states of a standby: running or crashed ("in archive recovery"), or stopped cleanly. */
 const STANDBY_STATES = new Set(['in archive recovery', 'shut down in recovery']);
@@ -49,6 +50,11 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
     const ahead = lsnDiff(f.nodeLsn, f.primaryLsn);
     if (standby && f.nodeTimeline !== undefined && f.nodeTimeline === f.primaryTimeline && ahead !== undefined && ahead <= 0) {
       return { method: 'restart', why: `it was a standby on the primary's timeline ${f.primaryTimeline} and is not ahead of it, so starting it as a standby is enough` };
+    }
+    // A node on an older timeline whose WAL stops at or before the fork never diverged: it follows the new
+    // timeline as a standby, with nothing to rewind or copy (a failover of an idle primary).
+    if (f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline && followsWithoutRewind(f.nodeWalEnd, f.forkLsn)) {
+      return { method: 'restart', why: `its WAL ends at ${f.nodeWalEnd}, no later than ${f.forkLsn} where the primary's history left timeline ${f.nodeTimeline}, so it never diverged and follows as a standby` };
     }
     const reason = !standby ? `it was a primary ("${f.nodeState ?? 'unknown state'}"), so its history may have forked`
       : f.nodeTimeline !== f.primaryTimeline ? `it is on timeline ${f.nodeTimeline ?? '?'}, the primary on ${f.primaryTimeline ?? '?'}`
@@ -98,10 +104,35 @@ export async function probeRecoveryFacts(cluster: ClusterDefinition, status: Clu
       primaryTimeline: row?.wal ? Number.parseInt(row.wal.slice(0, 8), 16) : undefined, primaryLsn: row?.lsn,
       clientMajor,
     };
+    const checkpointTli = Number(cd("Latest checkpoint's TimeLineID"));
+    const checkpoint = cd('Latest checkpoint location');
+    if (facts.nodeSystemId && facts.nodeSystemId === facts.primarySystemId && facts.primaryTimeline !== undefined && facts.nodeTimeline !== undefined
+      && facts.nodeTimeline < facts.primaryTimeline && checkpointTli === facts.nodeTimeline && checkpoint) {
+      Object.assign(facts, await probeFork(node, primary, env, v, { timeline: facts.nodeTimeline, checkpoint, primaryTimeline: facts.primaryTimeline,
+        pageSize: Number(cd('WAL block size')) || undefined, segmentSize: Number(cd('Bytes per WAL segment')) || undefined }, signal));
+    }
     return Object.fromEntries(Object.entries(facts).filter((e) => e[1] !== undefined)) as RecoveryFacts;
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The node's WAL end (pg_waldump on its host, from its latest checkpoint) and the fork point of its timeline in
+ * the primary's history file. Either may stay unknown (another major's pg_waldump, no superuser to read the
+ * history file); unknown makes the default fall back to pg_rewind.
+ */
+async function probeFork(node: NodeDefinition, primary: NodeDefinition, env: OpsEnvironment, v: Versions,
+  at: { timeline: number; checkpoint: string; primaryTimeline: number; pageSize?: number; segmentSize?: number }, signal?: AbortSignal): Promise<Pick<RecoveryFacts, 'nodeWalEnd' | 'forkLsn'>> {
+  const opts = { timeoutMs: 60_000, ...(signal ? { signal } : {}) };
+  const [dump, history] = await Promise.all([
+    env.remote(node.name).exec(waldumpScript(node, at.timeline, at.checkpoint), opts).catch(() => undefined),
+    env.sql(primary.name).query<{ h: string }>('SELECT pg_read_file($1) AS h', [historyFilePath(at.primaryTimeline, pgAtLeast(v, '10') ? 'pg_wal' : 'pg_xlog')]).catch(() => undefined),
+  ]);
+  const nodeWalEnd = dump && !dump.timedOut ? parseWalEnd(dump.stdout, at.pageSize, at.segmentSize) : undefined;
+  const text = history?.[0]?.h;
+  const forkLsn = typeof text === 'string' ? forkPoint(text, at.timeline) : undefined;
+  return { ...(nodeWalEnd ? { nodeWalEnd } : {}), ...(forkLsn ? { forkLsn } : {}) };
 }
 
 const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
