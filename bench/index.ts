@@ -10,6 +10,7 @@ const areas: Array<[file: string, fn: string]> = [
   ['lab', 'benchLab'],
   ['status', 'benchStatus'],
   ['ops', 'benchOps'],
+  ['recover', 'benchRecover'],
 ];
 
 async function main(): Promise<void> {
