@@ -46,7 +46,7 @@ test('recover --method copy: backup API in one session around an rsync pulled ov
     const text = commandText(copy.action);
     assert.match(text, start);
     assert.match(text, stop);
-    assert.match(text, /rsync -a --delete -e 'ssh -p 2222 -i \/var\/lib\/pg\/.ssh\/id -o UserKnownHostsFile=\/var\/lib\/pg\/.ssh\/kh -o StrictHostKeyChecking=yes -o BatchMode=yes'/);
+    assert.match(text, /rsync -a --delete --ignore-times --block-size=8192 -e 'ssh -p 2222 -i \/var\/lib\/pg\/.ssh\/id -o UserKnownHostsFile=\/var\/lib\/pg\/.ssh\/kh -o StrictHostKeyChecking=yes -o BatchMode=yes'/);
     for (const x of ['postmaster.pid', 'postmaster.opts', 'pg_wal/\\*', 'pg_replslot/\\*', 'standby.signal', 'recovery.conf', 'backup_label']) assert.match(text, new RegExp(`--exclude=${x}`));
     assert.match(text, /postgres@10\.0\.0\.11:\/data\/db0\/ \/data\/db1\//);
     assert.ok(ids(p).indexOf('prepare-copy-db1') < ids(p).indexOf('copy-db1') && ids(p).indexOf('copy-db1') < ids(p).indexOf('start-db1'));
