@@ -4,7 +4,7 @@
  * The full-copy choice (pg_basebackup, else the backup API + rsync) is shared with setup-replication.
  */
 import * as path from 'node:path';
-import { lsnDiff, parseLsn } from '../db/lsn';
+import { formatBytes, lsnDiff, parseLsn } from '../db/lsn';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import type { OpsEnvironment } from './environment';
@@ -56,7 +56,9 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
     if (f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline && followsWithoutRewind(f.nodeWalEnd, f.forkLsn)) {
       return { method: 'restart', why: `its WAL ends at ${f.nodeWalEnd}, no later than ${f.forkLsn} where the primary's history left timeline ${f.nodeTimeline}, so it never diverged and follows as a standby` };
     }
-    const reason = !standby ? `it was a primary ("${f.nodeState ?? 'unknown state'}"), so its history may have forked`
+    const past = f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline ? lsnDiff(f.nodeWalEnd, f.forkLsn) : undefined;
+    const reason = past !== undefined && past > 0 ? `its WAL goes ${formatBytes(past)} past ${f.forkLsn}, where the primary's history left timeline ${f.nodeTimeline} (those changes are discarded)`
+      : !standby ? `it was a primary ("${f.nodeState ?? 'unknown state'}"), so its history may have forked`
       : f.nodeTimeline !== f.primaryTimeline ? `it is on timeline ${f.nodeTimeline ?? '?'}, the primary on ${f.primaryTimeline ?? '?'}`
         : 'it is ahead of the primary';
     // pg_rewind works only within one major version (pg_basebackup also copies older servers).

@@ -59,6 +59,7 @@ test('recover default: a former primary whose WAL stops at the fork restarts as 
   const same = plan({ ...base, nodeWalEnd: '0/3000148', forkLsn: '0/3000148' });
   assert.match(same.summary, /by restart .*never diverged/);
   assert.ok(!same.ids.some((i) => /rewind|basebackup|copy/.test(i)), same.ids.join());
+  assert.match(plan({ ...base, nodeWalEnd: '0/3000548', forkLsn: '0/3000148' }).summary, /by rewind \(its WAL goes 1\.0 kB past 0\/3000148/);
   for (const facts of [{ ...base, nodeWalEnd: '0/3000150', forkLsn: '0/3000148' }, { ...base, forkLsn: '0/3000148' }, { ...base, nodeWalEnd: '0/3000100' },
     // Same timeline as the primary: the fork rule does not apply (the standby rule decides).
     { ...base, nodeTimeline: 2, nodeWalEnd: '0/3000100', forkLsn: '0/3000148' }]) {
