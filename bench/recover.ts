@@ -66,15 +66,42 @@ async function roles(): Promise<Array<boolean | undefined>> {
 }
 
 /** The single primary, once every other node streams from it (what a healthy cluster looks like). */
+async function streamingNames(p: LabNodeT): Promise<string[]> {
+  return (await q<{ a: string }>(p.address, 5432, "SELECT application_name AS a FROM pg_stat_replication WHERE state = 'streaming'")).map((x) => x.a);
+}
+
+/**
+ * The single primary, once every other node streams from it (what a healthy cluster looks like). A standby
+ * that pgpool's follow_primary left behind for 30 s is repaired with `recover` (not timed); with two
+ * primaries or none it stops with what it saw rather than guessing.
+ */
 async function settled(): Promise<LabNodeT> {
-  return until('one primary with two streaming standbys', async () => {
+  const deadline = Date.now() + 300_000;
+  let since = Date.now();
+  let seen = '';
+  while (Date.now() < deadline) {
     const r = await roles();
     const primaries = layout.nodes.filter((_, i) => r[i] === false);
-    if (primaries.length !== 1 || r.some((x) => x === undefined)) return undefined;
-    const p = primaries[0]!;
-    const s = await q<{ n: number }>(p.address, 5432, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'");
-    return s[0]?.n === 2 ? p : undefined;
-  }, 300_000);
+    seen = `roles ${JSON.stringify(r)}`;
+    if (primaries.length === 1) {
+      const p = primaries[0]!;
+      const names = await streamingNames(p).catch(() => [] as string[]);
+      seen += `, ${p.name} streams to ${JSON.stringify(names)}`;
+      const behind = layout.nodes.filter((n) => n !== p && !names.includes(n.name));
+      if (behind.length === 0) return p;
+      if (Date.now() - since > 30_000) {
+        for (const n of behind) {
+          const fix = cli(['recover', n.name, '--yes', '--file', layout.clusterFile]);
+          console.log(`  (repair: recover ${n.name} exited ${fix.status}${fix.status ? `: ${fix.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''})`);
+        }
+        since = Date.now();
+      }
+    } else if (primaries.length > 1) {
+      throw new Error(`two primaries (${primaries.map((n) => n.name).join(', ')}): stopping; ${seen}`);
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for one primary with two streaming standbys; last seen: ${seen}`);
 }
 
 async function caughtUp(primary: LabNodeT): Promise<void> {
@@ -90,7 +117,7 @@ function shape(rate: string | undefined): void {
   if (rate) must('tc qdisc add tbf', sh('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '50ms']));
 }
 
-interface Run { method: string; link: string; scenario: string; seconds: number; mb: number; picked?: string; }
+interface Run { method: string; link: string; scenario: string; seconds: number; mb: number; picked?: string; why?: string; }
 
 /** Bytes sent over the namespace's loopback so far (each packet counted once). */
 function loBytes(): number {
@@ -131,7 +158,9 @@ async function failoverAndRecover(method: string | undefined, link: string, rate
   shape(undefined);
   must(`recover ${old.name} --method ${method ?? '(default)'}`, r);
   // The default's choice, from the plan the command printed.
-  const picked = method ? undefined : / as a standby of \S+ by (\w+) \(/.exec(r.stderr)?.[1];
+  const choice = method ? undefined : / as a standby of \S+ by (\w+) \((.*)\)\.\s*$/m.exec(r.stderr);
+  const picked = choice?.[1];
+  const why = choice?.[2];
   // Checked on the servers, not from the command's report: the old primary streams from the new one and has
   // every pgbench transaction the new primary committed after the failover.
   await until(`${old.name} to stream from ${fresh.name}`, async () => {
@@ -143,7 +172,7 @@ async function failoverAndRecover(method: string | undefined, link: string, rate
     const o = await q<{ n: string; r: boolean }>(old.address, 5432, 'SELECT count(*)::text AS n, pg_is_in_recovery() AS r FROM pgbench_history');
     return o[0]?.r === true && n[0]?.n === o[0]?.n ? true : undefined;
   });
-  return { method: method ?? 'default', link, scenario: forked ? 'diverged' : 'idle', seconds, mb, ...(picked ? { picked } : {}) };
+  return { method: method ?? 'default', link, scenario: forked ? 'diverged' : 'idle', seconds, mb, ...(picked ? { picked } : {}), ...(why ? { why } : {}) };
 }
 
 async function inner(): Promise<void> {
@@ -160,7 +189,7 @@ async function inner(): Promise<void> {
   console.log(`recover: data set ${size[0]?.s} (pgbench scale ${SCALE}), loaded and replicated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const runs: Run[] = [];
-  const report = (r: Run): void => { runs.push(r); console.log(`  ${r.link.padEnd(12)} ${r.method.padEnd(10)} ${r.seconds.toFixed(2)} s, ${r.mb.toFixed(0)} MB over the link${r.picked ? ` (picked ${r.picked})` : ''}`); };
+  const report = (r: Run): void => { runs.push(r); console.log(`  ${r.link.padEnd(12)} ${r.method.padEnd(10)} ${r.seconds.toFixed(2)} s, ${r.mb.toFixed(0)} MB over the link${r.picked ? ` (picked ${r.picked}: ${r.why ?? '?'})` : ''}`); };
   const RUNS = Number(process.env.BENCH_RECOVER_RUNS ?? 3);
   console.log(`  old primary killed while idle (its WAL ends where the standbys' does); ${RUNS} runs of each but copy and the slow full copy:`);
   for (let i = 0; i < RUNS; i++) {
@@ -186,6 +215,8 @@ async function inner(): Promise<void> {
 /** Runs this file inside a fresh network namespace and removes the namespace (and the lab) afterwards. */
 export async function benchRecover(): Promise<void> {
   if (process.getuid?.() !== 0) { console.log('recover: skipped (needs root for network namespaces and tc)'); return; }
+  const busy = sh('ip', ['netns', 'pids', NS]).stdout.trim();
+  if (busy) throw new Error(`network namespace ${NS} still has processes (${busy.split('\n').length}): another recover benchmark is running, or one was killed; stop them (ip netns pids ${NS} | xargs kill) and retry`);
   sh('ip', ['netns', 'del', NS]);
   must('ip netns add', sh('ip', ['netns', 'add', NS]));
   try {
