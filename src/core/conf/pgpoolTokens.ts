@@ -38,20 +38,21 @@ export function pgpoolTokenParse(text: string): PgpoolParse {
   const next = (): { tok: Tok; text: string; line: number } => {
     for (;;) {
       if (i >= text.length) return { tok: 'EOF', text: '', line };
-      const c = text[i];
-      if (c === '\n') { i++; line++; return { tok: 'EOL', text: '\n', line: line - 1 }; }
-      if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
-      if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
-      let best: { tok: Tok; len: number } = { tok: 'ERROR', len: 1 };
-      // Only the rules that can start with this character are tried (same longest-match result, far fewer regexes).
-      for (const [tok, re] of rulesFor(c ?? '')) {
+      const code = text.charCodeAt(i);
+      if (code === 10) { i++; line++; return { tok: 'EOL', text: '\n', line: line - 1 }; }
+      if (code === 32 || code === 9 || code === 13) { i++; continue; }
+      if (code === 35) { const nl = text.indexOf('\n', i); i = nl < 0 ? text.length : nl; continue; }
+      let tok: Tok = 'ERROR';
+      let len = 1;
+      // Only the rules that can start with this character are tried (same longest-match result, far fewer
+      // regexes); `test` leaves the match's end in lastIndex without allocating a match array.
+      for (const [t, re] of rulesFor(text[i] ?? '')) {
         re.lastIndex = i;
-        const m = re.exec(text);
-        if (m && m[0].length > (best.tok === 'ERROR' ? 0 : best.len)) best = { tok, len: m[0].length };
+        if (re.test(text) && re.lastIndex - i > (tok === 'ERROR' ? 0 : len)) { tok = t; len = re.lastIndex - i; }
       }
-      const t = text.slice(i, i + best.len);
-      i += best.len;
-      return { tok: best.tok, text: t, line };
+      const start = i;
+      i += len;
+      return { tok, text: text.slice(start, i), line };
     }
   };
   const items: PgpoolItem[] = [];
