@@ -232,6 +232,15 @@ export async function benchRecover(): Promise<void> {
 }
 
 if (require.main === module) {
-  const run = process.argv.includes('--inner') ? inner : benchRecover;
-  void run().then(() => process.exit(0), (err: unknown) => { console.error(`recover: ${err instanceof Error ? err.message : String(err)}`); process.exit(1); });
+  const isInner = process.argv.includes('--inner');
+  const run = isInner ? inner : benchRecover;
+  void run().then(() => process.exit(0), (err: unknown) => {
+    console.error(`recover: ${err instanceof Error ? err.message : String(err)}`);
+    if (isInner) {
+      // What pgpool saw, before the lab (and its logs) is taken down.
+      console.error(sh('tail', ['-n', '40', layout.pgpool.logFile]).stdout);
+      for (const n of layout.nodes) console.error(`--- ${n.name}\n${sh('tail', ['-n', '8', n.logFile]).stdout}`);
+    }
+    process.exit(1);
+  });
 }
