@@ -40,6 +40,11 @@ export interface RecoveryFacts {
   readonly nodeWalEnd?: string;
   /** Where the node's timeline ends in the primary's timeline history (the fork point). */
   readonly forkLsn?: string;
+  /** Size of the primary's pg_wal (pg_rewind copies all of it) and of all its databases, when the history forked. */
+  readonly primaryWalBytes?: number;
+  readonly databaseBytes?: number;
+  /** The node's host has rsync and reaches the primary's host over ssh.hostToHost, where rsync runs too (the copy method can work). */
+  readonly copyReady?: boolean;
   /** Why the probe could not tell. */
   readonly error?: string;
 }

@@ -11,7 +11,16 @@ import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
 import { controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
 import { compareVersions } from './pgpoolConfig/version';
+import { op, shellScript } from '../remote/shellQuote';
+import { hostToHostSsh } from './recoverCopy';
 import { forkPoint, followsWithoutRewind, historyFilePath, parseWalEnd, waldumpScript } from './walFork';
+
+/**
+ * pg_rewind (through PostgreSQL 17) copies every file of the source's pg_wal in full. When that is at least
+ * this big and at least half the data, the copy method (rsync's page delta; it reads the data on both hosts but
+ * sends only differing pages) is the cheaper rebuild of a forked node, markedly so over a slow link.
+ */
+export const REWIND_WAL_FLOOR = 256 * 1024 * 1024;
 
 /** Control-file states of a standby: running or crashed ("in archive recovery"), or stopped cleanly. */
 const STANDBY_STATES = new Set(['in archive recovery', 'shut down in recovery']);
@@ -63,7 +72,14 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
         : 'it is ahead of the primary';
     // pg_rewind works only within one major version (pg_basebackup also copies older servers).
     const sameMajorTools = f.clientMajor === undefined || compareVersions(f.clientMajor, v.postgres) === 0;
-    if (sameMajorTools) return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
+    if (sameMajorTools) {
+      const wal = f.primaryWalBytes;
+      const db = f.databaseBytes;
+      if (f.copyReady && wal !== undefined && db !== undefined && wal >= REWIND_WAL_FLOOR && wal * 2 >= db) {
+        return { method: 'copy', why: `${reason}; pg_rewind would send the primary's whole pg_wal (${formatBytes(wal)}, at least half the ${formatBytes(db)} of data), while the backup API + rsync sends only the pages that differ` };
+      }
+      return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
+    }
     return { method: full, why: `${reason}; pg_rewind ${f.clientMajor} cannot rewind PostgreSQL ${v.postgres}${oldTools ? toolsWhy : ', so a fresh pg_basebackup'}` };
   }
   if (f?.nodeSystemId && f.primarySystemId) return { method: full, why: `the node's data directory belongs to another database system (${f.nodeSystemId})${toolsWhy}` };
@@ -113,6 +129,10 @@ export async function probeRecoveryFacts(cluster: ClusterDefinition, status: Clu
       Object.assign(facts, await probeFork(node, primary, env, v, { timeline: facts.nodeTimeline, checkpoint, primaryTimeline: facts.primaryTimeline,
         pageSize: Number(cd('WAL block size')) || undefined, segmentSize: Number(cd('Bytes per WAL segment')) || undefined }, signal));
     }
+    // Only when the choice so far is pg_rewind: is a copy cheaper (see REWIND_WAL_FLOOR)?
+    if (defaultRecoverMethod({ cluster, status, facts }).method === 'rewind') {
+      Object.assign(facts, await probeRewindCost(node, primary, env, v, signal));
+    }
     return Object.fromEntries(Object.entries(facts).filter((e) => e[1] !== undefined)) as RecoveryFacts;
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
@@ -135,6 +155,24 @@ async function probeFork(node: NodeDefinition, primary: NodeDefinition, env: Ops
   const text = history?.[0]?.h;
   const forkLsn = typeof text === 'string' ? forkPoint(text, at.timeline) : undefined;
   return { ...(nodeWalEnd ? { nodeWalEnd } : {}), ...(forkLsn ? { forkLsn } : {}) };
+}
+
+/** What a rewind would send (the primary's pg_wal) against the data, and whether the copy method can run. */
+async function probeRewindCost(node: NodeDefinition, primary: NodeDefinition, env: OpsEnvironment, v: Versions, signal?: AbortSignal): Promise<Pick<RecoveryFacts, 'primaryWalBytes' | 'databaseBytes' | 'copyReady'>> {
+  if (!pgAtLeast(v, '10')) return {};
+  const h2h = hostToHostSsh(node, primary);
+  const [sizes, ready] = await Promise.all([
+    env.sql(primary.name).query<{ wal: string; db: string }>(
+      'SELECT (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir())::text AS wal, (SELECT sum(pg_database_size(oid)) FROM pg_database)::text AS db').catch(() => undefined),
+    env.remote(node.name).exec({ script: shellScript(['rsync', '--version', op('>'), '/dev/null', op('&&'), ...h2h.argv, h2h.login, 'rsync', '--version', op('>'), '/dev/null']) },
+      { timeoutMs: 15_000, ...(signal ? { signal } : {}) }).catch(() => undefined),
+  ]);
+  const wal = Number(sizes?.[0]?.wal);
+  const db = Number(sizes?.[0]?.db);
+  return {
+    ...(sizes && Number.isFinite(wal) && Number.isFinite(db) ? { primaryWalBytes: wal, databaseBytes: db } : {}),
+    copyReady: ready?.code === 0 && !ready.timedOut,
+  };
 }
 
 const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
