@@ -197,7 +197,7 @@ async function inner(): Promise<void> {
     for (const m of [undefined, ...(i === 0 ? ['basebackup'] : [])]) report(await failoverAndRecover(m, '100 Mbit/s', '100mbit'));
   }
   console.log('  old primary killed holding acknowledged writes its standbys never received (its history forked):');
-  for (const [m, link, rate] of [[undefined, 'loopback', undefined], [undefined, '100 Mbit/s', '100mbit']] as const) report(await failoverAndRecover(m, link, rate, true));
+  for (const [m, link, rate] of [[undefined, 'loopback', undefined], ['rewind', 'loopback', undefined], [undefined, '100 Mbit/s', '100mbit'], ['rewind', '100 Mbit/s', '100mbit']] as const) report(await failoverAndRecover(m, link, rate, true));
 
   const median = (xs: number[]): number => { const v = [...xs].sort((a, b) => a - b); return v.length ? v[Math.floor(v.length / 2)]! : NaN; };
   const at = (scenario: string, link: string, m: string): number => median(runs.filter((r) => r.scenario === scenario && r.link === link && r.method === m).map((r) => r.seconds));
@@ -209,7 +209,10 @@ async function inner(): Promise<void> {
   console.log(`recover: loopback default / fastest (${fastest.m}): ${(at('idle', 'loopback', 'default') / fastest.s).toFixed(2)}x   goal <= 1.2x`);
   console.log(`recover: 100 Mbit/s full copy (basebackup ${at('idle', '100 Mbit/s', 'basebackup').toFixed(1)} s) / default (${at('idle', '100 Mbit/s', 'default').toFixed(2)} s): ${(at('idle', '100 Mbit/s', 'basebackup') / at('idle', '100 Mbit/s', 'default')).toFixed(1)}x   goal >= 10x`);
   const forked = at('diverged', '100 Mbit/s', 'default');
-  if (Number.isFinite(forked)) console.log(`recover: forked history, 100 Mbit/s full copy / default: ${(at('idle', '100 Mbit/s', 'basebackup') / forked).toFixed(1)}x (pg_rewind copies the source's whole pg_wal)`);
+  if (Number.isFinite(forked)) {
+    console.log(`recover: forked history, 100 Mbit/s full copy / default: ${(at('idle', '100 Mbit/s', 'basebackup') / forked).toFixed(1)}x; pg_rewind / default: ${(at('diverged', '100 Mbit/s', 'rewind') / forked).toFixed(1)}x (pg_rewind copies the source's whole pg_wal)`);
+    console.log(`recover: forked history, loopback default / pg_rewind: ${(at('diverged', 'loopback', 'default') / at('diverged', 'loopback', 'rewind')).toFixed(2)}x`);
+  }
 }
 
 /** Runs this file inside a fresh network namespace and removes the namespace (and the lab) afterwards. */
