@@ -4,9 +4,11 @@ import type { RecoverMethod } from '../../core/ops/input';
 import { runOperationCommand } from './runOperation';
 
 const METHODS: { label: string; description: string; method?: RecoverMethod }[] = [
-  { label: 'Fastest safe method', description: 'pg_rewind when the node has data of the same system, else pg_basebackup' },
-  { label: 'pg_rewind', description: 'copy only the blocks that changed since the histories forked', method: 'rewind' },
+  { label: 'Fastest safe method', description: 'start it as a standby when its WAL never went past the fork, else pg_rewind (or rsync when the primary\'s pg_wal is large), else a full copy' },
+  { label: 'Start as a standby', description: 'no copy: for a crashed standby, or a node that never diverged', method: 'restart' },
+  { label: 'pg_rewind', description: 'copy only the blocks that changed since the histories forked (and the primary\'s whole pg_wal)', method: 'rewind' },
   { label: 'pg_basebackup', description: 'a fresh full copy; the old data directory is moved aside', method: 'basebackup' },
+  { label: 'Backup API + rsync', description: 'pg_backup_start/stop around rsync over SSH: only differing pages cross the link', method: 'copy' },
   { label: 'pcp_recovery_node', description: "pgpool's online recovery with its recovery_1st_stage script", method: 'pcp' },
 ];
 
