@@ -10,7 +10,7 @@ import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } 
 import { dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
-import { defaultRecoverMethod } from './recoverFacts';
+import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 
 export { defaultRecoverMethod };
@@ -110,6 +110,8 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
 
   const chosen = input.options?.method ? { method: input.options.method, why: 'chosen by the user' } : defaultRecoverMethod(input);
   const warnings: string[] = [];
+  const walWarning = chosen.method === 'rewind' ? rewindWalWarning(input.facts) : undefined;
+  if (walWarning) warnings.push(walWarning);
   if (ns?.postgres.reachable && ns.postgres.role === 'primary') warnings.push(`${node.name} is running as a primary that pgpool does not use (a false primary); its writes since it diverged will be discarded.`);
   const steps: PlanStep[] = [];
   if (chosen.method !== 'pcp') {

@@ -17,8 +17,8 @@ import { forkPoint, followsWithoutRewind, historyFilePath, parseWalEnd, waldumpS
 
 /**
  * pg_rewind (through PostgreSQL 17) copies every file of the source's pg_wal in full. When that is at least
- * this big and at least half the data, the copy method (rsync's page delta; it reads the data on both hosts but
- * sends only differing pages) is the cheaper rebuild of a forked node, markedly so over a slow link.
+ * this big and at least half the data, the plan says so: on a LAN pg_rewind stays the faster rebuild of a forked
+ * node (measured), but over a slow link the copy method (rsync's page delta) sends a fraction of it.
  */
 export const REWIND_WAL_FLOOR = 256 * 1024 * 1024;
 
@@ -72,14 +72,7 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
         : 'it is ahead of the primary';
     // pg_rewind works only within one major version (pg_basebackup also copies older servers).
     const sameMajorTools = f.clientMajor === undefined || compareVersions(f.clientMajor, v.postgres) === 0;
-    if (sameMajorTools) {
-      const wal = f.primaryWalBytes;
-      const db = f.databaseBytes;
-      if (f.copyReady && wal !== undefined && db !== undefined && wal >= REWIND_WAL_FLOOR && wal * 2 >= db) {
-        return { method: 'copy', why: `${reason}; pg_rewind would send the primary's whole pg_wal (${formatBytes(wal)}, at least half the ${formatBytes(db)} of data), while the backup API + rsync sends only the pages that differ` };
-      }
-      return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
-    }
+    if (sameMajorTools) return { method: 'rewind', why: `${reason}; pg_rewind copies only what changed` };
     return { method: full, why: `${reason}; pg_rewind ${f.clientMajor} cannot rewind PostgreSQL ${v.postgres}${oldTools ? toolsWhy : ', so a fresh pg_basebackup'}` };
   }
   if (f?.nodeSystemId && f.primarySystemId) return { method: full, why: `the node's data directory belongs to another database system (${f.nodeSystemId})${toolsWhy}` };
@@ -155,6 +148,15 @@ async function probeFork(node: NodeDefinition, primary: NodeDefinition, env: Ops
   const text = history?.[0]?.h;
   const forkLsn = typeof text === 'string' ? forkPoint(text, at.timeline) : undefined;
   return { ...(nodeWalEnd ? { nodeWalEnd } : {}), ...(forkLsn ? { forkLsn } : {}) };
+}
+
+/** The plan's warning when pg_rewind would also send a large pg_wal, with the alternative when it can run. */
+export function rewindWalWarning(f: RecoveryFacts | undefined): string | undefined {
+  const wal = f?.primaryWalBytes;
+  const db = f?.databaseBytes;
+  if (wal === undefined || db === undefined || wal < REWIND_WAL_FLOOR || wal * 2 < db) return undefined;
+  return `pg_rewind also copies the primary's whole pg_wal: ${formatBytes(wal)}, against ${formatBytes(db)} of data. Over a slow link, --method copy `
+    + `(backup API + rsync) sends only the pages that differ${f?.copyReady ? '' : "; it needs rsync on both hosts and this node's host to reach the primary's over SSH (ssh.hostToHost)"}.`;
 }
 
 /** What a rewind would send (the primary's pg_wal) against the data, and whether the copy method can run. */

@@ -67,22 +67,29 @@ test('recover default: a former primary whose WAL stops at the fork restarts as 
   }
 });
 
-test('recover default after a fork: copy when pg_rewind would send a pg_wal of at least 256 MB and half the data, and copy can run', () => {
+test('recover after a fork: pg_rewind, with a warning when it would also send a pg_wal of at least 256 MB and half the data', () => {
   const c = cluster('15', '4.3');
   const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]);
   const forked = { nodeSystemId: '7', primarySystemId: '7', nodeState: 'in production', nodeTimeline: 1, nodeLsn: '0/3000028', primaryTimeline: 2, primaryLsn: '0/4000000',
     clientMajor: '15', nodeWalEnd: '0/3300000', forkLsn: '0/3000148' };
   const MB = 1024 * 1024;
-  const summary = (facts: object): string => {
+  const plan = (facts: object): { summary: string; warnings: readonly string[] } => {
     const r: PlanResult = buildPlan('recover', { cluster: c, status: s, facts }, 'db1');
     assert.ok(r.ok, r.ok ? '' : r.reason);
-    return r.plan.summary;
+    return r.plan;
   };
-  assert.match(summary({ ...forked, primaryWalBytes: 834 * MB, databaseBytes: 1039 * MB, copyReady: true }), /by copy \(.*whole pg_wal \(834 MB, at least half the 1\.0 GB of data\)/);
+  const big = plan({ ...forked, primaryWalBytes: 834 * MB, databaseBytes: 1039 * MB, copyReady: true });
+  assert.match(big.summary, /by rewind/);
+  assert.ok(big.warnings.some((w) => /whole pg_wal: 834 MB, against 1\.0 GB of data\. Over a slow link, --method copy .*only the pages that differ\.$/.test(w)), big.warnings.join('\n'));
+  const noRsync = plan({ ...forked, primaryWalBytes: 834 * MB, databaseBytes: 1039 * MB, copyReady: false });
+  assert.ok(noRsync.warnings.some((w) => /needs rsync on both hosts/.test(w)), noRsync.warnings.join('\n'));
   for (const facts of [
-    { ...forked, primaryWalBytes: 834 * MB, databaseBytes: 1039 * MB, copyReady: false }, // no rsync or no hop: copy cannot run
     { ...forked, primaryWalBytes: 200 * MB, databaseBytes: 300 * MB, copyReady: true }, // small pg_wal: rewind is cheap anyway
-    { ...forked, primaryWalBytes: 16 * 1024 * MB, databaseBytes: 500 * 1024 * MB, copyReady: true }, // big database: reading it all costs more
+    { ...forked, primaryWalBytes: 16 * 1024 * MB, databaseBytes: 500 * 1024 * MB, copyReady: true }, // big database: pg_wal is a small share
     { ...forked, copyReady: true }, // sizes unknown
-  ]) assert.match(summary(facts), /by rewind/, JSON.stringify(facts));
+  ]) {
+    const p = plan(facts);
+    assert.match(p.summary, /by rewind/, JSON.stringify(facts));
+    assert.ok(!p.warnings.some((w) => /pg_wal/.test(w)), JSON.stringify(facts));
+  }
 });
