@@ -135,12 +135,11 @@ async function failoverAndRecover(method: string | undefined, link: string, rate
     const senders = await q<{ pid: number }>(old.address, 5432, 'SELECT pid FROM pg_stat_replication');
     for (const s of senders) process.kill(s.pid, 'SIGSTOP');
     must('pgbench on the old primary', sh(join(PG_BIN, 'pgbench'), ['-n', '-h', old.address, '-U', 'postgres', '-c', '2', '-t', '100', 'postgres']));
-    const children = sh('pgrep', ['-P', String(pid)]).stdout.split('\n').map(Number).filter((x) => x > 0);
-    process.kill(pid, 'SIGKILL');
-    for (const c of children) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
-  } else {
-    process.kill(pid, 'SIGKILL');
   }
+  // The primary's host dies: the postmaster and every child at once (a lone kill -9 of the postmaster lets the
+  // children, the checkpointer among them, write WAL for a moment after the WAL senders are gone).
+  const children = sh('pgrep', ['-P', String(pid)]).stdout.split('\n').map(Number).filter((x) => x > 0);
+  for (const p of [pid, ...children]) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   const fresh = await until('pgpool to fail over to another primary', async () => {
     const r = await roles();
     const i = r.findIndex((x) => x === false);
@@ -206,7 +205,9 @@ async function inner(): Promise<void> {
   const methods = ['restart', 'rewind', 'basebackup', 'copy'];
   console.log(`recover medians, loopback: ${['default', ...methods].map((m) => `${m} ${at('idle', 'loopback', m).toFixed(2)} s`).join(', ')}`);
   const fastest = methods.map((m) => ({ m, s: at('idle', 'loopback', m) })).reduce((a, b) => (b.s < a.s ? b : a));
-  const picks = [...new Set(runs.filter((r) => r.picked).map((r) => `${r.scenario}: ${r.picked}`))].join(', ');
+  const tally = new Map<string, number>();
+  for (const r of runs) if (r.picked) tally.set(`${r.scenario} ${r.link}: ${r.picked}`, (tally.get(`${r.scenario} ${r.link}: ${r.picked}`) ?? 0) + 1);
+  const picks = [...tally].map(([k, n]) => `${k} x${n}`).join(', ');
   console.log(`recover: default picked ${picks}`);
   console.log(`recover: loopback default / fastest (${fastest.m}): ${(at('idle', 'loopback', 'default') / fastest.s).toFixed(2)}x   goal <= 1.2x`);
   console.log(`recover: 100 Mbit/s full copy (basebackup ${at('idle', '100 Mbit/s', 'basebackup').toFixed(1)} s) / default (${at('idle', '100 Mbit/s', 'default').toFixed(2)} s): ${(at('idle', '100 Mbit/s', 'basebackup') / at('idle', '100 Mbit/s', 'default')).toFixed(1)}x   goal >= 10x`);
