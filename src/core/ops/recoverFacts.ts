@@ -62,7 +62,11 @@ export function defaultRecoverMethod(input: OpsInput): { method: RecoverMethod; 
     }
     // A node on an older timeline whose WAL stops at or before the fork never diverged: it follows the new
     // timeline as a standby, with nothing to rewind or copy (a failover of an idle primary).
-    if (f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline && followsWithoutRewind(f.nodeWalEnd, f.forkLsn)) {
+    // Its control file must not be past the fork either: a standby's minimum recovery point beyond it makes
+    // PostgreSQL refuse the new timeline ("requested timeline N does not contain minimum recovery point").
+    const controlPast = lsnDiff(f.nodeLsn, f.forkLsn);
+    if (f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline && followsWithoutRewind(f.nodeWalEnd, f.forkLsn)
+      && controlPast !== undefined && controlPast <= 0) {
       return { method: 'restart', why: `its WAL ends at ${f.nodeWalEnd}, no later than ${f.forkLsn} where the primary's history left timeline ${f.nodeTimeline}, so it never diverged and follows as a standby` };
     }
     const past = f.nodeTimeline !== undefined && f.primaryTimeline !== undefined && f.nodeTimeline < f.primaryTimeline ? lsnDiff(f.nodeWalEnd, f.forkLsn) : undefined;

@@ -61,6 +61,8 @@ test('recover default: a former primary whose WAL stops at the fork restarts as 
   assert.ok(!same.ids.some((i) => /rewind|basebackup|copy/.test(i)), same.ids.join());
   assert.match(plan({ ...base, nodeWalEnd: '0/3000548', forkLsn: '0/3000148' }).summary, /by rewind \(its WAL goes 1\.0 kB past 0\/3000148/);
   for (const facts of [{ ...base, nodeWalEnd: '0/3000150', forkLsn: '0/3000148' }, { ...base, forkLsn: '0/3000148' }, { ...base, nodeWalEnd: '0/3000100' },
+    // A standby whose minimum recovery point (in nodeLsn) is past the fork, whatever its WAL files say.
+    { ...base, nodeState: 'shut down in recovery', nodeLsn: '0/6185F00', nodeWalEnd: '0/3000100', forkLsn: '0/3000148' },
     // Same timeline as the primary: the fork rule does not apply (the standby rule decides).
     { ...base, nodeTimeline: 2, nodeWalEnd: '0/3000100', forkLsn: '0/3000148' }]) {
     assert.match(plan(facts).summary, /by rewind/, JSON.stringify(facts));
