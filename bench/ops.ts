@@ -1,30 +1,60 @@
 /**
  * Operation figures on the lab (fast detection profile): manual promote -> first write through pgpool;
- * switchover time and lost acknowledged writes vs pgpool's own `pcp_promote_node -s`; automatic failover
- * RTO after kill -9 of the primary, with and without client traffic. Leaves the lab healthy.
+ * switchover -> first write and lost acknowledged writes vs pgpool's own `pcp_promote_node -s`; automatic
+ * failover RTO after kill -9 of the primary, with and without client traffic. Leaves the lab healthy.
+ *
+ * Every figure runs from the moment the command starts to the first write pgpool acknowledges that landed on
+ * the new primary (`inet_server_addr()` of the session, then the row is read back on that node directly):
+ * a write the old primary took before it stopped does not count.
+ *
+ * BENCH_LAB_DIR / BENCH_LAB_NET pick the lab (default: the main lab the tests use); it is brought up when it
+ * is not. BENCH_OPS_RUNS sets the number of rounds (default 3).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
-import { defaultLabDir, defaultLabNet, labLayout } from '../src/core/lab/layout';
+import { labContext, labIsUp, labUp } from '../src/core/lab/lab';
+import { defaultLabDir, defaultLabNet } from '../src/core/lab/layout';
 
 const RUNS = Number(process.env.BENCH_OPS_RUNS ?? 3);
-const layout = labLayout(defaultLabDir(), 3, defaultLabNet());
+const ctx = labContext(process.env.BENCH_LAB_DIR ?? defaultLabDir(), undefined, process.env.BENCH_LAB_NET ?? defaultLabNet());
+const layout = ctx.layout;
 const PGPOOL = layout.pgpool.address;
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
-const NODES = layout.nodes.map((n) => ({ name: n.name, host: n.address, dataDir: n.dataDir }));
+/** Its own lock and audit folder per lab: two benches on two labs must not queue behind one lock. */
+const STATE_DIR = `/tmp/pgc-bench-state-${basename(layout.dir)}`;
+const NODES = layout.nodes.map((n) => ({ name: n.name, id: n.id, host: n.address, dataDir: n.dataDir }));
+type Node = typeof NODES[number];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-function cliRun(args: string[]): Promise<number> {
+interface CliResult { code: number; wallMs: number; outcome?: { ok: boolean; durationMs: number; message: string; steps: { id: string; ms: number; skipped: boolean }[] } }
+
+/** Runs the bundled CLI with --json; the outcome carries the runner's step timings. */
+function cliRun(args: string[]): Promise<CliResult> {
+  const started = performance.now();
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args, '--yes', '--file', layout.clusterFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGPOOL_CLUSTER_STATE_DIR: '/tmp/pgc-bench-state' } });
+    const p = spawn(process.execPath, [CLI, ...args, '--yes', '--json', '--file', layout.clusterFile], {
+      stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000,
+      env: { ...process.env, PGPOOL_CLUSTER_STATE_DIR: STATE_DIR, PGPASSFILE: layout.pgpassFile },
+    });
+    let out = '';
     let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     p.on('close', (c) => {
-      if (c !== 0) console.error(`  (pgpool-cluster ${args.join(' ')} exited ${c}: ${err.trim().split('\n').slice(-3).join(' | ')})`);
-      resolve(c ?? 1);
+      const wallMs = performance.now() - started;
+      let outcome: CliResult['outcome'];
+      try { outcome = JSON.parse(out) as CliResult['outcome']; } catch { /* refused or crashed: no JSON */ }
+      if (c !== 0) {
+        const why = outcome?.message ?? (err.trim().split('\n').filter((l) => !/DeprecationWarning|trace-deprecation/.test(l)).slice(-3).join(' | ') || out.trim().slice(-300));
+        console.error(`  (pgpool-cluster ${args.join(' ')} exited ${c}: ${why})`);
+      }
+      resolve({ code: c ?? 1, wallMs, ...(outcome ? { outcome } : {}) });
     });
   });
 }
@@ -32,70 +62,90 @@ function cliRun(args: string[]): Promise<number> {
 /** Runs a program without blocking the event loop (the traffic generator keeps running meanwhile). */
 function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const p = spawn(file, args, { stdio: 'ignore', env });
+    const p = spawn(file, args, { stdio: 'ignore', env, timeout: 120_000 });
     p.on('close', (c) => resolve(c ?? 1));
   });
 }
 
-async function q(host: string, port: number, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 });
+/** Ends a client without waiting on a server that may never answer (a pgpool child stuck in failover). */
+async function closeClient(c: Client): Promise<void> {
+  await Promise.race([c.end().catch(() => undefined), sleep(200)]);
+  (c as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
+}
+
+/** One statement on a fresh connection, bounded by `timeoutMs` end to end. */
+async function q(host: string, port: number, sql: string, params: unknown[] = [], timeoutMs = 3000): Promise<Record<string, unknown>[]> {
+  const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   c.on('error', () => undefined);
-  await c.connect();
-  try { return (await c.query(sql, params)).rows as Record<string, unknown>[]; } finally { await c.end().catch(() => undefined); }
-}
-
-async function primaryNode(): Promise<typeof NODES[number]> {
-  for (;;) {
-    const found: typeof NODES = [];
-    for (const n of NODES) {
-      try { if ((await q(n.host, 5432, 'SELECT pg_is_in_recovery() AS r'))[0]?.r === false) found.push(n); } catch { /* down */ }
-    }
-    if (found.length === 1) return found[0]!;
-    await sleep(200);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs + 500); });
+  try {
+    return await Promise.race([(async () => { await c.connect(); return (await c.query(sql, params)).rows as Record<string, unknown>[]; })(), deadline]);
+  } finally {
+    clearTimeout(timer);
+    await closeClient(c);
   }
 }
 
-/** Waits until a write through pgpool succeeds; returns the time it did. */
-async function firstWrite(since: number, timeoutMs = 60_000): Promise<number> {
-  while (performance.now() - since < timeoutMs) {
-    try { await q(PGPOOL, 9999, 'INSERT INTO bench_ops VALUES (DEFAULT)'); return performance.now(); } catch { await sleep(20); }
+interface LandedWrite { at: number; host: string; id: number }
+
+/**
+ * The first write through pgpool that lands on one of `hosts`, from t0: an attempt every 50 ms on a fresh
+ * connection, at most 4 at once, so one connection pgpool leaves hanging does not hold the figure. The row is
+ * then read back on that node directly.
+ */
+async function firstWriteOn(hosts: readonly string[], t0: number, timeoutMs = 60_000): Promise<LandedWrite> {
+  let found: LandedWrite | undefined;
+  let inFlight = 0;
+  const attempt = async (): Promise<void> => {
+    inFlight++;
+    try {
+      const r = (await q(PGPOOL, 9999, 'INSERT INTO bench_ops VALUES (DEFAULT) RETURNING id, host(inet_server_addr()) AS addr', [], 2000))[0];
+      const at = performance.now();
+      const host = String(r?.addr);
+      if (!found && hosts.includes(host)) found = { at, host, id: Number(r?.id) };
+    } catch { /* refused or dropped while pgpool fails over: try again */ } finally { inFlight--; }
+  };
+  while (!found) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`no write landed on ${hosts.join(' or ')} through pgpool within ${timeoutMs} ms`);
+    if (inFlight < 4) void attempt();
+    await sleep(50);
   }
-  throw new Error('no write accepted through pgpool');
+  const rows = await q(found.host, 5432, 'SELECT count(*)::int AS n FROM bench_ops WHERE id = $1', [found.id]);
+  if (rows[0]?.n !== 1) throw new Error(`pgpool acknowledged row ${found.id} as written on ${found.host}, but ${found.host} does not have it`);
+  return found;
 }
 
-/** Steady inserts through pgpool; returns the acknowledged ids when stopped. */
-function traffic(): { stop: () => Promise<number[]> } {
+/** Steady inserts through pgpool; returns the acknowledged ids and the longest gap between acknowledgements. */
+function traffic(): { stop: () => Promise<{ acked: number[]; longestGapMs: number }> } {
   let run = true;
   const acked: number[] = [];
+  let last = performance.now();
+  let longestGapMs = 0;
   const loop = (async () => {
     let c: Client | undefined;
     let id = Math.floor(Math.random() * 1e8);
     while (run) {
       try {
-        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 }); c.on('error', () => undefined); await c.connect(); }
+        if (!c) {
+          c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000, query_timeout: 2000 });
+          c.on('error', () => undefined);
+          await c.connect();
+        }
         await c.query('INSERT INTO bench_ops_ack VALUES ($1)', [++id]);
         acked.push(id);
-      } catch { await c?.end().catch(() => undefined); c = undefined; await sleep(10); }
+        const now = performance.now();
+        longestGapMs = Math.max(longestGapMs, now - last);
+        last = now;
+      } catch {
+        if (c) await closeClient(c);
+        c = undefined;
+        await sleep(10);
+      }
     }
-    await c?.end().catch(() => undefined);
+    if (c) await closeClient(c);
   })();
-  return { stop: async () => { run = false; await loop; return acked; } };
-}
-
-async function healthy(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    for (const n of NODES) {
-      const pool = await q(PGPOOL, 9999, 'SHOW pool_nodes').catch(() => []);
-      const st = pool.find((x) => x.hostname === n.host)?.status;
-      let alive = true;
-      try { await q(n.host, 5432, 'SELECT 1'); } catch { alive = false; }
-      if (!alive || st === 'down') await cliRun(['recover', n.name, ...(i >= 3 ? ['--method', 'basebackup'] : [])]);
-    }
-    const p = await primaryNode();
-    const streaming = await q(p.host, 5432, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'").catch(() => [{ n: 0 }]);
-    if (streaming[0]?.n === 2) return;
-    await sleep(500);
-  }
+  return { stop: async () => { run = false; await loop; return { acked, longestGapMs }; } };
 }
 
 async function lostOn(primary: string, acked: number[]): Promise<number> {
@@ -107,66 +157,259 @@ async function lostOn(primary: string, acked: number[]): Promise<number> {
   return acked.filter((id) => !have.has(id)).length;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Bringing the lab back to one primary, two streaming standbys, every node attached (between measurements)
+// ---------------------------------------------------------------------------------------------------------
+
+interface NodeFacts {
+  readonly node: Node;
+  readonly alive: boolean;
+  readonly primary: boolean;
+  readonly timeline?: number;
+  readonly lsn?: string;
+  readonly pool?: { status: string; role: string };
+}
+
+function pcpNodeInfo(id: number): { status: string; role: string } | undefined {
+  const r = spawnSync('/usr/sbin/pcp_node_info', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-n', String(id)], {
+    encoding: 'utf8', timeout: 10_000, env: { ...process.env, PCPPASSFILE: layout.pcppassFile },
+  });
+  // "host port status weight status_name pg_status role pg_role ..."
+  const f = r.status === 0 ? r.stdout.trim().split(/\s+/) : [];
+  return f.length >= 7 ? { status: f[4]!, role: f[6]! } : undefined;
+}
+
+async function nodeFacts(): Promise<NodeFacts[]> {
+  return Promise.all(NODES.map(async (node): Promise<NodeFacts> => {
+    const pool = pcpNodeInfo(node.id);
+    try {
+      const r = (await q(node.host, 5432, `SELECT NOT pg_is_in_recovery() AS p, (SELECT timeline_id FROM pg_control_checkpoint()) AS tl,
+        (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn`))[0];
+      return { node, alive: true, primary: r?.p === true, timeline: Number(r?.tl), lsn: String(r?.lsn), ...(pool ? { pool } : {}) };
+    } catch {
+      return { node, alive: false, primary: false, ...(pool ? { pool } : {}) };
+    }
+  }));
+}
+
+async function streamingTo(primary: Node): Promise<Set<string>> {
+  const rows = await q(primary.host, 5432, "SELECT application_name AS a FROM pg_stat_replication WHERE state = 'streaming'").catch(() => []);
+  return new Set(rows.map((r) => String(r.a)));
+}
+
+function processesOf(node: Node): { postmaster: boolean; workers: boolean } {
+  const pidFile = join(node.dataDir, 'postmaster.pid');
+  let pid = NaN;
+  try { pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10); } catch { /* no pid file */ }
+  const postmaster = Number.isFinite(pid) && existsSync(`/proc/${pid}`);
+  const workers = readdirSync('/proc').some((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try { return readlinkSync(`/proc/${p}/cwd`) === node.dataDir; } catch { return false; }
+  });
+  return { postmaster, workers };
+}
+
+/**
+ * A node that does not answer is either gone or busy (starting, stopping, being rewound by pgpool's
+ * follow_primary_command). A killed postmaster stays a zombie until PID 1 reaps it (~2 s here) and its
+ * backends may outlive it; a restart or pg_rewind meanwhile fails with "lock file postmaster.pid already
+ * exists". Waits until the node answers (true) or none of its processes is left (false).
+ */
+async function answersOrGone(node: Node, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await q(node.host, 5432, 'SELECT 1', [], 1000).then(() => true, () => false)) return true;
+    const p = processesOf(node);
+    if (!p.postmaster && !p.workers) return false;
+    if (performance.now() > deadline) throw new Error(`${node.name} neither answers nor stops: PostgreSQL processes of ${node.dataDir} are still there after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+const describeFacts = (fs: NodeFacts[], streaming: Set<string>): string => fs.map((f) =>
+  `${f.node.name}: ${f.alive ? (f.primary ? `primary (timeline ${f.timeline})` : `standby${streaming.has(f.node.name) ? ' streaming' : ' not streaming'}`) : 'down'}, pgpool ${f.pool ? `${f.pool.status}/${f.pool.role}` : 'unknown'}`).join('; ');
+
+interface LabState { facts: NodeFacts[]; primary?: NodeFacts; streaming: Set<string>; ok: boolean; text: string }
+
+async function labState(): Promise<LabState> {
+  const facts = await nodeFacts();
+  const primaries = facts.filter((f) => f.alive && f.primary);
+  const pgpoolPrimary = primaries.find((f) => f.pool?.role === 'primary' && (f.pool.status === 'up' || f.pool.status === 'waiting'));
+  // The newest timeline wins a split brain; the others are rebuilt from it.
+  const primary = pgpoolPrimary ?? [...primaries].sort((a, b) => (b.timeline ?? 0) - (a.timeline ?? 0))[0];
+  const streaming = primary ? await streamingTo(primary.node) : new Set<string>();
+  const ok = primaries.length === 1 && primary === pgpoolPrimary
+    && facts.every((f) => (f.pool?.status === 'up' || f.pool?.status === 'waiting') && (f === primary || (f.alive && !f.primary && streaming.has(f.node.name))));
+  return { facts, ...(primary ? { primary } : {}), streaming, ok, text: describeFacts(facts, streaming) };
+}
+
+/**
+ * Repairs the lab until it is healthy, by the product's own commands: a false primary or a dead node is
+ * recovered (pg_rewind, then pg_basebackup if that fails), a detached streaming standby is attached. Never
+ * promotes while a primary runs, so it never makes two; gives up with the cluster's state after a bounded
+ * number of rounds instead of looping. pgpool's follow_primary_command gets `settleMs` to finish first.
+ */
+async function healthy(settleMs = 5_000): Promise<void> {
+  const attempts = new Map<string, number>();
+  let st = await labState();
+  for (const until = performance.now() + settleMs; !st.ok && performance.now() < until;) {
+    await sleep(250);
+    st = await labState();
+  }
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) st = await labState();
+    const p = st.primary;
+    if (!p) {
+      const best = st.facts.filter((f) => f.alive).sort((a, b) => (b.timeline ?? 0) - (a.timeline ?? 0) || (b.lsn ?? '').localeCompare(a.lsn ?? ''))[0];
+      if (!best) throw new Error(`the lab has no running node: ${st.text}`);
+      await cliRun(['promote', best.node.name]);
+      continue;
+    }
+    if (st.ok) {
+      // End to end: a write through pgpool lands on the primary.
+      await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+      await firstWriteOn([p.node.host], performance.now(), 20_000);
+      return;
+    }
+    const broken = st.facts.filter((f) => f !== p && (!f.alive || f.primary || !st.streaming.has(f.node.name)));
+    for (const f of broken) {
+      const n = (attempts.get(f.node.name) ?? 0) + 1;
+      attempts.set(f.node.name, n);
+      if (n > 3) throw new Error(`could not repair ${f.node.name} in 3 attempts; the lab is: ${st.text}`);
+      // Someone (pgpool's follow_primary_command) is still working on it: look again next round.
+      if (!f.alive && await answersOrGone(f.node)) { attempts.set(f.node.name, n - 1); continue; }
+      await cliRun(['recover', f.node.name, ...(n >= 2 ? ['--method', 'basebackup'] : [])]);
+    }
+    for (const f of st.facts) {
+      if (f === p || broken.includes(f) || f.pool?.status === 'up' || f.pool?.status === 'waiting') continue;
+      await cliRun(['attach', f.node.name]);
+    }
+    if (p.pool?.status === 'down') await cliRun(['attach', p.node.name]);
+    else if (p.pool?.role !== 'primary') {
+      await runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-n', String(p.node.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+    }
+    await sleep(500);
+  }
+  throw new Error(`the lab did not become healthy in 10 rounds; it is: ${(await labState()).text}`);
+}
+
+async function primaryNode(): Promise<Node> {
+  const primaries = (await nodeFacts()).filter((f) => f.alive && f.primary);
+  if (primaries.length !== 1) throw new Error(`expected one primary, found ${primaries.map((f) => f.node.name).join(', ') || 'none'}`);
+  return primaries[0]!.node;
+}
+
+/** A standby to move to, turn by turn, so every node takes its turn as the primary. */
+function nextTarget(p: Node, turn: number): Node {
+  const others = NODES.filter((n) => n !== p);
+  return others[turn % others.length]!;
+}
+
+function cliStartupMs(): number[] {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, [CLI, '--version'], { stdio: 'ignore' });
+    xs.push(performance.now() - t);
+  }
+  return xs;
+}
+
 export async function benchOps(): Promise<void> {
-  process.env.PGPASSFILE ??= layout.pgpassFile;
+  process.env.PGPASSFILE = layout.pgpassFile;
+  if (!labIsUp(layout)) {
+    console.log(`  (bringing the lab up in ${layout.dir})`);
+    await labUp(ctx);
+  }
   await healthy();
   await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
   await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
-  const promote: number[] = []; const ours: number[] = []; const oursLost: number[] = []; const base: number[] = []; const baseLost: number[] = [];
+  const promote: number[] = []; const ours: number[] = []; const oursLost: number[] = []; const oursGap: number[] = [];
+  const oursCmd: number[] = []; const promoteCmd: number[] = [];
+  const base: number[] = []; const baseLost: number[] = []; const baseGap: number[] = [];
   const rtoQuiet: number[] = []; const rtoBusy: number[] = [];
+  const failed: string[] = [];
+  const stepMs = new Map<string, number[]>();
+  const keepSteps = (op: string, r: CliResult): void => {
+    for (const s of r.outcome?.steps ?? []) {
+      const key = `${op} ${s.id.replace(/node\d/g, 'N')}${s.skipped ? ' (skipped)' : ''}`;
+      stepMs.set(key, [...(stepMs.get(key) ?? []), s.ms]);
+    }
+    stepMs.set(`${op} overhead (CLI start, status, plan, verify, exit)`, [...(stepMs.get(`${op} overhead (CLI start, status, plan, verify, exit)`) ?? []), r.wallMs - (r.outcome?.durationMs ?? r.wallMs)]);
+  };
+
   for (let i = 0; i < RUNS; i++) {
-    // Manual promote (fenced): command start -> first write through pgpool.
+    // Manual promote (fenced): command start -> first write that lands on the promoted node.
     let p = await primaryNode();
-    let t = NODES.find((n) => n !== p)!;
+    let t = nextTarget(p, i);
     let t0 = performance.now();
     const done = cliRun(['promote', t.name, '--fence']);
-    promote.push((await firstWrite(t0)) - t0);
-    await done;
-    await healthy();
+    const w = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
+    const r = await done;
+    if (r.code === 0 && !(w instanceof Error)) { promote.push(w.at - t0); promoteCmd.push(r.wallMs); keepSteps('promote', r); } else failed.push(`promote ${t.name}: ${r.outcome?.message ?? (w instanceof Error ? w.message : `exit ${r.code}`)}`);
+    await healthy(0);
 
-    // Our switchover under traffic: command start -> first write after the switch; lost acknowledged rows.
-    p = await primaryNode(); t = NODES.find((n) => n !== p)!;
+    // Our switchover under traffic: command start -> first write on the new primary; lost acknowledged rows.
+    p = await primaryNode(); t = nextTarget(p, i);
     let load = traffic(); await sleep(500);
     t0 = performance.now();
-    await cliRun(['switchover', t.name]);
-    ours.push((await firstWrite(t0)) - t0);
+    const sw = cliRun(['switchover', t.name]);
+    const ws = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
+    const rs = await sw;
     await sleep(300);
-    oursLost.push(await lostOn(t.host, await load.stop()));
+    let stopped = await load.stop();
+    if (rs.code === 0 && !(ws instanceof Error)) {
+      ours.push(ws.at - t0); oursCmd.push(rs.wallMs); keepSteps('switchover', rs);
+      oursLost.push(await lostOn(t.host, stopped.acked)); oursGap.push(stopped.longestGapMs);
+    } else failed.push(`switchover ${t.name}: ${rs.outcome?.message ?? (ws instanceof Error ? ws.message : `exit ${rs.code}`)}`);
     await healthy();
 
     // pgpool's own switchover (pcp_promote_node -s) as the baseline, same traffic.
-    p = await primaryNode(); t = NODES.find((n) => n !== p)!;
-    const id = NODES.indexOf(t);
+    p = await primaryNode(); t = nextTarget(p, i);
     load = traffic(); await sleep(500);
     t0 = performance.now();
-    await runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
-    for (;;) { if ((await primaryNode()).name === t.name) break; await sleep(20); }
-    base.push((await firstWrite(t0)) - t0);
+    const pcpDone = runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+    const wb = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
+    await pcpDone;
     await sleep(300);
-    baseLost.push(await lostOn(t.host, await load.stop()));
-    await healthy();
+    stopped = await load.stop();
+    if (!(wb instanceof Error)) {
+      base.push(wb.at - t0); baseLost.push(await lostOn(t.host, stopped.acked)); baseGap.push(stopped.longestGapMs);
+    } else failed.push(`pcp_promote_node -s ${t.name}: ${wb.message}`);
+    // pgpool's follow_primary_command rewinds the old primary itself (it waits ~10 s for it to stream first).
+    await healthy(60_000);
 
-    // Automatic failover RTO: kill -9 of the primary's postmaster -> first write through pgpool.
+    // Automatic failover RTO: kill -9 of the primary's postmaster -> first write on another node.
     for (const busy of [false, true]) {
       p = await primaryNode();
-      const pid = Number(spawnSync('head', ['-1', join(p.dataDir, 'postmaster.pid')], { encoding: 'utf8' }).stdout.trim());
-      load = busy ? traffic() : { stop: async () => [] };
+      const pid = Number(readFileSync(join(p.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      load = busy ? traffic() : { stop: async () => ({ acked: [], longestGapMs: 0 }) };
       if (busy) await sleep(300);
       t0 = performance.now();
       process.kill(pid, 'SIGKILL');
-      (busy ? rtoBusy : rtoQuiet).push((await firstWrite(t0)) - t0);
+      const wf = await firstWriteOn(NODES.filter((n) => n !== p).map((n) => n.host), t0).catch((err: unknown) => err as Error);
+      if (!(wf instanceof Error)) (busy ? rtoBusy : rtoQuiet).push(wf.at - t0);
+      else failed.push(`failover after kill -9 of ${p.name}${busy ? ' (traffic)' : ''}: ${wf.message}`);
       await load.stop();
       await healthy();
     }
   }
-  const s = (xs: number[]): string => `${(median(xs) / 1000).toFixed(2)} s (runs: ${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
-  console.log('ops (lab, fast detection profile, medians):');
-  console.log(`  manual promote (--fence) -> first write through pgpool: ${s(promote)}   goal <= 1 s`);
-  console.log(`  switchover -> first write: ${s(ours)}, lost acknowledged writes ${oursLost.join('/')}   goal <= 3 s, 0 lost`);
-  console.log(`  pcp_promote_node -s baseline: ${s(base)}, lost acknowledged writes ${baseLost.join('/')}`);
+  const sec = (x: number): string => (x / 1000).toFixed(2);
+  const s = (xs: number[]): string => `${sec(median(xs))} s (runs: ${xs.map(sec).join(', ')})`;
+  console.log('ops (lab, fast detection profile, medians; from command start to the first write that landed on the new primary):');
+  console.log(`  manual promote (--fence) -> first write through pgpool: ${s(promote)}   goal <= 1 s; whole command ${s(promoteCmd)}`);
+  console.log(`  switchover -> first write: ${s(ours)}, lost acknowledged writes ${oursLost.join('/')}   goal <= 3 s, 0 lost; whole command ${s(oursCmd)}; longest pause between acknowledged writes ${s(oursGap)}`);
+  console.log(`  pcp_promote_node -s baseline: ${s(base)}, lost acknowledged writes ${baseLost.join('/')}; longest pause between acknowledged writes ${s(baseGap)}`);
   console.log(`  switchover ratio (baseline / ours): ${(median(base) / median(ours)).toFixed(2)}x`);
   console.log(`  automatic failover RTO, kill -9, no traffic: ${s(rtoQuiet)}   goal <= 1.5 s`);
   console.log(`  automatic failover RTO, kill -9, with traffic: ${s(rtoBusy)}`);
+  console.log(`  CLI start (node dist/cli.js --version): ${s(cliStartupMs())}`);
+  console.log('  step timings (median ms):');
+  for (const [k, xs] of [...stepMs.entries()].sort()) console.log(`    ${k}: ${Math.round(median(xs))} (${xs.map(Math.round).join(', ')})`);
+  if (failed.length) {
+    console.log(`  failed measurements (${failed.length}), not in the figures:`);
+    for (const f of failed) console.log(`    ${f}`);
+  }
 }
 
-if (require.main === module) void benchOps().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+if (require.main === module) void benchOps().then(() => process.exit(0), (err: unknown) => { console.error(errText(err)); process.exit(1); });

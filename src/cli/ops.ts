@@ -9,7 +9,7 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
 import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/input';
 import { LockError } from '../core/ops/lock';
-import { OPERATIONS, preparePlan, runOperation } from '../core/ops/operation';
+import { OPERATIONS, preparePlan, runOperation, startPlanProbes } from '../core/ops/operation';
 import { planToJson, renderPlan, type OperationKind, type Plan } from '../core/ops/plan';
 import type { RunOutcome } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
@@ -89,10 +89,12 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   try {
+    if (!opts.dryRun) env.warmUp();
+    const probes = startPlanProbes(kind, cluster, env);
     const status = await collector.refresh();
     const built = await preparePlan(kind, cluster, status, env, node, {
       ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
-    });
+    }, undefined, probes);
     if (!built.ok) {
       if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
       else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);

@@ -62,13 +62,13 @@ export class PgSqlClient implements SqlClient {
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    if (c) await c.then((x) => x.end(), () => undefined).catch(() => undefined);
+    if (c) await c.then((x) => endWithin(x), () => undefined).catch(() => undefined);
   }
 
   private drop(): void {
     const c = this.client;
     this.client = undefined;
-    c?.then((x) => x.end(), () => undefined).catch(() => undefined);
+    c?.then((x) => endWithin(x), () => undefined).catch(() => undefined);
   }
 
   private connected(): Promise<Client> {
@@ -129,6 +129,17 @@ export class PgSqlClient implements SqlClient {
       throw toConnectError(err, this.label, ep);
     }
   }
+}
+
+/**
+ * Ends a session politely, but not for longer than `ms`: a server that never reads the goodbye (a pgpool
+ * child stuck on a backend during failover) would otherwise keep the socket, and the process, alive.
+ */
+async function endWithin(c: Client, ms = 250): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([c.end().catch(() => undefined), new Promise((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
+  (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 function readRootCert(env: NodeJS.ProcessEnv): string | undefined {

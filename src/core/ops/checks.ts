@@ -15,6 +15,19 @@ function firstCell(rows: readonly Record<string, unknown>[]): unknown {
   return r ? Object.values(r)[0] : undefined;
 }
 
+/** The nodes among `names` that answer and are out of recovery; a node that does not answer is not one. */
+async function reachablePrimaries(env: OpsEnvironment, names: readonly string[]): Promise<string[]> {
+  const answers = await Promise.all(names.map(async (name) => {
+    try {
+      const v = firstCell(await env.sql(name).query('SELECT NOT pg_is_in_recovery() AS p', [], { timeoutMs: 3000 }));
+      return v === true ? name : undefined;
+    } catch {
+      return undefined;
+    }
+  }));
+  return answers.filter((x): x is string => x !== undefined);
+}
+
 export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<CheckResult> {
   try {
     switch (check.kind) {
@@ -39,19 +52,15 @@ export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: Re
         return { ok: got !== undefined && got > want, detail: `${check.node} is at ${got === undefined ? 'unknown' : formatLsn(got)}, needs to be past ${facts.get(check.fact)}` };
       }
       case 'one-primary': {
-        const answers = await Promise.all(env.nodes.map(async (name) => {
-          try {
-            const v = firstCell(await env.sql(name).query('SELECT NOT pg_is_in_recovery() AS p', [], { timeoutMs: 3000 }));
-            return v === true ? name : undefined;
-          } catch {
-            return undefined;
-          }
-        }));
-        const primaries = answers.filter((x): x is string => x !== undefined);
+        const primaries = await reachablePrimaries(env, env.nodes);
         return {
           ok: primaries.length === 1 && primaries[0] === check.expected,
           detail: primaries.length ? `primaries: ${primaries.join(', ')}` : 'no reachable primary',
         };
+      }
+      case 'no-primary': {
+        const primaries = await reachablePrimaries(env, check.nodes);
+        return { ok: primaries.length === 0, detail: primaries.length ? `already a primary: ${primaries.join(', ')}` : 'none of them is a primary' };
       }
     }
   } catch (err) {
@@ -59,8 +68,11 @@ export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: Re
   }
 }
 
-/** Polls every `intervalMs` until the check holds or its `waitMs` passes; cancellation ends it early. */
-export async function waitForCheck(check: Check, env: OpsEnvironment, facts: ReadonlyMap<string, string>, signal?: AbortSignal, intervalMs = 100): Promise<CheckResult> {
+/**
+ * Polls every `intervalMs` until the check holds or its `waitMs` passes; cancellation ends it early. 50 ms:
+ * the waits on the switchover's path (pgpool seeing the new primary) end within one interval of the event.
+ */
+export async function waitForCheck(check: Check, env: OpsEnvironment, facts: ReadonlyMap<string, string>, signal?: AbortSignal, intervalMs = 50): Promise<CheckResult> {
   const deadline = Date.now() + (check.waitMs ?? 0);
   for (;;) {
     const r = await evaluateCheck(check, env, facts, signal);

@@ -24,6 +24,12 @@ export interface OpsEnvironment {
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
   /** The SSH host key our own (verified) connection to `host` saw; connects if needed (setup-ssh-trust). */
   trustedHostKey?(host: string, signal?: AbortSignal): Promise<Buffer | undefined>;
+  /**
+   * Starts connecting to these hosts (default: pgpool and every node) without waiting, so the handshakes
+   * overlap the status refresh instead of delaying the first steps. A failure here is reported only by the
+   * step that then needs the host.
+   */
+  warmUp?(hosts?: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +118,13 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
 
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
     return pcpNodeInfo(this.pcpTarget(), id, signal);
+  }
+
+  warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {
+    for (const h of hosts) {
+      const r = this.remote(h);
+      if (r instanceof SshRemoteHost) void this.options.sshPool.client(r.target).catch(() => undefined);
+    }
   }
 
   async trustedHostKey(host: string, signal?: AbortSignal): Promise<Buffer | undefined> {

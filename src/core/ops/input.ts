@@ -54,6 +54,11 @@ export interface OpsInput {
   readonly status: ClusterStatus;
   readonly options?: OpsOptions;
   readonly facts?: RecoveryFacts;
+  /**
+   * Whether pgpool's failover_command script waits for a clean shutdown to finish before promoting
+   * (pgpoolScriptFacts.ts); undefined when unknown. Switchover and fenced promote rely on it.
+   */
+  readonly failoverWaitsForCleanStop?: boolean;
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

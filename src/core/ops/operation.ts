@@ -10,6 +10,7 @@ import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
 import { probeRecoveryFacts } from './recoverFacts';
+import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
 
 export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
@@ -31,9 +32,24 @@ export function buildPlan(kind: OperationKind, input: OpsInput, node: string): P
   }
 }
 
-export async function preparePlan(kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal): Promise<PlanResult> {
+/** Facts a plan needs that do not depend on the status: start them with the status refresh, not after it. */
+export interface PlanProbes {
+  readonly failoverWaitsForCleanStop: Promise<boolean | undefined>;
+}
+
+export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
+  return {
+    failoverWaitsForCleanStop: kind === 'switchover' || kind === 'promote' ? failoverWaitsForCleanStop(cluster, env, signal) : Promise.resolve(undefined),
+  };
+}
+
+export async function preparePlan(
+  kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal,
+  probes: PlanProbes = startPlanProbes(kind, cluster, env, signal),
+): Promise<PlanResult> {
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(cluster, status, env, node, signal) : undefined;
-  return buildPlan(kind, { cluster, status, options, ...(facts ? { facts } : {}) }, node);
+  const waits = await probes.failoverWaitsForCleanStop;
+  return buildPlan(kind, { cluster, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node);
 }
 
 export interface RunOperationOptions {

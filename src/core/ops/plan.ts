@@ -43,7 +43,9 @@ export type Check =
   /** The LSN captured as `fact` was replayed (or passed, once promoted) by `node`. */
   | { readonly kind: 'replayed-past'; readonly node: string; readonly sql: string; readonly fact: string; readonly waitMs?: number; readonly describe: string }
   /** Exactly one reachable node is out of recovery (never two primaries). */
-  | { readonly kind: 'one-primary'; readonly expected: string; readonly waitMs?: number; readonly describe: string };
+  | { readonly kind: 'one-primary'; readonly expected: string; readonly waitMs?: number; readonly describe: string }
+  /** None of the reachable `nodes` is out of recovery (nobody promoted one behind the operation's back). */
+  | { readonly kind: 'no-primary'; readonly nodes: readonly string[]; readonly waitMs?: number; readonly describe: string };
 
 /** Values a step records for later steps and the outcome (e.g. the old primary's shutdown checkpoint). */
 export interface Capture {

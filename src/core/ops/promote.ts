@@ -1,7 +1,8 @@
 /**
  * Promote (failover to a chosen standby). Never two primaries: a primary that still answers is either
- * stopped first (`fence`) or the plan is refused. Other standbys are detached from pgpool before the old
- * primary goes, so pgpool's own failover can only pick the chosen node; they are re-pointed and attached after.
+ * stopped first (`fence`) or the plan is refused. Standbys pgpool's own failover could pick instead of the
+ * chosen node (numbered below it) are detached before the old primary goes; the chosen node is promoted, then
+ * pgpool is told; the other standbys are re-pointed and attached after.
  */
 import { lsnDiff, formatBytes } from '../db/lsn';
 import type { NodeDefinition } from '../inventory/model';
@@ -9,7 +10,8 @@ import { findNode, livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions
 import { receivedSql, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import {
-  attachStep, checkpointStep, detachStep, isPrimary, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps, stopStep, streamsFrom,
+  attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
+  cleanStopWarning, standbysToDetach, stopStep, streamsFrom, targetAttachedStep,
 } from './steps';
 
 export function onePrimary(node: NodeDefinition, waitMs = 0): Check {
@@ -72,22 +74,30 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
     if (lag !== undefined && lag > 0) warnings.push(`${target.name} was ${formatBytes(lag)} behind ${livePrimary.name} when the plan was made; a clean stop of ${livePrimary.name} usually lets it catch up.`);
   }
   const others = otherStandbys(input, target, old);
+  const targetAttached = ts.pgpool?.status === 'up' || ts.pgpool?.status === 'waiting';
+  // Only a fenced promote stops a primary cleanly; a dead one cannot be promoted over too early.
+  const cleanStopSafe = !livePrimary || input.failoverWaitsForCleanStop === true;
+  if (!cleanStopSafe) warnings.push(cleanStopWarning(input.failoverWaitsForCleanStop));
+  const detached = standbysToDetach(target, others, { targetAttached, cleanStopSafe });
   const steps: PlanStep[] = [];
-  for (const o of others) {
-    steps.push(detachStep(o, `So that pgpool's own failover can only choose ${target.name} when ${old?.name ?? 'the primary'} goes away; re-attached at the end.`));
+  for (const o of detached) {
+    steps.push(detachStep(o, `So that pgpool's own failover cannot choose ${o.name} when ${old?.name ?? 'the primary'} goes away (pgpool names the lowest-numbered attached node); re-attached at the end.`));
   }
-  const reattach = others.length ? ` Re-attach ${others.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
+  const reattach = detached.length ? ` Re-attach ${detached.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
+  if (targetAttached && detached.length < others.length) steps.push(targetAttachedStep(target, reattach));
   if (livePrimary) {
     steps.push(stopStep(livePrimary, `Fencing: ${livePrimary.name} must stop accepting writes before ${target.name} becomes primary (never two primaries).`,
-      `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`));
+      `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
     steps.push({ ...checkpointStep(livePrimary, 'oldPrimaryEnd'), optional: true });
   }
   steps.push(captureReceivedStep(target, v, 'targetReceived'));
+  steps.push(noOtherPrimaryStep(target, cluster.nodes, `pgpool promoted another node itself; ${target.name} was not promoted. Check "pgpool-cluster status" and recover ${target.name} as a standby of that primary.`));
+  // Promoted before pgpool is told: pgpool's failover for the old primary then finds a primary at once.
+  steps.push(promoteStep(target, v, `${old ? `${old.name} is stopped or gone and ` : ''}${target.name} did not become primary: the cluster has no primary. `
+    + `Check ${target.name}'s log, then re-run promote, or start ${old?.name ?? 'the old primary'} again.`));
   if (old) {
     steps.push(detachStep(old, `Tells pgpool that ${old.name} is gone now, instead of waiting for its health check.`));
   }
-  steps.push(promoteStep(target, v, `${old ? `${old.name} is stopped or detached and ` : ''}${target.name} did not become primary: the cluster has no primary. `
-    + `Check ${target.name}'s log, then re-run promote, or start ${old?.name ?? 'the old primary'} again.`));
   steps.push({
     id: 'pgpool-sees-primary', title: `Wait until pgpool routes writes to ${target.name}`,
     why: 'pgpool finds the new primary after the failover it ran for the detached node.', destructive: false,

@@ -57,11 +57,15 @@ export function detachStep(node: NodeDefinition, why: string, destructive = fals
   };
 }
 
-export function stopStep(node: NodeDefinition, why: string, onFailure: string, mode: 'fast' | 'immediate' = 'fast'): PlanStep {
+/**
+ * `probeFirst: false` saves the status round trip before the stop where every millisecond counts (the
+ * primary in a switchover): pg_ctl stop then fails on a stopped server, which the check accepts.
+ */
+export function stopStep(node: NodeDefinition, why: string, onFailure: string, mode: 'fast' | 'immediate' = 'fast', probeFirst = true): PlanStep {
   return {
     id: `stop-${node.name}`, title: `Stop PostgreSQL on ${node.name} (${mode})`, why, destructive: true,
     action: { kind: 'ssh', host: node.name, argv: pgCtl.stop(node, mode), timeoutMs: 90_000 },
-    skipIf: notRunning(node), check: notRunning(node), onFailure,
+    ...(probeFirst ? { skipIf: notRunning(node) } : { tolerateFailureIfCheckPasses: true }), check: notRunning(node), onFailure,
   };
 }
 
@@ -131,6 +135,50 @@ export function repointSteps(cluster: ClusterDefinition, standby: NodeDefinition
     check: streamsFrom(standby, primary), onFailure,
   });
   return steps;
+}
+
+/**
+ * The standbys to detach before the primary goes away so that pgpool's own failover cannot pick them: pgpool
+ * names the lowest-numbered attached node as the new main node (%m), the one failover_command promotes. When
+ * the target is attached, only standbys numbered below it could be named; when it is not, any could.
+ * Each detach costs pgpool a failover round that ends with a fixed 1 s sleep (pgpool_main.c failover()),
+ * which delays pgpool's next failover, the one that switches writes to the new primary.
+ *
+ * `cleanStopSafe` is false when a clean stop of the old primary is part of the plan and the installed
+ * failover_command may promote before that stop has finished (pgpool fails over as soon as it begins): then
+ * every other standby is detached, as before, and pgpool's sleep after those detaches usually outlasts the stop.
+ */
+export function standbysToDetach(target: NodeDefinition, others: readonly NodeDefinition[], opts: { targetAttached: boolean; cleanStopSafe: boolean }): NodeDefinition[] {
+  return opts.targetAttached && opts.cleanStopSafe ? others.filter((o) => o.id < target.id) : [...others];
+}
+
+/** The plan's warning when the installed failover_command does not wait for a clean shutdown to finish. */
+export function cleanStopWarning(known: boolean | undefined): string {
+  return known === false
+    ? 'pgpool\'s failover_command script does not wait for the old primary\'s clean shutdown to finish: pgpool may promote before the last WAL reached the standbys and lose acknowledged writes. Every other standby is detached first, which makes that unlikely, not impossible. Install the current scripts with "pgpool-cluster configure-pgpool".'
+    : 'Could not read pgpool\'s failover_command script to see whether it waits for a clean shutdown to finish; every other standby is detached first to make an early promotion by pgpool unlikely.';
+}
+
+/** Step before the old primary stops: pgpool still uses the target, so its failover will name it. */
+export function targetAttachedStep(target: NodeDefinition, reattach = ''): PlanStep {
+  return {
+    id: `pgpool-uses-${target.name}`, title: `Check that pgpool uses ${target.name} (node ${target.id})`,
+    why: `pgpool's failover names the lowest-numbered attached node; the standbys numbered below ${target.name} are detached, so that is ${target.name} as long as pgpool uses it.`,
+    destructive: false, action: { kind: 'wait' }, check: pgpoolUp(target.id, 0),
+    onFailure: `Nothing was stopped or promoted. pgpool does not use ${target.name}: attach it ("pgpool-cluster attach ${target.name}") and re-run.${reattach}`,
+  };
+}
+
+/** Step right before a promotion: nobody (pgpool's failover_command) promoted another node meanwhile. */
+export function noOtherPrimaryStep(target: NodeDefinition, nodes: readonly NodeDefinition[], onFailure: string): PlanStep {
+  const others = nodes.filter((n) => n !== target);
+  return {
+    id: `no-other-primary`, title: `Check that no node other than ${target.name} has become a primary`,
+    why: 'pgpool may have run its own failover meanwhile; promoting as well would make two primaries.', destructive: false,
+    action: { kind: 'wait' },
+    check: { kind: 'no-primary', nodes: others.map((n) => n.name), describe: `none of ${others.map((n) => n.name).join(', ')} is a primary` },
+    onFailure,
+  };
 }
 
 /** Promotes a standby: pg_promote() on >= 12, pg_ctl promote before; skipped once it is a primary. */

@@ -1,7 +1,8 @@
 /**
  * Switchover (planned, zero loss): the target is caught up, the primary stops cleanly (its walsenders wait
  * until standbys flushed the shutdown checkpoint), the target is seen to have replayed past that checkpoint,
- * then it is promoted and the old primary follows it as a standby.
+ * then it is promoted, pgpool is told, and the old primary follows it as a standby. Everything after pgpool
+ * sees the new primary (re-pointing, attaching) happens while clients already write.
  */
 import type { NodeDefinition } from '../inventory/model';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
@@ -9,8 +10,8 @@ import { pgAtLeast, positionSql, walNames, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { captureReceivedStep, onePrimary, otherStandbys } from './promote';
 import {
-  attachStep, checkpointStep, detachStep, isPrimary, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps, standbyConfigSteps,
-  startStep, stopStep, streamsFrom,
+  attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
+  cleanStopWarning, standbyConfigSteps, standbysToDetach, startStep, stopStep, streamsFrom, targetAttachedStep,
 } from './steps';
 
 const DEFAULT_MAX_LAG = 16 * 1024 * 1024;
@@ -42,7 +43,11 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     warnings.push(`${target.name}'s WAL receiver is "${ts.postgres.walReceiverStatus}", not streaming; the first step waits for it.`);
   }
   const others = otherStandbys(input, target, old);
-  const reattach = others.length ? ` Re-attach ${others.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
+  const targetAttached = ts.pgpool?.status === 'up' || ts.pgpool?.status === 'waiting';
+  const cleanStopSafe = input.failoverWaitsForCleanStop === true;
+  if (!cleanStopSafe) warnings.push(cleanStopWarning(input.failoverWaitsForCleanStop));
+  const detached = standbysToDetach(target, others, { targetAttached, cleanStopSafe });
+  const reattach = detached.length ? ` Re-attach ${detached.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
   const undo = `Start ${old.name} again (pg_ctl start) and it stays the primary; nothing was promoted.${reattach}`;
   const steps: PlanStep[] = [{
     id: 'caught-up', title: `Check that ${target.name} is caught up with ${old.name}`,
@@ -50,9 +55,12 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     action: { kind: 'wait' }, check: caughtUpCheck(old, target, v, maxLag),
     onFailure: `Nothing changed. ${target.name} is not streaming or lags behind ${old.name}; wait, or check its replication.`,
   }];
-  for (const o of others) steps.push(detachStep(o, `So that pgpool's failover, when ${old.name} stops, can only choose ${target.name}; re-attached at the end.`));
+  for (const o of detached) {
+    steps.push(detachStep(o, `So that pgpool's failover, when ${old.name} stops, cannot choose ${o.name} (pgpool names the lowest-numbered attached node); re-attached at the end.`));
+  }
+  if (targetAttached && detached.length < others.length) steps.push(targetAttachedStep(target, reattach));
   steps.push(stopStep(old, `A clean (fast) stop writes a shutdown checkpoint and waits until the standbys have flushed it: nothing acknowledged is left behind.`,
-    `${old.name} may still be running as the primary; nothing was promoted.${reattach}`));
+    `${old.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
   steps.push(checkpointStep(old, 'oldCheckpoint'));
   steps.push({
     id: `replayed-${target.name}`, title: `Verify ${target.name} replayed ${old.name}'s shutdown checkpoint`,
@@ -61,8 +69,10 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     onFailure: `${old.name} is stopped and ${target.name} has not received all of its WAL, so it was not promoted. ${undo}`,
   });
   steps.push(captureReceivedStep(target, v, 'targetReceived'));
+  steps.push(noOtherPrimaryStep(target, cluster.nodes, `${old.name} is stopped and pgpool promoted another node itself; ${target.name} was not promoted. Check "pgpool-cluster status"; recover ${old.name} and ${target.name} as standbys of that primary.`));
+  // Promoted before pgpool is told: pgpool's failover for the old primary then finds a primary at once.
+  steps.push(promoteStep(target, v, `${old.name} is stopped and ${target.name} did not become primary: no primary. Start ${old.name} again (pg_ctl start) or re-run.`));
   steps.push(detachStep(old, `Tells pgpool now that ${old.name} is no longer the primary, instead of waiting for its health check.`));
-  steps.push(promoteStep(target, v, `${old.name} is stopped and ${target.name} did not become primary: no primary. Start ${old.name} again (pg_ctl start; pcp_attach_node -n ${old.id}) or re-run.`));
   steps.push({
     id: 'pgpool-sees-primary', title: `Wait until pgpool routes writes to ${target.name}`, why: 'Clients write through pgpool.', destructive: false,
     action: { kind: 'wait' }, check: pgpoolPrimary(target.id, 30_000),

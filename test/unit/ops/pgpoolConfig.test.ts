@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  confString, detectionProfiles, failoverPlaceholders, generatePcpConf, generatePgpoolConf, generateScripts, passFileLine,
+  CLEAN_STOP_MARKER, confString, detectionProfiles, failoverPlaceholders, generatePcpConf, generatePgpoolConf, generateScripts, passFileLine,
   worstCaseDetectionSeconds, type PgpoolConfigInput,
 } from '../../../src/core/ops/pgpoolConfig';
 
@@ -93,6 +93,11 @@ for (const [pgpool, pg] of [['4.3', 15], ['4.3', 11], ['4.1', 12], ['4.7', 16], 
     const failover = scripts[0]!.content;
     if (pg >= 12) assert.match(failover, /pg_promote/);
     else assert.match(failover, /pg_ctl" -D "\$NEW_MAIN_DATA" -w -t 60 promote/);
+    // A node already promoted (by switchover/promote) is not promoted again; a clean shutdown is waited for (10+).
+    assert.ok(failover.indexOf('pg_is_in_recovery') < failover.indexOf(pg >= 12 ? 'pg_promote' : 'promote >/dev/null'));
+    if (pg >= 10) assert.match(failover, /sed -n 8p "\$1\/postmaster\.pid".*= stopping \]/);
+    else assert.doesNotMatch(failover, /postmaster\.pid/);
+    assert.equal(failover.includes(CLEAN_STOP_MARKER), pg >= 10, 'the marker switchover looks for');
     const follow = scripts[1]!.content;
     if (pg >= 13) assert.match(follow, /ALTER SYSTEM SET primary_conninfo/);
     else assert.doesNotMatch(follow, /ALTER SYSTEM/);

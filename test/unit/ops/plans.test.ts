@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pcpEndpoint } from '../../../src/core/ops/environment';
+import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
+import { CLEAN_STOP_MARKER } from '../../../src/core/ops/pgpoolConfig';
+import { failoverWaitsForCleanStop } from '../../../src/core/ops/pgpoolScriptFacts';
 import { buildPlan } from '../../../src/core/ops/operation';
 import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/plan';
 import { cluster, HEALTHY, status } from './fixtures';
@@ -27,20 +29,58 @@ test('promote is refused while the primary answers, on every version', () => {
 test('promote with fencing stops the old primary before promoting, and detaches the other standby first', () => {
   for (const pg of PG) for (const pgpool of PGPOOL) {
     const c = cluster(pg, pgpool);
-    const p = ok(buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true } }, 'db1'));
+    // The target is db2: db1 is numbered below it, so pgpool could name db1; it is detached first.
+    const p = ok(buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true }, failoverWaitsForCleanStop: true }, 'db2'));
     const order = ids(p);
-    assert.ok(order.indexOf('detach-db2') < order.indexOf('stop-db0'), 'others detached before the primary stops');
-    assert.ok(order.indexOf('stop-db0') < order.indexOf('promote-db1'), 'fenced before promotion');
+    const at = (id: string): number => { const i = order.indexOf(id); assert.ok(i >= 0, `${id} in ${order.join(',')}`); return i; };
+    assert.ok(at('detach-db1') < at('stop-db0'), 'others detached before the primary stops');
+    assert.ok(at('stop-db0') < at('promote-db2'), 'fenced before promotion');
+    assert.ok(at('no-other-primary') === at('promote-db2') - 1, 'checked right before the promotion that nobody else promoted a node');
+    assert.ok(at('promote-db2') < at('detach-db0') && at('detach-db0') < at('pgpool-sees-primary'), 'promoted, then pgpool told');
     assert.deepEqual(p.versions, { postgres: pg, pgpool });
-    const promote = p.steps.find((s) => s.id === 'promote-db1')!;
+    const promote = p.steps.find((s) => s.id === 'promote-db2')!;
     if (pg === '9.6' || pg === '11') {
       assert.equal(promote.action.kind, 'ssh');
-      assert.match(commandText(promote.action), pg === '9.6' ? /pg_ctl -D \/data\/db1 promote$/ : /pg_ctl -D \/data\/db1 -w -t 60 promote$/);
+      assert.match(commandText(promote.action), pg === '9.6' ? /pg_ctl -D \/data\/db2 promote$/ : /pg_ctl -D \/data\/db2 -w -t 60 promote$/);
     } else {
       assert.equal(commandText(promote.action), 'SELECT pg_promote(true, 60)');
     }
     assert.ok(p.lostWal, 'fenced promote reports lost WAL');
   }
+});
+
+test('only standbys pgpool could name instead of the target are detached first: those numbered below it', () => {
+  const c = cluster('15', '4.3');
+  for (const kind of ['promote', 'switchover'] as const) {
+    const options = kind === 'promote' ? { fence: true } : {};
+    // pgpool names the lowest-numbered attached node as the new main node: db2 can never win over db1.
+    const toDb1 = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true }, 'db1'));
+    assert.ok(!ids(toDb1).includes('detach-db2'), `${kind}: ${ids(toDb1).join(',')}`);
+    assert.ok(ids(toDb1).indexOf('pgpool-uses-db1') < ids(toDb1).indexOf('stop-db0'), kind);
+    assert.ok(ids(toDb1).includes('attach-db2'), `${kind}: db2 is still re-pointed and attached`);
+    assert.deepEqual(toDb1.warnings, [], kind);
+    // The target is detached in pgpool: any other standby could be named, so all go.
+    const detachedTarget = status(c, [{ role: 'primary' }, { role: 'standby', pgpool: 'down' }, { role: 'standby' }]);
+    const all = ok(buildPlan(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true }, 'db1'));
+    assert.ok(ids(all).indexOf('detach-db2') < ids(all).indexOf('stop-db0'), `${kind}: ${ids(all).join(',')}`);
+    assert.ok(!ids(all).includes('pgpool-uses-db1'), kind);
+  }
+});
+
+test('a failover_command that may promote during the clean stop: every other standby is detached first, with a warning', () => {
+  const c = cluster('15', '4.3');
+  for (const kind of ['promote', 'switchover'] as const) {
+    const options = kind === 'promote' ? { fence: true } : {};
+    for (const known of [false, undefined]) {
+      const p = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, ...(known === undefined ? {} : { failoverWaitsForCleanStop: known }) }, 'db1'));
+      assert.ok(ids(p).indexOf('detach-db2') < ids(p).indexOf('stop-db0'), `${kind}/${known}: ${ids(p).join(',')}`);
+      assert.match(p.warnings.join('\n'), known === false ? /does not wait for the old primary's clean shutdown.*configure-pgpool/s : /Could not read pgpool's failover_command script/, `${kind}/${known}`);
+    }
+  }
+  // Nothing stops cleanly when the primary is already down: the script does not matter there.
+  const s = status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]);
+  const p = ok(buildPlan('promote', { cluster: c, status: s, failoverWaitsForCleanStop: false }, 'db1'));
+  assert.ok(!ids(p).includes('detach-db2'), ids(p).join(','));
 });
 
 test('promote of a standby when the primary is down needs no fencing and warns about a standby further ahead', () => {
@@ -68,7 +108,8 @@ test('switchover: stop, checkpoint, replay check, then promote; old primary rejo
     const order = ids(p);
     const at = (id: string): number => { const i = order.indexOf(id); assert.ok(i >= 0, `${id} in ${order.join(',')}`); return i; };
     assert.ok(at('caught-up') < at('stop-db0') && at('stop-db0') < at('controldata-db0') && at('controldata-db0') < at('replayed-db1')
-      && at('replayed-db1') < at('promote-db1') && at('promote-db1') < at('start-db0') && at('start-db0') < at('attach-db0'));
+      && at('replayed-db1') < at('no-other-primary') && at('no-other-primary') < at('promote-db1') && at('promote-db1') < at('detach-db0')
+      && at('detach-db0') < at('pgpool-sees-primary') && at('pgpool-sees-primary') < at('start-db0') && at('start-db0') < at('attach-db0'));
     assert.ok(!order.some((x) => x.startsWith('rewind')));
     const caught = p.steps[0]!.check!;
     assert.equal(caught.kind, 'sql-true');
@@ -148,4 +189,24 @@ test('renderPlan lists every step with where, what and why', () => {
   assert.match(text, /# switchover db2 on cluster c1 {3}\[DESTRUCTIVE\]/);
   for (const s of p.steps) assert.ok(text.includes(s.title), s.title);
   assert.match(text, /Verify at the end:/);
+});
+
+test('the installed failover_command script is read from pgpool.conf and recognised by its marker', async () => {
+  const c = cluster('15', '4.3');
+  const files: Record<string, string> = {
+    '/etc/pgpool2/pgpool.conf': "failover_command = '/etc/pgpool2/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S'\n",
+    '/etc/pgpool2/failover.sh': `#!/bin/bash\n${CLEAN_STOP_MARKER}: ...\n`,
+  };
+  const env = {
+    nodes: [], sql: () => { throw new Error('no sql'); }, pcp: async () => '', pgpoolNode: async () => { throw new Error('no pcp'); }, close: async () => undefined,
+    remote: () => ({
+      label: 'fake', exec: async () => ({ code: 0, signal: null, stdout: '', stderr: '' }), writeFile: async () => undefined,
+      readFile: async (p: string) => { if (files[p] === undefined) throw new Error(`No such file: ${p}`); return Buffer.from(files[p]); },
+    }),
+  } as unknown as OpsEnvironment;
+  assert.equal(await failoverWaitsForCleanStop(c, env), true);
+  files['/etc/pgpool2/failover.sh'] = '#!/bin/bash\npg_promote\n';
+  assert.equal(await failoverWaitsForCleanStop(c, env), false);
+  delete files['/etc/pgpool2/failover.sh'];
+  assert.equal(await failoverWaitsForCleanStop(c, env), undefined);
 });

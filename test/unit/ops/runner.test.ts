@@ -70,6 +70,18 @@ test('skipIf skips, captures feed later checks, optional failures only warn', as
   assert.equal(warnings.length, 1);
 });
 
+test('"no-primary" holds while none of the nodes answers as a primary; an unreachable node counts as none', async () => {
+  const check = { kind: 'no-primary', nodes: ['a', 'b'], describe: 'none of a, b is a primary' } as const;
+  const none = await runPlan(plan([step('guard', [], { action: { kind: 'wait' }, check })]), fakeEnv(() => ({}), () => false));
+  assert.equal(none.ok, true, none.message);
+  const down = fakeEnv(() => ({}));
+  const unreachable = await runPlan(plan([step('guard', [], { action: { kind: 'wait' }, check })]), { ...down, sql: () => ({ label: 'x', query: async () => { throw new Error('refused'); }, close: async () => undefined }) });
+  assert.equal(unreachable.ok, true, unreachable.message);
+  const one = await runPlan(plan([step('guard', [], { action: { kind: 'wait' }, check })]), fakeEnv(() => ({}), () => true));
+  assert.equal(one.ok, false);
+  assert.match(one.message, /already a primary: a, b/);
+});
+
 test('cancellation stops before the next step', async () => {
   const ac = new AbortController();
   const env = fakeEnv((argv) => { if (argv[0] === 'first') ac.abort(); return {}; });

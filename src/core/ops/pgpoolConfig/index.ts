@@ -3,5 +3,5 @@ export * from './profiles';
 export * from './version';
 export { confString, confLine } from './confValues';
 export { generatePgpoolConf, failoverPlaceholders } from './generatePgpoolConf';
-export { generateScripts } from './scripts';
+export { generateScripts, CLEAN_STOP_MARKER } from './scripts';
 export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';
