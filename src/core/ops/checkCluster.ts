@@ -11,7 +11,8 @@ import { readIfExists } from './configurePgpool';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from './hostToHost';
 import { currentPrimary, resolveVersions } from './input';
-import { conninfo } from './pgCommands';
+import { conninfo, pgAtLeast } from './pgCommands';
+import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
 export type CheckSection = 'ssh' | 'postgres-port' | 'replication' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
@@ -183,6 +184,18 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
     ], 4);
     return cells;
   });
+  if (pgAtLeast(resolveVersions(cluster, status), '10')) {
+    probes.push(async () => {
+      const base = { section: 'scripts' as const, from: inst.name, to: inst.name, what: 'failover_command waits for a clean stop' };
+      const conf = confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster)).catch(() => undefined));
+      if (/^(off|false|no|0)$/i.test(conf.get('failover_on_backend_shutdown')?.replace(/'/g, '').trim() ?? '')) return [];
+      const waits = await failoverWaitsForCleanStop(cluster, env);
+      if (waits === undefined) return [];
+      return waits ? { ...base, ok: true, detail: 'the script waits until a stopping primary has stopped before it promotes' }
+        : { ...base, ok: false, detail: "the script is not one that waits for a stopping primary: pgpool fails over when a clean shutdown begins (failover_on_backend_shutdown), and promoting then can lose the primary's last WAL; switchover and fenced promote fall back to detaching every standby first (slower)",
+          fix: 'Run "pgpool-cluster configure-pgpool" (its failover.sh waits), or set failover_on_backend_shutdown = off.' };
+    });
+  }
   if (primary) {
     const db = atLeast(pgpoolVersion, '4.7') ? 'postgres' : 'template1';
     probes.push(async () => {

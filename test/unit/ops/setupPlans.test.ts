@@ -261,3 +261,19 @@ test('the trust scripts on a real shell: hostile paths, idempotent, refuse a dif
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('check: a failover_command script that does not wait for a stopping primary is a failing cell with the fix', async () => {
+  const { CLEAN_STOP_MARKER } = await import('../../../src/core/ops/pgpoolConfig');
+  const c = cluster('15', '4.3');
+  const conf = "failover_command = '/etc/pgpool2/failover.sh %d'\n";
+  const cell = async (text: string): Promise<{ ok: boolean; fix?: string } | undefined> =>
+    (await checkCluster(c, status(c, HEALTHY, '15'), fakeEnv(c, text))).cells.find((x) => x.what === 'failover_command waits for a clean stop');
+  const old = await cell(conf);
+  assert.equal(old?.ok, false);
+  assert.match(old?.fix ?? '', /configure-pgpool/);
+  // fakeEnv serves the same text for pgpool.conf and for the script: the marker makes it the waiting script.
+  assert.equal((await cell(`${conf}# ${CLEAN_STOP_MARKER}\n`))?.ok, true);
+  assert.equal(await cell(`${conf}failover_on_backend_shutdown = off\n`), undefined, 'nothing to check when pgpool does not fail over on a clean stop');
+  const c11 = cluster('9.6', '4.3');
+  assert.equal((await checkCluster(c11, status(c11, HEALTHY, '9.6'), fakeEnv(c11, conf))).cells.find((x) => x.what === 'failover_command waits for a clean stop'), undefined);
+});
