@@ -36,7 +36,8 @@ export function normalizePgMajor(text: string): string {
   return major >= 10 ? String(major) : `${major}.${m[2] ?? '0'}`;
 }
 
-const bin = (node: NodeDefinition, tool: string): string => (node.binDir ? path.posix.join(node.binDir, tool) : tool);
+/** A PostgreSQL program on the node's host: from its binDir, else the PATH. */
+export const bin = (node: NodeDefinition, tool: string): string => (node.binDir ? path.posix.join(node.binDir, tool) : tool);
 
 export function dataDir(node: NodeDefinition): string {
   if (!node.dataDirectory) throw new Error(`Node ${node.name} has no dataDirectory in the cluster file; operations over SSH need it.`);

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
-import { dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
+import { bin, dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
@@ -21,7 +21,6 @@ export { defaultRecoverMethod };
  */
 export const PCP_RECOVERY_TIMEOUT_MS = 1_800_000;
 
-const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');

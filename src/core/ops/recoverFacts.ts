@@ -3,13 +3,12 @@
  * says (system, state, timeline, position) against the primary, and which client tools the node's host has.
  * The full-copy choice (pg_basebackup, else the backup API + rsync) is shared with setup-replication.
  */
-import * as path from 'node:path';
 import { formatBytes, lsnDiff, parseLsn } from '../db/lsn';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
-import { controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
+import { bin, controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
 import { compareVersions } from './pgpoolConfig/version';
 import { op, shellScript } from '../remote/shellQuote';
 import { hostToHostSsh } from './recoverCopy';
@@ -181,4 +180,3 @@ async function probeRewindCost(node: NodeDefinition, primary: NodeDefinition, en
   };
 }
 
-const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
-import { confLiteral, dataDir, pgAtLeast, replicationConninfo, type Versions } from './pgCommands';
+import { bin, confLiteral, dataDir, pgAtLeast, replicationConninfo, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
@@ -29,7 +29,6 @@ export interface SetupReplicationOptions {
   readonly now?: Date;
 }
 
-const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
 const sqlTrue = (node: string, sql: string, describe: string, params?: string[]): Check => ({ kind: 'sql-true', node, sql, describe, ...(params ? { params } : {}) });
 
 function settingSteps(primary: NodeDefinition, v: Versions, senders: number): PlanStep[] {

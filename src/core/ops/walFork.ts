@@ -13,10 +13,8 @@
 import type { NodeDefinition } from '../inventory/model';
 import { formatLsn, parseLsn } from '../db/lsn';
 import { op, shellScript } from '../remote/shellQuote';
-import { dataDir } from './pgCommands';
-import * as path from 'node:path';
+import { bin, dataDir } from './pgCommands';
 
-const bin = (n: NodeDefinition, tool: string): string => (n.binDir ? path.posix.join(n.binDir, tool) : tool);
 
 /** pg_waldump from the node's checkpoint on the node's timeline; only the last lines come back over SSH. */
 export function waldumpScript(node: NodeDefinition, timeline: number, fromLsn: string): { script: string } {
