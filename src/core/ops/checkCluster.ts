@@ -12,7 +12,7 @@ import { pgpoolOf, type OpsEnvironment } from './environment';
 import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from './hostToHost';
 import { currentPrimary, resolveVersions } from './input';
 import { conninfo, pgAtLeast } from './pgCommands';
-import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
+import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
 export type CheckSection = 'ssh' | 'postgres-port' | 'replication' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
@@ -158,10 +158,11 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
       return { ...base, ok: false, detail: msg(err), fix: `Check pgpool runs, pcp_port/pcp_listen_addresses, pcp.conf and the .pcppass file (${inst.pcpPassFile ?? '~/.pcppass'}); "pgpool-cluster configure-pgpool" writes them.` };
     }
   }];
-  const scripts = async (): Promise<{ pgpool: string[]; data: string[] }> => {
+  const scripts = async (): Promise<{ conf: ReadonlyMap<string, string>; pgpool: string[]; data: string[] }> => {
     const conf = confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster)));
-    const first = (k: string): string | undefined => conf.get(k)?.trim().split(/\s+/)[0] || undefined;
+    const first = (k: string): string | undefined => commandProgram(conf, k);
     return {
+      conf,
       pgpool: [first('failover_command'), first('follow_primary_command') ?? first('follow_master_command')].filter((x): x is string => !!x),
       data: [first('recovery_1st_stage_command'), 'pgpool_remote_start'].filter((x): x is string => !!x),
     };
@@ -177,7 +178,7 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
     }
   };
   probes.push(async () => {
-    const s = await once.catch(() => ({ pgpool: [], data: [] }));
+    const s = await once.catch(() => ({ conf: new Map<string, string>(), pgpool: [], data: [] }));
     const cells = await limited([
       ...s.pgpool.filter((f) => f.startsWith('/')).map((f) => testX(inst, f, 'pgpool host:')),
       ...cluster.nodes.filter((n) => n.dataDirectory).flatMap((n) => s.data.map((f) => testX(n, path.posix.join(n.dataDirectory ?? '', f), 'data directory:'))),
@@ -187,9 +188,9 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
   if (pgAtLeast(resolveVersions(cluster, status), '10')) {
     probes.push(async () => {
       const base = { section: 'scripts' as const, from: inst.name, to: inst.name, what: 'failover_command waits for a clean stop' };
-      const conf = confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster)).catch(() => undefined));
-      if (/^(off|false|no|0)$/i.test(conf.get('failover_on_backend_shutdown')?.replace(/'/g, '').trim() ?? '')) return [];
-      const waits = await failoverWaitsForCleanStop(cluster, env);
+      const conf = (await once.catch(() => undefined))?.conf;
+      if (!conf || /^(off|false|no|0)$/i.test(conf.get('failover_on_backend_shutdown')?.replace(/'/g, '').trim() ?? '')) return [];
+      const waits = await scriptWaitsForCleanStop(env, inst.name, conf);
       if (waits === undefined) return [];
       return waits ? { ...base, ok: true, detail: 'the script waits until a stopping primary has stopped before it promotes' }
         : { ...base, ok: false, detail: "the script is not one that waits for a stopping primary: pgpool fails over when a clean shutdown begins (failover_on_backend_shutdown), and promoting then can lose the primary's last WAL; switchover and fenced promote fall back to detaching every standby first (slower)",

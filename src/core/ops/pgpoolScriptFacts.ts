@@ -9,14 +9,28 @@ import { pgpoolOf, type OpsEnvironment } from './environment';
 import type { ClusterDefinition } from '../inventory/model';
 import { CLEAN_STOP_MARKER } from './pgpoolConfig';
 
-/** true / false when the script could be read; undefined when pgpool.conf or the script could not. */
+/** The program a pgpool.conf command setting runs (its first word). */
+export function commandProgram(conf: ReadonlyMap<string, string>, key: string): string | undefined {
+  return conf.get(key)?.trim().split(/\s+/)[0] || undefined;
+}
+
+/** true / false when the failover_command script could be read; undefined when it could not (or is no absolute path). */
+export async function scriptWaitsForCleanStop(env: OpsEnvironment, host: string, conf: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<boolean | undefined> {
+  const script = commandProgram(conf, 'failover_command');
+  if (!script?.startsWith('/')) return undefined;
+  try {
+    const text = await readIfExists(env, host, script, signal);
+    return text === undefined ? undefined : text.includes(CLEAN_STOP_MARKER);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same, reading pgpool.conf first; undefined when pgpool.conf or the script could not be read. */
 export async function failoverWaitsForCleanStop(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<boolean | undefined> {
   try {
     const inst = pgpoolOf(cluster);
-    const script = confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster), signal)).get('failover_command')?.trim().split(/\s+/)[0];
-    if (!script?.startsWith('/')) return undefined;
-    const text = await readIfExists(env, inst.name, script, signal);
-    return text === undefined ? undefined : text.includes(CLEAN_STOP_MARKER);
+    return await scriptWaitsForCleanStop(env, inst.name, confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster), signal)), signal);
   } catch {
     return undefined;
   }
