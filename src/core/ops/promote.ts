@@ -11,7 +11,7 @@ import { receivedSql, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  cleanStopWarning, standbysToDetach, stopStep, streamsFrom, targetAttachedStep,
+  handoverDetachSteps, stopStep, streamsFrom,
 } from './steps';
 
 export function onePrimary(node: NodeDefinition, waitMs = 0): Check {
@@ -74,17 +74,12 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
     if (lag !== undefined && lag > 0) warnings.push(`${target.name} was ${formatBytes(lag)} behind ${livePrimary.name} when the plan was made; a clean stop of ${livePrimary.name} usually lets it catch up.`);
   }
   const others = otherStandbys(input, target, old);
-  const targetAttached = ts.pgpool?.status === 'up' || ts.pgpool?.status === 'waiting';
   // Only a fenced promote stops a primary cleanly; a dead one cannot be promoted over too early.
-  const cleanStopSafe = !livePrimary || input.failoverWaitsForCleanStop === true;
-  if (!cleanStopSafe) warnings.push(cleanStopWarning(input.failoverWaitsForCleanStop));
-  const detached = standbysToDetach(target, others, { targetAttached, cleanStopSafe });
-  const steps: PlanStep[] = [];
-  for (const o of detached) {
-    steps.push(detachStep(o, `So that pgpool's own failover cannot choose ${o.name} when ${old?.name ?? 'the primary'} goes away (pgpool names the lowest-numbered attached node); re-attached at the end.`));
-  }
-  const reattach = detached.length ? ` Re-attach ${detached.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
-  if (targetAttached && detached.length < others.length) steps.push(targetAttachedStep(target, reattach));
+  const handover = handoverDetachSteps(target, ts.pgpool?.status, others, { safe: !livePrimary || input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
+    (o) => `So that pgpool's own failover cannot choose ${o.name} when ${old?.name ?? 'the primary'} goes away (pgpool names the lowest-numbered attached node); re-attached at the end.`);
+  if (handover.warning) warnings.push(handover.warning);
+  const reattach = handover.reattach;
+  const steps: PlanStep[] = [...handover.steps];
   if (livePrimary) {
     steps.push(stopStep(livePrimary, `Fencing: ${livePrimary.name} must stop accepting writes before ${target.name} becomes primary (never two primaries).`,
       `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));

@@ -152,6 +152,21 @@ export function standbysToDetach(target: NodeDefinition, others: readonly NodeDe
   return opts.targetAttached && opts.cleanStopSafe ? others.filter((o) => o.id < target.id) : [...others];
 }
 
+/**
+ * The opening of a hand-over to `target` (switchover, promote): detach the standbys pgpool's own failover could
+ * pick instead (see standbysToDetach), then, when some stay attached, check pgpool still uses the target.
+ * `reattach` is the advice failure messages append; `warning` is set when the clean stop is not known safe.
+ */
+export function handoverDetachSteps(target: NodeDefinition, targetPgpoolStatus: string | undefined, others: readonly NodeDefinition[],
+  clean: { safe: boolean; scriptWaits: boolean | undefined }, why: (o: NodeDefinition) => string): { steps: PlanStep[]; reattach: string; warning?: string } {
+  const targetAttached = targetPgpoolStatus === 'up' || targetPgpoolStatus === 'waiting';
+  const detached = standbysToDetach(target, others, { targetAttached, cleanStopSafe: clean.safe });
+  const reattach = detached.length ? ` Re-attach ${detached.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
+  const steps = detached.map((o) => detachStep(o, why(o)));
+  if (targetAttached && detached.length < others.length) steps.push(targetAttachedStep(target, reattach));
+  return { steps, reattach, ...(clean.safe ? {} : { warning: cleanStopWarning(clean.scriptWaits) }) };
+}
+
 /** The plan's warning when the installed failover_command does not wait for a clean shutdown to finish. */
 export function cleanStopWarning(known: boolean | undefined): string {
   return known === false

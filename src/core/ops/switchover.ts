@@ -11,7 +11,7 @@ import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { captureReceivedStep, onePrimary, otherStandbys } from './promote';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  cleanStopWarning, standbyConfigSteps, standbysToDetach, startStep, stopStep, streamsFrom, targetAttachedStep,
+  handoverDetachSteps, standbyConfigSteps, startStep, stopStep, streamsFrom,
 } from './steps';
 
 const DEFAULT_MAX_LAG = 16 * 1024 * 1024;
@@ -43,11 +43,10 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     warnings.push(`${target.name}'s WAL receiver is "${ts.postgres.walReceiverStatus}", not streaming; the first step waits for it.`);
   }
   const others = otherStandbys(input, target, old);
-  const targetAttached = ts.pgpool?.status === 'up' || ts.pgpool?.status === 'waiting';
-  const cleanStopSafe = input.failoverWaitsForCleanStop === true;
-  if (!cleanStopSafe) warnings.push(cleanStopWarning(input.failoverWaitsForCleanStop));
-  const detached = standbysToDetach(target, others, { targetAttached, cleanStopSafe });
-  const reattach = detached.length ? ` Re-attach ${detached.map((o) => o.name).join(', ')} (pgpool-cluster attach).` : '';
+  const handover = handoverDetachSteps(target, ts.pgpool?.status, others, { safe: input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
+    (o) => `So that pgpool's failover, when ${old.name} stops, cannot choose ${o.name} (pgpool names the lowest-numbered attached node); re-attached at the end.`);
+  if (handover.warning) warnings.push(handover.warning);
+  const reattach = handover.reattach;
   const undo = `Start ${old.name} again (pg_ctl start) and it stays the primary; nothing was promoted.${reattach}`;
   const steps: PlanStep[] = [{
     id: 'caught-up', title: `Check that ${target.name} is caught up with ${old.name}`,
@@ -55,10 +54,7 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     action: { kind: 'wait' }, check: caughtUpCheck(old, target, v, maxLag),
     onFailure: `Nothing changed. ${target.name} is not streaming or lags behind ${old.name}; wait, or check its replication.`,
   }];
-  for (const o of detached) {
-    steps.push(detachStep(o, `So that pgpool's failover, when ${old.name} stops, cannot choose ${o.name} (pgpool names the lowest-numbered attached node); re-attached at the end.`));
-  }
-  if (targetAttached && detached.length < others.length) steps.push(targetAttachedStep(target, reattach));
+  steps.push(...handover.steps);
   steps.push(stopStep(old, `A clean (fast) stop writes a shutdown checkpoint and waits until the standbys have flushed it: nothing acknowledged is left behind.`,
     `${old.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
   steps.push(checkpointStep(old, 'oldCheckpoint'));
