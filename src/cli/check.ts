@@ -2,16 +2,13 @@
 import type { Command } from 'commander';
 import { checkCluster } from '../core/ops/checkCluster';
 import { renderCheckReport } from '../core/ops/checkClusterReport';
-import { openSession, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, openSession, type SetupCliOptions } from './setupCommon';
 
 export function registerCheckCommand(program: Command): void {
-  program.command('check')
+  clusterOptions(program.command('check'))
     .description('Preflight (read-only): SSH hops, PostgreSQL and replication reachability between the hosts, versions, settings, '
       + 'the pgpool_recovery extension, scripts, pcp. Exit 0 all pass, 1 something fails.')
-    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
-    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
     .option('--json', 'machine-readable report')
-    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
     .action(async (opts: SetupCliOptions) => {
       const s = await openSession(opts);
       try {

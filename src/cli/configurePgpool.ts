@@ -4,25 +4,22 @@ import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '..
 import { pgpoolOf, pcpEndpoint } from '../core/ops/environment';
 import { planToJson, renderPlan } from '../core/ops/plan';
 import { CliError } from './errors';
-import { confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
 
 interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean }
 
 const PROFILES: readonly ProfileName[] = ['fast', 'balanced', 'conservative'];
 
 export function registerConfigurePgpoolCommand(program: Command): void {
-  program.command('configure-pgpool')
+  clusterOptions(program.command('configure-pgpool'))
     .description('Generate pgpool.conf, pcp.conf, pool_hba.conf and the failover/recovery scripts; lint, show the diff, deploy with backups, reload. '
       + 'The pcp password comes from $PGPOOL_CLUSTER_PCP_PASSWORD or a prompt (pcp.conf and .pcppass are kept as they are without it). Exit 0 done, 1 failed, 3 refused, 4 locked.')
-    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
-    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
     .option('--profile <name>', 'failure detection profile: fast | balanced | conservative', 'fast')
     .option('--pgpool-version <v>', 'target pgpool-II version (default: the cluster file, else what pgpool reports)')
     .option('--dry-run', 'print the diff and the plan; change nothing')
     .option('--diff', 'print the diff against the files on the hosts')
     .option('-y, --yes', 'do not ask before deploying')
     .option('--json', 'machine-readable plan (with --dry-run) or outcome')
-    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
     .action(async (opts: ConfigureOptions) => { process.exitCode = await runConfigurePgpool(opts); });
 }
 

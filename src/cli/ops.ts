@@ -16,6 +16,7 @@ import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { CliError } from './errors';
+import { clusterOptions, planOptions } from './setupCommon';
 import { ask, describeEvent } from './terminal';
 import { CliSecretProvider } from './secrets';
 
@@ -40,15 +41,9 @@ const DESCRIPTIONS: Record<OperationKind, string> = {
 
 export function registerOpsCommands(program: Command): void {
   for (const kind of OPERATIONS) {
-    const cmd = program
+    const cmd = planOptions(clusterOptions(program
       .command(`${kind} <node>`)
-      .description(`${DESCRIPTIONS[kind]} Exit 0 done, 1 failed, 3 refused, 4 locked, 130 cancelled.`)
-      .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
-      .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
-      .option('--dry-run', 'print the plan and change nothing')
-      .option('-y, --yes', 'do not ask before a destructive plan')
-      .option('--json', 'print the plan (with --dry-run) or the outcome as JSON')
-      .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them');
+      .description(`${DESCRIPTIONS[kind]} Exit 0 done, 1 failed, 3 refused, 4 locked, 130 cancelled.`)), 'do not ask before a destructive plan');
     if (kind === 'recover') cmd.option('--method <method>', RECOVER_METHODS.join(' | '));
     if (kind === 'promote') cmd.option('--fence', 'stop the running primary first (fencing) instead of refusing');
     cmd.action(async (node: string, opts: OpsCliOptions) => {

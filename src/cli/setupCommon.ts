@@ -1,4 +1,5 @@
 /** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
+import type { Command } from 'commander';
 import type { ClusterDefinition } from '../core/inventory/model';
 import { describeEvent, ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
@@ -103,4 +104,20 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     return 0;
   }
   return confirmAndRun(s, built.plan, opts, expected);
+}
+
+/** The options every command working on one cluster of a cluster file takes: -c, -f, --accept-new-host-keys. */
+export function clusterOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
+    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
+    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them');
+}
+
+/** The options of a command that runs a plan: --dry-run, -y, --json. */
+export function planOptions(cmd: Command, yes = 'do not ask before running', dryRun = 'print the plan and change nothing'): Command {
+  return cmd
+    .option('--dry-run', dryRun)
+    .option('-y, --yes', yes)
+    .option('--json', 'machine-readable plan (with --dry-run) or outcome');
 }

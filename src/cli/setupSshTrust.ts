@@ -1,19 +1,13 @@
 /** `pgpool-cluster setup-ssh-trust`: keys, authorized_keys and known_hosts for every hop pgpool's scripts need, proven. */
 import type { Command } from 'commander';
 import { prepareSshTrustPlan } from '../core/ops/sshTrust';
-import { openSession, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export function registerSetupSshTrustCommand(program: Command): void {
-  program.command('setup-ssh-trust')
+  planOptions(clusterOptions(program.command('setup-ssh-trust')))
     .description('As the PostgreSQL OS user: create key pairs where missing, authorize them and add verified host keys for every SSH hop '
       + "pgpool's scripts need (pgpool host -> nodes, node <-> node), then prove each hop with BatchMode. Re-running changes nothing. "
       + 'Exit 0 done, 1 failed, 3 refused, 4 locked.')
-    .option('-c, --cluster <name>', 'the cluster (needed when the file has several)')
-    .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
-    .option('--dry-run', 'print the plan and change nothing')
-    .option('-y, --yes', 'do not ask before running')
-    .option('--json', 'machine-readable plan (with --dry-run) or outcome')
-    .option('--accept-new-host-keys', 'remember unknown SSH host keys instead of refusing them')
     .action(async (opts: SetupCliOptions) => {
       const s = await openSession(opts);
       try {
