@@ -27,7 +27,8 @@ if [ ! -e "$policy" ]; then
   $SUDO chmod +x "$policy"
   added_policy=1
 fi
-cleanup() { [ "$added_policy" = 1 ] && $SUDO rm -f "$policy"; }
+# An if, not `[ ] && ...`: under set -e a false test in the EXIT trap would become the script's exit status.
+cleanup() { if [ "$added_policy" = 1 ]; then $SUDO rm -f "$policy"; fi; }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
