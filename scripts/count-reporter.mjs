@@ -1,10 +1,15 @@
 // node:test reporter that counts leaf tests; scripts/test.mjs adds the tiers up into one closing line.
 export default async function* countReporter(source) {
-  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const counts = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     if (event.data.details?.type === 'suite') continue;
-    if (event.data.skip || event.data.todo) counts.skipped++;
+    if (event.data.skip || event.data.todo) {
+      counts.skipped++;
+      // t.skip('reason') / { skip: 'reason' } carry a string; a bare skip carries `true`: no reason given.
+      const reason = typeof event.data.skip === 'string' ? event.data.skip : typeof event.data.todo === 'string' ? `todo: ${event.data.todo}` : undefined;
+      counts.skips.push({ name: `${event.data.file ?? ''} > ${event.data.name}`, ...(reason ? { reason } : {}) });
+    }
     else if (event.type === 'test:pass') counts.passed++;
     else {
       counts.failed++;

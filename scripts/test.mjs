@@ -50,7 +50,9 @@ if (needsBrowser && existsSync(join(root, 'scripts', 'install-code-server.sh')) 
   process.exit(1);
 }
 
-const totals = { passed: 0, failed: 0, skipped: 0, failures: [] };
+const totals = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
+// Under CI a skip must say why in the test; tests turn unmet preconditions into failures there (test/harness/precondition.ts).
+const strict = /^(1|true|yes)$/i.test(process.env.CI ?? '') || process.env.PGPOOL_CLUSTER_STRICT_TESTS === '1';
 mkdirSync(join(root, 'test-results'), { recursive: true });
 
 if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) {
@@ -86,17 +88,24 @@ for (const tier of tiers) {
     if (run('node', ['dist/cli.js', 'lab', 'up', '--quiet']) !== 0) console.error('lab up failed: the suites will report what needs it.');
     status = run('node', [launcher, resultFile]);
   }
-  let counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  let counts = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
   try { counts = JSON.parse(readFileSync(resultFile, 'utf8')); } catch { /* no results written */ }
   if (status !== 0 && counts.failed === 0) { counts.failed = 1; counts.failures.push(`${tier}: runner exited with ${status}`); }
   console.log(`[${tier}] ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   totals.passed += counts.passed; totals.failed += counts.failed; totals.skipped += counts.skipped;
   totals.failures.push(...counts.failures);
+  totals.skips.push(...(counts.skips ?? []));
 }
 
 // The lab was started for these tiers; leave the machine as it was found.
 if (tiers.some((t) => t !== 'unit') && process.env.PGPOOL_CLUSTER_KEEP_LAB !== '1') run('node', ['dist/cli.js', 'lab', 'down'], { stdio: 'ignore' });
 
+for (const s of totals.skips) console.log(`SKIPPED: ${s.name}: ${s.reason ?? '(no reason written in the test)'}`);
+const unexplained = totals.skips.filter((s) => !s.reason).length + Math.max(0, totals.skipped - totals.skips.length);
+if (strict && unexplained > 0) {
+  totals.failed += unexplained;
+  totals.failures.push(`${unexplained} test(s) skipped without a reason written in the test (CI refuses unexplained skips)`);
+}
 for (const f of totals.failures) console.log(`FAILED: ${f}`);
-console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

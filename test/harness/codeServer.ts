@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerEntry, extensionId } from './paths';
 import { freePort } from './ports';
-import { sleep, waitFor } from './wait';
+import { waitFor } from './wait';
 
 /** User settings for a test profile: no trust prompt, no welcome page, nothing phoning home. */
 const TEST_SETTINGS = {
@@ -147,7 +147,7 @@ async function stopProcessGroup(child: ChildProcess, exited: () => boolean): Pro
     try { process.kill(-child.pid!, signal); } catch { /* already gone */ }
   };
   signalGroup('SIGTERM');
-  for (let i = 0; i < 40 && !exited(); i++) await sleep(100);
+  await waitFor('the code-server process group to exit', () => exited() || undefined, 4000, 100).catch(() => undefined);
   // Whatever is left of the group (the extension host may outlive the server briefly).
   signalGroup('SIGKILL');
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { loadClusterFile } from '../../src/core/inventory/load';
 import type { ClusterDefinition } from '../../src/core/inventory/model';
+import { retry, waitFor } from './wait';
 
 export async function labCluster(file: string): Promise<ClusterDefinition> {
   const r = await loadClusterFile(file);
@@ -56,19 +57,10 @@ export async function primaries(cluster: ClusterDefinition): Promise<string[]> {
 export interface PoolNode { node_id: string; hostname: string; status: string; role: string }
 
 /** SHOW pool_nodes through pgpool, retried: pgpool drops client connections around a failover. */
-export async function poolNodes(cluster: ClusterDefinition, attempts = 20): Promise<PoolNode[]> {
+export async function poolNodes(cluster: ClusterDefinition, timeoutMs = 5000): Promise<PoolNode[]> {
   const pgpool = cluster.pgpool[0];
   if (!pgpool) throw new Error('the cluster has no pgpool');
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await query<PoolNode & Record<string, unknown>>(cluster, pgpool.host, pgpool.port ?? 9999, 'SHOW pool_nodes');
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw last instanceof Error ? last : new Error(String(last));
+  return retry('SHOW pool_nodes through pgpool', () => query<PoolNode & Record<string, unknown>>(cluster, pgpool.host, pgpool.port ?? 9999, 'SHOW pool_nodes'), () => true, timeoutMs, 250);
 }
 
 /** One primary that PostgreSQL and pgpool agree on, every node up (or waiting) in pgpool and in recovery but it. */
@@ -106,12 +98,5 @@ export async function primaryAndUpStandbys(cluster: ClusterDefinition): Promise<
 }
 
 export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    const v = await check().catch((err: unknown) => { lastError = err instanceof Error ? err.message : String(err); return undefined; });
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  return waitFor(what, check, timeoutMs, 300);
 }

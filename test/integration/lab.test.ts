@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, ensureLab, labUser, query, queryPgpool, ssh, testLab } from '../lab/labFixture';
+import { waitUntil } from '../harness/wait';
 
 const layout = testLab();
 const lab = ['lab', '--net', layout.nodes[0]!.address.split('.').slice(0, 3).join('.')];
@@ -70,13 +71,8 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
     await queryPgpool('CREATE TABLE IF NOT EXISTS lab_check (v text)');
     await queryPgpool('INSERT INTO lab_check VALUES ($1)', [marker]);
     for (const standby of [n1, n2]) {
-      let seen = false;
-      for (let i = 0; i < 50 && !seen; i++) {
-        const rows = await query<{ n: string }>(standby, 5432, 'SELECT count(*) AS n FROM lab_check WHERE v = $1', [marker]);
-        seen = rows[0]?.n === '1';
-        if (!seen) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(seen, `row visible on ${standby}`);
+      await waitUntil(`the row to be visible on ${standby}`, async () =>
+        (await query<{ n: string }>(standby, 5432, 'SELECT count(*) AS n FROM lab_check WHERE v = $1', [marker]))[0]?.n === '1', 10_000, 100);
     }
   });
 

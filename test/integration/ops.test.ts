@@ -96,7 +96,8 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
     }
     await c?.end().catch(() => undefined);
   })();
-  await new Promise((r) => setTimeout(r, 1000));
+  // The writer is really writing through pgpool before the switchover starts.
+  await waitUntil('the writer to have 20 acknowledged inserts', async () => acked.length >= 20, 30_000);
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     const p = spawn(process.execPath, [cliPath, 'switchover', target.name, '--yes', '--file', FILE], { env: { ...process.env, ...ENV } });
     let out = '';
@@ -104,11 +105,13 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
     p.on('close', (code) => resolve({ code: code ?? 1, out }));
   });
-  await new Promise((res) => setTimeout(res, 1000));
+  // ...and writes again after it, through the new primary.
+  const ackedAtEnd = acked.length;
+  await waitUntil('the writer to get 20 more inserts acknowledged after the switchover', async () => acked.length >= ackedAtEnd + 20, 30_000);
   stop = true;
   await writer;
   assert.equal(r.code, 0, r.out);
-  assert.ok(acked.length > 50, `writes were acknowledged (${acked.length})`);
+  assert.ok(acked.length >= 40, `writes were acknowledged (${acked.length})`);
   assert.deepEqual(await primaries(), [target.name], 'exactly one primary, the target');
   const have = new Set((await query<{ id: number }>(target.host, 5432, 'SELECT id FROM ops_switch')).map((x) => x.id));
   const lost = acked.filter((id) => !have.has(id));

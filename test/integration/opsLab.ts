@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import { waitUntil as harnessWaitUntil } from '../harness/wait';
 
 export const layout = ensureLab();
 export const FILE = layout.clusterFile;
@@ -15,14 +16,7 @@ export type LabNodeRef = (typeof NODES)[number];
 
 export const ops = (args: string[], file = FILE): ReturnType<typeof cli> => cli([...args, '--file', file], ENV);
 
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try { if (await check()) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+export const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> => harnessWaitUntil(what, check, timeoutMs);
 
 export async function inRecovery(host: string): Promise<boolean | undefined> {
   try {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { labLayout } from '../../src/core/lab/layout';
 import { cli, labUser } from '../lab/labFixture';
+import { waitUntil } from '../harness/wait';
 
 // Setup operations against a PRIVATE lab beside the shared one (others use the main lab concurrently).
 const DIR = '/var/lib/pgpool-cluster-lab-setup';
@@ -23,14 +24,6 @@ async function q<T extends Record<string, unknown>>(host: string, port: number, 
   try { return (await c.query<T>(sql)).rows; } finally { await c.end(); }
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try { if (await check()) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 before(() => {
   const r = cli(['lab', '--dir', DIR, '--net', NET, 'up', '--quiet']);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { labLayout } from '../../src/core/lab/layout';
 import { cli, labUser, ssh } from '../lab/labFixture';
+import { retry } from '../harness/wait';
 
 /*
  * The seed's scenario on PostgreSQL 11 (recovery.conf world) and 17 (no matching pg_basebackup: copy by the
@@ -27,19 +28,6 @@ async function sql<T extends Record<string, unknown>>(host: string, port: number
   }
 }
 
-async function retry<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (ok(v)) return v;
-      last = v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-}
 
 for (const v of versions) {
   test(`PostgreSQL ${v.major}: failover, writes, and the old primary recovered with every row`, async (t) => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
 import { defaultLabDir, defaultLabNet, labLayout, type LabLayout } from '../../src/core/lab/layout';
+import { retry } from '../harness/wait';
 
 /** Tests drive the lab through the real, bundled CLI, exactly as a person would. */
 export const repoRoot = join(__dirname, '..', '..', '..');
@@ -36,17 +37,8 @@ export async function query<T extends Record<string, unknown>>(host: string, por
 }
 
 /** SQL through pgpool, retried: pgpool drops client connections around failover and attach. */
-export async function queryPgpool<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], attempts = 40): Promise<T[]> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await query<T>(testLab().pgpool.address, 9999, sql, params);
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw last;
+export function queryPgpool<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs = 10_000): Promise<T[]> {
+  return retry(`${sql} through pgpool`, () => query<T>(testLab().pgpool.address, 9999, sql, params), () => true, timeoutMs, 250);
 }
 
 export function sshArgs(layout: LabLayout, user: string, host: string, knownHosts = layout.clientKnownHosts): string[] {

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     const suite = JSON.parse(readFileSync(suiteResultFile, 'utf8')) as SuiteResults;
     for (const t of suite.tests) console.log(`  ${t.state === 'passed' ? 'ok  ' : t.state === 'failed' ? 'FAIL' : 'skip'} ${t.title} (${t.ms} ms)`);
     for (const t of suite.tests.filter((x) => x.error)) console.log(`\n${t.title}\n${t.error}`);
-    results = { passed: suite.passed, failed: suite.failed, skipped: suite.skipped, failures: suite.failures };
+    results = { passed: suite.passed, failed: suite.failed, skipped: suite.skipped, failures: suite.failures, skips: suite.skips };
   } catch (err) {
     console.error(err);
     results = failedRun('vscode', err);

@@ -39,7 +39,8 @@ export const problemsAndQuickFix: Step = {
     });
     const hoverText = (await hover.textContent()) ?? '';
     if (!/default/i.test(hoverText)) throw new Error(`the hover does not document the parameter: ${hoverText}`);
-    await page.waitForTimeout(500); // the hover fades in
+    // The hover fades in: wait for its animations to finish, not for a guessed time.
+    await hover.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
     await screenshot(page, '01b-hover');
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { fixturesDir } from '../../harness/paths';
 import { activatedExtension } from './extension';
+import { waitFor } from '../../harness/wait';
 
 interface Expected { line: number; column: number; severity: string; code: string }
 
@@ -36,12 +37,9 @@ const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? S
 
 /** Diagnostics arrive after the document opens (and after a 250 ms debounce on edits): poll for them. */
 async function diagnosticsOf(uri: vscode.Uri, until: (ds: vscode.Diagnostic[]) => boolean, timeoutMs = 5000): Promise<vscode.Diagnostic[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ds = vscode.languages.getDiagnostics(uri).filter(ours);
-    if (until(ds) || Date.now() > deadline) return ds;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The caller asserts on what is there at the end, so a timeout returns the last diagnostics.
+  const current = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter(ours);
+  return waitFor('the diagnostics', () => { const ds = current(); return until(ds) ? ds : undefined; }, timeoutMs, 100).catch(() => current());
 }
 
 const asExpected = (ds: vscode.Diagnostic[]): Expected[] => ds

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import Mocha from 'mocha';
 import { RESULT_FILE_ENV, defaultResultFile, type SuiteResults } from './results';
+import { skipReasonOf } from './skip';
 
 function findTests(dir: string): string[] {
   const found: string[] = [];
@@ -24,7 +25,7 @@ function writeResults(file: string, results: SuiteResults): void {
 
 export async function run(): Promise<void> {
   const resultFile = process.env[RESULT_FILE_ENV] ?? defaultResultFile;
-  const results: SuiteResults = { passed: 0, failed: 0, skipped: 0, failures: [], tests: [] };
+  const results: SuiteResults = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [], tests: [] };
   // PGPOOL_VSCODE_GREP (e.g. "operations") runs only the matching tests, for a quick turn-around.
   const grep = process.env.PGPOOL_VSCODE_GREP;
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: 'spec', ...(grep ? { grep } : {}) });
@@ -44,7 +45,9 @@ export async function run(): Promise<void> {
       });
       runner.on('pending', (test) => {
         results.skipped++;
-        results.tests.push({ title: test.fullTitle(), state: 'skipped', ms: 0 });
+        const reason = skipReasonOf(test);
+        results.skips.push({ name: `vscode: ${test.fullTitle()}`, ...(reason ? { reason } : {}) });
+        results.tests.push({ title: test.fullTitle(), state: 'skipped', ms: 0, ...(reason ? { error: `skipped: ${reason}` } : {}) });
       });
     });
   } catch (err) {

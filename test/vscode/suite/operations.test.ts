@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
 import { labClusterFile } from '../../harness/paths';
+import { unmetPrecondition } from '../../harness/precondition';
+import { skipWithReason } from './skip';
 import { answerDialogs, type Prompt } from './dialogs';
 import { activatedExtension } from './extension';
 import { healthyPrimary, inRecovery, labCluster, poolNodes, primaries, primaryAndUpStandbys, waitUntil } from '../../harness/labCluster';
@@ -40,7 +42,7 @@ suite('operations against the lab (promote, recover)', function () {
 
   suiteSetup(async function () {
     extensionPath = (await activatedExtension()).extensionPath;
-    if (!existsSync(labClusterFile)) this.skip();
+    if (unmetPrecondition(existsSync(labClusterFile) ? undefined : `the lab is not up (no ${labClusterFile})`, (r) => skipWithReason(this, r))) return;
     const inWorkspace = await vscode.workspace.findFiles('**/pgpool-cluster.yaml', undefined, 5);
     if (inWorkspace.length === 0) {
       await vscode.workspace.getConfiguration('pgpoolCluster').update(SETTING, [labClusterFile], vscode.ConfigurationTarget.Global);
@@ -99,7 +101,7 @@ suite('operations against the lab (promote, recover)', function () {
   test('Recover the old primary: it comes back as a standby of the new one', async function () {
     const c = cluster;
     assert.ok(c);
-    if (!oldPrimary || !promoted) this.skip();
+    if (unmetPrecondition(oldPrimary && promoted ? undefined : 'the promote test before this one did not run', (r) => skipWithReason(this, r))) return;
     const dialogs = answerDialogs(userAnswers);
     try {
       await vscode.commands.executeCommand('pgpoolCluster.recoverNode', { cluster: c.name, node: oldPrimary });

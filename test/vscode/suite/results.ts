@@ -18,5 +18,7 @@ export interface SuiteResults {
   failed: number;
   skipped: number;
   failures: string[];
+  /** Each skipped test with the reason written in the test (none: an unexplained skip, which CI refuses). */
+  skips: Array<{ name: string; reason?: string }>;
   tests: TestOutcome[];
 }

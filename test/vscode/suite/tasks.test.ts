@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { labClusterFile } from '../../harness/paths';
+import { unmetPrecondition } from '../../harness/precondition';
+import { skipWithReason } from './skip';
 import { activatedExtension, contributes } from './extension';
 
 const SETTING = 'clusterFiles';
@@ -31,7 +33,7 @@ suite('cluster tasks', () => {
   });
 
   test('tasks are offered for each lab node and operation, as argv without a shell', async function () {
-    if (!existsSync(labClusterFile)) this.skip();
+    if (unmetPrecondition(existsSync(labClusterFile) ? undefined : `the lab is not up (no ${labClusterFile})`, (r) => skipWithReason(this, r))) return;
     const tasks = await vscode.tasks.fetchTasks({ type: 'pgpool-cluster' });
     const names = tasks.map((t) => t.name);
     for (const n of ['status', 'promote node1', 'switchover node1', 'recover node0', 'attach node2', 'detach node2']) {
@@ -46,7 +48,7 @@ suite('cluster tasks', () => {
   });
 
   test('the status task runs the CLI and ends with exit code 0 on a healthy lab (1 when degraded)', async function () {
-    if (!existsSync(labClusterFile)) this.skip();
+    if (unmetPrecondition(existsSync(labClusterFile) ? undefined : `the lab is not up (no ${labClusterFile})`, (r) => skipWithReason(this, r))) return;
     const task = (await vscode.tasks.fetchTasks({ type: 'pgpool-cluster' })).find((t) => t.name === 'status');
     assert.ok(task, 'no status task');
     const ended = new Promise<number | undefined>((resolve) => {

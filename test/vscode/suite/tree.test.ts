@@ -3,10 +3,13 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { labClusterFile } from '../../harness/paths';
+import { unmetPrecondition } from '../../harness/precondition';
+import { skipWithReason } from './skip';
 import { discoverClusterFiles } from '../../../src/extension/tree/clusterFiles';
 import { ClusterModel } from '../../../src/extension/tree/clusterModel';
 import { ClusterItem, ClusterTreeProvider, NodeItem, PgpoolItem, type ClusterTreeItem } from '../../../src/extension/tree/clusterTreeProvider';
 import { activatedExtension } from './extension';
+import { waitFor } from '../../harness/wait';
 
 const SETTING = 'clusterFiles';
 
@@ -39,7 +42,7 @@ suite('cluster tree and status panel (lab)', () => {
   });
 
   test('the tree shows the lab\'s 3 nodes with their contextValues', async function () {
-    if (!existsSync(labClusterFile)) this.skip();
+    if (unmetPrecondition(existsSync(labClusterFile) ? undefined : `the lab is not up (no ${labClusterFile})`, (r) => skipWithReason(this, r))) return;
     const model = new ClusterModel({ discoverFiles: discoverClusterFiles, hostKeyPolicy: { mode: 'strict' }, timeoutMs: 5000 });
     const provider = new ClusterTreeProvider(model);
     try {
@@ -70,7 +73,7 @@ suite('cluster tree and status panel (lab)', () => {
   });
 
   test('a cluster file named in the setting is discovered', async function () {
-    if (!existsSync(labClusterFile)) this.skip();
+    if (unmetPrecondition(existsSync(labClusterFile) ? undefined : `the lab is not up (no ${labClusterFile})`, (r) => skipWithReason(this, r))) return;
     const config = vscode.workspace.getConfiguration('pgpoolCluster');
     const before = config.inspect<string[]>(SETTING)?.globalValue;
     await config.update(SETTING, [labClusterFile], vscode.ConfigurationTarget.Global);
@@ -90,13 +93,7 @@ suite('cluster tree and status panel (lab)', () => {
   test('"Show Cluster Status" opens the status panel', async () => {
     await vscode.commands.executeCommand('pgpoolCluster.showStatus');
     const isPanel = (t: vscode.Tab): boolean => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('pgpoolCluster.status');
-    const deadline = Date.now() + 10_000;
-    let tab: vscode.Tab | undefined;
-    while (!tab && Date.now() < deadline) {
-      tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(isPanel);
-      if (!tab) await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.ok(tab, 'no webview tab of type pgpoolCluster.status');
+    const tab = await waitFor('a webview tab of type pgpoolCluster.status', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(isPanel), 10_000, 200);
     assert.equal(tab.label, 'Cluster Status');
     await vscode.window.tabGroups.close(tab);
   });
