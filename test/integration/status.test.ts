@@ -94,7 +94,7 @@ test('SSH exec with host-key verification: exit codes, hostile words, stdin, tim
   assert.deepEqual(echo.stdout.split('\0').slice(0, -1), hostile);
   assert.equal((await host.exec({ script: 'exit 3' })).code, 3);
   assert.equal((await host.exec(['cat'], { stdin: 'from stdin' })).stdout, 'from stdin');
-  const slow = await host.exec(['sleep', '600'], { timeoutMs: 200 });
+  const slow = await host.exec(['sleep', '30'], { timeoutMs: 200 });
   assert.equal(slow.timedOut, true);
   const streamed: string[] = [];
   await host.exec({ script: 'echo one; echo two >&2' }, { onStdout: (c) => streamed.push(`out:${c.trim()}`), onStderr: (c) => streamed.push(`err:${c.trim()}`) });
@@ -108,7 +108,7 @@ test('SSH exec with host-key verification: exit codes, hostile words, stdin, tim
   assert.equal(pool.stats().connectionsOpened, before, '20 concurrent commands reuse one connection');
   // Cancel once the remote command is running (it said so), not after a guess at how long that takes.
   const ac = new AbortController();
-  await assert.rejects(host.exec({ script: 'echo started; exec sleep 600' }, { signal: ac.signal, onStdout: () => ac.abort() }),
+  await assert.rejects(host.exec({ script: 'echo started; exec sleep 30' }, { signal: ac.signal, onStdout: () => ac.abort() }),
     (e: RemoteError) => e.code === 'cancelled');
 });
 

@@ -197,6 +197,9 @@ export class SshPool {
   }
 }
 
+/** How long a timed-out or cancelled command's channel may take to close before the caller gets its answer. */
+const STOP_GRACE_MS = 2000;
+
 function runChannel(client: Client, line: string, options: ExecOptions, label: string): Promise<{ code: number | null; signal: string | null; stdout: Buffer; stderr: Buffer; timedOut?: boolean }> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
@@ -214,9 +217,14 @@ function runChannel(client: Client, line: string, options: ExecOptions, label: s
       let sig: string | null = null;
       let timedOut = false;
       let cancelled = false;
+      let settled = false;
+      let grace: NodeJS.Timeout | undefined;
       const stop = (): void => {
         try { channel.signal('KILL'); } catch { /* not supported by every sshd */ }
         channel.close();
+        // sshd keeps a channel open while its command runs and may ignore the signal request (no pty): after a
+        // timeout or a cancel, stop waiting for the channel to close after a short grace.
+        grace ??= setTimeout(finish, STOP_GRACE_MS);
       };
       const timer = options.timeoutMs !== undefined ? setTimeout(() => { timedOut = true; stop(); }, options.timeoutMs) : undefined;
       const onAbort = (): void => { cancelled = true; stop(); };
@@ -224,15 +232,19 @@ function runChannel(client: Client, line: string, options: ExecOptions, label: s
       channel.on('data', (d: Buffer) => { out.push(d); options.onStdout?.(d.toString('utf8')); });
       channel.stderr.on('data', (d: Buffer) => { errs.push(d); options.onStderr?.(d.toString('utf8')); });
       channel.on('exit', (c: number | null, s?: string) => { code = c ?? null; sig = s ?? null; });
-      channel.on('close', () => {
+      channel.on('close', finish);
+      function finish(): void {
+        if (settled) return;
+        settled = true;
         if (timer) clearTimeout(timer);
+        if (grace) clearTimeout(grace);
         options.signal?.removeEventListener('abort', onAbort);
         if (cancelled) {
           reject(new RemoteError('cancelled', `Command on ${label} was cancelled.`, label));
           return;
         }
         resolve({ code: timedOut ? null : code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(errs), ...(timedOut ? { timedOut } : {}) });
-      });
+      }
       if (options.stdin !== undefined) channel.end(options.stdin);
       else channel.end();
     });
