@@ -4,6 +4,7 @@ import { registerLintCommand } from './lint';
 import { registerStatusCommand } from './status';
 import { registerOpsCommands } from './ops';
 import { registerSetupCommands } from './setupCommands';
+import { registerEventsCommand } from './events';
 import { CliError } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerOpsCommands(program);
   registerSetupCommands(program);
+  registerEventsCommand(program);
   return program;
 }
 

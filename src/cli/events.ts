@@ -1,0 +1,155 @@
+/** `pgpool-cluster events`: one cluster's history from pgpool's log, the servers' logs and the tool's operations. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseConf } from '../core/conf/parser';
+import { collectHistory, type CollectResult } from '../core/history/collect';
+import { mergeEvents, type ClusterEvent } from '../core/history/events';
+import { HistoryStore, historyDir } from '../core/history/store';
+import { auditEvents, explain, groupEvents, type ExplainFacts } from '../core/history/timeline';
+import { auditPath, type AuditRecord } from '../core/ops/audit';
+import { CliError } from './errors';
+import { clusterOptions, openSession, type SetupSession } from './setupCommon';
+
+interface EventsOptions {
+  cluster?: string;
+  file?: string;
+  acceptNewHostKeys?: boolean;
+  since?: string;
+  node?: string;
+  json?: boolean;
+  follow?: boolean;
+  read: boolean;
+}
+
+/** `90s`, `15m`, `1h`, `2d`, or an ISO time -> the earliest time to show (ms since the epoch). */
+export function parseSince(value: string, now = Date.now()): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(value.trim());
+  if (m) return now - Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(value);
+  if (Number.isFinite(t)) return t;
+  throw new CliError(`--since takes a duration (90s, 15m, 1h, 2d) or a time (2026-11-29T17:00:00Z), not "${value}".`, 2);
+}
+
+function readAudit(file: string): AuditRecord[] {
+  let text = '';
+  try { text = readFileSync(file, 'utf8'); } catch { return []; }
+  const out: AuditRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try { out.push(JSON.parse(line) as AuditRecord); } catch { /* a torn line */ }
+  }
+  return out;
+}
+
+const localTime = (iso: string): string => {
+  const d = new Date(iso);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+};
+
+export function eventsToText(events: readonly ClusterEvent[]): string {
+  const lines: string[] = [];
+  let group: string | undefined;
+  for (const e of events) {
+    if (e.group !== group) {
+      group = e.group;
+      if (group) lines.push('', `── ${group} ──`);
+      else lines.push('');
+    }
+    const where = e.ref.file ? `${e.ref.file}:${e.ref.line ?? ''}` : e.ref.audit ?? '';
+    const mark = e.severity === 'error' ? '!' : e.severity === 'warning' ? '~' : ' ';
+    lines.push(`${mark} ${localTime(e.time)}${e.approximateTime ? '≈' : ' '} ${e.origin.padEnd(8)} ${(e.node ?? '').padEnd(6)} ${e.kind.padEnd(24)} ${e.message}`);
+    if (e.kind === 'raw' || e.severity === 'error') lines.push(`      from ${where}`);
+  }
+  return lines.join('\n').replace(/^\n+/, '') + '\n';
+}
+
+async function explainFacts(session: SetupSession): Promise<ExplainFacts> {
+  const facts: { healthCheckPeriod?: number; downInPgpool?: string[] } = {};
+  try {
+    const s = await session.status();
+    facts.downInPgpool = s.nodes.filter((n) => n.pgpool?.status === 'down').map((n) => n.name);
+  } catch { /* no status: no such explanation */ }
+  const p = session.cluster.pgpool[0];
+  if (p?.configFile) {
+    try {
+      const conf = parseConf((await session.env.remote(p.name).readFile(p.configFile)).toString('utf8'), 'pgpool');
+      const hc = [...conf.entries].reverse().find((e) => e.key === 'health_check_period');
+      facts.healthCheckPeriod = hc ? Number(hc.value) : 0;
+    } catch { /* unreadable: no such explanation */ }
+  }
+  return facts;
+}
+
+function describeSources(r: CollectResult): string[] {
+  const out = r.sources.map((s) => `  ${s.origin}: ${s.file}`);
+  const skewed = r.clocks.filter((c) => c.skewMs !== 0);
+  out.push(skewed.length ? `  clock skew corrected: ${skewed.map((c) => `${c.origin} ${c.skewMs > 0 ? '+' : ''}${c.skewMs} ms`).join(', ')}` : '  clocks: no skew beyond the round trip');
+  for (const p of r.problems) out.push(`  not read: ${p}`);
+  return out;
+}
+
+export function registerEventsCommand(program: Command): void {
+  clusterOptions(program.command('events'))
+    .description("The cluster's history: pgpool's log (health checks, degenerate requests, failover, follow_primary, failback, watchdog), the servers' logs (promotion, timeline switches, replication) and this tool's operations, grouped and explained.")
+    .option('--since <when>', 'only events after this: a duration (15m, 1h, 2d) or a time')
+    .option('--node <name>', 'only events about this node')
+    .option('--json', 'print {"cluster","sources","events":[...],"explanations":[...]}')
+    .option('--follow', 'keep reading and print new events as they come (Ctrl-C stops)')
+    .option('--no-read', 'show what was read before; do not connect to any host')
+    .action(async (opts: EventsOptions) => {
+      process.exitCode = await runEvents(opts);
+    });
+}
+
+export async function runEvents(opts: EventsOptions): Promise<number> {
+  const since = opts.since ? parseSince(opts.since) : undefined;
+  const session = await openSession(opts);
+  const { cluster } = session;
+  if (opts.node && !cluster.nodes.some((n) => n.name === opts.node)) {
+    await session.close();
+    throw new CliError(`Cluster ${cluster.name} has no node "${opts.node}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`, 2);
+  }
+  const store = new HistoryStore(historyDir(cluster));
+  const audit = auditPath();
+  const view = async (): Promise<ClusterEvent[]> => {
+    const all = groupEvents(mergeEvents(await store.events(), auditEvents(readAudit(audit), cluster.name, audit)));
+    return all.filter((e) => (since === undefined || Date.parse(e.time) >= since) && (!opts.node || e.node === opts.node));
+  };
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const read = opts.read ? await collectHistory(cluster, (n) => session.env.remote(n), store, ac.signal) : undefined;
+    const events = await view();
+    const explanations = opts.read ? explain(events, await explainFacts(session)) : explain(events);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ cluster: cluster.name, sources: read?.sources ?? [], clocks: read?.clocks ?? [], problems: read?.problems ?? [], events, explanations }, null, 1)}\n`);
+    } else {
+      if (read) process.stdout.write(`History of ${cluster.name}, read from:\n${describeSources(read).join('\n')}\n\n`);
+      process.stdout.write(events.length ? eventsToText(events) : 'No events.\n');
+      if (explanations.length) process.stdout.write(`\nWhy:\n${explanations.map((x) => `  - ${x}`).join('\n')}\n`);
+    }
+    if (opts.follow && opts.read) {
+      let shown = events.length;
+      while (!ac.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 2000));
+        if (ac.signal.aborted) break;
+        await collectHistory(cluster, (n) => session.env.remote(n), store, ac.signal).catch((err: unknown) => {
+          if (!ac.signal.aborted) process.stderr.write(`pgpool-cluster: ${err instanceof Error ? err.message : String(err)}\n`);
+        });
+        const now = await view();
+        const fresh = now.slice(shown);
+        shown = now.length;
+        if (fresh.length) process.stdout.write(opts.json ? fresh.map((e) => JSON.stringify(e)).join('\n') + '\n' : eventsToText(fresh));
+      }
+    }
+    return read && read.sources.length === 0 ? 1 : 0;
+  } catch (err) {
+    if (ac.signal.aborted) return 130;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await session.close();
+  }
+}
