@@ -11,6 +11,7 @@ const areas: Array<[file: string, fn: string]> = [
   ['status', 'benchStatus'],
   ['ops', 'benchOps'],
   ['recover', 'benchRecover'],
+  ['events', 'benchEvents'],
 ];
 
 async function main(): Promise<void> {

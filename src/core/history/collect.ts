@@ -56,7 +56,7 @@ export interface CollectResult {
 }
 
 /** Which events are kept: everything but pgpool's chatter (DETAIL lines and unclassified LOG lines). */
-export const keep = (e: ClusterEvent): boolean => e.severity !== 'detail';
+export const keep = (e: Pick<ClusterEvent, 'severity'>): boolean => e.severity !== 'detail';
 
 export async function discoverLogs(
   cluster: ClusterDefinition, remote: (name: string) => RemoteHost, signal?: AbortSignal,
@@ -112,7 +112,7 @@ export async function collectHistory(
       const cursor: LogCursor | undefined = before && before.file === s.file ? before : undefined;
       let lastTime = cursor?.lastTime;
       const next = await readNewLines(host, s.file, cursor, probe, async (piece) => {
-        const ctx: LogContext = { origin: s.origin, file: piece.file, firstLine: piece.firstLine, clock, nodes, ...(lastTime ? { lastTime } : {}) };
+        const ctx: LogContext = { origin: s.origin, file: piece.file, firstLine: piece.firstLine, clock, nodes, keep, ...(lastTime ? { lastTime } : {}) };
         const parsed = s.kind === 'pgpool' ? parsePgpoolLog(piece.text, ctx) : parsePostgresLog(piece.text, ctx, s.origin);
         lastTime = parsed.lastTime ?? lastTime;
         const kept = parsed.events.filter(keep);

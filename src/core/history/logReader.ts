@@ -49,7 +49,7 @@ export function completeLines(chunk: string, atEof: boolean): { text: string; by
 
 export class LogReadError extends Error {}
 
-const CHUNK_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 async function sh(host: RemoteHost, script: string, args: string[], signal?: AbortSignal): Promise<string> {
   const r = await host.exec(['sh', '-c', script, 'sh', ...args], { timeoutMs: 60_000, ...(signal ? { signal } : {}) });

@@ -9,7 +9,15 @@ const PGPOOL_LINE = new RegExp(String.raw`^(${STAMP})(?: [A-Z]{2,5})?: (.*?) pid
 /** The generated scripts (and many hand-written ones) print `date '+%F %T'` then `name: message`. */
 const SCRIPT_LINE = new RegExp(String.raw`^(${STAMP}) ([\w.-]+): (.*)$`);
 /** A pgpool line glued to the end of a script's output that had no newline. */
-const GLUED = new RegExp(String.raw`(?<=\S)(?=${STAMP}: .*? pid \d+: )`);
+const GLUED = new RegExp(String.raw`\S(?=${STAMP}: [^\n]*? pid \d+: )`);
+const STARTS_WITH_STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/;
+
+/** Splits `script output<pgpool line>` in two; a line that starts with a stamp is taken whole. */
+function splitGlued(line: string): string[] {
+  if (STARTS_WITH_STAMP.test(line)) return [line];
+  const m = GLUED.exec(line);
+  return m ? [line.slice(0, m.index + 1), line.slice(m.index + 1)] : [line];
+}
 
 export interface PgpoolParsed extends ParsedLine {
   readonly process?: string;
@@ -103,5 +111,5 @@ export function classifyPgpool(p: PgpoolParsed, nodes: NodeLookup): Classified {
 
 /** pgpool's log text as events; unknown lines are kept raw. */
 export function parsePgpoolLog(text: string, ctx: LogContext): { events: ClusterEvent[]; lastTime?: string } {
-  return eventsFromLines(text, ctx, 'pgpool', parsePgpoolLine, (p) => classifyPgpool(p, ctx.nodes), (l) => l.split(GLUED));
+  return eventsFromLines(text, ctx, 'pgpool', parsePgpoolLine, (p) => classifyPgpool(p, ctx.nodes), splitGlued);
 }
