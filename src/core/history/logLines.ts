@@ -62,6 +62,8 @@ export function eventsFromLines(
   let lastMs = parsedLast !== undefined && Number.isFinite(parsedLast) ? parsedLast : undefined;
   let lineNo = ctx.firstLine - 1;
   let start = 0;
+  // What became of the last line with a time: an indented line after it continues its message.
+  let previous: 'kept' | 'dropped' | undefined;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
@@ -70,6 +72,12 @@ export function eventsFromLines(
     start = end + 1;
     lineNo++;
     if (whole.trim() === '') continue;
+    if ((whole.startsWith('\t') || whole.startsWith('  ')) && previous !== undefined) {
+      const last = events[events.length - 1];
+      if (previous === 'kept' && last) events[events.length - 1] = { ...last, message: `${last.message} ${whole.trim()}` };
+      continue;
+    }
+    previous = undefined;
     for (const line of split(whole)) {
       const p = parse(line);
       const at = p ? toMs(p.stamp) : undefined;
@@ -79,7 +87,11 @@ export function eventsFromLines(
         const t = p.stamp.length <= 19 && lastMs !== undefined && lastMs >= at && lastMs < at + 1000 ? lastMs : at;
         lastMs = t;
         const c = classify(p);
-        if (ctx.keep && !ctx.keep(c)) continue;
+        if (ctx.keep && !ctx.keep(c)) {
+          previous = 'dropped';
+          continue;
+        }
+        previous = 'kept';
         events.push({
           time: new Date(t).toISOString(), source, origin: ctx.origin, kind: c.kind, severity: c.severity, message: p.message,
           ref: { file: ctx.file, line: lineNo }, ...(c.node ? { node: c.node } : {}),

@@ -65,9 +65,11 @@ test("PostgreSQL's log: promotion, timeline switch, a timeline that is not a chi
     '2026-11-29 18:12:27.000 UTC [102] FATAL:  lock file "postmaster.pid" already exists',
     '2026-11-29 18:12:28.000 UTC [103] postgres@postgres LOG:  connection authorized: user=postgres',
     '\tcontinuation line',
+    'not a server line',
   ].join('\n');
   const { events } = parsePostgresLog(text, { ...ctx('node1.log'), origin: 'node1' }, 'node1');
   assert.deepEqual(events.map((e) => e.kind), ['promote-request', 'timeline-switch', 'timeline-not-child', 'start-failed', 'log', 'raw']);
+  assert.equal(events[4]!.message, 'connection authorized: user=postgres continuation line', 'an indented line continues the message before it');
   assert.ok(events.every((e) => e.node === 'node1' || e.kind === 'raw'));
 });
 
