@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
@@ -10,6 +10,7 @@ import { acquireLock, LockError, lockPath } from '../../../src/core/ops/lock';
 import { runOperation } from '../../../src/core/ops/operation';
 import type { Plan, PlanStep } from '../../../src/core/ops/plan';
 import { runPlan } from '../../../src/core/ops/runner';
+import { waitFor } from '../../harness/wait';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 
 function fakeEnv(exec: (argv: readonly string[]) => Partial<ExecResult>, sql: (q: string) => unknown = () => true): OpsEnvironment & { ran: string[] } {
@@ -100,6 +101,14 @@ test('the lock refuses a live holder, takes over a dead or old one, and the audi
   await again.release();
   writeFileSync(lockPath('c1', dir), JSON.stringify({ pid: process.pid, host: 'elsewhere', startedAt: new Date(Date.now() - 3_600_000).toISOString(), operation: 'old' }));
   await (await acquireLock('c1', 'test', { dir })).release();
+  // A live process on this host holds its lock however old it is (a long base backup is still running).
+  writeFileSync(lockPath('c1', dir), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date(Date.now() - 86_400_000).toISOString(), operation: 'long' }));
+  await assert.rejects(acquireLock('c1', 'test', { dir }), LockError);
+  // Another host's lock with a fresh heartbeat holds too.
+  writeFileSync(lockPath('c1', dir), JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: new Date(Date.now() - 3_600_000).toISOString(), heartbeatAt: new Date().toISOString(), operation: 'remote' }));
+  await assert.rejects(acquireLock('c1', 'test', { dir }), LockError);
+
+  rmSync(lockPath('c1', dir));
 
   const audit = join(dir, 'audit.jsonl');
   const env = fakeEnv(() => ({}));
@@ -109,4 +118,24 @@ test('the lock refuses a live holder, takes over a dead or old one, and the audi
   const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: { ok: boolean }; actor: string; plan: unknown[] });
   assert.deepEqual(lines.map((l) => l.outcome.ok), [true, false]);
   assert.match(lines[0]!.actor, /@/);
+});
+
+test('a dead holder\'s lock is taken over by exactly one of many takers; the holder keeps its heartbeat fresh', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgc-lock-race-'));
+  for (let round = 0; round < 5; round++) {
+    writeFileSync(lockPath('c2', dir), JSON.stringify({ pid: 2 ** 22 + 54321, host: hostname(), startedAt: new Date().toISOString(), operation: 'crashed' }));
+    const tries = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireLock('c2', `taker ${i}`, { dir })));
+    const won = tries.filter((t): t is PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>> => t.status === 'fulfilled');
+    assert.equal(won.length, 1, `round ${round}: ${won.length} takers hold the lock at once`);
+    assert.ok(tries.filter((t) => t.status === 'rejected').every((t) => (t as PromiseRejectedResult).reason instanceof LockError));
+    await won[0]!.value.release();
+  }
+  const lock = await acquireLock('c2', 'beating', { dir, heartbeatMs: 20 });
+  const first = (JSON.parse(readFileSync(lockPath('c2', dir), 'utf8')) as { heartbeatAt: string }).heartbeatAt;
+  await waitFor('the heartbeat to move', () => {
+    const beat = (JSON.parse(readFileSync(lockPath('c2', dir), 'utf8')) as { heartbeatAt: string }).heartbeatAt;
+    return beat > first ? beat : undefined;
+  }, 10_000, 10);
+  await lock.release();
+  assert.equal(existsSync(lockPath('c2', dir)), false, 'released');
 });
