@@ -6,6 +6,8 @@
  * are set to fixed values, and the report records each base's digest.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseConf } from '../../src/core/conf/parser';
 import { isHostDependentZone } from '../../src/core/conf/rules/postgresTime';
 import type { ServiceUser } from '../../src/core/lab/serviceUser';
@@ -63,4 +65,22 @@ export function environmentDependence(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Zone names the validator knows (PG_ZONE_NAMES) that this host's tz database lacks: a PostgreSQL built with the
+ * system tzdata (Debian's) refuses those here. Reported, never used for a verdict; undefined without the directory.
+ */
+export function zonesMissingOnHost(known: Iterable<string>, dir = '/usr/share/zoneinfo'): string[] | undefined {
+  if (!existsSync(dir)) return undefined;
+  const present = new Set<string>();
+  const walk = (rel: string): void => {
+    for (const d of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) walk(name);
+      else present.add(name.toLowerCase());
+    }
+  };
+  walk('');
+  return [...known].filter((z) => !present.has(z) && !isHostDependentZone(z)).sort();
 }

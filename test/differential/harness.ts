@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fixtureFiles, mutations, repoRoot, type CorpusFile, type MutationBase } from './corpus';
-import { digest, environmentDependence, normalizeBase, ORACLE_ENV, type BaseFact } from './environment';
+import { PG_ZONE_NAMES } from '../../src/core/conf/catalog/postgresZones.generated';
+import { digest, environmentDependence, normalizeBase, ORACLE_ENV, zonesMissingOnHost, type BaseFact } from './environment';
 import { PgpoolOracle } from './pgpoolOracle';
 import { PostgresOracle, type ProgramAnswer } from './postgresOracle';
 import { closeScratch, openScratch, serviceUser } from './scratch';
@@ -35,6 +36,8 @@ export interface DifferentialEnvironment {
   /** The caller's, for the record: it must not change any verdict. */
   caller: { LANG: string; LC_ALL: string; TZ: string };
   bases: BaseFact[];
+  /** Zone names the validator accepts that /usr/share/zoneinfo lacks here (null: no such directory). */
+  zonesMissingOnHost: string[] | null;
 }
 
 export interface DifferentialReport {
@@ -157,6 +160,7 @@ async function runIn(user: ReturnType<typeof serviceUser>, opts: DifferentialOpt
       oracle: { ...ORACLE_ENV },
       caller: { LANG: process.env.LANG ?? '', LC_ALL: process.env.LC_ALL ?? '', TZ: process.env.TZ ?? '' },
       bases: baseFacts,
+      zonesMissingOnHost: zonesMissingOnHost(PG_ZONE_NAMES) ?? null,
     },
     programs: [...stats.values()], disagreements, environmentDependent, skipped,
   };
@@ -170,6 +174,7 @@ export function summary(r: DifferentialReport): string {
   const env = r.environment;
   const lines = [`differential: ${r.files} files, ${r.probes} probes in ${r.seconds.toFixed(1)} s (seed ${r.seed})`,
     `  oracle environment ${Object.entries(env.oracle).map(([k, v]) => `${k}=${v}`).join(' ')}; caller LANG=${env.caller.LANG || '-'} LC_ALL=${env.caller.LC_ALL || '-'} TZ=${env.caller.TZ || '-'}`,
+    `  host tz database: ${env.zonesMissingOnHost === null ? 'no /usr/share/zoneinfo' : env.zonesMissingOnHost.length === 0 ? 'has every zone the validator knows' : `lacks ${env.zonesMissingOnHost.length} zone(s) the validator knows: ${env.zonesMissingOnHost.slice(0, 8).join(', ')}`}`,
     `  bases ${env.bases.map((b) => `${b.origin.replace(/ postgresql\.conf$/, '')} ${b.sha256}${b.normalized.length ? ` (normalized: ${b.normalized.join(', ')})` : ''}`).join('; ')}`];
   for (const s of r.programs) {
     lines.push(`  ${s.program.padEnd(14)} ${(100 * s.rate).toFixed(2)}% agree (${s.agree} agreed, ${s.disagree} disagreed of ${s.files} files${s.environmentDependent ? `, ${s.environmentDependent} host-dependent` : ''}; refused: program ${s.refusedByProgram}, validator ${s.refusedByValidator})`);

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentDependence, normalizeBase, oracleEnv, ORACLE_ENV } from '../../differential/environment';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { environmentDependence, normalizeBase, oracleEnv, ORACLE_ENV, zonesMissingOnHost } from '../../differential/environment';
 import { DEFAULT_SEED, seedFromEnv } from '../../differential/harness';
 
 /* The differential tier's fixed environment: what the oracles inherit, how bases are pinned, which files depend on the host. */
@@ -47,4 +50,17 @@ test('the corpus seed comes from PGPOOL_CLUSTER_DIFF_SEED, with a clear error fo
   assert.equal(seedFromEnv({ PGPOOL_CLUSTER_DIFF_SEED: '7' }), 7);
   assert.throws(() => seedFromEnv({ PGPOOL_CLUSTER_DIFF_SEED: 'abc' }), /whole number from 0 to 4294967295/);
   assert.throws(() => seedFromEnv({ PGPOOL_CLUSTER_DIFF_SEED: '99999999999' }), /unset it for the default/);
+});
+
+test('zonesMissingOnHost lists known zones a tz directory lacks (case-insensitive), ignoring host-dependent files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'zoneinfo-'));
+  try {
+    mkdirSync(path.join(dir, 'Europe'));
+    writeFileSync(path.join(dir, 'Europe', 'Berlin'), '');
+    writeFileSync(path.join(dir, 'UTC'), '');
+    assert.deepEqual(zonesMissingOnHost(['utc', 'europe/berlin', 'europe/paris', 'localtime', 'posix/utc', 'asia/tokyo'], dir), ['asia/tokyo', 'europe/paris']);
+    assert.equal(zonesMissingOnHost(['utc'], path.join(dir, 'absent')), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
