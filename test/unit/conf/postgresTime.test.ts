@@ -76,3 +76,15 @@ test('isPosixTzRule follows tzparse: empty std name allowed, offsets, DST name, 
   for (const v of ['', 'EST', '290SEC', '<+03', '1:60', 'X1Y,M13.1.0,M11.1.0', 'X1Y,M3.6.0,M11.1.0', 'X1Y,J0,J5', 'X1Y2Z', 'X1,'])
     assert.equal(isPosixTzRule(v), false, v);
 });
+
+// Found by the differential tier with PGPOOL_CLUSTER_DIFF_SEED=7.
+test('synchronized_standby_slots (17): a list of slot names', () => {
+  expectVerdicts('synchronized_standby_slots', ['17'], ["'1.5'", "'\"A\"'", "'*'", "'a b'", "'a,,b'"],
+    ["''", "'a_1, b'", "'A'", `'${'a'.repeat(64)}'`]);
+});
+
+test('the microsecond unit exists since PostgreSQL 12', () => {
+  expectVerdicts('wal_sender_timeout', ['11'], ["'143 us'", '143us'], ["'5 ms'", '60s']);
+  expectVerdicts('wal_sender_timeout', ['15', '17'], [], ['143us', "'143 us'"]);
+  assert.match(refused('wal_sender_timeout = 143us', '11') ?? '', /PostgreSQL 12 and later/);
+});

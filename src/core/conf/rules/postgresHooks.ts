@@ -107,6 +107,14 @@ const messagesLocale: Check = (v) => (v === '' ? "an empty lc_messages is refuse
 
 const recoveryTargetTime: Check = (v) => timestampError(v);
 
+/** check_synchronized_standby_slots (17+): slot names, each cut to 63 characters by the list parser first. */
+const standbySlots: Check = (v) => {
+  const items = splitIdentifierList(v);
+  if (!items) return `"${v}" is not a comma-separated list of replication slot names`;
+  const bad = items.find((i) => !/^[a-z0-9_]+$/.test(i));
+  return bad === undefined ? undefined : `"${bad}" is not a replication slot name (lower-case letters, digits and underscores)`;
+};
+
 const CHECKS: Record<string, Check> = {
   recovery_target_time: recoveryTargetTime,
   recovery_target_lsn: shape(/^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, 'an LSN such as 0/3000060'),
@@ -120,6 +128,7 @@ const CHECKS: Record<string, Check> = {
   log_timezone: (v) => timeZoneError(v),
   timezone_abbreviations: abbreviations,
   primary_slot_name: slotName,
+  synchronized_standby_slots: standbySlots,
 };
 
 /** SLRU caches of 17+: the value (in 8kB pages) must be a multiple of the bank size, 16. */
