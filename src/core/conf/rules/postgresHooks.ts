@@ -105,8 +105,6 @@ const createroleSelfGrant: Check = (v) => {
 const messagesLocale: Check = (v) => (v === '' ? "an empty lc_messages is refused outside the built-in default; write 'C' or a locale name"
   : locale(v, 0));
 
-const recoveryTargetTime: Check = (v) => timestampError(v);
-
 /** check_synchronized_standby_slots (17+): slot names, each cut to 63 characters by the list parser first. */
 const standbySlots: Check = (v) => {
   const items = splitIdentifierList(v);
@@ -116,7 +114,7 @@ const standbySlots: Check = (v) => {
 };
 
 const CHECKS: Record<string, Check> = {
-  recovery_target_time: recoveryTargetTime,
+  recovery_target_time: (v) => timestampError(v),
   recovery_target_lsn: shape(/^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, 'an LSN such as 0/3000060'),
   client_encoding: shape(/^[a-z][a-z0-9_]*$/i, 'an encoding name such as UTF8'),
   datestyle: dateStyle,
