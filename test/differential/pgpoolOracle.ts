@@ -1,7 +1,7 @@
 /**
  * Asks the real pgpool-II 4.3 whether it accepts a pgpool.conf: a start attempt (`pgpool -n -f`) with
  * overrides appended so that it cannot collide with anything (loopback 127.0.4.x, scratch ports, sockets, pid
- * file, small shared memory). Exiting before "successfully started" is a refusal; reaching it is acceptance,
+ * file, small shared memory), in the fixed environment of environment.ts. Exiting before "successfully started" is a refusal; reaching it is acceptance,
  * and the process group is stopped at once. pgpool checks each line when it reads it, so a bad value earlier in
  * the file is still refused although an override repeats its name later.
  */
@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ServiceUser } from '../../src/core/lab/serviceUser';
+import { oracleEnv } from './environment';
 import type { ProgramAnswer } from './postgresOracle';
 import { scratchDir } from './scratch';
 
@@ -48,7 +49,7 @@ export class PgpoolOracle {
     const started = Date.now();
     return new Promise((resolve) => {
       const child = spawn(PGPOOL_BIN, ['-n', '-f', conf, '-F', pcp, '-a', path.join(dir, 'pool_hba.conf')], {
-        cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: dir, env: oracleEnv(this.user), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
         ...(this.user.switched ? { uid: this.user.uid, gid: this.user.gid } : {}),
       });
       let out = '';

@@ -2,12 +2,13 @@
  * Asks a real PostgreSQL whether it accepts a postgresql.conf: `postgres -C port -D <scratch data dir>
  * -c config_file=<file>` reads and checks the whole file (every value, its unit and range, every name) and exits
  * non-zero with "configuration file ... contains errors" when the file would stop the server from starting.
+ * initdb and every probe run in the fixed environment of environment.ts, on a data directory made for this run.
  */
-import { existsSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { run } from '../../src/core/lab/proc';
 import type { ServiceUser } from '../../src/core/lab/serviceUser';
+import { INITDB_ARGS, oracleEnv } from './environment';
 import { scratchDir } from './scratch';
 
 export const POSTGRES_BIN: Record<number, string> = {
@@ -21,20 +22,18 @@ export interface ProgramAnswer { refuses: boolean; message: string; ms: number }
 export class PostgresOracle {
   private constructor(readonly major: number, private readonly dataDir: string, private readonly user: ServiceUser) {}
 
-  /** One scratch cluster per major version (initdb once, reused across runs). */
+  /** One fresh scratch cluster per major version and run (initdb in the fixed environment). */
   static async create(major: number, user: ServiceUser): Promise<PostgresOracle> {
     const bin = POSTGRES_BIN[major];
     if (!bin || !existsSync(path.join(bin, 'postgres'))) throw new Error(`PostgreSQL ${major} is not installed (bash scripts/install-postgres-versions.sh)`);
     const dataDir = path.join(scratchDir(user, 'pg'), `data${major}`);
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-      rmSync(dataDir, { recursive: true, force: true });
-      await run(path.join(bin, 'initdb'), ['-D', dataDir, '-N', '-A', 'trust'], { as: user, timeoutMs: 60_000, what: `initdb ${major}` });
-    }
+    const r = await probe(path.join(bin, 'initdb'), ['-D', dataDir, ...INITDB_ARGS], user, 120_000);
+    if (r.code !== 0) throw new Error(`initdb ${major} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     return new PostgresOracle(major, dataDir, user);
   }
 
   /** The postgresql.conf that initdb wrote: a realistic base for mutations. */
-  sampleConfPath(): string { return path.join(this.dataDir, 'postgresql.conf'); }
+  sampleConf(): string { return readFileSync(path.join(this.dataDir, 'postgresql.conf'), 'utf8'); }
 
   async ask(text: string, slot: number): Promise<ProgramAnswer> {
     const file = path.join(scratchDir(this.user, 'pg', `slot${slot}`), `probe${this.major}.conf`);
@@ -48,13 +47,13 @@ export class PostgresOracle {
   }
 }
 
-/** Runs one short probe with no stdin (the server may exit before reading it), killed after 15 s. */
-function probe(cmd: string, args: string[], user: ServiceUser): Promise<{ code: number; stderr: string }> {
+/** Runs one program in the fixed environment with no stdin (the server may exit before reading it), killed after `limitMs`. */
+function probe(cmd: string, args: string[], user: ServiceUser, limitMs = 15_000): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'], ...(user.switched ? { uid: user.uid, gid: user.gid } : {}) });
+    const child = spawn(cmd, args, { cwd: '/', env: oracleEnv(user), stdio: ['ignore', 'ignore', 'pipe'], ...(user.switched ? { uid: user.uid, gid: user.gid } : {}) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, stderr }); });
   });

@@ -40,7 +40,6 @@ test('10,000 random and mutated files: no exception, every range inside the docu
     'postgresql/pg16.postgresql.conf', 'recovery/recovery.conf', 'syntax/broken.pgpool.conf', 'cluster/breaks.pgpool.conf']
     .map((f) => readFileSync(path.join(fixturesDir, f), 'utf8'));
   const bigSeed = seeds[0] as string;
-  const started = Date.now();
   for (let i = 0; i < 10_000; i++) {
     let text: string;
     const mode = i % 3;
@@ -76,21 +75,17 @@ test('10,000 random and mutated files: no exception, every range inside the docu
     }
     checkRanges(text, diags);
   }
-  assert.ok(Date.now() - started < 20_000, 'fuzzing should stay fast');
 });
 
-test('a 10 MB file and a binary file return promptly', () => {
+// Speed is measured by `npm run bench` (lint); here only the answers are checked.
+test('a 10 MB file and a binary file are linted', () => {
   const line = "backend_hostname0 = 'db1'  # comment\n";
   const big = line.repeat(Math.ceil((10 * 1024 * 1024) / line.length));
-  let t = Date.now();
   const d = lintDocument(big, { languageId: 'pgpool-conf' });
-  assert.ok(Date.now() - t < 5000, `10 MB took ${Date.now() - t} ms`);
   assert.ok(d.length > 0);
   const binary = Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) % 256)).toString('latin1');
-  t = Date.now();
   for (const languageId of CONF_LANGUAGE_IDS) {
     const b = lintDocument(binary, { languageId });
     assert.equal(b[0]?.code, 'conf/binary-file');
   }
-  assert.ok(Date.now() - t < 1000);
 });

@@ -6,13 +6,15 @@
 import { pgLabel, type RuleContext } from '../context';
 import type { ConfEntry } from '../parser';
 import type { ParamSpec } from '../catalog/spec';
-import { PG_ABBREVIATION_SETS, PG_ZONE_NAMES } from '../catalog/postgresZones.generated';
+import { PG_ABBREVIATION_SETS } from '../catalog/postgresZones.generated';
+import { timeZoneError, timestampError } from './postgresTime';
 import { parseNumber } from '../values';
 import { syncStandbyNamesError } from './syncStandbyNames';
 
 type Check = (value: string, version: number) => string | undefined;
 
 // Which locales exist depends on the host; a name without a territory (measured: 'on' is refused) is a clear case.
+// An empty lc_monetary/lc_numeric/lc_time is accepted on every host: the postmaster pins those categories' environment to C.
 const LOCALE = /^(|c|posix|c\.[a-z0-9_-]+|[a-z]{2,3}_[a-z]{2}(\.[a-z0-9_-]+)?(@[a-z0-9]+)?)$/i;
 const shape = (re: RegExp, what: string): Check => (v) => (re.test(v) ? undefined : `"${v}" is not ${what}`);
 const locale = shape(LOCALE, 'a locale name such as C or en_US.UTF-8');
@@ -61,24 +63,6 @@ const logDestination: Check = (v, version) => {
   return `"${bad}" is not a log destination for PostgreSQL ${pgLabel(version)} (${known.join(', ')}${bad === 'eventlog' ? '; eventlog exists only on Windows' : ''})`;
 };
 
-const STRTOD = /^\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+)$/;
-/**
- * What could be a POSIX TZ rule (tzparse): an optional zone abbreviation, then an offset. PostgreSQL's tzparse
- * even allows an empty abbreviation (measured: '94s' and '12abc' are accepted), so anything of that shape is not
- * judged: whether the rest parses depends on details the validator does not model.
- */
-const POSIX_TZ = /^(?:[A-Za-z]*|<[A-Za-z0-9+-]*>)[+-]?\d/;
-
-/** check_timezone: hours as a number (|h| < 168), "interval ..." (not judged), a zone name, or a POSIX TZ rule. */
-const timeZone: Check = (v) => {
-  if (STRTOD.test(v)) {
-    const hours = /^\s*[+-]?0[xX]/.test(v) ? parseInt(v, 16) : Number(v);
-    return Math.abs(hours) < 168 ? undefined : `${v} hours is outside the UTC offsets PostgreSQL accepts (less than 168 hours either way)`;
-  }
-  if (/^interval/i.test(v) || PG_ZONE_NAMES.has(v.toLowerCase()) || POSIX_TZ.test(v)) return undefined;
-  return `"${v}" is not a time zone name PostgreSQL knows (such as UTC or Europe/Berlin), a UTC offset in hours, or a POSIX time zone rule`;
-};
-
 const abbreviations: Check = (v) => (PG_ABBREVIATION_SETS.includes(v) ? undefined
   : `"${v}" is not a time zone abbreviation set; PostgreSQL ships ${PG_ABBREVIATION_SETS.join(', ')} (file names in share/timezonesets, case-sensitive)`);
 
@@ -86,30 +70,63 @@ const abbreviations: Check = (v) => (PG_ABBREVIATION_SETS.includes(v) ? undefine
 const slotName: Check = (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined
   : `"${v}" is not a replication slot name (lower-case letters, digits and underscores, at most 63 characters)`);
 
-/**
- * check_recovery_target_time parses a timestamp with time zone. Only clear cases are reported: a bare number
- * that is not a YYMMDD/YYYYMMDD date (measured: 99999999999 is refused), or text without a digit (now/today are
- * refused by the hook; epoch and infinity are let through).
- */
-const recoveryTargetTime: Check = (v) => {
-  const t = v.trim();
-  if (t === '' || /^[+-]?infinity$|^epoch$/i.test(t)) return undefined;
-  if (/^[+-]?\d+(\.\d*)?$/.test(t) && !/^\d{6}$|^\d{8}$/.test(t)) return `"${v}" is not a timestamp such as 2024-05-01 12:00:00+00`;
-  if (!/\d/.test(t)) return `"${v}" is not a timestamp such as 2024-05-01 12:00:00+00`;
+/** check_datestyle: a list of keywords, at most one output style and one field order (repeating one is fine). */
+const dateStyle: Check = (v) => {
+  const items = splitIdentifierList(v);
+  if (!items) return `"${v}" is not a comma-separated list of DateStyle keywords`;
+  let style: string | undefined;
+  let order: string | undefined;
+  for (const item of items) {
+    const w = item.toLowerCase();
+    const s = w === 'iso' ? 'ISO' : w === 'sql' ? 'SQL' : w.startsWith('postgres') ? 'Postgres' : w === 'german' ? 'German' : undefined;
+    const o = w === 'ymd' ? 'YMD' : w === 'dmy' || w.startsWith('euro') ? 'DMY' : w === 'mdy' || w === 'us' || w.startsWith('noneuro') ? 'MDY' : undefined;
+    if (s) {
+      if (style && style !== s) return `"${v}" names two output styles (${style} and ${s})`;
+      style = s;
+    } else if (o) {
+      if (order && order !== o) return `"${v}" names two field orders (${order} and ${o})`;
+      order = o;
+    } else if (w !== 'default') {
+      return `"${item}" is not a DateStyle keyword (ISO, SQL, Postgres or German, and MDY, DMY or YMD; also US, European, NonEuropean, Default)`;
+    }
+  }
   return undefined;
 };
 
+/** check_createrole_self_grant (16+): a list of 'set' and 'inherit'. */
+const createroleSelfGrant: Check = (v) => {
+  const items = splitIdentifierList(v);
+  if (!items) return `"${v}" is not a comma-separated list of 'set' and 'inherit'`;
+  const bad = items.find((i) => !/^(set|inherit)$/i.test(i));
+  return bad === undefined ? undefined : `"${bad}" is not an option of createrole_self_grant (an empty string, 'set', 'inherit' or 'set, inherit')`;
+};
+
+/** check_locale_messages refuses an empty value from a file (only the built-in default may be empty). */
+const messagesLocale: Check = (v) => (v === '' ? "an empty lc_messages is refused outside the built-in default; write 'C' or a locale name"
+  : locale(v, 0));
+
+/** check_synchronized_standby_slots (17+): slot names, each cut to 63 characters by the list parser first. */
+const standbySlots: Check = (v) => {
+  const items = splitIdentifierList(v);
+  if (!items) return `"${v}" is not a comma-separated list of replication slot names`;
+  const bad = items.find((i) => !/^[a-z0-9_]+$/.test(i));
+  return bad === undefined ? undefined : `"${bad}" is not a replication slot name (lower-case letters, digits and underscores)`;
+};
+
 const CHECKS: Record<string, Check> = {
-  recovery_target_time: recoveryTargetTime,
+  recovery_target_time: (v) => timestampError(v),
   recovery_target_lsn: shape(/^([0-9a-f]{1,8}\/[0-9a-f]{1,8})?$/i, 'an LSN such as 0/3000060'),
   client_encoding: shape(/^[a-z][a-z0-9_]*$/i, 'an encoding name such as UTF8'),
-  lc_messages: locale, lc_monetary: locale, lc_numeric: locale, lc_time: locale,
+  datestyle: dateStyle,
+  createrole_self_grant: createroleSelfGrant,
+  lc_messages: messagesLocale, lc_monetary: locale, lc_numeric: locale, lc_time: locale,
   log_destination: logDestination,
   synchronous_standby_names: (v) => syncStandbyNamesError(v),
-  timezone: timeZone,
-  log_timezone: timeZone,
+  timezone: (v) => timeZoneError(v),
+  log_timezone: (v) => timeZoneError(v),
   timezone_abbreviations: abbreviations,
   primary_slot_name: slotName,
+  synchronized_standby_slots: standbySlots,
 };
 
 /** SLRU caches of 17+: the value (in 8kB pages) must be a multiple of the bank size, 16. */

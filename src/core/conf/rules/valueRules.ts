@@ -36,6 +36,10 @@ export function checkValue(ctx: RuleContext, entry: ConfEntry, spec: ParamSpec):
         else report('invalid-unit', `"${p.unitText ?? ''}" is not a valid unit for ${entry.name} (units are case-sensitive: ${unitChoices(spec.unit ?? 's')}).`);
         return;
       }
+      if (ctx.prefix === 'postgresql' && ctx.postgres < 12 && p.unitText === 'us') {
+        report('invalid-unit', `"us" is a unit of PostgreSQL 12 and later; ${ctx.postgres} refuses it for ${entry.name} (valid: ms, s, min, h, d).`);
+        return;
+      }
       // Checked on pgpool-II 4.3.5: the un-indexed default of a per-node setting (health_check_period = 5s)
       // is refused with a unit ("invalid value"), while health_check_period0 = 5s is read fine. Newer releases unverified.
       if (ctx.prefix === 'pgpool' && compareRelease(ctx.pgpool, '4.3') <= 0 && spec.indexed === 'both' && !/\d$/.test(entry.name) && /[A-Za-z]\s*$/.test(v.replace(/^0[xX][0-9a-fA-F]+$/, ''))) {
