@@ -1,6 +1,6 @@
 // Builds the panel's DOM from a StatusUpdate. Text goes in through textContent only: nothing from the
 // cluster (host names, error messages) is ever parsed as HTML.
-import type { NodeStatus } from '../src/core/status/model';
+import type { NodeStateView as NodeStatus } from '../src/shared/statusView';
 import { formatBytes, formatSeconds } from '../src/shared/format';
 import { applicableOperations } from '../src/shared/nodeOperations';
 import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type StatusUpdate } from '../src/shared/protocol';
@@ -13,7 +13,7 @@ export interface RenderHooks {
   readonly results: Readonly<Record<string, { ok: boolean; message: string }>>;
 }
 
-const LABEL: Record<NodeOperation, string> = { promote: 'Promote', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
+const LABEL: Record<NodeOperation, string> = { promote: 'Promote', switchover: 'Switch Over', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
 
 function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

@@ -3,14 +3,15 @@
  * bundles, so it holds types and tiny guards only. Everything crossing the boundary is plain JSON and never
  * carries a secret: statuses, names, error messages.
  */
-import type { ClusterStatus } from '../core/status/model';
+import type { ClusterStatusView } from './statusView';
 
-export type NodeOperation = 'promote' | 'recover' | 'attach' | 'detach';
-export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'recover', 'attach', 'detach'];
+export type NodeOperation = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
 
 /** The command each panel button runs; registered by the operations (absent until they exist). */
 export const OPERATION_COMMANDS: Readonly<Record<NodeOperation, string>> = {
   promote: 'pgpoolCluster.promoteNode',
+  switchover: 'pgpoolCluster.switchoverNode',
   recover: 'pgpoolCluster.recoverNode',
   attach: 'pgpoolCluster.attachNode',
   detach: 'pgpoolCluster.detachNode',
@@ -27,7 +28,7 @@ export interface ClusterView {
   readonly name: string;
   /** The cluster file it came from, for the panel's header. */
   readonly file: string;
-  readonly status?: ClusterStatus;
+  readonly status?: ClusterStatusView;
   /** Why the last refresh failed as a whole (node-level failures are in status.problems). */
   readonly error?: string;
   /** Lag history per node name, oldest first. */

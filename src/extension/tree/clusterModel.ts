@@ -9,6 +9,7 @@ import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
 import { SshPool } from '../../core/remote/sshPool';
 import { readSshConfigText } from '../../core/remote/sshConfigFile';
 import { StatusCollector, type ClusterStatus, type NodeStatus } from '../../core/status';
+import { FormerPrimaries } from './formerPrimaries';
 import { LagHistory } from './lagHistory';
 
 /**
@@ -58,6 +59,7 @@ export class ClusterModel implements vscode.Disposable {
   loaded = false;
   refreshing = false;
   readonly history = new LagHistory();
+  readonly formerPrimaries = new FormerPrimaries();
 
   private collectors = new Map<string, { json: string; collector: StatusCollector }>();
   private sshPool: SshPool | undefined;
@@ -124,6 +126,7 @@ export class ClusterModel implements vscode.Disposable {
         entry.status = await (await this.collector(entry)).refresh();
         delete entry.error;
         this.history.record(entry.status);
+        this.formerPrimaries.record(entry.status);
       } catch (err) {
         entry.error = err instanceof Error ? err.message : String(err);
         this.options.log?.(`refresh of cluster ${entry.definition.name} failed: ${entry.error}`);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../../src/extension/panel/panelHtml';
-import { applicableOperations } from '../../../src/shared/nodeOperations';
 import {
   NodeOperationMsg, OperationResultMsg, ReadyMsg, RefreshMsg, StatusUpdateMsg, isFromWebview, isToWebview,
 } from '../../../src/shared/protocol';
@@ -28,14 +27,6 @@ test('extension -> webview guards', () => {
   assert.equal(isToWebview({ ...update, clusters: 'x' }), false);
   assert.equal(isToWebview({ type: 'operationResult', requestId: 'r', ok: 'yes', message: 'done' }), false);
   assert.equal(isToWebview({ type: 'ready' }), false);
-});
-
-test('applicable operations follow role and status', () => {
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'up', detached: false }), ['promote', 'detach']);
-  assert.deepEqual(applicableOperations({ role: 'primary', status: 'up', detached: false }), ['detach']);
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'down', detached: false }), ['recover']);
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'down', detached: true }), ['recover', 'attach']);
-  assert.deepEqual(applicableOperations({ role: 'unknown', status: 'unreachable', detached: false }), ['recover']);
 });
 
 test('panel CSP: nothing by default, nonce scripts, styles from the extension only', () => {
