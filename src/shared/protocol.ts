@@ -47,11 +47,19 @@ export interface StatusUpdate {
   readonly available: Readonly<Record<NodeOperation, boolean>>;
 }
 
-export interface OperationResult {
+/** How an operation ended: `refused` before anything ran (the plan could not be made, or did not apply). */
+export type OperationOutcomeKind = 'done' | 'failed' | 'refused' | 'cancelled';
+export const OPERATION_OUTCOMES: readonly OperationOutcomeKind[] = ['done', 'failed', 'refused', 'cancelled'];
+
+/** What an operation command returns to its caller (the status panel, tests). */
+export interface OperationOutcome {
+  readonly outcome: OperationOutcomeKind;
+  readonly message: string;
+}
+
+export interface OperationResult extends OperationOutcome {
   readonly type: 'operationResult';
   readonly requestId: string;
-  readonly ok: boolean;
-  readonly message: string;
 }
 
 export type ToWebview = StatusUpdate | OperationResult;
@@ -89,9 +97,11 @@ export const StatusUpdateMsg = {
   is: (m: unknown): m is StatusUpdate => isObj(m) && m.type === 'status' && Array.isArray(m.clusters)
     && Array.isArray(m.fileErrors) && typeof m.refreshing === 'boolean' && isObj(m.available),
 };
+export function isOperationOutcome(m: unknown): m is OperationOutcome {
+  return isObj(m) && isStr(m.message) && (OPERATION_OUTCOMES as readonly unknown[]).includes(m.outcome);
+}
 export const OperationResultMsg = {
-  is: (m: unknown): m is OperationResult => isObj(m) && m.type === 'operationResult' && isStr(m.requestId)
-    && typeof m.ok === 'boolean' && isStr(m.message),
+  is: (m: unknown): m is OperationResult => isObj(m) && m.type === 'operationResult' && isStr(m.requestId) && isOperationOutcome(m),
 };
 
 /** The webview is untrusted input: the extension only acts on messages that pass this. */

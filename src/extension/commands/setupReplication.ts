@@ -5,7 +5,8 @@ import { pcpEndpoint } from '../../core/ops/environment';
 import type { CopyMethod } from '../../core/ops/input';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
-import { openEditorSession, pickCluster, runWithProgress, showText } from './setupSession';
+import { editorWords } from './editorWords';
+import { openSessionOrSay, pickCluster, runWithProgress, showText } from './setupSession';
 
 const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
   { label: 'Automatic', description: "pg_basebackup when the node's pg_basebackup is as new as the server, else the backup API + rsync" },
@@ -14,8 +15,9 @@ const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
 ];
 
 export async function setupReplication(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const cluster = await pickCluster(services, arg);
-  if (!cluster) return;
+  const entry = await pickCluster(services, arg);
+  if (!entry) return;
+  const cluster = entry.definition;
   const ref = services.clusters?.resolveNode(arg);
   const node = ref?.node.name ?? (await vscode.window.showQuickPick(cluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
   if (!node) return;
@@ -24,7 +26,8 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   const pick = await vscode.window.showQuickPick(METHODS, { placeHolder: 'How to copy the primary' });
   if (!pick) return;
   const method = pick.method;
-  const s = await openEditorSession(services, cluster);
+  const s = await openSessionOrSay(services, entry);
+  if (!s) return;
   try {
     const user = cluster.replication.user ?? 'replicator';
     const replicationPassword = await s.secrets.getSecret({ kind: 'replication-password', key: `${cluster.name}:${user}`, prompt: `Password for ${user} (Escape: keep the current one)` });
@@ -32,11 +35,11 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
     const built = buildSetupReplicationPlan({ cluster, status, facts }, node, {
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
     });
-    if (!built.ok) { void vscode.window.showWarningMessage(built.reason); return; }
-    await showText(renderPlan(built.plan, pcpEndpoint(cluster)), 'plaintext');
+    if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
+    await showText(services, `setup-replication-${node}`, renderPlan(built.plan, pcpEndpoint(cluster)));
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
     if (typed !== node) return;
-    await runWithProgress(services, cluster, s.env, built.plan);
+    await runWithProgress(services, s, built.plan);
   } finally {
     await s.close();
   }

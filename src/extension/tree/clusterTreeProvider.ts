@@ -52,7 +52,7 @@ export class NodeItem extends vscode.TreeItem implements NodeRef {
   readonly cluster: ClusterDefinition;
   readonly status?: NodeStatus;
 
-  constructor(entry: ClusterEntry, readonly node: NodeDefinition, instance: string, wasPrimary = false) {
+  constructor(readonly entry: ClusterEntry, readonly node: NodeDefinition, instance: string, wasPrimary = false) {
     super(node.name, vscode.TreeItemCollapsibleState.None);
     this.cluster = entry.definition;
     const status = entry.status?.nodes.find((n) => n.name === node.name);

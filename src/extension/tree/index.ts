@@ -21,9 +21,11 @@ function autoRefreshSeconds(): number {
 
 export function registerClusterTree(services: ExtensionServices): ClusterModel {
   const { context, log } = services;
+  const secrets = new SecretStorageProvider(context.secrets);
+  services.secrets = secrets;
   const model = new ClusterModel({
     discoverFiles: discoverClusterFiles,
-    secrets: new SecretStorageProvider(context.secrets),
+    secrets,
     hostKeyPolicy: askingHostKeyPolicy(),
     log: (line) => log.info(line),
     autoRefreshSeconds,

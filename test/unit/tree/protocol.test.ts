@@ -23,9 +23,10 @@ test('extension -> webview guards', () => {
   const update = { type: 'status', clusters: [], fileErrors: [], refreshing: false, available: { promote: false, recover: false, attach: false, detach: false } };
   assert.ok(StatusUpdateMsg.is(update));
   assert.ok(isToWebview(update));
-  assert.ok(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', ok: true, message: 'done' }));
+  assert.ok(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', outcome: 'refused', message: 'node0 is already a primary.' }));
+  assert.equal(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', outcome: 'finished', message: 'x' }), false, 'only the four outcomes');
   assert.equal(isToWebview({ ...update, clusters: 'x' }), false);
-  assert.equal(isToWebview({ type: 'operationResult', requestId: 'r', ok: 'yes', message: 'done' }), false);
+  assert.equal(isToWebview({ type: 'operationResult', requestId: 'r', ok: true, message: 'done' }), false);
   assert.equal(isToWebview({ type: 'ready' }), false);
 });
 
