@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClusterModel } from './tree/clusterModel';
 import type { SecretStorageProvider } from './tree/connectionPrompts';
+import type { ConnectionGate } from './tree/connectionGate';
 
 /** Everything the registration functions share; built once in activate(). */
 export interface ExtensionServices {
@@ -15,4 +16,12 @@ export interface ExtensionServices {
   clusters?: ClusterModel;
   /** SecretStorage behind every cluster session's prompts; set by registerClusterTree. */
   secrets?: SecretStorageProvider;
+  /** Workspace trust and the first-connection confirmation; set by registerClusterTree. */
+  connectionGate?: ConnectionGate;
+}
+
+/** The user acted on purpose (Refresh, an operation, a setup command): declined hosts and secrets may be asked again. */
+export function userActed(services: ExtensionServices): void {
+  services.connectionGate?.reset();
+  services.secrets?.allowPromptsAgain();
 }

@@ -18,7 +18,9 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
   if (!s) return;
   try {
     const inst = pgpoolOf(cluster);
-    const pcpPassword = await s.secrets.getSecret({ kind: 'pcp-password', key: `${cluster.name}:${inst.pcpUser ?? 'pgpool'}`, prompt: `pcp password for ${inst.pcpUser ?? 'pgpool'} (Escape: keep pcp.conf)` });
+    const pcpUser = inst.pcpUser ?? 'pgpool';
+    const secret = { kind: 'pcp-password', key: `${pcpUser}@${inst.host}:${inst.pcpPort}`, prompt: `pcp password for ${pcpUser} (Escape: keep pcp.conf)` } as const;
+    const pcpPassword = await s.secrets.getSecret(secret);
     const target = { cluster, status: await s.status(), options: { profile, ...(pcpPassword ? { pcpPassword } : {}) } };
     const currentFiles = await readCurrentFiles(target, s.env);
     const built = buildConfigurePgpoolPlan(target, currentFiles);
@@ -34,7 +36,8 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
     const run = 'Deploy and Reload';
     const detail = `${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}`;
     if ((await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail }, run)) !== run) return;
-    await runWithProgress(services, s, built.plan);
+    const outcome = await runWithProgress(services, s, built.plan);
+    if (outcome.outcome === 'done' && pcpPassword !== undefined) await s.secrets.secretWorked?.(secret);
   } catch (err) {
     void vscode.window.showErrorMessage(`Configure pgpool failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {

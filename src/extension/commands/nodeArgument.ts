@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { OperationOutcome } from '../../shared/protocol';
-import type { ExtensionServices } from '../context';
+import { userActed, type ExtensionServices } from '../context';
 import type { NodeRef } from '../tree/clusterModel';
 
 export const refused = (message: string): OperationOutcome => ({ outcome: 'refused', message });
@@ -20,6 +20,7 @@ const describeArg = (arg: unknown): string => {
 export async function resolveNodeArgument(services: ExtensionServices, arg: unknown, placeHolder: string): Promise<NodeRef | OperationOutcome> {
   const model = services.clusters;
   if (!model) return refused('The cluster view is not ready yet; try again in a moment.');
+  userActed(services);
   if (!model.loaded) await model.reload();
   if (arg !== undefined && arg !== null) {
     return model.resolveNode(arg) ?? refused(`There is no ${describeArg(arg)}: refresh the Clusters view, or check the cluster file.`);

@@ -30,8 +30,11 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   if (!s) return;
   try {
     const user = cluster.replication.user ?? 'replicator';
-    const replicationPassword = await s.secrets.getSecret({ kind: 'replication-password', key: `${cluster.name}:${user}`, prompt: `Password for ${user} (Escape: keep the current one)` });
     const [status, facts] = await Promise.all([s.status(), method ? {} : probeSetupReplicationFacts({ cluster }, s.env, node)]);
+    // The role's password lives on the primary: the secret is named by the primary's host, port and the user.
+    const primary = status.nodes.find((n) => n.role === 'primary' && n.postgres.reachable) ?? status.nodes.find((n) => n.role === 'primary');
+    const secret = { kind: 'replication-password', key: `${user}@${primary?.host ?? cluster.nodes[0]?.host ?? '?'}:${primary?.port ?? 5432}`, prompt: `Password for ${user} (Escape: keep the current one)` } as const;
+    const replicationPassword = await s.secrets.getSecret(secret);
     const built = buildSetupReplicationPlan({ cluster, status, facts }, node, {
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
     });
@@ -39,7 +42,8 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
     await showText(services, `setup-replication-${node}`, renderPlan(built.plan, pcpEndpoint(cluster)));
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
     if (typed !== node) return;
-    await runWithProgress(services, s, built.plan);
+    const outcome = await runWithProgress(services, s, built.plan);
+    if (outcome.outcome === 'done' && replicationPassword !== undefined) await s.secrets.secretWorked?.(secret);
   } finally {
     await s.close();
   }

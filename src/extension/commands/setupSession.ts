@@ -9,7 +9,7 @@ import type { Plan } from '../../core/ops/plan';
 import type { ClusterStatus } from '../../core/status/model';
 import type { SecretProvider } from '../../core/remote/types';
 import type { OperationOutcome } from '../../shared/protocol';
-import type { ExtensionServices } from '../context';
+import { userActed, type ExtensionServices } from '../context';
 import { showPlanDocument } from '../plans/planDocuments';
 import type { ClusterEntry } from '../tree/clusterModel';
 import type { ClusterSession } from '../tree/clusterSession';
@@ -19,6 +19,7 @@ import { runWithProgress as runPlanWithProgress } from './runOperation';
 export async function pickCluster(services: ExtensionServices, arg: unknown): Promise<ClusterEntry | undefined> {
   const model = services.clusters;
   if (!model) return undefined;
+  userActed(services);
   if (!model.loaded) await model.reload();
   const ref = model.resolveNode(arg);
   if (ref) return ref.entry;
