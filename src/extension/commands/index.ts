@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { userActed, type ExtensionServices } from '../context';
 import { forgetCredentials } from './forgetCredentials';
+import { openPsql, openSshTerminal } from './openTerminal';
+import { chooseTargetVersions } from '../language/versionStatusBar';
 import { showStatusPanel } from '../panel/statusPanel';
 import { createClusterFile } from './createClusterFile';
 import { importFromPgpoolConf } from './importFromPgpoolConf';
@@ -22,6 +24,9 @@ export const commands: Record<string, CommandHandler> = {
   showLog: (services) => services.log.show(true),
   refresh: (services) => { userActed(services); return services.clusters?.reload().then(() => services.clusters?.refresh()); },
   forgetCredentials,
+  openPsql,
+  openSshTerminal,
+  chooseTargetVersions: () => chooseTargetVersions(),
   showStatus: showStatusPanel,
   createClusterFile,
   importFromPgpoolConf,
