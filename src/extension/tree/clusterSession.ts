@@ -42,10 +42,16 @@ export class ClusterSession {
     this.env = new ClusterOpsEnvironment(definition, { sshPool: this.pool, ...sshConfig, ...log });
   }
 
-  async refresh(): Promise<ClusterStatus> {
-    if (this.closed) throw new Error(`The session of cluster ${this.definition.name} is closed (its file changed); refresh again.`);
-    this.lastStatus = await this.collector.refresh();
-    return this.lastStatus;
+  private inFlight: Promise<ClusterStatus> | undefined;
+
+  /** A refresh asked for while one runs (the auto-refresh and an operation) joins it. */
+  refresh(): Promise<ClusterStatus> {
+    if (this.closed) return Promise.reject(new Error(`The session of cluster ${this.definition.name} is closed (its file changed); refresh again.`));
+    this.inFlight ??= this.collector.refresh().then((status) => {
+      this.lastStatus = status;
+      return status;
+    }).finally(() => { this.inFlight = undefined; });
+    return this.inFlight;
   }
 
   async close(): Promise<void> {
