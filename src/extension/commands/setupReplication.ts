@@ -6,7 +6,7 @@ import type { CopyMethod } from '../../core/ops/input';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
-import { openSessionOrSay, pickCluster, runWithProgress, showText } from './setupSession';
+import { openSessionOrSay, pickClusterAndNode, runWithProgress, showText } from './setupSession';
 
 const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
   { label: 'Automatic', description: "pg_basebackup when the node's pg_basebackup is as new as the server, else the backup API + rsync" },
@@ -15,10 +15,10 @@ const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
 ];
 
 export async function setupReplication(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const entry = await pickCluster(services, arg);
-  if (!entry) return;
+  const picked = await pickClusterAndNode(services, arg);
+  if (!picked) return;
+  const { entry, node: ref } = picked;
   const cluster = entry.definition;
-  const ref = services.clusters?.resolveNode(arg);
   const node = ref?.node.name ?? (await vscode.window.showQuickPick(cluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
   if (!node) return;
   const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });

@@ -11,18 +11,32 @@ import type { SecretProvider } from '../../core/remote/types';
 import type { OperationOutcome } from '../../shared/protocol';
 import { userActed, type ExtensionServices } from '../context';
 import { showPlanDocument } from '../plans/planDocuments';
-import type { ClusterEntry } from '../tree/clusterModel';
+import type { ClusterEntry, NodeRef } from '../tree/clusterModel';
 import type { ClusterSession } from '../tree/clusterSession';
 import { runWithProgress as runPlanWithProgress } from './runOperation';
 
+/** The argument's cluster, and its node when the argument names one (resolved once, by the one guard). */
+export interface ClusterPick { readonly entry: ClusterEntry; readonly node?: NodeRef }
+
 /** A cluster from the argument (tree item, node, `{ cluster }`), else the only one, else a quick pick. */
 export async function pickCluster(services: ExtensionServices, arg: unknown): Promise<ClusterEntry | undefined> {
+  return (await pickClusterAndNode(services, arg))?.entry;
+}
+
+export async function pickClusterAndNode(services: ExtensionServices, arg: unknown): Promise<ClusterPick | undefined> {
   const model = services.clusters;
   if (!model) return undefined;
   userActed(services);
   if (!model.loaded) await model.reload();
   const ref = model.resolveNode(arg);
-  if (ref) return ref.entry;
+  if (ref) return { entry: ref.entry, node: ref };
+  const entry = await clusterOf(services, arg);
+  return entry ? { entry } : undefined;
+}
+
+async function clusterOf(services: ExtensionServices, arg: unknown): Promise<ClusterEntry | undefined> {
+  const model = services.clusters;
+  if (!model) return undefined;
   const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { entry?: ClusterEntry; cluster?: unknown };
   if (a.entry && model.entries.includes(a.entry)) return a.entry;
   if (typeof a.cluster === 'string' || (typeof a.cluster === 'object' && a.cluster !== null)) {
