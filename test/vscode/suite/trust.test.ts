@@ -2,7 +2,10 @@
 // secret saved only once it worked, forgotten when refused, and not asked for again until the user acts.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ClusterEntry } from '../../../src/extension/tree/clusterModel';
+import { CONNECT_BUTTON, ConnectionGate } from '../../../src/extension/tree/connectionGate';
 import { SecretStorageProvider, secretStorageKey } from '../../../src/extension/tree/connectionPrompts';
+import { answerDialogs } from './dialogs';
 import { activatedExtension } from './extension';
 
 class MemorySecrets implements vscode.SecretStorage {
@@ -58,6 +61,44 @@ suite('workspace trust and secrets', () => {
       assert.equal(asked, 2);
     } finally {
       w.showInputBox = original;
+    }
+  });
+
+  test('a cluster file\'s hosts are shown and confirmed once; a "no" holds until the user refreshes', async () => {
+    const config = vscode.workspace.getConfiguration('pgpoolCluster');
+    const before = config.inspect<boolean>('confirmClusterHosts')?.globalValue;
+    await config.update('confirmClusterHosts', true, vscode.ConfigurationTarget.Global);
+    const entry = {
+      file: '/w/pgpool-cluster.yaml',
+      definition: {
+        name: 'prod', ssh: { user: 'postgres' }, database: {}, replication: {},
+        pgpool: [{ name: 'pgpool', host: '10.9.9.10', port: 9999, pcpPort: 9898, ssh: {} }],
+        nodes: [{ name: 'node0', id: 0, host: '10.9.9.11', port: 5432, ssh: {} }],
+      },
+    } as ClusterEntry;
+    const gate = new ConnectionGate(new MemoryState());
+    let answer: string | undefined;
+    const dialogs = answerDialogs(() => answer);
+    try {
+      assert.match((await gate.check(entry)) ?? '', /were not allowed/, 'declined');
+      assert.equal(dialogs.prompts.length, 1);
+      assert.ok(dialogs.prompts[0]?.modal);
+      assert.match(dialogs.prompts[0]?.message ?? '', /prod/);
+      assert.match((await gate.check(entry)) ?? '', /were not allowed/);
+      assert.equal(dialogs.prompts.length, 1, 'a "no" is not asked again by the auto-refresh');
+      gate.reset();
+      answer = CONNECT_BUTTON;
+      assert.equal(await gate.check(entry), undefined, 'allowed after the user refreshed and agreed');
+      assert.equal(dialogs.prompts.length, 2);
+      assert.equal(await gate.check(entry), undefined);
+      assert.equal(dialogs.prompts.length, 2, 'remembered for this file and host list');
+      const moved = { ...entry, definition: { ...entry.definition, nodes: [{ ...entry.definition.nodes[0]!, host: '10.9.9.99' }] } } as ClusterEntry;
+      answer = undefined;
+      assert.match((await gate.check(moved)) ?? '', /were not allowed/);
+      assert.equal(dialogs.prompts.length, 3, 'asked again when a host changes');
+    } finally {
+      dialogs.restore();
+      await config.update('confirmClusterHosts', before, vscode.ConfigurationTarget.Global);
     }
   });
 });
