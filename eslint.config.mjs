@@ -21,11 +21,11 @@ export default tseslint.config(
 
 /**
  * Layer zones: each folder may import only the layers below it (ARCHITECTURE.md "Architecture invariants").
- * core: inventory <- remote <- db <- status <- ops <- lab, conf beside them; nothing in core, cli, shared or webview
+ * core: inventory <- remote <- db <- status <- ops <- lab | history, conf beside them; nothing in core, cli, shared or webview
  * imports `vscode`; webview imports only src/shared; src/shared imports nothing outside itself.
  */
 function layerZones() {
-  const CORE = ['conf', 'inventory', 'remote', 'db', 'status', 'ops', 'lab'];
+  const CORE = ['conf', 'inventory', 'remote', 'db', 'status', 'ops', 'lab', 'history'];
   const OUTSIDE_CORE = ['extension', 'cli', 'webview', 'shared'];
   /** A relative import that walks into one of these folders. */
   const into = (folders) => `(^|/)(${folders.join('|')})(/|$)`;
@@ -42,6 +42,7 @@ function layerZones() {
   const coreAllowed = {
     conf: [], inventory: [], remote: ['inventory'], db: ['inventory', 'remote'], status: ['inventory', 'remote', 'db'],
     ops: ['conf', 'inventory', 'remote', 'db', 'status'], lab: ['conf', 'inventory', 'remote', 'db', 'status', 'ops'],
+    history: ['conf', 'inventory', 'remote', 'db', 'status', 'ops'],
   };
   return [
     ...CORE.map((layer) => zone([`src/core/${layer}/**/*.ts`],
