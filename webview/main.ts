@@ -1,6 +1,6 @@
 // Status panel entry (bundled to dist/webview.js). Restores from webview state when shown again, asks the
 // extension for fresh status, re-renders on every update, and turns button clicks into typed requests.
-import { OperationResultMsg, StatusUpdateMsg, type FromWebview, type NodeOperation, type StatusUpdate } from '../src/shared/protocol';
+import { OperationResultMsg, StatusUpdateMsg, type FromWebview, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
 import { render } from './render';
 import { registerToolkit } from './toolkit';
 
@@ -13,7 +13,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 interface PanelState {
   last?: StatusUpdate;
-  results: Record<string, { ok: boolean; message: string }>;
+  /** Last outcome per `cluster/node`; `running` while the extension has not answered. */
+  results: Record<string, { outcome: OperationOutcomeKind | 'running'; message: string }>;
   /** requestId -> `cluster/node`, for requests still running. */
   pending: Record<string, string>;
 }
@@ -33,7 +34,7 @@ function draw(): void {
 function onOperation(cluster: string, node: string, operation: NodeOperation): void {
   const requestId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   state.pending[requestId] = `${cluster}/${node}`;
-  state.results[`${cluster}/${node}`] = { ok: true, message: `${operation} requested…` };
+  state.results[`${cluster}/${node}`] = { outcome: 'running', message: `${operation} requested…` };
   save();
   draw();
   vscode.postMessage({ type: 'nodeOperation', requestId, operation, cluster, node });
@@ -47,7 +48,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const key = state.pending[m.requestId];
     if (key === undefined) return;
     delete state.pending[m.requestId];
-    state.results[key] = { ok: m.ok, message: m.message };
+    state.results[key] = { outcome: m.outcome, message: m.message };
   } else {
     return;
   }

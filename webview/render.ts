@@ -1,19 +1,20 @@
 // Builds the panel's DOM from a StatusUpdate. Text goes in through textContent only: nothing from the
 // cluster (host names, error messages) is ever parsed as HTML.
-import type { NodeStatus } from '../src/core/status/model';
+import type { NodeStateView as NodeStatus } from '../src/shared/statusView';
 import { formatBytes, formatSeconds } from '../src/shared/format';
 import { applicableOperations } from '../src/shared/nodeOperations';
-import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type StatusUpdate } from '../src/shared/protocol';
+import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
 import { renderLagChart } from './lagChart';
 import { TAG } from './toolkit';
 
 export interface RenderHooks {
   onOperation(cluster: string, node: string, operation: NodeOperation): void;
   /** Last outcome per `cluster/node`, shown under the buttons. */
-  readonly results: Readonly<Record<string, { ok: boolean; message: string }>>;
+  readonly results: Readonly<Record<string, { outcome: OperationOutcomeKind | 'running'; message: string }>>;
 }
 
-const LABEL: Record<NodeOperation, string> = { promote: 'Promote', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
+const OUTCOME_LABEL: Record<OperationOutcomeKind | 'running', string> = { running: 'Running', done: 'Done', failed: 'Failed', refused: 'Refused', cancelled: 'Cancelled' };
+const LABEL: Record<NodeOperation, string> = { promote: 'Promote', switchover: 'Switch Over', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
 
 function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -75,7 +76,7 @@ function actionsCell(cluster: string, node: NodeStatus, update: StatusUpdate, ho
     box.append(b);
   }
   const result = hooks.results[`${cluster}/${node.name}`];
-  if (result) box.append(h('span', `result ${result.ok ? 'ok' : 'fail'}`, result.message));
+  if (result) box.append(h('span', `result ${result.outcome}`, `${OUTCOME_LABEL[result.outcome]}: ${result.message}`));
   return box;
 }
 

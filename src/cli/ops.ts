@@ -17,7 +17,8 @@ import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { CliError } from './errors';
 import { clusterOptions, planOptions } from './setupCommon';
-import { ask, describeEvent } from './terminal';
+import { describeRunEvent } from '../core/ops/runEventText';
+import { ask } from './terminal';
 import { CliSecretProvider } from './secrets';
 
 export interface OpsCliOptions {
@@ -116,7 +117,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     process.on('SIGINT', onSigint);
     const outcome = await runOperation(plan, cluster, env, {
       via: 'cli', signal: abort.signal,
-      onEvent: (e) => { const t = describeEvent(e); if (t) process.stderr.write(`${t}\n`); },
+      onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n` : formatOutcome(plan, outcome));
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;

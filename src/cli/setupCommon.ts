@@ -1,7 +1,8 @@
 /** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
 import type { Command } from 'commander';
 import type { ClusterDefinition } from '../core/inventory/model';
-import { describeEvent, ask } from './terminal';
+import { describeRunEvent } from '../core/ops/runEventText';
+import { ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
 import { LockError } from '../core/ops/lock';
@@ -77,7 +78,7 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
   try {
     const outcome = await runOperation(plan, session.cluster, session.env, {
       via: 'cli', signal: abort.signal,
-      onEvent: (e) => { const t = describeEvent(e); if (t) process.stderr.write(`${t}\n`); },
+      onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     process.stdout.write(opts.json
       ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n`

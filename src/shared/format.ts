@@ -1,5 +1,5 @@
 /** Lag and size formatting shared by the tree (extension bundle) and the status panel (webview bundle). */
-import type { ReplicationLag } from '../core/status/model';
+import type { ReplicationLagView } from './statusView';
 
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
 
@@ -22,7 +22,7 @@ export function formatSeconds(seconds: number): string {
 }
 
 /** `lag 0 B / 0 s`, `lag 12 MB`, or undefined when nothing is known (primaries, unreachable standbys). */
-export function formatLag(lag: ReplicationLag | undefined): string | undefined {
+export function formatLag(lag: ReplicationLagView | undefined): string | undefined {
   if (!lag) return undefined;
   const parts: string[] = [];
   if (lag.bytes !== undefined) parts.push(formatBytes(lag.bytes));

@@ -3,14 +3,15 @@
  * bundles, so it holds types and tiny guards only. Everything crossing the boundary is plain JSON and never
  * carries a secret: statuses, names, error messages.
  */
-import type { ClusterStatus } from '../core/status/model';
+import type { ClusterStatusView } from './statusView';
 
-export type NodeOperation = 'promote' | 'recover' | 'attach' | 'detach';
-export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'recover', 'attach', 'detach'];
+export type NodeOperation = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
 
 /** The command each panel button runs; registered by the operations (absent until they exist). */
 export const OPERATION_COMMANDS: Readonly<Record<NodeOperation, string>> = {
   promote: 'pgpoolCluster.promoteNode',
+  switchover: 'pgpoolCluster.switchoverNode',
   recover: 'pgpoolCluster.recoverNode',
   attach: 'pgpoolCluster.attachNode',
   detach: 'pgpoolCluster.detachNode',
@@ -27,7 +28,7 @@ export interface ClusterView {
   readonly name: string;
   /** The cluster file it came from, for the panel's header. */
   readonly file: string;
-  readonly status?: ClusterStatus;
+  readonly status?: ClusterStatusView;
   /** Why the last refresh failed as a whole (node-level failures are in status.problems). */
   readonly error?: string;
   /** Lag history per node name, oldest first. */
@@ -46,11 +47,19 @@ export interface StatusUpdate {
   readonly available: Readonly<Record<NodeOperation, boolean>>;
 }
 
-export interface OperationResult {
+/** How an operation ended: `refused` before anything ran (the plan could not be made, or did not apply). */
+export type OperationOutcomeKind = 'done' | 'failed' | 'refused' | 'cancelled';
+export const OPERATION_OUTCOMES: readonly OperationOutcomeKind[] = ['done', 'failed', 'refused', 'cancelled'];
+
+/** What an operation command returns to its caller (the status panel, tests). */
+export interface OperationOutcome {
+  readonly outcome: OperationOutcomeKind;
+  readonly message: string;
+}
+
+export interface OperationResult extends OperationOutcome {
   readonly type: 'operationResult';
   readonly requestId: string;
-  readonly ok: boolean;
-  readonly message: string;
 }
 
 export type ToWebview = StatusUpdate | OperationResult;
@@ -88,9 +97,11 @@ export const StatusUpdateMsg = {
   is: (m: unknown): m is StatusUpdate => isObj(m) && m.type === 'status' && Array.isArray(m.clusters)
     && Array.isArray(m.fileErrors) && typeof m.refreshing === 'boolean' && isObj(m.available),
 };
+export function isOperationOutcome(m: unknown): m is OperationOutcome {
+  return isObj(m) && isStr(m.message) && (OPERATION_OUTCOMES as readonly unknown[]).includes(m.outcome);
+}
 export const OperationResultMsg = {
-  is: (m: unknown): m is OperationResult => isObj(m) && m.type === 'operationResult' && isStr(m.requestId)
-    && typeof m.ok === 'boolean' && isStr(m.message),
+  is: (m: unknown): m is OperationResult => isObj(m) && m.type === 'operationResult' && isStr(m.requestId) && isOperationOutcome(m),
 };
 
 /** The webview is untrusted input: the extension only acts on messages that pass this. */

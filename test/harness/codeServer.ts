@@ -9,6 +9,8 @@ import { waitFor } from './wait';
 /** User settings for a test profile: no trust prompt, no welcome page, nothing phoning home. */
 const TEST_SETTINGS = {
   'security.workspace.trust.enabled': false,
+  // Tests connect to the lab without the once-per-file host confirmation (a user setting only; see package.json).
+  'pgpoolCluster.confirmClusterHosts': false,
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'telemetry.telemetryLevel': 'off',

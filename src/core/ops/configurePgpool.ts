@@ -19,6 +19,7 @@ import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba
 import { atLeast } from './pgpoolConfig/version';
 import type { Check, Plan, PlanStep } from './plan';
 import { unifiedDiff } from './unifiedDiff';
+import { timestampSuffix } from './timestamp';
 
 export type ProfileName = DetectionProfile['name'];
 
@@ -48,7 +49,7 @@ export type ConfigurePgpoolResult =
   | { readonly ok: false; readonly reason: string; readonly diagnostics?: readonly Diagnostic[] };
 
 export function stampSuffix(d: Date): string {
-  return `.pgpool-cluster-${d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
+  return `.pgpool-cluster-${timestampSuffix(d)}`;
 }
 
 interface Target { readonly cluster: ClusterDefinition; readonly status: ClusterStatus; readonly options: ConfigurePgpoolOptions }

@@ -12,6 +12,7 @@ import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+import { timestampSuffix } from './timestamp';
 
 export { defaultRecoverMethod };
 
@@ -22,9 +23,7 @@ export { defaultRecoverMethod };
 export const PCP_RECOVERY_TIMEOUT_MS = 1_800_000;
 
 
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-}
+const stamp = timestampSuffix;
 
 function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
   const data = dataDir(node);

@@ -16,6 +16,7 @@ import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
 import { scramSha256Verifier, sqlIdent } from './scramVerifier';
 import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+import { timestampSuffix } from './timestamp';
 
 export interface SetupReplicationOptions {
   /** How to copy the primary; default from the node's pg_basebackup version (`facts.clientMajor`), as recover does. */
@@ -72,7 +73,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   const copier = chosen.method === 'copy' ? 'The copy' : 'pg_basebackup';
   const user = cluster.replication.user ?? 'replicator';
   const data = dataDir(node);
-  const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const stamp = timestampSuffix(o.now ?? new Date());
   const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp}`;
   const warnings: string[] = [];
   const steps: PlanStep[] = settingSteps(primary, v, Math.max(10, cluster.nodes.length + 2));

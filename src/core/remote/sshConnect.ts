@@ -6,7 +6,7 @@ import { RemoteError } from './errors';
 import type { HostKeyVerifier } from './hostKeyVerifier';
 import { knownKeyTypes } from './knownHosts';
 import { targetLabel, type SshTarget } from './sshConfig';
-import type { SecretProvider } from './types';
+import type { SecretProvider, SecretRequest } from './types';
 
 export interface ConnectSettings {
   readonly verifier: HostKeyVerifier;
@@ -56,6 +56,7 @@ async function loadIdentities(target: SshTarget, secrets: SecretProvider | undef
       await secrets.forgetSecret?.(request);
       throw new RemoteError('auth-failed', `The passphrase for ${file} is wrong; it was forgotten, connect again to be asked.`, targetLabel(target));
     }
+    await secrets.secretWorked?.(request);
     out.push({ file, data, passphrase });
   }
   return out;
@@ -74,6 +75,7 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
     methods.push({ type: 'publickey', username: target.user, key: id.data, ...(id.passphrase !== undefined ? { passphrase: id.passphrase } : {}) });
   }
   let passwordTried = false;
+  let passwordRequest: SecretRequest | undefined;
   const tried: string[] = [];
 
   return new Promise<Client>((resolve, reject) => {
@@ -105,6 +107,7 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
         settings.secrets.getSecret(request).then((password) => {
           if (password === undefined) return next(false);
           tried.push('password');
+          passwordRequest = request;
           next({ type: 'password', username: target.user, password });
         }, () => next(false));
         return;
@@ -131,11 +134,16 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
       },
       ...(sock ? { sock: sock as never } : {}),
     };
-    client.once('ready', () => finish());
+    client.once('ready', () => {
+      if (passwordRequest) void settings.secrets?.secretWorked?.(passwordRequest)?.catch(() => undefined);
+      finish();
+    });
     client.once('close', () => finish(hostKeyError ?? new RemoteError('connect-failed', `${label} closed the connection during login.`, label)));
     client.once('error', (err: Error & { level?: string }) => {
       if (hostKeyError) return finish(hostKeyError);
       if (err.level === 'client-authentication') {
+        // A password that was sent and refused is forgotten, so nothing retries it.
+        if (passwordRequest) void settings.secrets?.forgetSecret?.(passwordRequest)?.catch(() => undefined);
         return finish(new RemoteError('auth-failed',
           `${label} refused every login method tried (${tried.join(', ') || 'none available'}). ` +
           'Load your key into ssh-agent, set ssh.identityFile in the cluster file, or check the user name.', label));

@@ -41,6 +41,8 @@ export interface SecretProvider {
   getSecret(request: SecretRequest): Promise<string | undefined>;
   /** Called when a secret was wrong so the provider can forget it. */
   forgetSecret?(request: SecretRequest): Promise<void>;
+  /** Called once a secret has worked (login succeeded, key decrypted), so the provider may keep it. */
+  secretWorked?(request: SecretRequest): Promise<void>;
 }
 
 export interface SecretRequest {

@@ -65,7 +65,17 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
       }
       if (detached) {
         flag(def.name, 'detached');
-        add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, but PostgreSQL answers; once it is a healthy ${pgRole ?? 'node'}, attach it (pcp_attach_node -n ${def.id}).`);
+        // A detached node that answers as a primary while another node is the primary is a false primary: attaching
+        // it would send writes to two primaries. Its way back is stop (fence), then recover as a standby.
+        const otherPrimary = pgRole === 'primary'
+          ? primaries.find((p) => p.def.id !== def.id)?.def.name ?? input.cluster.nodes.find((d) => d.id !== def.id && pgpoolNodes?.some((v) => v.id === d.id && v.role === 'primary' && v.status !== 'down'))?.name
+          : undefined;
+        if (otherPrimary !== undefined) {
+          if (!nodeProblems.get(def.name)?.includes('false-primary')) flag(def.name, 'false-primary');
+          add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, and it answers as a primary while ${otherPrimary} is the primary: do not attach it. Stop it, then recover it as a standby.`);
+        } else {
+          add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, but PostgreSQL answers; once it is a healthy ${pgRole ?? 'node'}, attach it (pcp_attach_node -n ${def.id}).`);
+        }
       }
     }
     if (pgpoolNodes && !pool) {
@@ -94,7 +104,7 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
   if (primaries.length > 1) {
     const names = primaries.map((p) => p.def.name);
     for (const n of names) flag(n, 'split-brain');
-    add('split-brain', 'error', names, `Split brain: ${names.join(' and ')} are all out of recovery (primaries). Keep one, stop the others and rebuild them as standbys.`);
+    add('split-brain', 'error', names, `Split brain: ${names.length === 2 ? `${names.join(' and ')} are both primaries` : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''} are all primaries`} (out of recovery). Keep one, stop the others and recover them as standbys.`);
   } else if (primaries.length === 0 && probes.some((p) => p.probe?.ok)) {
     add('no-primary', 'error', [], 'No reachable node is a primary (all are in recovery): writes cannot succeed. Promote a standby.');
   }

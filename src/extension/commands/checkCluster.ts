@@ -3,16 +3,18 @@ import * as vscode from 'vscode';
 import { checkCluster as runCheck } from '../../core/ops/checkCluster';
 import { renderCheckReport } from '../../core/ops/checkClusterReport';
 import type { ExtensionServices } from '../context';
-import { openEditorSession, pickCluster, showText } from './setupSession';
+import { openSessionOrSay, pickCluster, showText } from './setupSession';
 
 export async function checkCluster(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const cluster = await pickCluster(services, arg);
-  if (!cluster) return;
-  const s = await openEditorSession(services, cluster);
+  const entry = await pickCluster(services, arg);
+  if (!entry) return;
+  const cluster = entry.definition;
+  const s = await openSessionOrSay(services, entry);
+  if (!s) return;
   try {
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${cluster.name}` },
       async () => runCheck(cluster, await s.status(), s.env));
-    await showText(renderCheckReport(report), 'markdown');
+    await showText(services, `check-${cluster.name}`, renderCheckReport(report), 'markdown');
     if (!report.ok) void vscode.window.showWarningMessage(`${report.cells.filter((c) => !c.ok).length} check(s) fail on ${cluster.name}; the document says how to fix each.`);
   } finally {
     await s.close();

@@ -3,43 +3,41 @@ import * as vscode from 'vscode';
 import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/configurePgpool';
 import { pgpoolOf } from '../../core/ops/environment';
 import type { ExtensionServices } from '../context';
-import { openEditorSession, pickCluster, runWithProgress } from './setupSession';
+import { planDocumentUri } from '../plans/planDocuments';
+import { editorWords } from './editorWords';
+import { openSessionOrSay, pickCluster, runWithProgress } from './setupSession';
 
-const SCHEME = 'pgpool-cluster-generated';
-const texts = new Map<string, string>();
-let registered = false;
 
 export async function configurePgpool(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const cluster = await pickCluster(services, arg);
-  if (!cluster) return;
+  const entry = await pickCluster(services, arg);
+  if (!entry) return;
+  const cluster = entry.definition;
   const profile = (await vscode.window.showQuickPick(['fast', 'balanced', 'conservative'], { placeHolder: 'Failure detection profile' })) as ProfileName | undefined;
   if (!profile) return;
-  const s = await openEditorSession(services, cluster);
+  const s = await openSessionOrSay(services, entry);
+  if (!s) return;
   try {
     const inst = pgpoolOf(cluster);
-    const pcpPassword = await s.secrets.getSecret({ kind: 'pcp-password', key: `${cluster.name}:${inst.pcpUser ?? 'pgpool'}`, prompt: `pcp password for ${inst.pcpUser ?? 'pgpool'} (Escape: keep pcp.conf)` });
+    const pcpUser = inst.pcpUser ?? 'pgpool';
+    const secret = { kind: 'pcp-password', key: `${pcpUser}@${inst.host}:${inst.pcpPort}`, prompt: `pcp password for ${pcpUser} (Escape: keep pcp.conf)` } as const;
+    const pcpPassword = await s.secrets.getSecret(secret);
     const target = { cluster, status: await s.status(), options: { profile, ...(pcpPassword ? { pcpPassword } : {}) } };
-    const current = await readCurrentFiles(target, s.env);
-    const built = buildConfigurePgpoolPlan(target, current);
-    if (!built.ok) { void vscode.window.showErrorMessage(built.reason); services.log.error(built.reason); return; }
-    if (!registered) {
-      registered = true;
-      services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: (uri) => texts.get(uri.path) ?? '' }));
-    }
+    const currentFiles = await readCurrentFiles(target, s.env);
+    const built = buildConfigurePgpoolPlan(target, currentFiles);
+    if (!built.ok) { void vscode.window.showErrorMessage(editorWords(built.reason)); services.log.error(built.reason); return; }
     const conf = built.files[0];
     if (conf) {
-      const stamp = Date.now();
-      texts.set(`/${stamp}/current/pgpool.conf`, current.get(fileKey(conf.host, conf.path)) ?? '');
-      texts.set(`/${stamp}/generated/pgpool.conf`, conf.content);
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.from({ scheme: SCHEME, path: `/${stamp}/current/pgpool.conf` }),
-        vscode.Uri.from({ scheme: SCHEME, path: `/${stamp}/generated/pgpool.conf` }), `pgpool.conf: ${inst.name} ↔ generated (${profile})`);
+      const current = planDocumentUri(services.context, 'current', currentFiles.get(fileKey(conf.host, conf.path)) ?? '', '.pgpool.conf');
+      const generated = planDocumentUri(services.context, 'generated', conf.content, '.pgpool.conf');
+      await vscode.commands.executeCommand('vscode.diff', current, generated, `pgpool.conf: ${inst.name} ↔ generated (${profile})`);
     }
     services.log.info(built.diff || 'configure-pgpool: no differences');
     if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The generated files match the hosts.'); return; }
     const run = 'Deploy and Reload';
-    const detail = `${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.join('\n')}` : ''}`;
+    const detail = `${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}`;
     if ((await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail }, run)) !== run) return;
-    await runWithProgress(services, cluster, s.env, built.plan);
+    const outcome = await runWithProgress(services, s, built.plan);
+    if (outcome.outcome === 'done' && pcpPassword !== undefined) await s.secrets.secretWorked?.(secret);
   } catch (err) {
     void vscode.window.showErrorMessage(`Configure pgpool failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {

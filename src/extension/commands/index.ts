@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
-import type { ExtensionServices } from '../context';
+import { userActed, type ExtensionServices } from '../context';
+import { forgetCredentials } from './forgetCredentials';
+import { openPsql, openSshTerminal } from './openTerminal';
+import { chooseTargetVersions } from '../language/versionStatusBar';
 import { showStatusPanel } from '../panel/statusPanel';
 import { createClusterFile } from './createClusterFile';
 import { importFromPgpoolConf } from './importFromPgpoolConf';
@@ -19,7 +22,11 @@ export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) =
 /** Every command the extension contributes, keyed by its id without the `pgpoolCluster.` prefix. */
 export const commands: Record<string, CommandHandler> = {
   showLog: (services) => services.log.show(true),
-  refresh: (services) => services.clusters?.reload().then(() => services.clusters?.refresh()),
+  refresh: (services) => { userActed(services); return services.clusters?.reload().then(() => services.clusters?.refresh()); },
+  forgetCredentials,
+  openPsql,
+  openSshTerminal,
+  chooseTargetVersions: () => chooseTargetVersions(),
   showStatus: showStatusPanel,
   createClusterFile,
   importFromPgpoolConf,

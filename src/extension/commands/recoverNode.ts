@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { OperationOutcome } from '../../shared/protocol';
 import type { ExtensionServices } from '../context';
 import type { RecoverMethod } from '../../core/ops/input';
 import { runOperationCommand } from './runOperation';
@@ -13,11 +14,11 @@ const METHODS: { label: string; description: string; method?: RecoverMethod }[] 
 ];
 
 /** Online recovery of a down or detached node as a standby of the primary. */
-export function recoverNode(services: ExtensionServices, arg?: unknown): Promise<void> {
+export function recoverNode(services: ExtensionServices, arg?: unknown): Promise<OperationOutcome> {
   return runOperationCommand(services, {
     kind: 'recover',
-    options: async () => {
-      const pick = await vscode.window.showQuickPick(METHODS, { placeHolder: 'How to rebuild the node' });
+    options: async (_services, target) => {
+      const pick = await vscode.window.showQuickPick(METHODS, { placeHolder: `How to rebuild ${target.node.name}` });
       return pick ? (pick.method ? { method: pick.method } : {}) : undefined;
     },
   }, arg);

@@ -5,7 +5,8 @@ import { pcpEndpoint } from '../../core/ops/environment';
 import type { CopyMethod } from '../../core/ops/input';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
-import { openEditorSession, pickCluster, runWithProgress, showText } from './setupSession';
+import { editorWords } from './editorWords';
+import { openSessionOrSay, pickClusterAndNode, runWithProgress, showText } from './setupSession';
 
 const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
   { label: 'Automatic', description: "pg_basebackup when the node's pg_basebackup is as new as the server, else the backup API + rsync" },
@@ -14,9 +15,10 @@ const METHODS: { label: string; description: string; method?: CopyMethod }[] = [
 ];
 
 export async function setupReplication(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const cluster = await pickCluster(services, arg);
-  if (!cluster) return;
-  const ref = services.clusters?.resolveNode(arg);
+  const picked = await pickClusterAndNode(services, arg);
+  if (!picked) return;
+  const { entry, node: ref } = picked;
+  const cluster = entry.definition;
   const node = ref?.node.name ?? (await vscode.window.showQuickPick(cluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
   if (!node) return;
   const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });
@@ -24,19 +26,24 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   const pick = await vscode.window.showQuickPick(METHODS, { placeHolder: 'How to copy the primary' });
   if (!pick) return;
   const method = pick.method;
-  const s = await openEditorSession(services, cluster);
+  const s = await openSessionOrSay(services, entry);
+  if (!s) return;
   try {
     const user = cluster.replication.user ?? 'replicator';
-    const replicationPassword = await s.secrets.getSecret({ kind: 'replication-password', key: `${cluster.name}:${user}`, prompt: `Password for ${user} (Escape: keep the current one)` });
     const [status, facts] = await Promise.all([s.status(), method ? {} : probeSetupReplicationFacts({ cluster }, s.env, node)]);
+    // The role's password lives on the primary: the secret is named by the primary's host, port and the user.
+    const primary = status.nodes.find((n) => n.role === 'primary' && n.postgres.reachable) ?? status.nodes.find((n) => n.role === 'primary');
+    const secret = { kind: 'replication-password', key: `${user}@${primary?.host ?? cluster.nodes[0]?.host ?? '?'}:${primary?.port ?? 5432}`, prompt: `Password for ${user} (Escape: keep the current one)` } as const;
+    const replicationPassword = await s.secrets.getSecret(secret);
     const built = buildSetupReplicationPlan({ cluster, status, facts }, node, {
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
     });
-    if (!built.ok) { void vscode.window.showWarningMessage(built.reason); return; }
-    await showText(renderPlan(built.plan, pcpEndpoint(cluster)), 'plaintext');
+    if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
+    await showText(services, `setup-replication-${node}`, renderPlan(built.plan, pcpEndpoint(cluster)));
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
     if (typed !== node) return;
-    await runWithProgress(services, cluster, s.env, built.plan);
+    const outcome = await runWithProgress(services, s, built.plan);
+    if (outcome.outcome === 'done' && replicationPassword !== undefined) await s.secrets.secretWorked?.(secret);
   } finally {
     await s.close();
   }

@@ -1,70 +1,104 @@
-/** Shared by the setup commands: pick the cluster, open SSH/SQL for it, show text read-only, run a plan. */
+/**
+ * Shared by the setup commands: pick the cluster, use its one session (the same SSH pool, prompts and host-key
+ * policy as the tree and the operations), show text read-only, run a plan.
+ */
 import * as vscode from 'vscode';
 import type { ClusterDefinition } from '../../core/inventory/model';
-import { ClusterOpsEnvironment } from '../../core/ops/environment';
-import { runOperation } from '../../core/ops/operation';
+import type { ClusterOpsEnvironment } from '../../core/ops/environment';
 import type { Plan } from '../../core/ops/plan';
-import { readSshConfigText } from '../../core/remote/sshConfigFile';
-import { SshPool } from '../../core/remote/sshPool';
-import { StatusCollector } from '../../core/status/collector';
 import type { ClusterStatus } from '../../core/status/model';
-import type { ExtensionServices } from '../context';
-import { SecretStorageProvider } from '../tree/connectionPrompts';
+import type { SecretProvider } from '../../core/remote/types';
+import type { OperationOutcome } from '../../shared/protocol';
+import { userActed, type ExtensionServices } from '../context';
+import { showPlanDocument } from '../plans/planDocuments';
+import type { ClusterEntry, NodeRef } from '../tree/clusterModel';
+import type { ClusterSession } from '../tree/clusterSession';
+import { runWithProgress as runPlanWithProgress } from './runOperation';
 
-export async function pickCluster(services: ExtensionServices, arg: unknown): Promise<ClusterDefinition | undefined> {
-  const ref = services.clusters?.resolveNode(arg);
-  if (ref) return ref.cluster;
-  const items = (services.clusters?.statuses() ?? []).flatMap((s) => {
-    const entry = services.clusters?.findCluster(s.name);
-    return entry ? [{ label: s.name, cluster: entry.definition }] : [];
-  });
+/** The argument's cluster, and its node when the argument names one (resolved once, by the one guard). */
+export interface ClusterPick { readonly entry: ClusterEntry; readonly node?: NodeRef }
+
+/** A cluster from the argument (tree item, node, `{ cluster }`), else the only one, else a quick pick. */
+export async function pickCluster(services: ExtensionServices, arg: unknown): Promise<ClusterEntry | undefined> {
+  return (await pickClusterAndNode(services, arg))?.entry;
+}
+
+export async function pickClusterAndNode(services: ExtensionServices, arg: unknown): Promise<ClusterPick | undefined> {
+  const model = services.clusters;
+  if (!model) return undefined;
+  userActed(services);
+  if (!model.loaded) await model.reload();
+  const ref = model.resolveNode(arg);
+  if (ref) return { entry: ref.entry, node: ref };
+  const entry = await clusterOf(services, arg);
+  return entry ? { entry } : undefined;
+}
+
+async function clusterOf(services: ExtensionServices, arg: unknown): Promise<ClusterEntry | undefined> {
+  const model = services.clusters;
+  if (!model) return undefined;
+  const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { entry?: ClusterEntry; cluster?: unknown };
+  if (a.entry && model.entries.includes(a.entry)) return a.entry;
+  if (typeof a.cluster === 'string' || (typeof a.cluster === 'object' && a.cluster !== null)) {
+    const found = model.entryOf(a.cluster as string | ClusterDefinition);
+    if (found) return found;
+  }
+  const items = model.entries.map((entry) => ({ label: entry.definition.name, description: vscode.workspace.asRelativePath(entry.file), entry }));
   if (items.length === 0) {
-    void vscode.window.showWarningMessage('No cluster is loaded: open a folder with a pgpool-cluster.yaml file.');
+    void vscode.window.showWarningMessage('No cluster is loaded: open a folder with a pgpool-cluster.yaml file, or run "Create Cluster File".');
     return undefined;
   }
-  return items.length === 1 ? items[0]?.cluster : (await vscode.window.showQuickPick(items, { placeHolder: 'Cluster' }))?.cluster;
+  return items.length === 1 ? items[0]?.entry : (await vscode.window.showQuickPick(items, { placeHolder: 'Cluster' }))?.entry;
 }
 
 export interface EditorSession {
+  readonly entry: ClusterEntry;
+  readonly cluster: ClusterDefinition;
+  readonly session: ClusterSession;
   readonly env: ClusterOpsEnvironment;
-  readonly secrets: SecretStorageProvider;
+  readonly secrets: SecretProvider;
+  /** A fresh status through the cluster's session; the tree shows it too. */
   status(): Promise<ClusterStatus>;
+  /** Ends this command's SQL sessions; the SSH connections stay warm in the cluster's session. */
   close(): Promise<void>;
 }
 
-export async function openEditorSession(services: ExtensionServices, cluster: ClusterDefinition): Promise<EditorSession> {
-  const secrets = new SecretStorageProvider(services.context.secrets);
-  const pool = new SshPool({ hostKeyPolicy: { mode: 'strict' }, secrets, log: (l) => services.log.info(l) });
-  const sshConfigText = await readSshConfigText();
-  const env = new ClusterOpsEnvironment(cluster, { sshPool: pool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log: (l) => services.log.warn(l) });
-  const collector = new StatusCollector(cluster, { log: (l) => services.log.warn(l) });
+/** The cluster's session for a command; throws with a sentence when it may not connect (untrusted workspace...). */
+export async function openEditorSession(services: ExtensionServices, entry: ClusterEntry): Promise<EditorSession> {
+  const model = services.clusters;
+  if (!model) throw new Error('The cluster view is not ready yet.');
+  const session = await model.session(entry);
+  const secrets: SecretProvider = services.secrets ?? { getSecret: () => Promise.resolve(undefined) };
   return {
-    env, secrets, status: () => collector.refresh(),
-    close: async () => { await collector.close(); await env.close(); await pool.close(); },
+    entry, cluster: entry.definition, session, env: session.env, secrets,
+    status: () => model.refreshCluster(entry),
+    close: () => session.env.close(),
   };
 }
 
-/** Opens text in an untitled read-only-in-spirit document of the given language. */
-export async function showText(content: string, language: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ content, language });
-  await vscode.window.showTextDocument(doc, { preview: true });
+/** The session, or undefined after telling the user why not (untrusted workspace, hosts not confirmed...). */
+export async function openSessionOrSay(services: ExtensionServices, entry: ClusterEntry): Promise<EditorSession | undefined> {
+  try {
+    return await openEditorSession(services, entry);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    services.log.warn(`cluster ${entry.definition.name}: ${message}`);
+    void vscode.window.showWarningMessage(message);
+    return undefined;
+  }
 }
 
-/** Runs a confirmed plan with a cancellable progress notification; logs every step. */
-export async function runWithProgress(services: ExtensionServices, cluster: ClusterDefinition, env: ClusterOpsEnvironment, plan: Plan): Promise<void> {
-  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${plan.operation} ${plan.node}`, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    return runOperation(plan, cluster, env, {
-      via: 'vscode', signal: abort.signal,
-      onEvent: (e) => {
-        if (e.type === 'step-start') { services.log.info(`[${e.index + 1}/${e.total}] ${e.step.title}`); progress.report({ message: e.step.title, increment: 100 / e.total }); }
-        if (e.type === 'step-failed') services.log.error(`[${e.index + 1}] FAILED: ${e.error}`);
-        if (e.type === 'warning') services.log.warn(e.message);
-      },
-    });
-  });
+/** Opens text in a read-only document: plans in the plan language, reports as Markdown. */
+export async function showText(services: ExtensionServices, name: string, content: string, language?: string): Promise<void> {
+  await showPlanDocument(services.context, name, content, language);
+}
+
+/** Runs a confirmed plan with a cancellable progress notification and says how it ended. */
+export async function runWithProgress(services: ExtensionServices, s: EditorSession, plan: Plan): Promise<OperationOutcome> {
+  const outcome = await runPlanWithProgress(services, plan, s.session);
   services.log.info(outcome.message);
-  if (outcome.ok) void vscode.window.showInformationMessage(outcome.message);
-  else void vscode.window.showErrorMessage(outcome.message, 'Show Log').then((a) => { if (a) services.log.show(true); });
+  if (outcome.outcome === 'done') void vscode.window.showInformationMessage(outcome.message);
+  else if (outcome.outcome === 'failed') void vscode.window.showErrorMessage(outcome.message, 'Show Log').then((a) => { if (a) services.log.show(true); });
+  void services.clusters?.refresh();
+  return outcome;
 }

@@ -4,20 +4,23 @@ import { pcpEndpoint } from '../../core/ops/environment';
 import { renderPlan } from '../../core/ops/plan';
 import { prepareSshTrustPlan } from '../../core/ops/sshTrust';
 import type { ExtensionServices } from '../context';
-import { openEditorSession, pickCluster, runWithProgress, showText } from './setupSession';
+import { editorWords } from './editorWords';
+import { openSessionOrSay, pickCluster, runWithProgress, showText } from './setupSession';
 
 export async function setupSshTrust(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const cluster = await pickCluster(services, arg);
-  if (!cluster) return;
-  const s = await openEditorSession(services, cluster);
+  const entry = await pickCluster(services, arg);
+  if (!entry) return;
+  const cluster = entry.definition;
+  const s = await openSessionOrSay(services, entry);
+  if (!s) return;
   try {
     const built = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading host keys of ${cluster.name}` },
       async () => prepareSshTrustPlan({ cluster, status: await s.status() }, s.env));
-    if (!built.ok) { void vscode.window.showWarningMessage(built.reason); return; }
-    await showText(renderPlan(built.plan, pcpEndpoint(cluster)), 'plaintext');
+    if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
+    await showText(services, `setup-ssh-trust-${cluster.name}`, renderPlan(built.plan, pcpEndpoint(cluster)));
     const choice = await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail: 'The plan is open beside this dialog.' }, 'Run');
     if (choice !== 'Run') return;
-    await runWithProgress(services, cluster, s.env, built.plan);
+    await runWithProgress(services, s, built.plan);
   } finally {
     await s.close();
   }

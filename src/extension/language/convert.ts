@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ConfLanguageId, Diagnostic, Range } from '../../core/conf';
 import { CONF_LANGUAGE_IDS } from '../../core/conf';
+import { targetVersionsFor, type ClusterVersionSource, type TargetVersionChoice } from './clusterVersions';
 
 export const DOCUMENT_SELECTOR: vscode.DocumentSelector = CONF_LANGUAGE_IDS.map((language) => ({ language }));
 
@@ -27,15 +28,29 @@ export function toVsDiagnostic(d: Diagnostic): vscode.Diagnostic {
   return v;
 }
 
-/** Target versions from the settings (a comment in the file still wins inside the core). */
-export function lintOptionsFor(doc: vscode.TextDocument): { languageId: ConfLanguageId; pgpoolVersion?: string; postgresVersion?: string; fileName: string } {
+let clusterSources: () => readonly ClusterVersionSource[] = () => [];
+
+/** Where the clusters come from (the ClusterModel); set once the tree is registered. */
+export function useClusterVersions(source: () => readonly ClusterVersionSource[]): void {
+  clusterSources = source;
+}
+
+/** The versions a document is checked against and where they came from (a comment in the file still wins inside the core). */
+export function targetVersionsOf(doc: vscode.TextDocument): TargetVersionChoice {
   const cfg = vscode.workspace.getConfiguration('pgpoolCluster', doc.uri);
   const pgpoolVersion = cfg.get<string>('pgpoolVersion') ?? '';
   const postgresVersion = cfg.get<string>('postgresVersion') ?? '';
+  return targetVersionsFor(doc.fileName, doc.getText(), clusterSources(), {
+    ...(pgpoolVersion ? { pgpoolVersion } : {}), ...(postgresVersion ? { postgresVersion } : {}),
+  });
+}
+
+export function lintOptionsFor(doc: vscode.TextDocument): { languageId: ConfLanguageId; pgpoolVersion?: string; postgresVersion?: string; fileName: string } {
+  const t = targetVersionsOf(doc);
   return {
     languageId: doc.languageId as ConfLanguageId,
     fileName: doc.fileName,
-    ...(pgpoolVersion ? { pgpoolVersion } : {}),
-    ...(postgresVersion ? { postgresVersion } : {}),
+    ...(t.pgpoolVersion ? { pgpoolVersion: t.pgpoolVersion } : {}),
+    ...(t.postgresVersion ? { postgresVersion: t.postgresVersion } : {}),
   };
 }

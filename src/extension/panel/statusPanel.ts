@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
 import type { ClusterModel } from '../tree/clusterModel';
 import {
-  NODE_OPERATIONS, NodeOperationMsg, OPERATION_COMMANDS, ReadyMsg, RefreshMsg, isFromWebview,
-  type NodeOperation, type NodeOperationRequest, type StatusUpdate, type ToWebview,
+  NODE_OPERATIONS, NodeOperationMsg, OPERATION_COMMANDS, ReadyMsg, RefreshMsg, isFromWebview, isOperationOutcome,
+  type NodeOperation, type NodeOperationRequest, type OperationOutcome, type StatusUpdate, type ToWebview,
 } from '../../shared/protocol';
 import { makeNonce, panelHtml } from './panelHtml';
 
@@ -90,27 +90,22 @@ export class StatusPanel implements vscode.Disposable {
     return out;
   }
 
+  /**
+   * Runs the operation's command with the message's names; the command resolves the node (the one guard) and
+   * returns how it ended, which the panel shows as it is: done, failed, refused or cancelled.
+   */
   private async runOperation(req: NodeOperationRequest): Promise<void> {
-    const reply = (ok: boolean, message: string): Thenable<boolean> =>
-      this.post({ type: 'operationResult', requestId: req.requestId, ok, message });
-    const command = OPERATION_COMMANDS[req.operation];
+    const reply = (o: OperationOutcome): Thenable<boolean> => this.post({ type: 'operationResult', requestId: req.requestId, ...o });
     if (!(await this.availableOperations())[req.operation]) {
-      await reply(false, `${req.operation} is not available in this version.`);
-      return;
-    }
-    const ref = this.model.findNode(req.cluster, req.node);
-    if (!ref) {
-      await reply(false, `No node ${req.node} in cluster ${req.cluster}.`);
+      await reply({ outcome: 'refused', message: `${req.operation} is not available in this version.` });
       return;
     }
     try {
-      // The operation shows its own plan, confirmation and progress; the panel only reports the outcome.
-      await vscode.commands.executeCommand(command, ref);
-      await reply(true, `${req.operation} of ${req.node} finished.`);
+      const result = await vscode.commands.executeCommand<unknown>(OPERATION_COMMANDS[req.operation], { cluster: req.cluster, node: req.node });
+      await reply(isOperationOutcome(result) ? result : { outcome: 'failed', message: `${req.operation} of ${req.node} did not report how it ended; see the log.` });
     } catch (err) {
-      await reply(false, `${req.operation} of ${req.node} failed: ${err instanceof Error ? err.message : String(err)}`);
+      await reply({ outcome: 'failed', message: `${req.operation} of ${req.node} failed: ${err instanceof Error ? err.message : String(err)}` });
     }
-    void this.model.refresh();
   }
 
   private async postStatus(): Promise<void> {

@@ -38,11 +38,18 @@ export function isClusterTaskDefinition(d: vscode.TaskDefinition): d is ClusterT
   return (NODE_OPERATIONS as readonly string[]).includes(op) && typeof d.node === 'string' && d.node !== '';
 }
 
-/** The CLI's argv after `node dist/cli.js`. Node operations are confirmed by running the task itself. */
+/** Operations that change a server's data or role: their task never passes --yes, the terminal asks. */
+export const DESTRUCTIVE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover'];
+
+/**
+ * The CLI's argv after `node dist/cli.js`. Attach and detach are confirmed by running the task itself;
+ * destructive operations show their plan in the task's terminal and ask there (never `--yes`).
+ */
 export function cliArguments(d: ClusterTaskDefinition, file: string): string[] {
   const cluster = d.cluster ? ['--cluster', d.cluster] : [];
   if (d.operation === 'status') return ['status', '--file', file, ...cluster];
-  return [d.operation, d.node ?? '', '--file', file, ...cluster, '--yes'];
+  const yes = (DESTRUCTIVE_OPERATIONS as readonly string[]).includes(d.operation) ? [] : ['--yes'];
+  return [d.operation, d.node ?? '', '--file', file, ...cluster, ...yes];
 }
 
 export function taskLabel(d: ClusterTaskDefinition): string {

@@ -1,22 +1,25 @@
 /**
- * The clusters the editor knows about and their latest status: cluster files loaded, one StatusCollector per
- * cluster (connections reused across refreshes), refreshes coalesced, auto-refresh only while someone looks.
- * Shared through `services.clusters` by the tree, the status panel, the status bar and the operations.
+ * The clusters the editor knows about and their latest status: cluster files loaded, one ClusterSession per
+ * cluster (one SSH pool, collector and operations environment, reused across refreshes and operations),
+ * refreshes coalesced, auto-refresh only while someone looks. Shared through `services.clusters` by the tree,
+ * the status panel, the status bar, the operations and the setup commands.
  */
 import * as vscode from 'vscode';
 import { loadClusterFile, type ClusterDefinition, type InventoryError, type NodeDefinition } from '../../core/inventory';
 import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
-import { SshPool } from '../../core/remote/sshPool';
 import { readSshConfigText } from '../../core/remote/sshConfigFile';
-import { StatusCollector, type ClusterStatus, type NodeStatus } from '../../core/status';
+import type { ClusterStatus, NodeStatus } from '../../core/status';
+import { ClusterSession } from './clusterSession';
+import { FormerPrimaries } from './formerPrimaries';
 import { LagHistory } from './lagHistory';
 
 /**
- * What a node argument carries, whether it comes from the tree (`NodeItem` implements it) or the status
- * panel (which passes a plain object of this shape): operations read `cluster` and `node`, and `status`
- * when a refresh has happened. Resolve a command argument with `services.clusters?.resolveNode(arg)`.
+ * A node resolved from a command argument (tree item, panel message, or names): its cluster entry (file and
+ * definition), its definition and its status of the last refresh. `resolveNode(arg)` is the one place that turns
+ * an argument into this; everything after it works on the objects.
  */
 export interface NodeRef {
+  readonly entry: ClusterEntry;
   readonly cluster: ClusterDefinition;
   readonly node: NodeDefinition;
   readonly status?: NodeStatus;
@@ -42,6 +45,11 @@ export interface ClusterModelOptions {
   readonly secrets?: SecretProvider;
   readonly hostKeyPolicy: HostKeyPolicy;
   readonly log?: (line: string) => void;
+  /**
+   * Asked before the first connection to a cluster's hosts (workspace trust, first-use confirmation): a
+   * returned sentence refuses (no session is built, the refresh reports it); undefined allows.
+   */
+  readonly mayConnect?: (entry: ClusterEntry) => Promise<string | undefined>;
   /** Seconds between refreshes while watched; read each time the timer restarts. */
   readonly autoRefreshSeconds?: () => number;
   readonly timeoutMs?: number;
@@ -58,9 +66,10 @@ export class ClusterModel implements vscode.Disposable {
   loaded = false;
   refreshing = false;
   readonly history = new LagHistory();
+  readonly formerPrimaries = new FormerPrimaries();
 
-  private collectors = new Map<string, { json: string; collector: StatusCollector }>();
-  private sshPool: SshPool | undefined;
+  private sessions = new Map<string, { json: string; session: ClusterSession }>();
+  private sessionsOpening = new Map<string, Promise<ClusterSession>>();
   private inFlight: Promise<void> | undefined;
   private loading: Promise<void> | undefined;
   private watchers = 0;
@@ -68,7 +77,7 @@ export class ClusterModel implements vscode.Disposable {
 
   constructor(private readonly options: ClusterModelOptions) {}
 
-  /** Re-reads the cluster files (coalesced) and drops collectors of clusters that changed or went away. */
+  /** Re-reads the cluster files (coalesced) and closes the sessions of clusters that changed or went away. */
   reload(): Promise<void> {
     this.loading ??= this.load().finally(() => { this.loading = undefined; });
     return this.loading;
@@ -91,11 +100,11 @@ export class ClusterModel implements vscode.Disposable {
       }
     }
     const keep = new Set(entries.map((e) => this.key(e)));
-    for (const [key, c] of this.collectors) {
+    for (const [key, c] of this.sessions) {
       const entry = entries.find((e) => this.key(e) === key);
       if (!keep.has(key) || !entry || JSON.stringify(entry.definition) !== c.json) {
-        this.collectors.delete(key);
-        void c.collector.close();
+        this.sessions.delete(key);
+        void c.session.close();
       }
     }
     this.files = files;
@@ -119,43 +128,67 @@ export class ClusterModel implements vscode.Disposable {
     if (!this.loaded) await this.reload();
     this.refreshing = true;
     this.changed.fire();
-    await Promise.all(this.entries.map(async (entry) => {
-      try {
-        entry.status = await (await this.collector(entry)).refresh();
-        delete entry.error;
-        this.history.record(entry.status);
-      } catch (err) {
-        entry.error = err instanceof Error ? err.message : String(err);
-        this.options.log?.(`refresh of cluster ${entry.definition.name} failed: ${entry.error}`);
-      }
-    }));
+    await Promise.all(this.entries.map((entry) => this.refreshEntry(entry).catch(() => undefined)));
+  }
+
+  /** Refreshes one cluster through its session and publishes the result; throws when the refresh fails. */
+  async refreshCluster(entry: ClusterEntry): Promise<ClusterStatus> {
+    const status = await this.refreshEntry(entry);
+    this.changed.fire();
+    return status;
+  }
+
+  private async refreshEntry(entry: ClusterEntry): Promise<ClusterStatus> {
+    try {
+      const status = await (await this.session(entry)).refresh();
+      entry.status = status;
+      delete entry.error;
+      this.history.record(status);
+      this.formerPrimaries.record(status);
+      return status;
+    } catch (err) {
+      entry.error = err instanceof Error ? err.message : String(err);
+      this.options.log?.(`refresh of cluster ${entry.definition.name} failed: ${entry.error}`);
+      throw err;
+    }
   }
 
   private key(e: ClusterEntry): string {
     return `${e.file}#${e.definition.name}`;
   }
 
-  private async collector(entry: ClusterEntry): Promise<StatusCollector> {
+  /**
+   * The cluster's one session, built on first use (after `mayConnect` agreed) and kept until its definition
+   * changes. Tree, panel, operations and setup commands all get the same one.
+   */
+  session(entry: ClusterEntry): Promise<ClusterSession> {
     const key = this.key(entry);
-    const existing = this.collectors.get(key);
-    if (existing) return existing.collector;
-    const tunnel = entry.definition.database.tunnel === true;
-    if (tunnel) {
-      this.sshPool ??= new SshPool({
-        hostKeyPolicy: this.options.hostKeyPolicy,
-        ...(this.options.secrets ? { secrets: this.options.secrets } : {}),
-        ...(this.options.log ? { log: this.options.log } : {}),
-      });
+    const json = JSON.stringify(entry.definition);
+    const existing = this.sessions.get(key);
+    if (existing?.json === json) return Promise.resolve(existing.session);
+    let opening = this.sessionsOpening.get(key);
+    if (!opening) {
+      opening = this.openSession(entry, key, json).finally(() => this.sessionsOpening.delete(key));
+      this.sessionsOpening.set(key, opening);
     }
-    const sshConfigText = tunnel ? await readSshConfigText() : undefined;
-    const collector = new StatusCollector(entry.definition, {
-      ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
-      ...(tunnel && this.sshPool ? { sshPool: this.sshPool } : {}),
+    return opening;
+  }
+
+  private async openSession(entry: ClusterEntry, key: string, json: string): Promise<ClusterSession> {
+    const refusal = await this.options.mayConnect?.(entry);
+    if (refusal !== undefined) throw new Error(refusal);
+    const sshConfigText = await readSshConfigText();
+    const session = new ClusterSession(entry.definition, {
+      hostKeyPolicy: this.options.hostKeyPolicy,
+      ...(this.options.secrets ? { secrets: this.options.secrets } : {}),
       ...(sshConfigText !== undefined ? { sshConfigText } : {}),
+      ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
-    this.collectors.set(key, { json: JSON.stringify(entry.definition), collector });
-    return collector;
+    const old = this.sessions.get(key);
+    this.sessions.set(key, { json, session });
+    if (old) void old.session.close();
+    return session;
   }
 
   statuses(): ClusterStatus[] {
@@ -166,21 +199,34 @@ export class ClusterModel implements vscode.Disposable {
     return this.entries.find((e) => e.definition.name === name);
   }
 
-  findNode(clusterName: string, nodeName: string): NodeRef | undefined {
-    const entry = this.findCluster(clusterName);
+  /** The entry that defines this cluster: the same object from the tree, else by file and name, else by name. */
+  entryOf(cluster: ClusterDefinition | string, file?: string): ClusterEntry | undefined {
+    if (typeof cluster !== 'string') {
+      const same = this.entries.find((e) => e.definition === cluster);
+      if (same) return same;
+    }
+    const name = typeof cluster === 'string' ? cluster : cluster.name;
+    return (file !== undefined ? this.entries.find((e) => e.file === file && e.definition.name === name) : undefined) ?? this.findCluster(name);
+  }
+
+  /**
+   * The one guard for node arguments: a tree NodeItem, a NodeRef, or `{ cluster: name, node: name }` from the
+   * status panel or a caller. Returns the node with the status of the last refresh, or undefined.
+   */
+  resolveNode(arg: unknown): NodeRef | undefined {
+    if (typeof arg !== 'object' || arg === null) return undefined;
+    const a = arg as { cluster?: unknown; node?: unknown; entry?: unknown };
+    const cluster = typeof a.cluster === 'string' ? a.cluster
+      : typeof a.cluster === 'object' && a.cluster !== null && typeof (a.cluster as { name?: unknown }).name === 'string' ? a.cluster as ClusterDefinition : undefined;
+    const nodeName = typeof a.node === 'string' ? a.node
+      : typeof a.node === 'object' && a.node !== null ? (a.node as { name?: unknown }).name : undefined;
+    if (cluster === undefined || typeof nodeName !== 'string') return undefined;
+    const file = typeof a.entry === 'object' && a.entry !== null ? (a.entry as { file?: unknown }).file : undefined;
+    const entry = this.entryOf(cluster, typeof file === 'string' ? file : undefined);
     const node = entry?.definition.nodes.find((n) => n.name === nodeName);
     if (!entry || !node) return undefined;
     const status = entry.status?.nodes.find((n) => n.name === nodeName);
-    return { cluster: entry.definition, node, ...(status ? { status } : {}) };
-  }
-
-  /** Accepts a tree NodeItem, a panel NodeRef or `{ cluster: name, node: name }`; returns fresh status. */
-  resolveNode(arg: unknown): NodeRef | undefined {
-    if (typeof arg !== 'object' || arg === null) return undefined;
-    const a = arg as { cluster?: unknown; node?: unknown };
-    const clusterName = typeof a.cluster === 'string' ? a.cluster : (a.cluster as ClusterDefinition | undefined)?.name;
-    const nodeName = typeof a.node === 'string' ? a.node : (a.node as NodeDefinition | undefined)?.name;
-    return typeof clusterName === 'string' && typeof nodeName === 'string' ? this.findNode(clusterName, nodeName) : undefined;
+    return { entry, cluster: entry.definition, node, ...(status ? { status } : {}) };
   }
 
   /** Auto-refresh runs while at least one watcher (visible tree, visible panel) holds a lease. */
@@ -211,9 +257,8 @@ export class ClusterModel implements vscode.Disposable {
 
   dispose(): void {
     this.stopTimer();
-    for (const c of this.collectors.values()) void c.collector.close();
-    this.collectors.clear();
-    void this.sshPool?.close();
+    for (const c of this.sessions.values()) void c.session.close();
+    this.sessions.clear();
     this.changed.dispose();
   }
 }

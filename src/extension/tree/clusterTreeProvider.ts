@@ -4,7 +4,7 @@ import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../../co
 import type { NodeStatus } from '../../core/status';
 import type { ClusterEntry, ClusterModel, FileProblem, NodeRef } from './clusterModel';
 import {
-  clusterIcon, nodeContextValue, nodeDescription, nodeIcon, nodeTooltipMarkdown, pgpoolDescription, problemsOfNode, type IconSpec,
+  clusterIcon, nodeContextValue, upCount, nodeDescription, nodeIcon, nodeTooltipMarkdown, pgpoolDescription, problemsOfNode, type IconSpec,
 } from './nodePresentation';
 
 const icon = (spec: IconSpec): vscode.ThemeIcon =>
@@ -17,7 +17,7 @@ export class ClusterItem extends vscode.TreeItem {
     this.id = `cluster:${entry.file}#${entry.definition.name}`;
     this.contextValue = `cluster+${s?.health ?? 'unknown'}`;
     this.iconPath = icon(entry.error && !s ? { id: 'error', color: 'errorForeground' } : clusterIcon(s));
-    this.description = s ? `${s.health} · ${s.nodes.filter((n) => n.status === 'up').length}/${s.nodes.length} up` : entry.error ? 'refresh failed' : '';
+    this.description = s ? `${s.health} · ${upCount(s)}/${s.nodes.length} up` : entry.error ? 'refresh failed' : '';
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${entry.definition.name}** — `).appendText(entry.file);
     if (s) md.appendMarkdown(`\n\nRefreshed ${new Date(s.refreshedAt).toLocaleTimeString()} in ${s.elapsedMs} ms`);
@@ -46,20 +46,20 @@ export class PgpoolItem extends vscode.TreeItem {
 /**
  * A node row. Operations get it as their command argument (from `view/item/context` menus): `cluster` and
  * `node` are the definitions, `status` the merged status of the last refresh (absent before the first one).
- * contextValue grammar: see nodeContextValue (`node+<role>+<status>[+detached][+problem]`).
+ * contextValue grammar: see nodeContextValue (`node+<role>+<status>[+detached][+problem][+was-primary]{+can-<op>}`).
  */
 export class NodeItem extends vscode.TreeItem implements NodeRef {
   readonly cluster: ClusterDefinition;
   readonly status?: NodeStatus;
 
-  constructor(entry: ClusterEntry, readonly node: NodeDefinition, instance: string) {
+  constructor(readonly entry: ClusterEntry, readonly node: NodeDefinition, instance: string, wasPrimary = false) {
     super(node.name, vscode.TreeItemCollapsibleState.None);
     this.cluster = entry.definition;
     const status = entry.status?.nodes.find((n) => n.name === node.name);
     if (status) this.status = status;
     this.id = `node:${entry.file}#${entry.definition.name}/${instance}/${node.name}`;
-    this.contextValue = nodeContextValue(status);
-    this.description = nodeDescription(node, status);
+    this.contextValue = nodeContextValue(status, wasPrimary);
+    this.description = nodeDescription(node, status, wasPrimary);
     this.iconPath = icon(nodeIcon(status));
     this.tooltip = new vscode.MarkdownString(nodeTooltipMarkdown(node, status, problemsOfNode(entry.status, node.name)));
   }
@@ -116,13 +116,18 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ClusterTreeI
       if (entry.error) items.push(new ErrorItem('Refresh failed', entry.error));
       items.push(...entry.definition.pgpool.map((p) => new PgpoolItem(entry, p)));
       // A cluster without a pgpool instance still shows its nodes.
-      if (entry.definition.pgpool.length === 0) items.push(...entry.definition.nodes.map((n) => new NodeItem(entry, n, '-')));
+      if (entry.definition.pgpool.length === 0) items.push(...entry.definition.nodes.map((n) => this.nodeItem(entry, n, '-')));
       return items;
     }
     if (element instanceof PgpoolItem) {
-      return element.entry.definition.nodes.map((n) => new NodeItem(element.entry, n, element.instance.name));
+      return element.entry.definition.nodes.map((n) => this.nodeItem(element.entry, n, element.instance.name));
     }
     return [];
+  }
+
+  private nodeItem(entry: ClusterEntry, node: NodeDefinition, instance: string): NodeItem {
+    const status = entry.status?.nodes.find((n) => n.name === node.name);
+    return new NodeItem(entry, node, instance, this.model.formerPrimaries.wasPrimary(entry.definition.name, status));
   }
 
   dispose(): void {

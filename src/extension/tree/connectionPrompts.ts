@@ -9,16 +9,31 @@ const SECRET_TITLES: Record<SecretRequest['kind'], string> = {
   'ssh-passphrase': 'SSH key passphrase', 'ssh-password': 'SSH password',
   'pcp-password': 'pcp password (pgpool)', 'replication-password': 'Replication role password',
 };
-const storageKey = (r: SecretRequest): string => `pgpoolCluster.${r.kind}:${r.key}`;
 
+/**
+ * SecretStorage key: the kind and the request's key, which names what the secret opens (`user@host:port` for
+ * SSH, pcp and replication passwords; the key file for a passphrase), never a cluster name: another
+ * workspace's cluster of the same name must not get this one's password.
+ */
+export const secretStorageKey = (r: Pick<SecretRequest, 'kind' | 'key'>): string => `pgpoolCluster.${r.kind}:${r.key}`;
+const INDEX = 'pgpoolCluster.savedSecretKeys';
+
+/**
+ * Secrets for the cluster sessions. A typed secret is kept in memory until the core reports it worked
+ * (`secretWorked`), and only then saved; a rejected one is forgotten (`forgetSecret`) and not asked for again
+ * until the user acts on purpose (`allowPromptsAgain`: Refresh, an operation), so the auto-refresh never
+ * retries a wrong password every few seconds.
+ */
 export class SecretStorageProvider implements SecretProvider {
   /** One prompt per secret even when several connections ask at once. */
   private readonly pending = new Map<string, Promise<string | undefined>>();
+  private readonly unconfirmed = new Map<string, string>();
+  private readonly quiet = new Set<string>();
 
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly index: vscode.Memento) {}
 
   getSecret(request: SecretRequest): Promise<string | undefined> {
-    const key = storageKey(request);
+    const key = secretStorageKey(request);
     let p = this.pending.get(key);
     if (!p) {
       p = this.lookUp(request, key).finally(() => this.pending.delete(key));
@@ -27,22 +42,61 @@ export class SecretStorageProvider implements SecretProvider {
     return p;
   }
 
+  async secretWorked(request: SecretRequest): Promise<void> {
+    const key = secretStorageKey(request);
+    const value = this.unconfirmed.get(key);
+    if (value === undefined) return;
+    this.unconfirmed.delete(key);
+    await this.secrets.store(key, value);
+    const saved = this.savedKeys();
+    if (!saved.includes(key)) await this.index.update(INDEX, [...saved, key]);
+  }
+
   async forgetSecret(request: SecretRequest): Promise<void> {
-    await this.secrets.delete(storageKey(request));
+    const key = secretStorageKey(request);
+    this.unconfirmed.delete(key);
+    this.quiet.add(key);
+    await this.forgetKey(key);
+  }
+
+  /** The user acts on purpose: secrets that were refused or escaped may be asked for again. */
+  allowPromptsAgain(): void {
+    this.quiet.clear();
+  }
+
+  /** Storage keys of the secrets saved so far (SecretStorage cannot list its keys itself). */
+  savedKeys(): string[] {
+    return this.index.get<string[]>(INDEX) ?? [];
+  }
+
+  async forgetKey(key: string): Promise<void> {
+    await this.secrets.delete(key);
+    await this.index.update(INDEX, this.savedKeys().filter((k) => k !== key));
   }
 
   private async lookUp(request: SecretRequest, key: string): Promise<string | undefined> {
     const stored = await this.secrets.get(key);
     if (stored !== undefined) return stored;
+    const typed = this.unconfirmed.get(key);
+    if (typed !== undefined) return typed;
+    if (this.quiet.has(key)) return undefined;
     const value = await vscode.window.showInputBox({
       title: SECRET_TITLES[request.kind],
       prompt: request.prompt,
       password: true,
       ignoreFocusOut: true,
     });
-    if (value !== undefined) await this.secrets.store(key, value);
+    if (value === undefined) this.quiet.add(key);
+    else this.unconfirmed.set(key, value);
     return value;
   }
+}
+
+/** `pgpoolCluster.ssh-password:postgres@127.0.0.11:22` -> `SSH password · postgres@127.0.0.11:22`. */
+export function describeSecretKey(key: string): string {
+  const m = /^pgpoolCluster\.([a-z-]+):(.*)$/.exec(key);
+  const title = m ? SECRET_TITLES[m[1] as SecretRequest['kind']] : undefined;
+  return m && title ? `${title} · ${m[2]}` : key;
 }
 
 /** Asks once per host and key; the answer "Trust and Remember" lets the core add it to known_hosts. */

@@ -1,5 +1,6 @@
 /** The status bar's one-line summary of every cluster. Pure, so node:test covers it. */
 import type { ClusterHealth, ClusterStatus } from '../../core/status/model';
+import { upCount } from './nodePresentation';
 
 export interface HealthSummary {
   /** Status bar text with a theme-icon prefix, e.g. `$(pass) lab` or `$(warning) lab: split brain`. */
@@ -28,7 +29,7 @@ export function summarizeHealth(statuses: readonly ClusterStatus[]): HealthSumma
   const labels: string[] = [];
   for (const s of statuses) {
     if (RANK[s.health] > RANK[worst]) worst = s.health;
-    const up = s.nodes.filter((n) => n.status === 'up').length;
+    const up = upCount(s);
     details.push(`${s.name}: ${s.health}, ${up}/${s.nodes.length} nodes up`);
     for (const p of s.problems) details.push(`  ${p.severity}: ${p.message}`);
     if (s.health !== 'healthy') {

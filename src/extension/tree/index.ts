@@ -8,6 +8,7 @@ import { CLUSTER_FILE_GLOB, discoverClusterFiles } from './clusterFiles';
 import { ClusterModel } from './clusterModel';
 import { ClusterTreeProvider } from './clusterTreeProvider';
 import { SecretStorageProvider, askingHostKeyPolicy } from './connectionPrompts';
+import { ConnectionGate } from './connectionGate';
 import { createHealthStatusBar } from './statusBar';
 
 export const CLUSTERS_VIEW_ID = 'pgpoolCluster.clusters';
@@ -15,15 +16,22 @@ export const CLUSTERS_VIEW_ID = 'pgpoolCluster.clusters';
 export type { NodeRef, ClusterModel } from './clusterModel';
 export type { NodeItem } from './clusterTreeProvider';
 
+/** No auto-refresh in an untrusted workspace: it would connect nowhere anyway. */
 function autoRefreshSeconds(): number {
+  if (!vscode.workspace.isTrusted) return 0;
   return vscode.workspace.getConfiguration('pgpoolCluster').get<number>('autoRefreshSeconds') ?? 10;
 }
 
 export function registerClusterTree(services: ExtensionServices): ClusterModel {
   const { context, log } = services;
+  const secrets = new SecretStorageProvider(context.secrets, context.globalState);
+  const gate = new ConnectionGate(context.globalState);
+  services.secrets = secrets;
+  services.connectionGate = gate;
   const model = new ClusterModel({
     discoverFiles: discoverClusterFiles,
-    secrets: new SecretStorageProvider(context.secrets),
+    secrets,
+    mayConnect: (entry) => gate.check(entry),
     hostKeyPolicy: askingHostKeyPolicy(),
     log: (line) => log.info(line),
     autoRefreshSeconds,
@@ -60,6 +68,7 @@ export function registerClusterTree(services: ExtensionServices): ClusterModel {
       if (model.files.includes(doc.uri.fsPath)) reloadAndRefresh();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(reloadAndRefresh),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => { model.restartTimer(); reloadAndRefresh(); }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('pgpoolCluster.clusterFiles')) reloadAndRefresh();
       if (e.affectsConfiguration('pgpoolCluster.autoRefreshSeconds')) model.restartTimer();

@@ -5,6 +5,7 @@
 import type { NodeDefinition } from '../../core/inventory/model';
 import type { ClusterStatus, NodeRole, NodeState, NodeStatus, PgpoolStatus } from '../../core/status/model';
 import { formatBytes, formatLag, formatSeconds } from '../../shared/format';
+import { applicableOperations, canFlag, isFalsePrimary } from '../../shared/nodeOperations';
 
 export { formatBytes, formatLag, formatSeconds };
 
@@ -12,27 +13,46 @@ export { formatBytes, formatLag, formatSeconds };
 export type ShownState = NodeState | 'unknown';
 
 /**
- * contextValue grammar `node+<role>+<status>[+detached][+problem]`, e.g. `node+standby+up`,
- * `node+primary+up+problem`, `node+standby+down+detached`. Menus match it with regexes in `when`
- * clauses (`viewItem =~ /^node\+standby\+up\b/`), so new flags are only ever appended at the end.
+ * contextValue grammar `node+<role>+<status>[+detached][+problem][+was-primary]{+can-<operation>}`, e.g.
+ * `node+standby+up+can-promote+can-switchover+can-detach`. The `+can-` flags come from the one rule
+ * (src/shared/nodeOperations.ts); the package.json menus match only them (`viewItem =~ /^node\+.*\+can-promote(\+|$)/`),
+ * so menus and rule cannot disagree. New flags are only ever appended.
  */
-export function nodeContextValue(status: NodeStatus | undefined): string {
+export function nodeContextValue(status: NodeStatus | undefined, wasPrimary = false): string {
   if (!status) return 'node+unknown+unknown';
   const parts = ['node', status.role, status.status];
   if (status.detached) parts.push('detached');
   if (status.problems.length > 0) parts.push('problem');
+  if (wasPrimary) parts.push('was-primary');
+  for (const op of applicableOperations(status)) parts.push(canFlag(op));
   return parts.join('+');
 }
 
+/**
+ * What the node is, in a few words: `standby`, `primary · waiting`, `standby · down (detached)`, or
+ * `down (was primary)` for a failed former primary (pgpool may call it a standby once it failed over).
+ */
+export function nodeStateText(status: NodeStatus, wasPrimary = false): string {
+  if (wasPrimary && !status.postgres.reachable) return `${status.status === 'unreachable' ? 'unreachable' : 'down'} (was primary)`;
+  if (isFalsePrimary(status)) return `false primary${status.status !== 'up' ? ` · ${status.status}` : ''}`;
+  const parts: string[] = [status.role];
+  if (status.status !== 'up') parts.push(status.detached ? `${status.status} (detached)` : status.status);
+  return parts.join(' · ');
+}
+
 /** `host:port · role · lag ...`; the status is added when it is not `up`. */
-export function nodeDescription(def: NodeDefinition, status: NodeStatus | undefined): string {
+export function nodeDescription(def: NodeDefinition, status: NodeStatus | undefined, wasPrimary = false): string {
   const parts = [`${def.host}:${def.port}`];
   if (!status) return parts.join(' · ');
-  parts.push(status.role);
-  if (status.status !== 'up') parts.push(status.detached ? `${status.status} (detached)` : status.status);
+  parts.push(nodeStateText(status, wasPrimary));
   const lag = status.role === 'standby' ? formatLag(status.lag) : undefined;
   if (lag) parts.push(lag);
   return parts.join(' · ');
+}
+
+/** Nodes that count as up: pgpool's `waiting` is attached but not used yet (treat as up). */
+export function upCount(status: ClusterStatus): number {
+  return status.nodes.filter((n) => n.status === 'up' || n.status === 'waiting').length;
 }
 
 /** A theme icon id and a theme colour id. */

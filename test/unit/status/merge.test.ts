@@ -117,3 +117,23 @@ test('a node pgpool does not list is flagged', () => {
   const s = merge([pool(0, 'primary'), pool(1, 'standby')], healthyProbes());
   assert.deepEqual(s.nodes[2]!.problems, ['not-in-pgpool']);
 });
+
+test('a detached false primary is told to stop and recover, not to attach; two primaries are "both"', () => {
+  // node0 failed over to node1; node0 came back as a primary and pgpool keeps it down.
+  const pools = [pool(0, 'standby', 'down'), pool(1, 'primary'), pool(2, 'standby')];
+  const s = merge(pools, [[0, ok(primary('0/6000000'))], [1, ok(primary('0/7000000', 2))], [2, ok(standby('node2'))]]);
+  const detached = s.problems.find((p) => p.code === 'detached');
+  assert.ok(detached);
+  assert.match(detached.message, /while node1 is the primary: do not attach it\. Stop it, then recover it as a standby\./);
+  assert.doesNotMatch(detached.message, /attach it \(/);
+  assert.ok(s.nodes[0]!.problems.includes('false-primary'));
+  assert.equal(s.nodes[0]!.problems.filter((c) => c === 'false-primary').length, 1, 'flagged once');
+  assert.match(s.problems.find((p) => p.code === 'split-brain')!.message, /node0 and node1 are both primaries/);
+});
+
+test('a detached node that is the only primary is still told to attach', () => {
+  const pools = [pool(0, 'primary', 'down'), pool(1, 'standby'), pool(2, 'standby')];
+  const s = merge(pools, [[0, ok(primary())], [1, ok(standby('node1'))], [2, ok(standby('node2'))]]);
+  assert.match(s.problems.find((p) => p.code === 'detached')!.message, /attach it \(pcp_attach_node -n 0\)/);
+  assert.ok(!s.nodes[0]!.problems.includes('false-primary'));
+});

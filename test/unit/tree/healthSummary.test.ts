@@ -11,6 +11,11 @@ test('healthy clusters: pass icon and names', () => {
   assert.deepEqual(s.details, ['lab: healthy, 2/2 nodes up']);
 });
 
+test('waiting nodes count as up (attached, not used yet)', () => {
+  const s = summarizeHealth([cluster([primary, standby, node({ name: 'node2', role: 'standby', status: 'waiting' })])]);
+  assert.deepEqual(s.details, ['lab: healthy, 3/3 nodes up']);
+});
+
 test('split brain is the headline of a degraded cluster', () => {
   const s = summarizeHealth([cluster([primary, standby], {
     health: 'degraded',

@@ -1,21 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  escapeMarkdown, formatBytes, formatLag, formatSeconds, nodeContextValue, nodeDescription, nodeIcon, nodeTooltipMarkdown, problemsOfNode,
+  escapeMarkdown, formatBytes, formatLag, formatSeconds, nodeContextValue, nodeDescription, nodeIcon, nodeTooltipMarkdown, problemsOfNode, upCount,
 } from '../../../src/extension/tree/nodePresentation';
+import { FormerPrimaries } from '../../../src/extension/tree/formerPrimaries';
+import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import { cluster, def, node, primary, standby } from './fixtures';
 
+const pgpoolView = { id: 0, host: '127.0.0.11', port: 5432, status: 'up', role: 'primary' } as unknown as PgpoolNodeView;
+
 test('contextValue follows node+<role>+<status>', () => {
-  assert.equal(nodeContextValue(primary), 'node+primary+up');
-  assert.equal(nodeContextValue(standby), 'node+standby+up');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'unknown', status: 'down' })), 'node+unknown+down');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'waiting' })), 'node+standby+waiting');
+  assert.equal(nodeContextValue(primary), 'node+primary+up+can-detach');
+  assert.equal(nodeContextValue(standby), 'node+standby+up+can-promote+can-switchover+can-detach');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'unknown', status: 'down' })), 'node+unknown+down+can-recover');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'waiting' })), 'node+standby+waiting+can-promote+can-switchover+can-detach');
 });
 
-test('contextValue appends +detached and +problem, in that order', () => {
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true })), 'node+standby+down+detached');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'primary', status: 'up', problems: ['split-brain'] })), 'node+primary+up+problem');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true, problems: ['detached'] })), 'node+standby+down+detached+problem');
+test('contextValue appends +detached, +problem, +was-primary, then the +can- flags, in that order', () => {
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true })), 'node+standby+down+detached+can-recover+can-attach');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'primary', status: 'up', problems: ['split-brain'] })), 'node+primary+up+problem+can-recover+can-detach');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true, problems: ['detached'] })), 'node+standby+down+detached+problem+can-recover+can-attach');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', postgres: { reachable: false }, problems: ['node-unreachable'] }), true), 'node+standby+down+problem+was-primary+can-recover');
 });
 
 test('contextValue before the first refresh matches no operation menu', () => {
@@ -37,6 +42,35 @@ test('description: host:port · role · lag, status when not up', () => {
   assert.equal(nodeDescription(def('node2', 2, '127.0.0.13'), node({ name: 'node2', role: 'unknown', status: 'unreachable' })), '127.0.0.13:5432 · unknown · unreachable');
   assert.equal(nodeDescription(def('node2', 2, '127.0.0.13'), node({ name: 'node2', role: 'standby', status: 'down', detached: true })), '127.0.0.13:5432 · standby · down (detached)');
   assert.equal(nodeDescription(def('node2', 2, '127.0.0.13'), undefined), '127.0.0.13:5432');
+});
+
+test('description says what the node is: a failed former primary, a false primary', () => {
+  const failed = node({ name: 'node0', role: 'standby', status: 'down', postgres: { reachable: false, error: 'connection refused' } });
+  assert.equal(nodeDescription(def('node0', 0, '127.0.0.11'), failed, true), '127.0.0.11:5432 · down (was primary)');
+  assert.equal(nodeDescription(def('node0', 0, '127.0.0.11'), failed, false), '127.0.0.11:5432 · standby · down');
+  const falsePrimary = node({ name: 'node0', role: 'primary', status: 'down', detached: true, problems: ['detached', 'false-primary'] });
+  assert.equal(nodeDescription(def('node0', 0, '127.0.0.11'), falsePrimary), '127.0.0.11:5432 · false primary · down');
+});
+
+test('upCount counts waiting as up', () => {
+  const waiting = node({ name: 'node2', role: 'standby', status: 'waiting' });
+  const down = node({ name: 'node3', role: 'standby', status: 'down' });
+  assert.equal(upCount(cluster([primary, standby, waiting])), 3);
+  assert.equal(upCount(cluster([primary, standby, down])), 2);
+});
+
+test('FormerPrimaries remembers the last primary until it answers as something else', () => {
+  const fp = new FormerPrimaries();
+  fp.record(cluster([primary, standby]));
+  const crashed = node({ name: 'node0', role: 'standby', status: 'down', postgres: { reachable: false }, pgpool: { ...pgpoolView, role: 'standby', status: 'down' } });
+  const promoted = node({ ...standby, role: 'primary', postgres: { reachable: true, role: 'primary' } });
+  fp.record(cluster([crashed, promoted]));
+  assert.equal(fp.wasPrimary('lab', crashed), true);
+  assert.equal(fp.wasPrimary('lab', promoted), false, 'it answers: no "was"');
+  assert.equal(fp.wasPrimary('other', crashed), false);
+  const rebuilt = node({ name: 'node0', role: 'standby', status: 'up', postgres: { reachable: true, role: 'standby' } });
+  fp.record(cluster([rebuilt, promoted]));
+  assert.equal(fp.wasPrimary('lab', { ...rebuilt, postgres: { reachable: false } }), false, 'once seen as a standby it is no longer a former primary');
 });
 
 test('lag and size formatting', () => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../../src/extension/panel/panelHtml';
-import { applicableOperations } from '../../../src/shared/nodeOperations';
 import {
   NodeOperationMsg, OperationResultMsg, ReadyMsg, RefreshMsg, StatusUpdateMsg, isFromWebview, isToWebview,
 } from '../../../src/shared/protocol';
@@ -24,18 +23,11 @@ test('extension -> webview guards', () => {
   const update = { type: 'status', clusters: [], fileErrors: [], refreshing: false, available: { promote: false, recover: false, attach: false, detach: false } };
   assert.ok(StatusUpdateMsg.is(update));
   assert.ok(isToWebview(update));
-  assert.ok(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', ok: true, message: 'done' }));
+  assert.ok(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', outcome: 'refused', message: 'node0 is already a primary.' }));
+  assert.equal(OperationResultMsg.is({ type: 'operationResult', requestId: 'r', outcome: 'finished', message: 'x' }), false, 'only the four outcomes');
   assert.equal(isToWebview({ ...update, clusters: 'x' }), false);
-  assert.equal(isToWebview({ type: 'operationResult', requestId: 'r', ok: 'yes', message: 'done' }), false);
+  assert.equal(isToWebview({ type: 'operationResult', requestId: 'r', ok: true, message: 'done' }), false);
   assert.equal(isToWebview({ type: 'ready' }), false);
-});
-
-test('applicable operations follow role and status', () => {
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'up', detached: false }), ['promote', 'detach']);
-  assert.deepEqual(applicableOperations({ role: 'primary', status: 'up', detached: false }), ['detach']);
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'down', detached: false }), ['recover']);
-  assert.deepEqual(applicableOperations({ role: 'standby', status: 'down', detached: true }), ['recover', 'attach']);
-  assert.deepEqual(applicableOperations({ role: 'unknown', status: 'unreachable', detached: false }), ['recover']);
 });
 
 test('panel CSP: nothing by default, nonce scripts, styles from the extension only', () => {

@@ -1,7 +1,7 @@
 // Language features through the editor's own entry points: diagnostics of the fixture files (their
 // *.expected.json), hovers, completions and quick fixes, as the workbench asks for them.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -120,5 +120,35 @@ suite('language features (fixtures)', () => {
     const after = await diagnosticsOf(doc.uri, (ds) => at(ds) === undefined);
     assert.equal(at(after), undefined, 'the unknown-parameter diagnostic is still there after the fix');
     assert.ok(after.some((d) => codeOf(d) === 'pgpool/unknown-parameter'), 'the other typos are still reported');
+  });
+
+  test('cross-file findings come from the folder\'s files, open or not: postgresql.conf opened alone gets them', async () => {
+    // Opened first and alone: pgpool.conf beside it is read from disk (it used to need pgpool.conf open first).
+    const pg = await vscode.workspace.openTextDocument(vscode.Uri.file(join(confDir, 'crossfile', 'postgresql.conf')));
+    const cross = await diagnosticsOf(pg.uri, (ds) => ds.some((d) => codeOf(d).startsWith('cross/')));
+    assert.ok(cross.some((d) => codeOf(d).startsWith('cross/')), `no cross/ finding on postgresql.conf: ${cross.map(codeOf).join(', ')}`);
+  });
+
+  test('a pgpool.conf beside a cluster file is checked against that cluster\'s pgpool version', async () => {
+    const folder = join(dir, 'cluster43');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'pgpool-cluster.yaml'), [
+      'version: 1', 'clusters:', '  - name: old', '    pgpoolVersion: "4.3"', '    postgresVersion: 15',
+      '    pgpool:', '      - name: pgpool', '        host: 127.0.4.250', '    nodes:',
+      '      - name: node0', '        id: 0', '        host: 127.0.4.251', '',
+    ].join('\n'));
+    // work_dir is 4.7's name for 4.3's logdir: unknown to 4.3, known to 4.7 (the settings' default, the newest).
+    writeFileSync(join(folder, 'pgpool.conf'), "work_dir = '/tmp'\n");
+    const config = vscode.workspace.getConfiguration('pgpoolCluster');
+    const before = config.inspect<string[]>('clusterFiles')?.globalValue;
+    await config.update('clusterFiles', [...(before ?? []), join(folder, 'pgpool-cluster.yaml')], vscode.ConfigurationTarget.Global);
+    try {
+      // The setting change reloads the cluster files (its refresh finds nothing there: these addresses are unused).
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(folder, 'pgpool.conf')));
+      const ds = await diagnosticsOf(doc.uri, (list) => list.some((d) => d.range.start.line === 0), 15_000);
+      assert.ok(ds.some((d) => d.range.start.line === 0 && /4\.3/.test(d.message)), `work_dir is not reported against 4.3: ${ds.map((d) => `${codeOf(d)}: ${d.message}`).join(' | ')}`);
+    } finally {
+      await config.update('clusterFiles', before, vscode.ConfigurationTarget.Global);
+    }
   });
 });

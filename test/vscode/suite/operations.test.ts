@@ -14,11 +14,13 @@ import { activatedExtension } from './extension';
 import { healthyPrimary, inRecovery, labCluster, poolNodes, primaries, primaryAndUpStandbys, waitUntil } from '../../harness/labCluster';
 
 const SETTING = 'clusterFiles';
+/** The button of the first-connection confirmation (the cluster's hosts shown once per file). */
+const CONNECT_ANSWER = 'Connect';
 
 /** A user's answers: fence when asked (the primary still runs), run the plan, the default recovery method. */
 function userAnswers(prompt: Prompt): string | undefined {
   if (prompt.kind === 'quickPick') return prompt.items[0];
-  return prompt.items.find((i) => i.startsWith('Run ') || i.startsWith('Stop the primary'));
+  return prompt.items.find((i) => i.startsWith('Run ') || i.startsWith('Stop ') || i === CONNECT_ANSWER);
 }
 
 const describePrompts = (ps: Prompt[]): string => ps.map((p) => `${p.kind}${p.modal ? ' (modal)' : ''}: ${p.message} [${p.items.join(' | ')}]`).join('\n');
@@ -80,12 +82,14 @@ suite('operations against the lab (promote, recover)', function () {
     assert.equal(await inRecovery(c, promoted), true, `${promoted} is a standby before the test`);
 
     const dialogs = answerDialogs(userAnswers);
+    let outcome: unknown;
     try {
-      await vscode.commands.executeCommand('pgpoolCluster.promoteNode', { cluster: c.name, node: promoted });
+      outcome = await vscode.commands.executeCommand('pgpoolCluster.promoteNode', { cluster: c.name, node: promoted });
     } finally {
       dialogs.restore();
     }
     const log = describePrompts(dialogs.prompts);
+    assert.deepEqual((outcome as { outcome?: string } | undefined)?.outcome, 'done', `the command returned ${JSON.stringify(outcome)}:\n${log}`);
     assert.ok(dialogs.prompts.some((p) => p.modal && p.items.includes(`Run promote on ${promoted}`)), `no modal confirmation of the plan:\n${log}`);
     assert.ok(!dialogs.prompts.some((p) => p.kind === 'error'), `the command reported an error:\n${log}`);
 
@@ -98,17 +102,33 @@ suite('operations against the lab (promote, recover)', function () {
     }, 30_000);
   });
 
+  test('an unknown node is refused, and the command says so in its outcome', async () => {
+    const c = cluster;
+    assert.ok(c);
+    const dialogs = answerDialogs(() => undefined);
+    let outcome: unknown;
+    try {
+      outcome = await vscode.commands.executeCommand('pgpoolCluster.attachNode', { cluster: c.name, node: 'no-such-node' });
+    } finally {
+      dialogs.restore();
+    }
+    assert.equal((outcome as { outcome?: string }).outcome, 'refused');
+    assert.match((outcome as { message: string }).message, /no-such-node/);
+  });
+
   test('Recover the old primary: it comes back as a standby of the new one', async function () {
     const c = cluster;
     assert.ok(c);
     if (unmetPrecondition(oldPrimary && promoted ? undefined : 'the promote test before this one did not run', (r) => skipWithReason(this, r))) return;
     const dialogs = answerDialogs(userAnswers);
+    let outcome: unknown;
     try {
-      await vscode.commands.executeCommand('pgpoolCluster.recoverNode', { cluster: c.name, node: oldPrimary });
+      outcome = await vscode.commands.executeCommand('pgpoolCluster.recoverNode', { cluster: c.name, node: oldPrimary });
     } finally {
       dialogs.restore();
     }
     const log = describePrompts(dialogs.prompts);
+    assert.deepEqual((outcome as { outcome?: string } | undefined)?.outcome, 'done', `the command returned ${JSON.stringify(outcome)}:\n${log}`);
     assert.ok(dialogs.prompts.some((p) => p.kind === 'quickPick'), `recover did not ask for a method:\n${log}`);
     assert.ok(dialogs.prompts.some((p) => p.modal && p.items.includes(`Run recover on ${oldPrimary}`)), `no modal confirmation of the plan:\n${log}`);
     assert.ok(!dialogs.prompts.some((p) => p.kind === 'error'), `the command reported an error:\n${log}`);

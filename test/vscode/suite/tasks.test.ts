@@ -44,7 +44,10 @@ suite('cluster tasks', () => {
     const args = recover.execution.args;
     assert.ok(args[0]?.endsWith('/dist/cli.js'), `argv starts with the bundled CLI: ${args.join(' ')}`);
     assert.deepEqual(args.slice(1, 3), ['recover', 'node0']);
-    assert.ok(args.includes('--yes') && args.includes('--file'));
+    assert.ok(args.includes('--file'));
+    assert.ok(!args.includes('--yes'), 'a destructive task never passes --yes: the terminal asks');
+    const attach = tasks.find((t) => t.name === 'attach node2');
+    assert.ok(attach?.execution instanceof vscode.ProcessExecution && attach.execution.args.includes('--yes'), 'attach is confirmed by running the task');
   });
 
   test('the status task runs the CLI and ends with exit code 0 on a healthy lab (1 when degraded)', async function () {

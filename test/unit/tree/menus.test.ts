@@ -1,0 +1,83 @@
+// One rule for what a node offers: every contextValue the tree can produce, checked against the package.json
+// menus and src/shared/nodeOperations.ts. A menu that offers more or less than the rule fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { NodeRole, NodeState, NodeStatus, ProblemCode } from '../../../src/core/status/model';
+import { nodeContextValue } from '../../../src/extension/tree/nodePresentation';
+import { applicableOperations, operationWhenClause } from '../../../src/shared/nodeOperations';
+import { NODE_OPERATIONS, OPERATION_COMMANDS, type NodeOperation } from '../../../src/shared/protocol';
+import { repoRoot } from '../conf/paths';
+import { node } from './fixtures';
+
+const VIEW = 'pgpoolCluster.clusters';
+interface MenuItem { command: string; when?: string }
+const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, MenuItem[]> } };
+const itemMenus = pkg.contributes.menus['view/item/context'] ?? [];
+
+/** Evaluates the subset of when-clause syntax the tree menus use: `view == X && viewItem =~ /re/`. */
+function offered(item: MenuItem, contextValue: string): boolean {
+  const m = /^view == (\S+) && viewItem =~ \/(.*)\/$/.exec(item.when ?? '');
+  assert.ok(m, `unexpected when clause for ${item.command}: ${item.when}`);
+  return m[1] === VIEW && new RegExp(m[2] ?? '').test(contextValue);
+}
+
+const ROLES: NodeRole[] = ['primary', 'standby', 'unknown'];
+const STATES: NodeState[] = ['up', 'waiting', 'down', 'quarantine', 'unreachable'];
+const PROBLEM_SETS: ProblemCode[][] = [[], ['false-primary'], ['split-brain'], ['not-streaming'], ['detached'], ['node-unreachable'], ['timeline-mismatch']];
+
+function everyNode(): NodeStatus[] {
+  const out: NodeStatus[] = [];
+  for (const role of ROLES) for (const status of STATES) for (const detached of [false, true]) for (const reachable of [false, true]) {
+    for (const problems of PROBLEM_SETS) out.push(node({ name: 'n', role, status, detached, problems, postgres: { reachable } }));
+  }
+  return out;
+}
+
+test('the tree menu entries of node operations are the generated clauses', () => {
+  for (const op of NODE_OPERATIONS) {
+    const entries = itemMenus.filter((i) => i.command === OPERATION_COMMANDS[op]);
+    assert.equal(entries.length, 1, `one view/item/context entry for ${OPERATION_COMMANDS[op]}`);
+    assert.equal(entries[0]?.when, operationWhenClause(VIEW, op), `${op}: package.json differs from operationWhenClause()`);
+  }
+});
+
+test('for every node state the menus offer exactly what the rule says', () => {
+  const nodes = everyNode();
+  assert.ok(nodes.length > 400);
+  for (const n of nodes) for (const wasPrimary of [false, true]) {
+    const cv = nodeContextValue(n, wasPrimary);
+    const fromMenus = NODE_OPERATIONS.filter((op) => itemMenus.some((i) => i.command === OPERATION_COMMANDS[op] && offered(i, cv)));
+    assert.deepEqual(fromMenus, applicableOperations(n), `contextValue ${cv}`);
+  }
+});
+
+test('before the first refresh no operation is offered', () => {
+  const cv = nodeContextValue(undefined);
+  const operationCommands = new Set<string>(Object.values(OPERATION_COMMANDS));
+  assert.deepEqual(itemMenus.filter((i) => operationCommands.has(i.command) && offered(i, cv)).map((i) => i.command), []);
+});
+
+const ops = (over: Partial<NodeStatus> & Pick<NodeStatus, 'role' | 'status'>): NodeOperation[] => applicableOperations(node({ name: 'n', ...over }));
+
+test('the rule: what each kind of node is offered', () => {
+  assert.deepEqual(ops({ role: 'standby', status: 'up' }), ['promote', 'switchover', 'detach']);
+  assert.deepEqual(ops({ role: 'standby', status: 'waiting' }), ['promote', 'switchover', 'detach']);
+  assert.deepEqual(ops({ role: 'primary', status: 'up' }), ['detach']);
+  // A down standby whose PostgreSQL does not answer: recover only, attaching it would attach a dead server.
+  assert.deepEqual(ops({ role: 'standby', status: 'down', postgres: { reachable: false } }), ['recover']);
+  // A detached standby that runs: attach it back, or rebuild it; no promote while pgpool does not use it.
+  assert.deepEqual(ops({ role: 'standby', status: 'down', detached: true, problems: ['detached'] }), ['recover', 'attach']);
+  // A detached primary that is the only primary: attach, never recover (that would destroy the one primary).
+  assert.deepEqual(ops({ role: 'primary', status: 'down', detached: true, problems: ['detached'] }), ['attach']);
+  // A detached false primary (another node is the primary): recover, not attach.
+  assert.deepEqual(ops({ role: 'primary', status: 'down', detached: true, problems: ['detached', 'false-primary'] }), ['recover']);
+  // A crashed former primary (PostgreSQL not running), whatever pgpool calls it: recover, never attach.
+  assert.deepEqual(ops({ role: 'primary', status: 'down', postgres: { reachable: false }, problems: ['node-unreachable'] }), ['recover']);
+  assert.deepEqual(ops({ role: 'unknown', status: 'unreachable', postgres: { reachable: false } }), ['recover']);
+  // An attached false primary: recover it (after stopping it), or detach it so pgpool stops using it.
+  assert.deepEqual(ops({ role: 'primary', status: 'up', problems: ['false-primary'] }), ['recover', 'detach']);
+  // A standby that does not stream may need rebuilding, and can still be promoted in an emergency.
+  assert.deepEqual(ops({ role: 'standby', status: 'up', problems: ['not-streaming'] }), ['promote', 'switchover', 'recover', 'detach']);
+});
