@@ -38,12 +38,14 @@ export interface PgpoolInputOptions {
   readonly pgpoolVersion: string;
   readonly postgresMajor: string;
   readonly profile: DetectionProfile;
+  /** The pgpool.conf pgpool runs with (discovered); default pgpoolConfPath(cluster). */
+  readonly confPath?: string;
 }
 
 export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: string | undefined, o: PgpoolInputOptions): PgpoolConfigInput {
   const inst = pgpoolOf(cluster);
   const cur = confValues(currentConf);
-  const confDir = path.posix.dirname(pgpoolConfPath(cluster));
+  const confDir = path.posix.dirname(o.confPath ?? pgpoolConfPath(cluster));
   const failoverCmd = cur.get('failover_command')?.trim().split(/\s+/)[0];
   const scriptsDir = failoverCmd && failoverCmd.startsWith('/') ? path.posix.dirname(failoverCmd) : confDir;
   const socketDir = cur.get('unix_socket_directories') ?? cur.get('socket_dir') ?? '/var/run/postgresql';
