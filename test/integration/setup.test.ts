@@ -127,6 +127,23 @@ test('configure-pgpool edits a hand-edited pgpool.conf it discovers from the run
   assert.doesNotMatch(again.stderr, /Edit |Replace |Create /, 'a second run writes nothing');
 });
 
+test('import-pgpool-conf --probe on the lab\'s pgpool.conf: pgpool host from listen_addresses, versions filled, status works at once', () => {
+  const copy = join(state, 'copy.pgpool.conf');
+  writeFileSync(copy, readFileSync(join(layout.pgpool.confDir, 'pgpool.conf'), 'utf8'));
+  const out = join(state, 'imported.yaml');
+  const imported = cli(['import-pgpool-conf', copy, '--probe', '-o', out], ENV);
+  assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+  assert.match(imported.stderr, /probed: pgpool-II 4\.3, PostgreSQL 15/);
+  const text = readFileSync(out, 'utf8');
+  assert.match(text, new RegExp(`host: ${layout.pgpool.address.replace(/\./g, '\\.')}\\n`));
+  assert.match(text, /pgpoolVersion: "4\.3"/);
+  assert.doesNotMatch(text, /configFile/);
+  const status = cli(['status', '--json', '--file', out], ENV);
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  const nodes = (JSON.parse(status.stdout) as { clusters: { nodes: { role: string }[] }[] }).clusters[0]?.nodes ?? [];
+  assert.deepEqual(nodes.map((n) => n.role), ['primary', 'standby', 'standby']);
+});
+
 test('setup-replication rebuilds a node whose data directory was wiped: it streams again with every row', async () => {
   const [primary, , node] = [layout.nodes[0]!, layout.nodes[1]!, layout.nodes[2]!];
   await q(primary.address, 5432, 'CREATE TABLE IF NOT EXISTS setup_rows (id int PRIMARY KEY)');

@@ -122,10 +122,12 @@ export function importFromPgpoolConf(text: string, options: ImportOptions = {}):
     return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
   };
   const srUser = conf.get('sr_check_user')?.value || undefined;
+  // pgpool's checks connect to sr_check_database (default postgres); a user's own database rarely exists.
+  const srDatabase = conf.get('sr_check_database')?.value || 'postgres';
   const cluster: ClusterDefinition = {
     name: options.clusterName ?? 'imported',
     ssh: {},
-    database: srUser ? { user: srUser } : {},
+    database: srUser ? { user: srUser, name: srDatabase } : {},
     replication: {},
     pgpool: [{
       name: 'pgpool', host: pgpoolHost, port: num('port', 9999), pcpPort: num('pcp_port', 9898), ssh: {},
