@@ -179,6 +179,12 @@ export async function discoverPgpoolPaths(env: OpsEnvironment, cluster: ClusterD
     const r = await env.remote(inst.name).exec(['sh', '-c', DISCOVERY_SCRIPT], { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
     if (r.code === 0) facts = parseDiscoveryOutput(r.stdout);
     else probeError = r.stderr.trim() || `exit ${String(r.code)}`;
+    if (!facts.clientAddress && (inst.ssh.sudoUser ?? cluster.ssh.sudoUser)) {
+      // sudo resets the environment: ask sshd's SSH_CLIENT as the login user.
+      const c = await env.remote(inst.name).exec(['sh', '-c', 'printf "%s\\n" "${SSH_CLIENT%% *}"'], { sudoUser: null, timeoutMs: 15_000, ...(signal ? { signal } : {}) });
+      const address = c.code === 0 ? c.stdout.trim() : '';
+      if (address) facts = { ...facts, clientAddress: address };
+    }
   } catch (err) {
     probeError = err instanceof Error ? err.message : String(err);
   }

@@ -1,4 +1,4 @@
-/** "Configure pgpool": generate, lint, show the diff in a diff editor, confirm, deploy with backups, reload. */
+/** "Configure pgpool": edit the managed lines of the pgpool.conf pgpool runs with, show the diff in a diff editor, confirm, deploy with backups, reload. */
 import * as vscode from 'vscode';
 import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/configurePgpool';
 import { pgpoolOf } from '../../core/ops/environment';
@@ -30,14 +30,15 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
     if (conf) {
       const stamp = Date.now();
       texts.set(`/${stamp}/current/pgpool.conf`, current.get(fileKey(conf.host, conf.path)) ?? '');
-      texts.set(`/${stamp}/generated/pgpool.conf`, conf.content);
+      texts.set(`/${stamp}/edited/pgpool.conf`, conf.content);
       await vscode.commands.executeCommand('vscode.diff', vscode.Uri.from({ scheme: SCHEME, path: `/${stamp}/current/pgpool.conf` }),
-        vscode.Uri.from({ scheme: SCHEME, path: `/${stamp}/generated/pgpool.conf` }), `pgpool.conf: ${inst.name} ↔ generated (${profile})`);
+        vscode.Uri.from({ scheme: SCHEME, path: `/${stamp}/edited/pgpool.conf` }), `${conf.path} on ${inst.name} ↔ edited (${profile})`);
     }
     services.log.info(built.diff || 'configure-pgpool: no differences');
-    if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The generated files match the hosts.'); return; }
+    if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The files on the hosts already hold what pgpool-cluster manages.'); return; }
     const run = 'Deploy and Reload';
-    const detail = `${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.join('\n')}` : ''}`;
+    const changed = built.changes.filter((c) => c.kind === 'changed' || c.kind === 'added').length;
+    const detail = `pgpool.conf: ${built.paths.configFile} (${built.paths.source}); ${changed} managed parameter(s) change, every other line stays.\n\n${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.join('\n')}` : ''}`;
     if ((await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail }, run)) !== run) return;
     await runWithProgress(services, cluster, s.env, built.plan);
   } catch (err) {

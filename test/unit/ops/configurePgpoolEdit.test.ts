@@ -177,3 +177,36 @@ test('no file yet: the generated pgpool.conf is written whole (every parameter "
   assert.ok(r.changes.every((ch) => ch.kind === 'added'));
   assert.match(r.plan.steps[0]?.title ?? '', /^Create /);
 });
+
+test('parameters under an older name (pgpool before 4.2) carry the new name in place; the other old lines are commented out', () => {
+  const old = [
+    'master_slave_mode = on            # streaming',
+    "master_slave_sub_mode = 'stream'",
+    "follow_master_command = '/etc/pgpool2/follow_master.sh %d %h'",
+    'fail_over_on_backend_error = off',
+    '',
+  ].join('\n');
+  const gen = [
+    "backend_clustering_mode = 'streaming_replication'",
+    "follow_primary_command = '/etc/pgpool2/follow_primary.sh %d'",
+    'failover_on_backend_error = on',
+    '',
+  ].join('\n');
+  const r = editPgpoolConf(old, gen);
+  assert.deepEqual(r.text.split('\n'), [
+    '#pgpool-cluster: old name, superseded: master_slave_mode = on            # streaming',
+    "backend_clustering_mode = 'streaming_replication'",
+    "follow_primary_command = '/etc/pgpool2/follow_primary.sh %d'",
+    'failover_on_backend_error = on',
+    '',
+  ]);
+  assert.deepEqual(r.changes.map((ch) => [ch.name, ch.kind, ch.renamedFrom, ch.duplicatesCommented]), [
+    ['backend_clustering_mode', 'changed', 'master_slave_sub_mode', 1],
+    ['follow_primary_command', 'changed', 'follow_master_command', 0],
+    ['failover_on_backend_error', 'changed', 'fail_over_on_backend_error', 0],
+  ]);
+  assert.equal(editPgpoolConf(r.text, gen).text, r.text, 'idempotent');
+  // The new name already present: the old one is only commented out.
+  const both = editPgpoolConf("follow_master_command = 'a'\nfollow_primary_command = 'b'\n", "follow_primary_command = 'b'\n");
+  assert.equal(both.text, `${'#pgpool-cluster: old name, superseded: '}follow_master_command = 'a'\nfollow_primary_command = 'b'\n`);
+});

@@ -4,6 +4,7 @@
  * a managed value is written there and earlier occurrences are commented out; missing ones are appended in
  * one marked block.
  */
+import { PGPOOL_RENAMES } from '../../conf/catalog/pgpoolHistory';
 import { parseConf, type ConfEntry } from '../../conf/parser';
 
 /**
@@ -48,8 +49,10 @@ export interface ParamChange {
   /** The value pgpool reads today (last occurrence), when there is one. */
   readonly old?: string;
   readonly new: string;
-  /** Earlier occurrences commented out (pgpool would have ignored them anyway). */
+  /** Earlier occurrences and lines under an older name commented out (pgpool ignores them). */
   readonly duplicatesCommented: number;
+  /** The older name (e.g. follow_master_command) whose line now carries this parameter. */
+  readonly renamedFrom?: string;
 }
 
 export interface ConfEdit {
@@ -59,6 +62,12 @@ export interface ConfEdit {
 
 export const MANAGED_BLOCK_MARKER = '# pgpool-cluster: managed parameters added by Configure pgpool';
 export const DUPLICATE_PREFIX = '#pgpool-cluster: superseded by a later line: ';
+export const RENAMED_PREFIX = '#pgpool-cluster: old name, superseded: ';
+
+/** Older names of a parameter the generator writes under its current name (master_slave_mode, follow_master_command, ...). */
+function olderNames(name: string): string[] {
+  return PGPOOL_RENAMES.filter((r) => !r.indexed && r.replacement === name).map((r) => r.old.toLowerCase());
+}
 
 /** The parameters of a generated pgpool.conf, in its order, with their policies. */
 export function desiredParams(generated: string): DesiredParam[] {
@@ -107,11 +116,24 @@ export function editPgpoolConf(current: string | undefined, generated: string): 
       changes.push(last ? { name: d.name, kind: 'kept', old: last.value, new: last.value, duplicatesCommented: 0 } : { name: d.name, kind: 'kept', new: d.value, duplicatesCommented: 0 });
       continue;
     }
+    const older = olderNames(d.name).flatMap((n) => byName.get(n) ?? []).sort((a, b) => a.line - b.line);
     if (!last) {
-      missing.push(d);
-      changes.push({ name: d.name, kind: 'added', new: d.value, duplicatesCommented: 0 });
+      const carrier = older[older.length - 1];
+      if (!carrier) {
+        missing.push(d);
+        changes.push({ name: d.name, kind: 'added', new: d.value, duplicatesCommented: 0 });
+        continue;
+      }
+      // The line under the older name becomes this parameter (pgpool ignores the older name).
+      const line = lines[carrier.line] ?? '';
+      lines[carrier.line] = line.slice(0, carrier.nameRange.start.character) + d.name
+        + line.slice(carrier.nameRange.end.character, carrier.valueRange.start.character) + d.rawValue + line.slice(carrier.valueRange.end.character);
+      const rest = older.slice(0, -1);
+      for (const e of rest) lines[e.line] = `${RENAMED_PREFIX}${lines[e.line] ?? ''}`;
+      changes.push({ name: d.name, kind: 'changed', old: carrier.value, new: d.value, duplicatesCommented: rest.length, renamedFrom: carrier.name });
       continue;
     }
+    for (const e of older) lines[e.line] = `${RENAMED_PREFIX}${lines[e.line] ?? ''}`;
     const same = sameValue(last.value, d.value);
     if (!same) {
       const line = lines[last.line] ?? '';
@@ -119,7 +141,7 @@ export function editPgpoolConf(current: string | undefined, generated: string): 
     }
     const earlier = occurrences.slice(0, -1);
     for (const e of earlier) lines[e.line] = `${DUPLICATE_PREFIX}${lines[e.line] ?? ''}`;
-    changes.push({ name: d.name, kind: same ? 'unchanged' : 'changed', old: last.value, new: d.value, duplicatesCommented: earlier.length });
+    changes.push({ name: d.name, kind: same ? 'unchanged' : 'changed', old: last.value, new: d.value, duplicatesCommented: earlier.length + older.length });
   }
   if (missing.length) insertBlock(lines, missing.map((d) => `${d.name} = ${d.rawValue}`));
   return { text: lines.join(eol), changes };
@@ -147,7 +169,7 @@ export function describeChanges(changes: readonly ParamChange[]): string[] {
   return changes.map((c) => {
     const dup = c.duplicatesCommented ? ` (${c.duplicatesCommented} earlier duplicate(s) commented out)` : '';
     switch (c.kind) {
-      case 'changed': return `${c.name}: ${show(c.old)} -> ${show(c.new)}${dup}`;
+      case 'changed': return `${c.name}: ${c.renamedFrom ? `${c.renamedFrom} = ` : ''}${show(c.old)} -> ${show(c.new)}${dup}`;
       case 'added': return `${c.name}: added = ${show(c.new)}`;
       case 'unchanged': return `${c.name}: left alone (already ${show(c.new)})${dup}`;
       case 'kept':
