@@ -13,6 +13,7 @@ import type { ClusterDefinition } from '../../../src/core/inventory/model';
 import {
   choosePgpoolPaths, DISCOVERY_SCRIPT, parseDiscoveryOutput, parsePgpoolCommandLine, type DiscoveryFacts,
 } from '../../../src/core/ops/configurePgpoolDiscovery';
+import { waitUntil } from '../../harness/wait';
 import { cluster } from './fixtures';
 
 test('pgpool command lines: short, glued, bundled and long options; relative paths against the cwd', () => {
@@ -77,7 +78,7 @@ test('the discovery script, run for real, finds a process named pgpool and its c
   const child = spawn(join(dir, 'pgpool'), ['-f', 'pgpool.conf', '-F', join(dir, 'pcp.conf')], { cwd: dir, stdio: 'ignore' });
   t.after(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
   // Until the exec is done, /proc shows the parent's name.
-  for (let i = 0; i < 100 && readComm(child.pid) !== 'pgpool'; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil('the child to be named pgpool in /proc', () => readComm(child.pid) === 'pgpool', 10_000, 20);
   const out = spawnSync('sh', ['-c', DISCOVERY_SCRIPT], { encoding: 'utf8', env: { ...process.env, SSH_CLIENT: '192.0.2.7 50000 22' } });
   assert.equal(out.status, 0, out.stderr);
   const parsed = parseDiscoveryOutput(out.stdout);
