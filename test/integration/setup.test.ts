@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { parseClusterFile } from '../../src/core/inventory/parseClusterFile';
 import { labLayout } from '../../src/core/lab/layout';
 import { cli, labUser } from '../lab/labFixture';
 import { waitUntil } from '../harness/wait';
@@ -129,15 +130,19 @@ test('configure-pgpool edits a hand-edited pgpool.conf it discovers from the run
 
 test('import-pgpool-conf --probe on the lab\'s pgpool.conf: pgpool host from listen_addresses, versions filled, status works at once', () => {
   const copy = join(state, 'copy.pgpool.conf');
-  writeFileSync(copy, readFileSync(join(layout.pgpool.confDir, 'pgpool.conf'), 'utf8'));
+  // Without node1's data directory: the probe asks the server (SHOW data_directory).
+  writeFileSync(copy, readFileSync(join(layout.pgpool.confDir, 'pgpool.conf'), 'utf8').replace(/^backend_data_directory1 = .*$/m, ''));
   const out = join(state, 'imported.yaml');
   const imported = cli(['import-pgpool-conf', copy, '--probe', '-o', out], ENV);
   assert.equal(imported.code, 0, imported.stdout + imported.stderr);
-  assert.match(imported.stderr, /probed: pgpool-II 4\.3, PostgreSQL 15/);
+  assert.match(imported.stderr, /probed: pgpool-II 4\.3, PostgreSQL 15 \(from node0\), data directories of node1/);
   const text = readFileSync(out, 'utf8');
   assert.match(text, new RegExp(`host: ${layout.pgpool.address.replace(/\./g, '\\.')}\\n`));
   assert.match(text, /pgpoolVersion: "4\.3"/);
   assert.doesNotMatch(text, /configFile/);
+  const parsed = parseClusterFile(text);
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  assert.equal(parsed.value.clusters[0]?.nodes[1]?.dataDirectory, layout.nodes[1]!.dataDir, 'filled from SHOW data_directory');
   const status = cli(['status', '--json', '--file', out], ENV);
   assert.equal(status.code, 0, status.stdout + status.stderr);
   const nodes = (JSON.parse(status.stdout) as { clusters: { nodes: { role: string }[] }[] }).clusters[0]?.nodes ?? [];

@@ -45,6 +45,17 @@ export function postgresMajor(versionNum: number): string {
   return versionNum >= 100000 ? String(Math.floor(versionNum / 10000)) : `${Math.floor(versionNum / 10000)}.${Math.floor(versionNum / 100) % 100}`;
 }
 
+/** Nodes without a data directory get the one the server reported (`SHOW data_directory`); others keep theirs. */
+export function withDataDirectories(cluster: ClusterDefinition, reported: ReadonlyMap<string, string>): ClusterDefinition {
+  return {
+    ...cluster,
+    nodes: cluster.nodes.map((n) => {
+      const dir = reported.get(n.name);
+      return n.dataDirectory === undefined && dir && dir.startsWith('/') ? { ...n, dataDirectory: dir } : n;
+    }),
+  };
+}
+
 /** The cluster with the versions the hosts reported (probe); what the file already says stays. */
 export function withProbedVersions(cluster: ClusterDefinition, probed: { pgpool?: string; postgresVersionNum?: number }): ClusterDefinition {
   const pgpool = probed.pgpool ? pgpoolMinor(probed.pgpool) : undefined;

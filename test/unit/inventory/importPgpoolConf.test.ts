@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importedYaml, importFromPgpoolConf, pgpoolHostFromConf, scanConfLines, withProbedVersions, type ImportResult } from '../../../src/core/inventory/importPgpoolConf';
+import { importedYaml, importFromPgpoolConf, pgpoolHostFromConf, scanConfLines, withDataDirectories, withProbedVersions, type ImportResult } from '../../../src/core/inventory/importPgpoolConf';
 import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
 
 function ok(r: ImportResult): Extract<ImportResult, { ok: true }> {
@@ -96,4 +96,10 @@ test('versions the hosts report fill postgresVersion/pgpoolVersion and the file 
   const back = parseClusterFile(importedYaml(probed));
   assert.ok(back.ok, JSON.stringify(!back.ok && back.errors));
   assert.deepEqual([back.value.clusters[0]!.pgpoolVersion, back.value.clusters[0]!.postgresVersion], ['4.3', '15']);
+});
+
+test('data directories the servers report fill only nodes the file gives none for', () => {
+  const r = ok(importFromPgpoolConf(conf));
+  const filled = withDataDirectories(r.cluster, new Map([['node0', '/elsewhere'], ['node3', '/srv/node3'], ['node1', 'relative']]));
+  assert.deepEqual(filled.nodes.map((n) => n.dataDirectory), ['/var/lib/pg/node0', "/var/lib/pg/it's here", '/srv/node3']);
 });
