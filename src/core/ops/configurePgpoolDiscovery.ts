@@ -37,12 +37,15 @@ export interface DiscoveryFacts {
 
 /**
  * Lists pgpool parents (a `pgpool` process whose parent is not one): `pid`, `cwd` and one `arg` line per
- * argument, then the SSH client address and the distribution directories that hold a pgpool.conf.
+ * argument, then the SSH client address and the distribution directories that hold a pgpool.conf. The shell's
+ * own `read` tests each process's name, so a busy host costs no fork per process.
  */
 export const DISCOVERY_SCRIPT = `for d in /proc/[0-9]*; do
-  [ "$(cat "$d/comm" 2>/dev/null)" = pgpool ] || continue
+  c=; { read -r c < "$d/comm"; } 2>/dev/null
+  [ "$c" = pgpool ] || continue
   pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$d/status" 2>/dev/null)
-  [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = pgpool ] && continue
+  c=; { read -r c < "/proc/$pp/comm"; } 2>/dev/null
+  [ "$c" = pgpool ] && continue
   printf 'pid %s\\n' "\${d#/proc/}"
   printf 'cwd %s\\n' "$(readlink "$d/cwd" 2>/dev/null)"
   tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | sed 's/^/arg /'
