@@ -19,7 +19,7 @@ import { currentPrimary, resolveVersions } from './input';
 import { dataDir } from './pgCommands';
 import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type DetectionProfile } from './pgpoolConfig';
 import { editPcpConf, editPoolHba, type HbaEdit } from './pgpoolConfig/editAuthFiles';
-import { describeChanges, editPgpoolConf, type ParamChange } from './pgpoolConfig/editPgpoolConf';
+import { describeChanges, editPgpoolConf, perNodeOverrides, type ParamChange } from './pgpoolConfig/editPgpoolConf';
 import { atLeast } from './pgpoolConfig/version';
 import type { Check, Plan, PlanStep } from './plan';
 import { unifiedDiff } from './unifiedDiff';
@@ -244,6 +244,10 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   }
   if (planned.hba?.outcome === 'added') {
     warnings.push(`${paths.hbaFile}: added "${planned.hba.addedRule ?? ''}"${planned.hba.decidingRule ? ` before "${planned.hba.decidingRule}", which rejects this workstation's connections` : ''}; every other rule is kept.`);
+  }
+  const overrides = perNodeOverrides(oldConf, changes);
+  if (overrides.length) {
+    warnings.push(`Per-node settings in ${confPath} take precedence over the profile for their nodes and are left alone: ${overrides.join('; ')}. Remove them to apply the profile to those nodes.`);
   }
   if (!primary) warnings.push('No running primary: the recovery scripts and the pgpool_recovery extension are not installed. Re-run once a primary runs.');
   else {

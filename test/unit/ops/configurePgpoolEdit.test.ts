@@ -210,3 +210,13 @@ test('parameters under an older name (pgpool before 4.2) carry the new name in p
   const both = editPgpoolConf("follow_master_command = 'a'\nfollow_primary_command = 'b'\n", "follow_primary_command = 'b'\n");
   assert.equal(both.text, `${'#pgpool-cluster: old name, superseded: '}follow_master_command = 'a'\nfollow_primary_command = 'b'\n`);
 });
+
+test('a per-node health check setting that overrides the profile for its node is left alone and reported', () => {
+  const r = built({ [CONF]: `${FIXTURE}health_check_period1 = 30\nhealth_check_timeout1 = 40\n` }, { profile: 'balanced' });
+  const after = r.files.find((f) => f.path === CONF)?.content ?? '';
+  assert.match(after, /^health_check_period1 = 30$/m);
+  const w = r.plan.warnings.find((x) => /Per-node settings/.test(x)) ?? '';
+  assert.match(w, /health_check_period1 = 30 \(line \d+\) overrides health_check_period for node 1/);
+  assert.match(w, /health_check_timeout1 = 40 \(line \d+\) overrides health_check_timeout for node 1/);
+  assert.ok(!built({ [CONF]: FIXTURE }).plan.warnings.some((x) => /Per-node settings/.test(x)));
+});

@@ -164,6 +164,23 @@ function insertBlock(lines: string[], add: readonly string[]): void {
   lines.push('');
 }
 
+/**
+ * Per-node settings (`health_check_period0`, ...) that override a managed global one for that node; pgpool
+ * 4.x reads them first, so the profile does not reach those nodes. They are the site's: left alone, reported.
+ */
+export function perNodeOverrides(current: string | undefined, changes: readonly ParamChange[]): string[] {
+  if (current === undefined) return [];
+  const managed = new Set(changes.filter((c) => c.kind === 'changed' || c.kind === 'unchanged' || c.kind === 'added').map((c) => c.name.toLowerCase()));
+  const last = new Map<string, ConfEntry>();
+  for (const e of parseConf(current, 'pgpool').entries) if (e.kind === 'setting') last.set(e.name.toLowerCase(), e);
+  const out: string[] = [];
+  for (const [key, e] of last) {
+    const m = /^(health_check_[a-z_]+?)(\d+)$/.exec(key);
+    if (m && managed.has(m[1] ?? '')) out.push(`${e.name} = ${e.value} (line ${e.line + 1}) overrides ${m[1] ?? ''} for node ${m[2] ?? ''}`);
+  }
+  return out;
+}
+
 /** One line per managed parameter for the plan: `name: old -> new`, `added`, `left alone`. */
 export function describeChanges(changes: readonly ParamChange[]): string[] {
   return changes.map((c) => {
