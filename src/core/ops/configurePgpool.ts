@@ -130,7 +130,7 @@ function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
 }
 
 /** Every file the plan writes, from the files on the hosts now. */
-export function configurePgpoolFiles(t: Target, current: CurrentFiles): DeployFile[] {
+function configurePgpoolFiles(t: Target, current: CurrentFiles): DeployFile[] {
   return planFiles(t, current).files;
 }
 

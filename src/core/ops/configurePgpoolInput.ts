@@ -20,16 +20,6 @@ export function confValues(text: string | undefined): Map<string, string> {
   return m;
 }
 
-/** Client networks of an existing pool_hba.conf (host lines), so regenerating keeps who may connect. */
-export function hbaNetworks(text: string | undefined): string[] {
-  const nets = new Set<string>();
-  for (const raw of (text ?? '').split('\n')) {
-    const cols = raw.replace(/#.*/, '').trim().split(/\s+/);
-    if (/^host(ssl|nossl)?$/.test(cols[0] ?? '') && cols[3] && /^[0-9a-fA-F.:/]+$/.test(cols[3])) nets.add(cols[3]);
-  }
-  return [...nets];
-}
-
 const fromHome = (p: string): string => (p.startsWith('/') || p.startsWith('~') ? p : `~/${p}`);
 
 const int = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
