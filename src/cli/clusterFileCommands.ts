@@ -8,12 +8,10 @@ import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CLUSTER_FILE_TEMPLATE } from '../core/inventory/clusterFileTemplate';
-import { importedYaml, importFromPgpoolConf, withDataDirectories, withProbedVersions } from '../core/inventory/importPgpoolConf';
+import { importedYaml, importFromPgpoolConf } from '../core/inventory/importPgpoolConf';
 import { DEFAULT_CLUSTER_FILE } from '../core/inventory/load';
-import type { ClusterDefinition } from '../core/inventory/model';
 import { parseClusterFile } from '../core/inventory/parseClusterFile';
-import { PgSqlClient } from '../core/db/pgClient';
-import { StatusCollector } from '../core/status/collector';
+import { probeImportedCluster } from '../core/status/probeImported';
 import { CliError } from './errors';
 
 interface InitOptions { output?: string }
@@ -56,48 +54,6 @@ function localUser(): string | undefined {
   try { return userInfo().username; } catch { return undefined; }
 }
 
-/** `SHOW data_directory` on each node the file gives none for; a node that does not answer keeps none. */
-async function probeDataDirectories(cluster: ClusterDefinition, timeoutMs: number): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  await Promise.all(cluster.nodes.filter((n) => n.dataDirectory === undefined).map(async (n) => {
-    const db = cluster.database;
-    const client = new PgSqlClient({
-      host: n.host, port: n.port, ...(db.user ? { user: db.user } : {}), ...(db.name ? { database: db.name } : {}),
-      connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs,
-    });
-    try {
-      const row = (await client.query<{ data_directory: string }>('SHOW data_directory'))[0];
-      if (row?.data_directory) found.set(n.name, row.data_directory);
-    } catch (err) {
-      process.stderr.write(`pgpool-cluster: ${n.name}: SHOW data_directory failed (${err instanceof Error ? err.message : String(err)}); set dataDirectory by hand.\n`);
-    } finally {
-      await client.close();
-    }
-  }));
-  return found;
-}
-
-/** The versions pgpool and the first node that answers report, and missing data directories; hosts that do not answer leave them unset. */
-async function probeVersions(cluster: ClusterDefinition, timeoutMs: number): Promise<{ cluster: ClusterDefinition; note: string }> {
-  const collector = new StatusCollector(cluster, { timeoutMs, log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`) });
-  try {
-    const status = await collector.refresh();
-    const node = status.nodes.find((n) => n.postgres.reachable && n.postgres.serverVersionNum);
-    const postgresVersionNum = node?.postgres.reachable ? node.postgres.serverVersionNum : undefined;
-    const versions = withProbedVersions(cluster, { ...(status.pgpool.version ? { pgpool: status.pgpool.version } : {}), ...(postgresVersionNum ? { postgresVersionNum } : {}) });
-    const dirs = await probeDataDirectories(cluster, timeoutMs);
-    const probed = withDataDirectories(versions, dirs);
-    const said = [
-      probed.pgpoolVersion ? `pgpool-II ${probed.pgpoolVersion}` : 'pgpool did not answer',
-      probed.postgresVersion ? `PostgreSQL ${probed.postgresVersion} (from ${node?.name ?? '?'})` : 'no node answered',
-      ...(dirs.size ? [`data directories of ${[...dirs.keys()].join(', ')}`] : []),
-    ];
-    return { cluster: probed, note: `probed: ${said.join(', ')}` };
-  } finally {
-    await collector.close();
-  }
-}
-
 export async function runImport(file: string, opts: ImportOptions): Promise<number> {
   let text: string;
   try {
@@ -118,7 +74,7 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
   for (const w of result.warnings) process.stderr.write(`pgpool-cluster: ${file}: ${w}\n`);
   let cluster = result.cluster;
   if (opts.probe) {
-    const probed = await probeVersions(cluster, timeoutMs);
+    const probed = await probeImportedCluster(cluster, { timeoutMs, log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`) });
     cluster = probed.cluster;
     process.stderr.write(`pgpool-cluster: ${probed.note}\n`);
   }

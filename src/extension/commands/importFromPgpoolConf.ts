@@ -1,12 +1,14 @@
 /**
  * "Import Cluster from pgpool.conf": builds a cluster definition from backend_* lines and opens it unsaved.
  * The pgpool host comes from listen_addresses when it names one address, else the user is asked; the local
- * copy's path is never written as configFile (configure-pgpool discovers the file pgpool runs with).
+ * copy's path is never written as configFile (configure-pgpool discovers the file pgpool runs with). With
+ * consent, the hosts are asked for their versions.
  */
 import * as path from 'node:path';
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
-import { importFromPgpoolConf as importConf, pgpoolHostFromConf } from '../../core/inventory';
+import { importedYaml, importFromPgpoolConf as importConf, pgpoolHostFromConf, type ClusterDefinition } from '../../core/inventory';
+import { probeImportedCluster } from '../../core/status/probeImported';
 import type { ExtensionServices } from '../context';
 
 async function pickConf(): Promise<{ text: string; file: string } | undefined> {
@@ -33,6 +35,25 @@ async function askPgpoolHost(text: string): Promise<string | undefined> {
   return answer?.trim() || undefined;
 }
 
+/**
+ * With the user's consent (and only in a trusted workspace), asks the hosts for their versions and missing
+ * data directories; the file is left as imported when they do not answer.
+ */
+async function probeWithConsent(services: ExtensionServices, cluster: ClusterDefinition): Promise<ClusterDefinition> {
+  if (!vscode.workspace.isTrusted) return cluster;
+  const pgpool = cluster.pgpool[0];
+  const hosts = [...(pgpool ? [`pgpool  ${pgpool.host}:${pgpool.port}`] : []), ...cluster.nodes.map((n) => `${n.name}  ${n.host}:${n.port}`)];
+  const ask = 'Ask the Hosts';
+  const answer = await vscode.window.showInformationMessage('Ask these hosts for their versions (and missing data directories)?', {
+    modal: true, detail: `${hosts.join('\n')}\n\nOnly read-only queries are sent. Skip to fill pgpoolVersion and postgresVersion by hand.`,
+  }, ask);
+  if (answer !== ask) return cluster;
+  const probed = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Asking the hosts…' },
+    () => probeImportedCluster(cluster, { timeoutMs: 3000, log: (line) => services.log.warn(`import: ${line}`) }));
+  services.log.info(`import: ${probed.note}`);
+  return probed.cluster;
+}
+
 function localUser(): string | undefined {
   try { return userInfo().username; } catch { return undefined; }
 }
@@ -50,9 +71,11 @@ export async function importFromPgpoolConf(services: ExtensionServices): Promise
   }
   if (!result.ok) { void vscode.window.showErrorMessage(result.reason); return; }
   for (const w of result.warnings) services.log.warn(`import from ${conf.file}: ${w}`);
-  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: result.yaml });
+  const cluster = await probeWithConsent(services, result.cluster);
+  const content = cluster === result.cluster ? result.yaml : importedYaml(cluster, sshDefaults);
+  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content });
   await vscode.window.showTextDocument(doc);
-  const note = `Imported ${result.cluster.nodes.length} node(s) from ${path.basename(conf.file)}, pgpool at ${result.cluster.pgpool[0]?.host ?? '?'}. Save it as pgpool-cluster.yaml in the workspace.`;
+  const note = `Imported ${cluster.nodes.length} node(s) from ${path.basename(conf.file)}, pgpool at ${cluster.pgpool[0]?.host ?? '?'}. Save it as pgpool-cluster.yaml in the workspace.`;
   if (result.warnings.length > 0) void vscode.window.showWarningMessage(`${note} ${result.warnings.length} warning(s) in the log.`);
   else void vscode.window.showInformationMessage(note);
 }
