@@ -294,7 +294,8 @@ export async function readCurrentFiles(t: Target, env: OpsEnvironment, signal?: 
   const inst = pgpoolOf(t.cluster);
   const paths = await discoverPgpoolPaths(env, t.cluster, signal);
   const current = Object.assign(new Map<string, string | undefined>(), { paths });
-  for (const p of [paths.configFile, paths.hbaFile, paths.pcpFile]) {
+  // pcp.conf is read only when it will be written (with the pcp password): it is often readable by root alone.
+  for (const p of [paths.configFile, paths.hbaFile, ...(t.options.pcpPassword !== undefined ? [paths.pcpFile] : [])]) {
     if (!current.has(fileKey(inst.name, p))) current.set(fileKey(inst.name, p), await readIfExists(env, inst.name, p, signal));
   }
   const rest = configurePgpoolFiles(t, current).filter((f) => !current.has(fileKey(f.host, f.path)));

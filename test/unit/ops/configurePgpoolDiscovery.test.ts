@@ -13,8 +13,10 @@ import type { ClusterDefinition } from '../../../src/core/inventory/model';
 import {
   choosePgpoolPaths, DISCOVERY_SCRIPT, parseDiscoveryOutput, parsePgpoolCommandLine, type DiscoveryFacts,
 } from '../../../src/core/ops/configurePgpoolDiscovery';
+import { readCurrentFiles } from '../../../src/core/ops/configurePgpool';
+import type { OpsEnvironment } from '../../../src/core/ops/environment';
 import { waitUntil } from '../../harness/wait';
-import { cluster } from './fixtures';
+import { cluster, HEALTHY, status } from './fixtures';
 
 test('pgpool command lines: short, glued, bundled and long options; relative paths against the cwd', () => {
   assert.deepEqual(parsePgpoolCommandLine(['/usr/sbin/pgpool', '-n', '-D', '-f', '/srv/p.conf', '-F', '/srv/pcp.conf', '-a', '/srv/hba.conf']),
@@ -86,4 +88,32 @@ test('the discovery script, run for real, finds a process named pgpool and its c
   const mine = parsed.processes.find((p) => p.pid === child.pid);
   assert.ok(mine, out.stdout);
   assert.deepEqual(parsePgpoolCommandLine(mine.argv, mine.cwd), { configFile: join(dir, 'pgpool.conf'), pcpFile: join(dir, 'pcp.conf') });
+});
+
+test('readCurrentFiles reads the discovered files; pcp.conf only when it will be written', async () => {
+  const read: string[] = [];
+  const files: Record<string, string> = { '/srv/etc/pgpool.conf': "listen_addresses = '10.0.0.10'\nport = 9999\n", '/srv/etc/pool_hba.conf': 'host all all 10.0.0.0/8 scram-sha-256\n' };
+  const env = {
+    nodes: c.nodes.map((n) => n.name),
+    remote: (host: string) => ({
+      label: host,
+      exec: async () => ({ code: 0, signal: null, stderr: '', stdout: 'pid 4242\ncwd /\narg /usr/sbin/pgpool\narg -f\narg /srv/etc/pgpool.conf\nclient 10.0.0.99\n' }),
+      readFile: async (p: string) => {
+        read.push(`${host}:${p}`);
+        const text = host === 'pgpool' ? files[p] : undefined;
+        if (text === undefined) throw new Error(`No such file: ${p}`);
+        return Buffer.from(text);
+      },
+      writeFile: async () => { throw new Error('read only'); },
+    }),
+  } as unknown as OpsEnvironment;
+  const target = { cluster: c, status: status(c, HEALTHY), options: {} };
+  const current = await readCurrentFiles(target, env);
+  assert.equal(current.paths?.configFile, '/srv/etc/pgpool.conf');
+  assert.equal(current.paths?.pid, 4242);
+  assert.equal(current.get('pgpool:/srv/etc/pgpool.conf'), files['/srv/etc/pgpool.conf']);
+  assert.ok(!read.includes('pgpool:/srv/etc/pcp.conf'), read.join(' '));
+  read.length = 0;
+  await readCurrentFiles({ ...target, options: { pcpPassword: 'x' } }, env);
+  assert.ok(read.includes('pgpool:/srv/etc/pcp.conf'), read.join(' '));
 });
