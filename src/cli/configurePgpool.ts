@@ -1,4 +1,4 @@
-/** `pgpool-cluster configure-pgpool`: generate, lint, diff, deploy with backups, reload. */
+/** `pgpool-cluster configure-pgpool`: edit the files pgpool runs with (managed lines only), lint, diff, deploy with backups, reload. */
 import type { Command } from 'commander';
 import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
 import { pgpoolOf, pcpEndpoint } from '../core/ops/environment';
@@ -12,7 +12,9 @@ const PROFILES: readonly ProfileName[] = ['fast', 'balanced', 'conservative'];
 
 export function registerConfigurePgpoolCommand(program: Command): void {
   clusterOptions(program.command('configure-pgpool'))
-    .description('Generate pgpool.conf, pcp.conf, pool_hba.conf and the failover/recovery scripts; lint, show the diff, deploy with backups, reload. '
+    .description('Edit the pgpool.conf pgpool runs with (found from its command line on the pgpool host; the cluster file\'s configFile overrides): '
+      + 'only the parameters pgpool-cluster manages change, every other line stays; pool_hba.conf and pcp.conf keep their rules and users; '
+      + 'the failover/recovery scripts are generated. Refuses when the current pgpool.conf has errors; shows each change and the diff; deploys with backups; reloads. '
       + 'The pcp password comes from $PGPOOL_CLUSTER_PCP_PASSWORD or a prompt (pcp.conf and .pcppass are kept as they are without it). Exit 0 done, 1 failed, 3 refused, 4 locked.')
     .option('--profile <name>', 'failure detection profile: fast | balanced | conservative', 'fast')
     .option('--pgpool-version <v>', 'target pgpool-II version (default: the cluster file, else what pgpool reports)')
@@ -45,13 +47,13 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
     if (!pcpPassword) process.stderr.write('pgpool-cluster: no pcp password given: pcp.conf and .pcppass are left as they are.\n');
     const pcp = pcpEndpoint(s.cluster);
     if (opts.dryRun) {
-      if (opts.json) process.stdout.write(`${JSON.stringify({ diff: built.diff, restartParams: built.restartParams, plan: planToJson(built.plan, pcp) }, null, 2)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ paths: built.paths, changes: built.changes, diff: built.diff, restartParams: built.restartParams, plan: planToJson(built.plan, pcp) }, null, 2)}\n`);
       else process.stdout.write(`${built.diff || '(no differences)\n'}\n${renderPlan(built.plan, pcp)}`);
       return 0;
     }
     if (opts.diff && !opts.json) process.stdout.write(built.diff || '(no differences)\n');
     if (built.plan.steps.length === 0) {
-      process.stdout.write('Nothing to do: the generated files match the hosts.\n');
+      process.stdout.write('Nothing to do: the files on the hosts already hold what pgpool-cluster manages.\n');
       return 0;
     }
     const code = await confirmAndRun(s, built.plan, opts, 'yes');

@@ -5,6 +5,7 @@ import { registerStatusCommand } from './status';
 import { registerOpsCommands } from './ops';
 import { registerSetupCommands } from './setupCommands';
 import { registerEventsCommand } from './events';
+import { registerClusterFileCommands } from './clusterFileCommands';
 import { CliError } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerOpsCommands(program);
   registerSetupCommands(program);
   registerEventsCommand(program);
+  registerClusterFileCommands(program);
   return program;
 }
 

@@ -1,17 +1,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { parseClusterFile } from '../../src/core/inventory/parseClusterFile';
 import { labLayout } from '../../src/core/lab/layout';
 import { cli, labUser } from '../lab/labFixture';
 import { waitUntil } from '../harness/wait';
 
-// Setup operations against a PRIVATE lab beside the shared one (others use the main lab concurrently).
-const DIR = '/var/lib/pgpool-cluster-lab-setup';
-const NET = '127.0.7';
+// Setup operations against a PRIVATE lab beside the shared one (others use the main lab concurrently);
+// PGPOOL_CLUSTER_LAB_DIR / PGPOOL_CLUSTER_LAB_NET move it too.
+const DIR = process.env.PGPOOL_CLUSTER_LAB_DIR ?? '/var/lib/pgpool-cluster-lab-setup';
+const NET = process.env.PGPOOL_CLUSTER_LAB_NET ?? '127.0.7';
 const layout = labLayout(DIR, 3, NET);
 const FILE = layout.clusterFile;
 const state = mkdtempSync(join(tmpdir(), 'pgc-setup-'));
@@ -90,6 +92,61 @@ test('configure-pgpool: lint-clean config, --dry-run changes nothing, a real run
   assert.doesNotMatch(again.stderr, /Replace |Create /, 'a second run writes nothing (only the idempotent CREATE EXTENSION runs)');
   assert.equal(readdirSync(layout.pgpool.confDir).filter((f) => f.startsWith('pgpool.conf.pgpool-cluster-')).length, 1);
   assert.equal(run(['configure-pgpool', '--profile', 'fast', '--yes']).code, 0);
+});
+
+test('configure-pgpool edits a hand-edited pgpool.conf it discovers from the running pgpool: only managed lines change', async () => {
+  const conf = join(layout.pgpool.confDir, 'pgpool.conf');
+  // A cluster file without configFile: the path comes from pgpool's command line on its host.
+  const file = join(state, 'discover.yaml');
+  writeFileSync(file, readFileSync(FILE, 'utf8').split('\n').filter((l) => !/^\s*configFile:/.test(l)).join('\n'));
+  const runD = (args: string[]): ReturnType<typeof cli> => cli([...args, '--file', file], ENV);
+  const handEdited = `${readFileSync(conf, 'utf8')}\n# hand-written: keep me\nlog_line_prefix = '%m: keep %p '\nhealth_check_period = 7   # incident override\n`;
+  writeFileSync(conf, handEdited);
+  const dry = runD(['configure-pgpool', '--profile', 'fast', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, new RegExp(`discovered: ${conf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} from pid \\d+ \\(pgpool -f\\)`));
+  assert.match(dry.stdout, /health_check_period: '7' -> '1' \(1 earlier duplicate\(s\) commented out\)/);
+  assert.match(dry.stdout, /^-health_check_period = 7 {3}# incident override$/m);
+  assert.equal(readFileSync(conf, 'utf8'), handEdited, 'dry run changed nothing');
+
+  const real = runD(['configure-pgpool', '--profile', 'fast', '--yes']);
+  assert.equal(real.code, 0, real.stdout + real.stderr);
+  const after = readFileSync(conf, 'utf8').split('\n');
+  const before = handEdited.split('\n');
+  assert.equal(after.length, before.length, 'no line added or removed');
+  const differing = before.map((l, i) => [l, after[i] ?? ''] as const).filter(([a, b]) => a !== b);
+  assert.deepEqual(differing.map(([a, b]) => [a.replace(/ =.*/, ''), b.replace(/ =.*/, '')]), [
+    ['health_check_period', '#pgpool-cluster: superseded by a later line: health_check_period'],
+    ['health_check_period', 'health_check_period'],
+  ]);
+  assert.ok(after.includes('health_check_period = 1   # incident override'), 'written in place, its comment kept');
+  assert.ok(after.includes("log_line_prefix = '%m: keep %p '") && after.includes('# hand-written: keep me'));
+  const period = await q<{ item: string; value: string }>(layout.pgpool.address, 9999, 'PGPOOL SHOW health_check_period');
+  assert.equal(period[0]?.value, '1', 'pgpool reloaded the edited file');
+  const again = runD(['configure-pgpool', '--profile', 'fast', '--yes']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /Edit |Replace |Create /, 'a second run writes nothing');
+});
+
+test('import-pgpool-conf --probe on the lab\'s pgpool.conf: pgpool host from listen_addresses, versions filled, status works at once', () => {
+  const copy = join(state, 'copy.pgpool.conf');
+  // Without node1's data directory: the probe asks the server (SHOW data_directory).
+  writeFileSync(copy, readFileSync(join(layout.pgpool.confDir, 'pgpool.conf'), 'utf8').replace(/^backend_data_directory1 = .*$/m, ''));
+  const out = join(state, 'imported.yaml');
+  const imported = cli(['import-pgpool-conf', copy, '--probe', '-o', out], ENV);
+  assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+  assert.match(imported.stderr, /probed: pgpool-II 4\.3, PostgreSQL 15 \(from node0\), data directories of node1/);
+  const text = readFileSync(out, 'utf8');
+  assert.match(text, new RegExp(`host: ${layout.pgpool.address.replace(/\./g, '\\.')}\\n`));
+  assert.match(text, /pgpoolVersion: "4\.3"/);
+  assert.doesNotMatch(text, /configFile/);
+  const parsed = parseClusterFile(text);
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  assert.equal(parsed.value.clusters[0]?.nodes[1]?.dataDirectory, layout.nodes[1]!.dataDir, 'filled from SHOW data_directory');
+  const status = cli(['status', '--json', '--file', out], ENV);
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  const nodes = (JSON.parse(status.stdout) as { clusters: { nodes: { role: string }[] }[] }).clusters[0]?.nodes ?? [];
+  assert.deepEqual(nodes.map((n) => n.role), ['primary', 'standby', 'standby']);
 });
 
 test('setup-replication rebuilds a node whose data directory was wiped: it streams again with every row', async () => {

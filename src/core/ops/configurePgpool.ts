@@ -1,9 +1,10 @@
 /**
- * "Configure pgpool" as a Plan: generate pgpool.conf, pcp.conf, pool_hba.conf, .pcppass and the scripts for
- * the cluster and target version; refuse when the generated pgpool.conf does not lint cleanly; show a unified
- * diff against the host's files; deploy over SFTP with a timestamped backup of each replaced file; install the
- * recovery scripts into the primary's data directory and the pgpool_recovery extension; reload pgpool, or
- * say which changed parameters need a restart.
+ * "Configure pgpool" as a Plan. It edits the pgpool.conf pgpool runs with (discovered on the pgpool host):
+ * only the parameters it manages are written, every other line stays; pool_hba.conf and pcp.conf keep the
+ * rules and users it does not own. It refuses when the current pgpool.conf has errors pgpool would refuse,
+ * shows each managed parameter (old -> new, added, left alone) and a diff of the managed lines, deploys
+ * with a timestamped backup of each replaced file, installs the recovery scripts into the primary's data
+ * directory and the pgpool_recovery extension, and reloads pgpool (or says which parameters need a restart).
  */
 import * as path from 'node:path';
 import { lintDocument } from '../conf/lint';
@@ -12,21 +13,27 @@ import type { Diagnostic } from '../conf/types';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import { pgpoolOf, type OpsEnvironment } from './environment';
-import { confValues, hbaNetworks, pgpoolConfigInput, pgpoolConfPath } from './configurePgpoolInput';
+import { confValues, pgpoolConfigInput, pgpoolConfPath } from './configurePgpoolInput';
+import { discoverPgpoolPaths, readIfExists, type PgpoolPaths } from './configurePgpoolDiscovery';
 import { currentPrimary, resolveVersions } from './input';
 import { dataDir } from './pgCommands';
 import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type DetectionProfile } from './pgpoolConfig';
+import { editPcpConf, editPoolHba, type HbaEdit } from './pgpoolConfig/editAuthFiles';
+import { describeChanges, editPgpoolConf, perNodeOverrides, type ParamChange } from './pgpoolConfig/editPgpoolConf';
 import { atLeast } from './pgpoolConfig/version';
 import type { Check, Plan, PlanStep } from './plan';
 import { unifiedDiff } from './unifiedDiff';
 import { timestampSuffix } from './timestamp';
+
+export { readIfExists } from './configurePgpoolDiscovery';
+export type { PgpoolPaths } from './configurePgpoolDiscovery';
 
 export type ProfileName = DetectionProfile['name'];
 
 export interface ConfigurePgpoolOptions {
   readonly profile?: ProfileName;
   readonly pgpoolVersion?: string;
-  /** pcp user's password, from a SecretProvider; pcp.conf and .pcppass are regenerated only with it. */
+  /** pcp user's password, from a SecretProvider; pcp.conf and .pcppass are written only with it. */
   readonly pcpPassword?: string;
   readonly now?: Date;
 }
@@ -40,12 +47,20 @@ export interface DeployFile {
   readonly secret: boolean;
 }
 
-/** What is on the hosts now, by `host:path`; undefined when the file does not exist. */
-export type CurrentFiles = ReadonlyMap<string, string | undefined>;
+/**
+ * What is on the hosts now, by `host:path` (undefined when the file does not exist), and the paths pgpool
+ * runs with; without `paths` the cluster file's configFile (else Debian's) is assumed.
+ */
+export type CurrentFiles = ReadonlyMap<string, string | undefined> & { readonly paths?: PgpoolPaths };
 export const fileKey = (host: string, p: string): string => `${host}:${p}`;
 
 export type ConfigurePgpoolResult =
-  | { readonly ok: true; readonly plan: Plan; readonly files: readonly DeployFile[]; readonly diff: string; readonly restartParams: readonly string[] }
+  | {
+    readonly ok: true; readonly plan: Plan; readonly files: readonly DeployFile[]; readonly diff: string; readonly restartParams: readonly string[];
+    /** Each managed pgpool.conf parameter and what the edit does to it. */
+    readonly changes: readonly ParamChange[];
+    readonly paths: PgpoolPaths;
+  }
   | { readonly ok: false; readonly reason: string; readonly diagnostics?: readonly Diagnostic[] };
 
 export function stampSuffix(d: Date): string {
@@ -59,23 +74,52 @@ function versionsOf(t: Target): { pgpool: string; postgres: string } {
   return { pgpool: t.options.pgpoolVersion ?? v.pgpool, postgres: v.postgres };
 }
 
-/** Every file the plan writes; `currentConf` is the host's pgpool.conf (it decides the scripts' folder). */
-export function configurePgpoolFiles(t: Target, currentConf: string | undefined, currentHba?: string): DeployFile[] {
+/** The paths of `current`, else the cluster file's configFile (or Debian's) with the other files beside it. */
+export function pathsOf(cluster: ClusterDefinition, current?: CurrentFiles): PgpoolPaths {
+  if (current?.paths) return current.paths;
+  const conf = pgpoolConfPath(cluster);
+  const dir = path.posix.dirname(conf);
+  return {
+    configFile: conf, pcpFile: path.posix.join(dir, 'pcp.conf'), hbaFile: path.posix.join(dir, 'pool_hba.conf'),
+    source: pgpoolOf(cluster).configFile ? 'cluster file (pgpool configFile)' : 'Debian default (not discovered)',
+  };
+}
+
+/** The connection the tool makes to pgpool, as pool_hba.conf sees it (unknown through a tunnel). */
+function hbaClient(cluster: ClusterDefinition, paths: PgpoolPaths): { address: string; database: string; user: string } | undefined {
+  if (!paths.clientAddress || cluster.database.tunnel) return undefined;
+  const user = cluster.database.user ?? 'postgres';
+  return { address: paths.clientAddress, database: cluster.database.name ?? user, user };
+}
+
+interface PlannedFiles { readonly files: DeployFile[]; readonly changes: readonly ParamChange[]; readonly hba?: HbaEdit }
+
+/** Every file the plan writes, edited from what `current` holds (pgpool.conf also decides the scripts' folder). */
+function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
   const { cluster } = t;
   const inst = pgpoolOf(cluster);
   const v = versionsOf(t);
+  const paths = pathsOf(cluster, current);
+  const currentConf = current.get(fileKey(inst.name, paths.configFile));
   const input = pgpoolConfigInput(cluster, currentConf, {
-    pgpoolVersion: v.pgpool, postgresMajor: v.postgres, profile: detectionProfiles[t.options.profile ?? 'fast'],
+    pgpoolVersion: v.pgpool, postgresMajor: v.postgres, profile: detectionProfiles[t.options.profile ?? 'fast'], confPath: paths.configFile,
   });
-  const confPath = pgpoolConfPath(cluster);
-  const confDir = path.posix.dirname(confPath);
-  const files: DeployFile[] = [
-    { host: inst.name, path: confPath, content: generatePgpoolConf(input), mode: 0o640, secret: false },
-    { host: inst.name, path: path.posix.join(confDir, 'pool_hba.conf'), content: generatePoolHba(hbaNetworks(currentHba).length ? hbaNetworks(currentHba) : ['127.0.0.1/32']), mode: 0o640, secret: false },
-  ];
+  const edit = editPgpoolConf(currentConf, generatePgpoolConf(input));
+  const files: DeployFile[] = [{ host: inst.name, path: paths.configFile, content: edit.text, mode: 0o640, secret: false }];
+  const currentHba = current.get(fileKey(inst.name, paths.hbaFile));
+  const client = hbaClient(cluster, paths);
+  let hba: HbaEdit | undefined;
+  if (currentHba === undefined) {
+    files.push({ host: inst.name, path: paths.hbaFile, content: generatePoolHba([client ? `${client.address}/32` : '127.0.0.1/32']), mode: 0o640, secret: false });
+  } else if (client) {
+    hba = editPoolHba(currentHba, client);
+    files.push({ host: inst.name, path: paths.hbaFile, content: hba.text, mode: 0o640, secret: false });
+  }
   if (t.options.pcpPassword !== undefined) {
     const user = inst.pcpUser ?? 'pgpool';
-    files.push({ host: inst.name, path: path.posix.join(confDir, 'pcp.conf'), content: generatePcpConf([{ user, password: t.options.pcpPassword }]), mode: 0o600, secret: true });
+    const currentPcp = current.get(fileKey(inst.name, paths.pcpFile));
+    const pcp = currentPcp === undefined ? generatePcpConf([{ user, password: t.options.pcpPassword }]) : editPcpConf(currentPcp, user, t.options.pcpPassword);
+    files.push({ host: inst.name, path: paths.pcpFile, content: pcp, mode: 0o600, secret: true });
     files.push({ host: inst.name, path: input.pcp.passFile, content: `${passFileLine([inst.host, inst.pcpPort, user, t.options.pcpPassword])}\n`, mode: 0o600, secret: true });
   }
   const primary = currentPrimary({ cluster, status: t.status });
@@ -83,8 +127,16 @@ export function configurePgpoolFiles(t: Target, currentConf: string | undefined,
     if (s.target === 'pgpool') files.push({ host: inst.name, path: path.posix.join(input.scriptsDir, s.name), content: s.content, mode: s.mode, secret: false });
     else if (primary) files.push({ host: primary.name, path: path.posix.join(dataDir(primary), s.name), content: s.content, mode: s.mode, secret: false });
   }
-  return files;
+  return { files, changes: edit.changes, ...(hba ? { hba } : {}) };
 }
+
+/** Every file the plan writes, from the files on the hosts now. */
+function configurePgpoolFiles(t: Target, current: CurrentFiles): DeployFile[] {
+  return planFiles(t, current).files;
+}
+
+/** The line every script the generator writes carries; a script without it is the user's own. */
+const GENERATED_MARK = 'Generated by pgpool-cluster';
 
 /** True when a .pcppass line matches port, user and password (`*` or any host). */
 export function pcppassCovers(text: string, port: number, user: string, password: string): boolean {
@@ -120,22 +172,36 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   try { inst = pgpoolOf(cluster); } catch (err) { return { ok: false, reason: (err as Error).message }; }
   const v = versionsOf(t);
   if (!atLeast(v.pgpool, '3.4')) return { ok: false, reason: `pgpool-II ${v.pgpool} is older than 3.4, the oldest release this generator supports.` };
-  const confPath = pgpoolConfPath(cluster);
+  const paths = pathsOf(cluster, current);
+  const confPath = paths.configFile;
   const oldConf = current.get(fileKey(inst.name, confPath));
-  let files: DeployFile[];
+  const lintOptions = { languageId: 'pgpool-conf', pgpoolVersion: v.pgpool, postgresVersion: v.postgres, fileName: 'pgpool.conf' } as const;
+  const errorsOf = (text: string): Diagnostic[] => lintDocument(text, lintOptions).filter((d) => d.severity === 'error');
+  const listed = (errors: readonly Diagnostic[]): string => errors.map((d) => `  line ${d.range.start.line + 1}: ${d.message} (${d.code})`).join('\n');
+  if (oldConf !== undefined) {
+    const errors = errorsOf(oldConf);
+    if (errors.length) {
+      return {
+        ok: false, diagnostics: errors,
+        reason: `${confPath} on ${inst.name} (${paths.source}) has ${errors.length} error(s) pgpool-II ${v.pgpool} would refuse; nothing was changed. `
+          + `Fix them first (pgpool-cluster lint shows them on a copy), then re-run:\n${listed(errors)}`,
+      };
+    }
+  }
+  let planned: PlannedFiles;
   try {
-    files = configurePgpoolFiles(t, oldConf, current.get(fileKey(inst.name, path.posix.join(path.posix.dirname(confPath), 'pool_hba.conf'))));
+    planned = planFiles(t, current);
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
+  const { files, changes } = planned;
   const conf = files[0]?.content ?? '';
-  const errors = lintDocument(conf, { languageId: 'pgpool-conf', pgpoolVersion: v.pgpool, postgresVersion: v.postgres, fileName: 'pgpool.conf' }).filter((d) => d.severity === 'error');
+  const errors = errorsOf(conf);
   if (errors.length) {
-    const lines = errors.map((d) => `  line ${d.range.start.line + 1}: ${d.message} (${d.code})`);
-    return { ok: false, reason: `The generated pgpool.conf has ${errors.length} lint error(s); nothing was deployed:\n${lines.join('\n')}`, diagnostics: errors };
+    return { ok: false, reason: `The edited pgpool.conf would have ${errors.length} lint error(s); nothing was deployed:\n${listed(errors)}`, diagnostics: errors };
   }
   const suffix = stampSuffix(t.options.now ?? new Date());
-  const pass = inst.pcpPassFile;
+  const pass = files.find((f) => f.secret && f.path !== paths.pcpFile)?.path;
   const same = (f: DeployFile): boolean => {
     const old = current.get(fileKey(f.host, f.path));
     if (old === f.content) return true;
@@ -144,18 +210,29 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
       && pcppassCovers(old, inst.pcpPort, inst.pcpUser ?? 'pgpool', t.options.pcpPassword);
   };
   const changed = files.filter((f) => !same(f));
+  const usersOwn = changed.filter((f) => {
+    const old = current.get(fileKey(f.host, f.path));
+    return !f.secret && f.mode === 0o750 && old !== undefined && !old.includes(GENERATED_MARK);
+  });
   const diff = changed.map((f) => {
     const old = current.get(fileKey(f.host, f.path));
-    if (f.secret) return `--- ${f.host}:${f.path}\n+++ ${f.host}:${f.path} (generated)\n(${old === undefined ? 'new file' : 'changed'}; content not shown: it holds a password or its hash)\n`;
-    return unifiedDiff(old ?? '', f.content, old === undefined ? '/dev/null' : `${f.host}:${f.path}`, `${f.host}:${f.path} (generated)`);
+    if (f.secret) return `--- ${f.host}:${f.path}\n+++ ${f.host}:${f.path} (edited)\n(${old === undefined ? 'new file' : 'changed'}; content not shown: it holds a password or its hash)\n`;
+    // pgpool.conf and pool_hba.conf: only the lines the edit touches, no context.
+    const context = f.path === confPath || f.path === paths.hbaFile ? 0 : 3;
+    return unifiedDiff(old ?? '', f.content, old === undefined ? '/dev/null' : `${f.host}:${f.path}`, `${f.host}:${f.path} (${f.mode === 0o750 ? 'generated' : 'edited'})`, context);
   }).filter(Boolean).join('');
   const restartParams = restartParameters(oldConf, conf, v.pgpool);
 
   const steps: PlanStep[] = changed.map((f) => {
     const exists = current.get(fileKey(f.host, f.path)) !== undefined;
+    const edited = f.path === confPath || f.path === paths.hbaFile || f.path === paths.pcpFile;
+    const own = usersOwn.includes(f);
+    const verb = !exists ? 'Create' : edited ? 'Edit' : own ? 'Replace your own' : 'Replace';
     return {
-      id: `write-${f.host}-${path.posix.basename(f.path)}`, title: `${exists ? 'Replace' : 'Create'} ${f.path} on ${f.host}`,
-      why: exists ? `The generated file differs from the one on ${f.host}; the old one is kept as ${f.path}${suffix}.` : 'The file does not exist yet.',
+      id: `write-${f.host}-${path.posix.basename(f.path)}`, title: `${verb} ${f.path} on ${f.host}`,
+      why: !exists ? 'The file does not exist yet.'
+        : edited ? `Only the lines pgpool-cluster manages change (see the diff); the old file is kept as ${f.path}${suffix}.`
+          : `${own ? 'This script was not written by pgpool-cluster; ' : ''}the generated file differs from the one on ${f.host}; the old one is kept as ${f.path}${suffix}.`,
       destructive: false,
       action: { kind: 'write-file', host: f.host, path: f.path, content: f.content, mode: f.mode, ...(exists ? { backupSuffix: suffix } : {}), ...(f.secret ? { secret: true } : {}) },
       onFailure: `Files written before this step are in place (backups beside them, suffix ${suffix}); pgpool has not reloaded them. Fix the error (permissions, disk) and re-run.`,
@@ -163,6 +240,16 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   });
   const primary = currentPrimary({ cluster, status: t.status });
   const warnings: string[] = [];
+  for (const f of usersOwn) {
+    warnings.push(`${f.path} on ${f.host} is not a script pgpool-cluster wrote: it is replaced by the generated one (diff above), and your version is kept as ${f.path}${suffix}.`);
+  }
+  if (planned.hba?.outcome === 'added') {
+    warnings.push(`${paths.hbaFile}: added "${planned.hba.addedRule ?? ''}"${planned.hba.decidingRule ? ` before "${planned.hba.decidingRule}", which rejects this workstation's connections` : ''}; every other rule is kept.`);
+  }
+  const overrides = perNodeOverrides(oldConf, changes);
+  if (overrides.length) {
+    warnings.push(`Per-node settings in ${confPath} take precedence over the profile for their nodes and are left alone: ${overrides.join('; ')}. Remove them to apply the profile to those nodes.`);
+  }
   if (!primary) warnings.push('No running primary: the recovery scripts and the pgpool_recovery extension are not installed. Re-run once a primary runs.');
   else {
     const db = atLeast(v.pgpool, '4.7') ? 'postgres' : 'template1';
@@ -183,39 +270,36 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   }
   if (restartParams.length) warnings.push(`pgpool must be restarted for these changed parameters to take effect (a reload ignores them): ${restartParams.join(', ')}.`);
   const profile = detectionProfiles[t.options.profile ?? 'fast'];
+  const head = changed.length
+    ? `Write ${changed.length} of ${files.length} file(s) for pgpool-II ${v.pgpool} (profile "${profile.name}") and reload pgpool.${restartParams.length ? ' A restart is needed afterwards.' : ''}`
+    : `The ${files.length} file(s) already hold what pgpool-cluster manages; only the extension is checked.`;
+  const summary = [
+    head,
+    `pgpool.conf: ${confPath} on ${inst.name} (${paths.source})`,
+    ...describeChanges(changes).map((l) => `  ${l}`),
+  ].join('\n');
   return {
-    ok: true, files, diff, restartParams,
+    ok: true, files, diff, restartParams, changes, paths,
     plan: {
       operation: 'configure-pgpool', cluster: cluster.name, node: inst.name, destructive: false,
-      versions: v, warnings, steps, verify: cluster.nodes.map((n) => nodeUp(n.id)),
-      summary: changed.length
-        ? `Deploy ${changed.length} of ${files.length} generated file(s) for pgpool-II ${v.pgpool} (profile "${profile.name}") and reload pgpool.${restartParams.length ? ' A restart is needed afterwards.' : ''}`
-        : `The ${files.length} generated file(s) match what is on the hosts; only the extension is checked.`,
+      versions: v, warnings, steps, verify: cluster.nodes.map((n) => nodeUp(n.id)), summary,
     },
   };
 }
 
-/** Reads a file over SFTP; undefined when it does not exist. */
-export async function readIfExists(env: OpsEnvironment, host: string, p: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    return (await env.remote(host).readFile(p, signal ? { signal } : {})).toString('utf8');
-  } catch (err) {
-    if (/no such file/i.test(err instanceof Error ? err.message : String(err))) return undefined;
-    throw err;
-  }
-}
-
-/** Reads, over SSH, every file the plan would replace (pgpool.conf first: it decides where the scripts go). */
+/**
+ * Discovers the files pgpool runs with and reads, over SSH, every file the plan would write (pgpool.conf,
+ * pool_hba.conf and pcp.conf first: the others depend on them).
+ */
 export async function readCurrentFiles(t: Target, env: OpsEnvironment, signal?: AbortSignal): Promise<CurrentFiles> {
   const inst = pgpoolOf(t.cluster);
-  const confPath = pgpoolConfPath(t.cluster);
-  const hbaPath = path.posix.join(path.posix.dirname(confPath), 'pool_hba.conf');
-  const current = new Map<string, string | undefined>();
-  const conf = await readIfExists(env, inst.name, confPath, signal);
-  const hba = await readIfExists(env, inst.name, hbaPath, signal);
-  current.set(fileKey(inst.name, confPath), conf);
-  current.set(fileKey(inst.name, hbaPath), hba);
-  const rest = configurePgpoolFiles(t, conf, hba).filter((f) => !current.has(fileKey(f.host, f.path)));
+  const paths = await discoverPgpoolPaths(env, t.cluster, signal);
+  const current = Object.assign(new Map<string, string | undefined>(), { paths });
+  // pcp.conf is read only when it will be written (with the pcp password): it is often readable by root alone.
+  for (const p of [paths.configFile, paths.hbaFile, ...(t.options.pcpPassword !== undefined ? [paths.pcpFile] : [])]) {
+    if (!current.has(fileKey(inst.name, p))) current.set(fileKey(inst.name, p), await readIfExists(env, inst.name, p, signal));
+  }
+  const rest = configurePgpoolFiles(t, current).filter((f) => !current.has(fileKey(f.host, f.path)));
   const texts = await Promise.all(rest.map((f) => readIfExists(env, f.host, f.path, signal)));
   rest.forEach((f, i) => current.set(fileKey(f.host, f.path), texts[i]));
   return current;

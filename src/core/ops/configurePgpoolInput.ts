@@ -20,16 +20,6 @@ export function confValues(text: string | undefined): Map<string, string> {
   return m;
 }
 
-/** Client networks of an existing pool_hba.conf (host lines), so regenerating keeps who may connect. */
-export function hbaNetworks(text: string | undefined): string[] {
-  const nets = new Set<string>();
-  for (const raw of (text ?? '').split('\n')) {
-    const cols = raw.replace(/#.*/, '').trim().split(/\s+/);
-    if (/^host(ssl|nossl)?$/.test(cols[0] ?? '') && cols[3] && /^[0-9a-fA-F.:/]+$/.test(cols[3])) nets.add(cols[3]);
-  }
-  return [...nets];
-}
-
 const fromHome = (p: string): string => (p.startsWith('/') || p.startsWith('~') ? p : `~/${p}`);
 
 const int = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -38,12 +28,14 @@ export interface PgpoolInputOptions {
   readonly pgpoolVersion: string;
   readonly postgresMajor: string;
   readonly profile: DetectionProfile;
+  /** The pgpool.conf pgpool runs with (discovered); default pgpoolConfPath(cluster). */
+  readonly confPath?: string;
 }
 
 export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: string | undefined, o: PgpoolInputOptions): PgpoolConfigInput {
   const inst = pgpoolOf(cluster);
   const cur = confValues(currentConf);
-  const confDir = path.posix.dirname(pgpoolConfPath(cluster));
+  const confDir = path.posix.dirname(o.confPath ?? pgpoolConfPath(cluster));
   const failoverCmd = cur.get('failover_command')?.trim().split(/\s+/)[0];
   const scriptsDir = failoverCmd && failoverCmd.startsWith('/') ? path.posix.dirname(failoverCmd) : confDir;
   const socketDir = cur.get('unix_socket_directories') ?? cur.get('socket_dir') ?? '/var/run/postgresql';

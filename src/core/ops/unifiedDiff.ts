@@ -41,7 +41,8 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   while (k < changed.length) {
     const first = changed[k] ?? 0;
     let last = first;
-    while (k + 1 < changed.length && (changed[k + 1] ?? 0) - last <= 2 * context) last = changed[++k] ?? last;
+    // Hunks closer than two contexts merge (adjacent changes always do, also with context 0).
+    while (k + 1 < changed.length && (changed[k + 1] ?? 0) - last <= 2 * context + 1) last = changed[++k] ?? last;
     k++;
     const from = Math.max(0, first - context);
     const to = Math.min(ops.length - 1, last + context);

@@ -1,4 +1,4 @@
-/** "Configure pgpool": generate, lint, show the diff in a diff editor, confirm, deploy with backups, reload. */
+/** "Configure pgpool": edit the managed lines of the pgpool.conf pgpool runs with, show the diff in a diff editor, confirm, deploy with backups, reload. */
 import * as vscode from 'vscode';
 import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/configurePgpool';
 import { pgpoolOf } from '../../core/ops/environment';
@@ -28,13 +28,14 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
     const conf = built.files[0];
     if (conf) {
       const current = planDocumentUri(services.context, 'current', currentFiles.get(fileKey(conf.host, conf.path)) ?? '', '.pgpool.conf');
-      const generated = planDocumentUri(services.context, 'generated', conf.content, '.pgpool.conf');
-      await vscode.commands.executeCommand('vscode.diff', current, generated, `pgpool.conf: ${inst.name} ↔ generated (${profile})`);
+      const edited = planDocumentUri(services.context, 'edited', conf.content, '.pgpool.conf');
+      await vscode.commands.executeCommand('vscode.diff', current, edited, `${conf.path} on ${inst.name} ↔ edited (${profile})`);
     }
     services.log.info(built.diff || 'configure-pgpool: no differences');
-    if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The generated files match the hosts.'); return; }
+    if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The files on the hosts already hold what pgpool-cluster manages.'); return; }
     const run = 'Deploy and Reload';
-    const detail = `${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}`;
+    const changed = built.changes.filter((c) => c.kind === 'changed' || c.kind === 'added').length;
+    const detail = `pgpool.conf: ${built.paths.configFile} (${built.paths.source}); ${changed} managed parameter(s) change, every other line stays.\n\n${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}`;
     if ((await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail }, run)) !== run) return;
     const outcome = await runWithProgress(services, s, built.plan);
     if (outcome.outcome === 'done' && pcpPassword !== undefined) await s.secrets.secretWorked?.(secret);
