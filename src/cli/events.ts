@@ -5,6 +5,7 @@ import { parseConf } from '../core/conf/parser';
 import { collectHistory, type CollectResult } from '../core/history/collect';
 import { mergeEvents, type ClusterEvent } from '../core/history/events';
 import { HistoryStore, historyDir } from '../core/history/store';
+import { recordStatus } from '../core/history/statusTransitions';
 import { auditEvents, explain, groupEvents, type ExplainFacts } from '../core/history/timeline';
 import { auditPath, type AuditRecord } from '../core/ops/audit';
 import { CliError } from './errors';
@@ -64,10 +65,11 @@ export function eventsToText(events: readonly ClusterEvent[]): string {
   return lines.join('\n').replace(/^\n+/, '') + '\n';
 }
 
-async function explainFacts(session: SetupSession): Promise<ExplainFacts> {
+async function explainFacts(session: SetupSession, store: HistoryStore): Promise<ExplainFacts> {
   const facts: { healthCheckPeriod?: number; downInPgpool?: string[] } = {};
   try {
     const s = await session.status();
+    await store.append(await recordStatus(store.dir, s));
     facts.downInPgpool = s.nodes.filter((n) => n.pgpool?.status === 'down').map((n) => n.name);
   } catch { /* no status: no such explanation */ }
   const p = session.cluster.pgpool[0];
@@ -121,8 +123,9 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     const read = opts.read ? await collectHistory(cluster, (n) => session.env.remote(n), store, ac.signal) : undefined;
+    const facts = opts.read ? await explainFacts(session, store) : {};
     const events = await view();
-    const explanations = opts.read ? explain(events, await explainFacts(session)) : explain(events);
+    const explanations = explain(events, facts);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ cluster: cluster.name, sources: read?.sources ?? [], clocks: read?.clocks ?? [], problems: read?.problems ?? [], events, explanations }, null, 1)}\n`);
     } else {

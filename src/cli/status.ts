@@ -4,6 +4,8 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
+import { HistoryStore, historyDir } from '../core/history/store';
+import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';
 import { CliError } from './errors';
 import { CliSecretProvider } from './secrets';
@@ -53,7 +55,11 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
         log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`),
       });
       try {
-        results.push(await collector.refresh());
+        const status = await collector.refresh();
+        results.push(status);
+        // What changed since the last look goes into the cluster's history (`events`); never fails the status.
+        const store = new HistoryStore(historyDir(cluster));
+        await recordStatus(store.dir, status).then((e) => store.append(e)).catch(() => undefined);
       } finally {
         await collector.close();
       }

@@ -10,6 +10,8 @@ import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
 import { SshPool } from '../../core/remote/sshPool';
 import { StatusCollector } from '../../core/status/collector';
 import type { ClusterStatus } from '../../core/status/model';
+import { HistoryStore, historyDir } from '../../core/history/store';
+import { recordStatus } from '../../core/history/statusTransitions';
 
 export interface ClusterSessionOptions {
   readonly hostKeyPolicy: HostKeyPolicy;
@@ -49,6 +51,9 @@ export class ClusterSession {
     if (this.closed) return Promise.reject(new Error(`The session of cluster ${this.definition.name} is closed (its file changed); refresh again.`));
     this.inFlight ??= this.collector.refresh().then((status) => {
       this.lastStatus = status;
+      // What changed since the last look goes into the cluster's history (`pgpool-cluster events`).
+      const store = new HistoryStore(historyDir(this.definition));
+      void recordStatus(store.dir, status).then((e) => store.append(e)).catch(() => undefined);
       return status;
     }).finally(() => { this.inFlight = undefined; });
     return this.inFlight;

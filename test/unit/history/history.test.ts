@@ -154,3 +154,20 @@ test('a log that rotates between two reads loses no line: the rest of the old fi
   const inode = Number(execFileSync('stat', ['-c', '%i', log], { encoding: 'utf8' }));
   assert.equal(cursor.inode, inode);
 });
+
+test('status transitions: a role, status or timeline change and a problem that appears or clears become events', async () => {
+  const { transitions, recordStatus } = await import('../../../src/core/history/statusTransitions');
+  const snap = (time: string, role1: string, status1: string, tl: number, problems: Record<string, string>) => ({
+    time, nodes: { node0: { role: 'primary', status: 'up', timeline: 1 }, node1: { role: role1, status: status1, timeline: tl } }, problems });
+  const a = snap('2026-11-29T18:00:00.000Z', 'standby', 'up', 1, {});
+  const b = snap('2026-11-29T18:00:10.000Z', 'primary', 'up', 2, { 'split-brain:node0,node1': 'node0 and node1 are both primaries' });
+  assert.deepEqual(transitions(undefined, a), [], 'the first look has nothing to compare with');
+  assert.deepEqual(transitions(a, b).map((e) => `${e.kind} ${e.node ?? ''} ${e.message}`), [
+    'role-changed node1 node1: standby -> primary', 'timeline-changed node1 node1: timeline 1 -> 2', 'problem node0 node0 and node1 are both primaries']);
+  assert.deepEqual(transitions(b, a).map((e) => e.kind), ['role-changed', 'timeline-changed', 'problem-cleared']);
+  const dir = mkdtempSync(join(tmpdir(), 'pgc-status-'));
+  const status = (refreshedAt: string, role: 'primary' | 'standby') => ({ name: 'lab', refreshedAt, problems: [], nodes: [{ name: 'node1', role, status: 'up', postgres: { reachable: true, timeline: 1 } }] }) as unknown as Parameters<typeof recordStatus>[1];
+  assert.deepEqual(await recordStatus(dir, status('2026-11-29T18:00:00.000Z', 'standby')), []);
+  assert.deepEqual((await recordStatus(dir, status('2026-11-29T18:00:05.000Z', 'primary'))).map((e) => e.kind), ['role-changed']);
+  assert.deepEqual(await recordStatus(dir, status('2026-11-29T18:00:01.000Z', 'standby')), [], 'a late, older refresh changes nothing');
+});
