@@ -43,7 +43,7 @@ export function queryPgpool<T extends Record<string, unknown>>(sql: string, para
 
 export function sshArgs(layout: LabLayout, user: string, host: string, knownHosts = layout.clientKnownHosts): string[] {
   return ['-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-i', layout.clientKey, '-p', '2222', `${user}@${host}`];
+    '-i', layout.clientKey, '-p', String(layout.sshPort), `${user}@${host}`];
 }
 
 export function ssh(layout: LabLayout, user: string, host: string, command: string, knownHosts?: string): { code: number; stdout: string; stderr: string } {
