@@ -40,6 +40,20 @@ export interface LabState {
   readonly steps: Record<string, number>;
 }
 
+function stateIn(dir: string): LabState | undefined {
+  try { return JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as LabState; } catch { return undefined; }
+}
+
+/** The layout of the lab in dir: isolated when that lab is, else when asked (flag, then environment). */
+export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env): LabLayout {
+  const state = stateIn(dir);
+  const iso = state?.isolated ?? isolated ?? isolatedRequested(env);
+  const envNet = defaultLabNet(env);
+  return iso
+    ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET))
+    : labLayout(dir, 3, net ?? state?.net ?? envNet);
+}
+
 /** PGPOOL_CLUSTER_LAB_ISOLATED=1 asks for the isolated lab wherever no flag says otherwise. */
 export const isolatedRequested = (env: NodeJS.ProcessEnv = process.env): boolean => env.PGPOOL_CLUSTER_LAB_ISOLATED === '1';
 
@@ -48,12 +62,8 @@ export const isolatedRequested = (env: NodeJS.ProcessEnv = process.env): boolean
  * isolated lab when asked (flag or environment) or when the lab in dir is one.
  */
 export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string, isolated?: boolean): LabContext {
-  const state = (() => { try { return JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as LabState; } catch { return undefined; } })();
-  const iso = state?.isolated ?? isolated ?? isolatedRequested();
-  const envNet = defaultLabNet();
-  const layout = iso
-    ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET))
-    : labLayout(dir, 3, net ?? state?.net ?? envNet);
+  const state = stateIn(dir);
+  const layout = labLayoutFor(dir, net, isolated);
   const major = pgMajor ?? state?.pgMajor ?? LAB_PG_MAJOR;
   return { layout, programs: findLabPrograms(major), user: resolveServiceUser() };
 }
