@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isolatedRequested, labContext, labDown, labIsUp, labProcesses, labUp, readLabState } from '../core/lab/lab';
+import { labContext, labDown, labIsUp, labProcesses, labUp, readLabState } from '../core/lab/lab';
 import { applyFault, healLab } from '../core/lab/isolatedLab';
 import { FaultError, parseFault } from '../core/lab/faults';
 import { findLabPrograms } from '../core/lab/prerequisites';
@@ -38,7 +38,7 @@ export function registerLabCommand(program: Command): void {
         throw new CliError(`--postgres must be one of ${LAB_PG_MAJORS.join(', ')} (got ${JSON.stringify(opts.postgres)}).`, 2);
       }
       await asCliError(async () => {
-        const ctx = labContext(dir, major, net, opts.isolated ?? (isolatedRequested() || undefined));
+        const ctx = labContext(dir, major, net, opts.isolated);
         const r = await labUp(ctx, opts.quiet ? undefined : (m) => process.stderr.write(`  ${m}\n`));
         const l = r.layout;
         process.stdout.write(r.alreadyUp

@@ -47,7 +47,8 @@ function stateIn(dir: string): LabState | undefined {
 /** The layout of the lab in dir: isolated when that lab is, else when asked (flag, then environment). */
 export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env): LabLayout {
   const state = stateIn(dir);
-  const iso = state?.isolated ?? isolated ?? isolatedRequested(env);
+  // The environment is a default: an explicit loopback --net still means the loopback lab (e.g. a test's second lab).
+  const iso = state?.isolated ?? isolated ?? (isolatedRequested(env) && (net === undefined || isPrivateNet(net)));
   const envNet = defaultLabNet(env);
   return iso
     ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET))

@@ -11,6 +11,7 @@ import {
 import { isolatedClusterDefinition } from '../../../src/core/lab/clusterFile';
 import { isolatedNodeHba, isolatedPgpoolInput, isolatedPrimaryConninfo } from '../../../src/core/lab/isolatedLab';
 import { findLabPrograms } from '../../../src/core/lab/prerequisites';
+import { labLayoutFor } from '../../../src/core/lab/lab';
 import { knownHostsLine } from '../../../src/core/lab/sshd';
 
 const layout = isolatedLabLayout('/srv/iso', 3, '10.213.1');
@@ -151,4 +152,14 @@ test('hosts authenticate with their own files: no passfile= in primary_conninfo,
   assert.match(isolatedNodeHba('10.213.1.0/24'), /^host\s+replication\s+replicator\s+10\.213\.1\.0\/24\s+scram-sha-256$/m);
   assert.match(isolatedSshdConfig(node0!, 'postgres', '/usr/lib/postgresql/15/bin'), /^Port 22$/m);
   assert.equal(knownHostsLine('10.213.1.11', 'ssh-ed25519 AAAA c', 22), '10.213.1.11 ssh-ed25519 AAAA');
+});
+
+test('PGPOOL_CLUSTER_LAB_ISOLATED=1 makes the lab isolated unless a loopback --net says otherwise', () => {
+  const env = { PGPOOL_CLUSTER_LAB_ISOLATED: '1', PGPOOL_CLUSTER_LAB_NET: '127.0.1' };
+  const none = '/nonexistent/lab-for-unit-test';
+  assert.equal(labLayoutFor(none, undefined, undefined, env).isolation?.subnet, '10.213.1.0/24', 'a loopback env net falls back to the default range');
+  assert.equal(labLayoutFor(none, '10.9.8', undefined, env).isolation?.subnet, '10.9.8.0/24');
+  assert.equal(labLayoutFor(none, '127.0.5', undefined, env).isolation, undefined, 'an explicit loopback net is the loopback lab');
+  assert.equal(labLayoutFor(none, undefined, undefined, {}).isolation, undefined);
+  assert.throws(() => labLayoutFor(none, '127.0.5', true, env), /private network prefix/);
 });
