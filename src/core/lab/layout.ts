@@ -102,7 +102,8 @@ export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEF
     throw new Error(`The isolated lab needs a private network prefix such as ${ISOLATED_DEFAULT_NET} (got ${JSON.stringify(net)}); loopback prefixes are for the loopback lab.`);
   }
   const [a, b, c] = net.split('.');
-  const prefix = `pgcl${c}`;
+  // Names carry the 2nd and 3rd octets (p213x1-node0 fits IFNAMSIZ): labs on other ranges never share a name.
+  const prefix = `p${b}x${c}`;
   const isolation: LabIsolation = {
     bridge: prefix, workstation: `${net}.1`, subnet: `${net}.0/24`,
     blackhole: a === '10' ? `${a}.${b}.0.0/16` : `${a}.${b}.${Number(c) & 0xf0}.0/20`, prefix,

@@ -35,12 +35,12 @@ test('the isolated lab: a private /24, a wider blackhole, Debian paths on every 
 test('network up puts the blackhole first and gives each host a namespace, a bridge port and its address', () => {
   const cmds = networkUpCommands(layout, allHosts(layout)).map((c) => c.argv.join(' '));
   assert.equal(cmds[0], 'ip route replace blackhole 10.213.0.0/16');
-  assert.ok(cmds.indexOf('ip link add pgcl1 type bridge') > 0);
-  assert.ok(cmds.includes('ip addr add 10.213.1.1/24 dev pgcl1'));
-  assert.ok(cmds.includes('ip netns add pgcl1-node1'));
-  assert.ok(cmds.includes('ip link add pgcl1-node1 type veth peer name eth0 netns pgcl1-node1'));
-  assert.ok(cmds.includes('ip link set pgcl1-node1 master pgcl1 up'));
-  assert.ok(cmds.includes('ip -n pgcl1-node1 addr add 10.213.1.12/24 dev eth0'));
+  assert.ok(cmds.indexOf('ip link add p213x1 type bridge') > 0);
+  assert.ok(cmds.includes('ip addr add 10.213.1.1/24 dev p213x1'));
+  assert.ok(cmds.includes('ip netns add p213x1-node1'));
+  assert.ok(cmds.includes('ip link add p213x1-node1 type veth peer name eth0 netns p213x1-node1'));
+  assert.ok(cmds.includes('ip link set p213x1-node1 master p213x1 up'));
+  assert.ok(cmds.includes('ip -n p213x1-node1 addr add 10.213.1.12/24 dev eth0'));
   assert.ok(cmds.every((c) => !/default|via/.test(c)), 'hosts get no route out of the lab subnet');
   const down = networkDownCommands(layout, allHosts(layout));
   assert.ok(down.every((c) => c.mayFail));
@@ -60,7 +60,7 @@ test('the anchor gives the host private /tmp and /run, its own /etc folders and 
   assert.match(script, /tmpfs \/root$/m);
   assert.match(script, /tmpfs \/work$/m);
   const argv = anchorArgv(layout, node1!, script);
-  assert.deepEqual(argv.slice(0, 4), ['ip', 'netns', 'exec', 'pgcl1-node1']);
+  assert.deepEqual(argv.slice(0, 4), ['ip', 'netns', 'exec', 'p213x1-node1']);
   assert.ok(argv.includes('--pid') && argv.includes('--mount-proc') && argv.includes('--mount'));
   assert.equal(argv[argv.length - 1], script, 'the script is one argument, never spliced into another shell');
 });
@@ -81,32 +81,32 @@ test('commands on a host enter its namespaces, as postgres when asked', () => {
 test('partition poisons the neighbour entries on both sides; --oneway only on the sender', () => {
   const both = networkFaultCommands(layout, parseFault('partition', ['node0', '10.213.1.12']));
   assert.deepEqual(both.map((c) => [c.where, c.argv.join(' ')]), [
-    [{ netns: 'pgcl1-node0' }, `ip neigh replace 10.213.1.12 lladdr ${DEAD_MAC} nud permanent dev eth0`],
-    [{ netns: 'pgcl1-node1' }, `ip neigh replace 10.213.1.11 lladdr ${DEAD_MAC} nud permanent dev eth0`],
+    [{ netns: 'p213x1-node0' }, `ip neigh replace 10.213.1.12 lladdr ${DEAD_MAC} nud permanent dev eth0`],
+    [{ netns: 'p213x1-node1' }, `ip neigh replace 10.213.1.11 lladdr ${DEAD_MAC} nud permanent dev eth0`],
   ]);
   const one = networkFaultCommands(layout, parseFault('partition', ['node0', 'node1'], true));
   assert.equal(one.length, 1);
-  assert.deepEqual(one[0]!.where, { netns: 'pgcl1-node0' });
+  assert.deepEqual(one[0]!.where, { netns: 'p213x1-node0' });
   const ws = networkFaultCommands(layout, parseFault('partition', ['workstation', 'pgpool']));
-  assert.deepEqual(ws[0], { where: 'root', argv: ['ip', 'neigh', 'replace', '10.213.1.10', 'lladdr', DEAD_MAC, 'nud', 'permanent', 'dev', 'pgcl1'] });
+  assert.deepEqual(ws[0], { where: 'root', argv: ['ip', 'neigh', 'replace', '10.213.1.10', 'lladdr', DEAD_MAC, 'nud', 'permanent', 'dev', 'p213x1'] });
   assert.throws(() => networkFaultCommands(layout, parseFault('partition', ['node0', '10.213.1.11'])), /two different hosts/);
 });
 
 test('isolate cuts the host from every other host and the workstation, both ways', () => {
   const cmds = networkFaultCommands(layout, parseFault('isolate', ['node2']));
   assert.equal(cmds.length, 8, '4 peers (3 hosts + workstation) x 2 directions');
-  assert.equal(cmds.filter((c) => typeof c.where === 'object' && 'netns' in c.where && c.where.netns === 'pgcl1-node2').length, 4);
+  assert.equal(cmds.filter((c) => typeof c.where === 'object' && 'netns' in c.where && c.where.netns === 'p213x1-node2').length, 4);
   assert.ok(cmds.some((c) => c.where === 'root' && c.argv.includes('10.213.1.13')));
 });
 
 test('slow shapes both ends of the link with tbf; heal removes shaping and neighbour entries everywhere', () => {
   const cmds = slowCommands(layout, node0!, '1mbit');
-  assert.deepEqual(cmds.map((c) => c.argv.slice(0, 9).join(' ')), ['tc qdisc replace dev eth0 root tbf rate 1mbit', 'tc qdisc replace dev pgcl1-node0 root tbf rate 1mbit']);
+  assert.deepEqual(cmds.map((c) => c.argv.slice(0, 9).join(' ')), ['tc qdisc replace dev eth0 root tbf rate 1mbit', 'tc qdisc replace dev p213x1-node0 root tbf rate 1mbit']);
   assert.throws(() => checkRate('fast'), /RATE must be/);
   assert.throws(() => parseFault('slow', ['node0', '1mbit; reboot']), /RATE must be/);
   const heal = healNetworkCommands(layout).map((c) => c.argv.join(' '));
-  assert.ok(heal.includes('ip neigh flush dev pgcl1 nud permanent'));
-  assert.ok(heal.includes('tc qdisc del dev pgcl1-pgpool root'));
+  assert.ok(heal.includes('ip neigh flush dev p213x1 nud permanent'));
+  assert.ok(heal.includes('tc qdisc del dev p213x1-pgpool root'));
   assert.equal(heal.filter((c) => c === 'ip neigh flush dev eth0 nud permanent').length, 4);
 });
 
@@ -123,7 +123,7 @@ test('hosts are named as in the cluster file or by address; bad fault input says
   assert.throws(() => resolveEndpoint(layout, 'node7'), /Name one of: pgpool \(10\.213\.1\.10\)/);
   assert.throws(() => parseFault('flood', ['x']), /Unknown fault/);
   assert.throws(() => parseFault('crash', []), /Usage: lab fault crash HOST/);
-  assert.equal(netnsName(iso, layout.pgpool), 'pgcl1-pgpool');
+  assert.equal(netnsName(iso, layout.pgpool), 'p213x1-pgpool');
 });
 
 test('the isolated cluster file names only host paths, except the workstation\'s key, known_hosts and passfile', () => {
