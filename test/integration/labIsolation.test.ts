@@ -12,6 +12,7 @@ import { defaultLabDir, defaultLabNet, isolatedLabLayout, isPrivateNet, ISOLATED
 import { netnsName } from '../../src/core/lab/isolation';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { cli, labUser, ssh } from '../lab/labFixture';
+import { unmetPrecondition } from '../harness/precondition';
 
 const isRoot = process.getuid?.() === 0;
 const shared = isolatedRequested();
@@ -65,7 +66,8 @@ const heal = (): void => {
   assert.equal(r.code, 0, r.stderr);
 };
 
-test('isolated lab: hosts share nothing, faults do what they say, down leaves nothing', { skip: isRoot ? false : 'the isolated lab needs root (network and mount namespaces)' }, async (t) => {
+test('isolated lab: hosts share nothing, faults do what they say, down leaves nothing', async (t) => {
+  if (unmetPrecondition(isRoot ? undefined : 'the isolated lab needs root (network and mount namespaces)', (r) => t.skip(r))) return;
   const up = labCli('up', '--isolated');
   assert.equal(up.code, 0, `${up.stdout}${up.stderr}`);
 
