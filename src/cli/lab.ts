@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { labContext, labDown, labIsUp, labProcesses, labUp, readLabState } from '../core/lab/lab';
-import { applyFault, healLab } from '../core/lab/isolatedLab';
+import { applyFault, healLab, readFaults } from '../core/lab/isolatedLab';
 import { FaultError, parseFault } from '../core/lab/faults';
 import { findLabPrograms } from '../core/lab/prerequisites';
 import { labEnvLines } from '../core/lab/env';
@@ -123,10 +123,12 @@ export function registerLabCommand(program: Command): void {
       const layout = labContext(lab.opts<{ dir: string }>().dir, undefined, lab.opts<{ net?: string }>().net).layout;
       const procs = labProcesses(layout);
       const up = labIsUp(layout);
-      if (opts.json) process.stdout.write(JSON.stringify({ dir: layout.dir, up, state: readLabState(layout) ?? null, processes: procs }, null, 2) + '\n');
+      const faults = layout.isolation ? readFaults(layout) : [];
+      if (opts.json) process.stdout.write(JSON.stringify({ dir: layout.dir, up, state: readLabState(layout) ?? null, processes: procs, faults }, null, 2) + '\n');
       else {
         process.stdout.write(`Lab in ${layout.dir}: ${up ? 'up' : 'not (fully) up'}\n`);
         for (const p of procs) process.stdout.write(`  ${p.what.padEnd(16)} ${p.alive ? `running (pid ${p.pid})` : 'not running'}\n`);
+        for (const f of faults) process.stdout.write(`  fault since ${f.at}: ${f.effect}\n`);
       }
       if (!up) process.exitCode = 1;
     });

@@ -127,11 +127,14 @@ test('isolated lab: hosts share nothing, faults do what they say, down leaves no
   await t.test('partition cuts two hosts apart; heal joins them', () => {
     assert.ok(tcpFrom(n1, n2));
     assert.equal(labCli('fault', 'partition', 'node1', 'node2').code, 0);
+    const listed = JSON.parse(labCli('status', '--json').stdout) as { faults: Array<{ fault: { kind: string } }> };
+    assert.deepEqual(listed.faults.map((f) => f.fault.kind), ['partition'], 'lab status lists the fault until heal');
     assert.equal(tcpFrom(n1, n2), false);
     assert.equal(tcpFrom(n2, n1), false);
     assert.ok(tcpFrom(n1, n0), 'other links stay up');
     heal();
     assert.ok(tcpFrom(n1, n2));
+    assert.deepEqual((JSON.parse(labCli('status', '--json').stdout) as { faults: unknown[] }).faults, []);
   });
 
   await t.test('partition --oneway loses only A\'s packets to B', async () => {

@@ -1,7 +1,7 @@
 // The isolated lab: every host is its own network namespace on a bridge and its own mount namespace, held by
 // an anchor process; sshd, PostgreSQL and pgpool run inside with nsenter, as `postgres`, with Debian paths.
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
@@ -20,6 +20,23 @@ import { waitForPgpool } from './pgpool';
 import { knownHostsLine } from './sshd';
 
 const ANCHORS = 'anchors.json';
+const FAULTS = 'faults.json';
+
+export interface ActiveFault { readonly fault: Fault; readonly at: string; readonly effect: string }
+
+/** Faults applied since the last heal, oldest first. */
+export function readFaults(layout: LabLayout): ActiveFault[] {
+  try {
+    return JSON.parse(readFileSync(join(layout.dir, FAULTS), 'utf8')) as ActiveFault[];
+  } catch {
+    return [];
+  }
+}
+
+function recordFault(layout: LabLayout, fault: Fault, effect: string): string {
+  writeFileSync(join(layout.dir, FAULTS), JSON.stringify([...readFaults(layout), { fault, at: new Date().toISOString(), effect }], null, 2) + '\n');
+  return effect;
+}
 
 /** Anchor pid per host name, written as soon as the anchors run (down and faults need them). */
 export function readAnchors(layout: LabLayout): Record<string, number> {
@@ -411,8 +428,12 @@ export async function isolatedDown(layout: LabLayout, log: (msg: string) => void
   return stopped;
 }
 
-/** Applies a fault; returns what was done, in words. */
+/** Applies a fault and records it (lab status lists it until lab heal); returns what was done, in words. */
 export async function applyFault(layout: LabLayout, user: ServiceUser, fault: Fault): Promise<string> {
+  return recordFault(layout, fault, await applyFaultOnly(layout, user, fault));
+}
+
+async function applyFaultOnly(layout: LabLayout, user: ServiceUser, fault: Fault): Promise<string> {
   const sh = new HostShell(layout, user);
   switch (fault.kind) {
     case 'partition': case 'isolate': case 'slow': {
@@ -464,6 +485,7 @@ export async function healLab(layout: LabLayout, user: ServiceUser, programs: La
     }
   }
   done.push('processes thawed', 'disks freed');
+  rmSync(join(layout.dir, FAULTS), { force: true });
   return done;
 }
 
