@@ -147,6 +147,9 @@ export interface LabUpResult {
 }
 
 export function labUp(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<LabUpResult> {
+  if (ctx.layout.isolation && process.getuid?.() !== 0) {
+    return Promise.reject(new LabError('The isolated lab needs root (network, mount and PID namespaces). Run it as root, or use the loopback lab: pgpool-cluster lab up'));
+  }
   return withLabLock(ctx.layout, () => labUpLocked(ctx, log));
 }
 
