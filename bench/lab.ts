@@ -1,10 +1,13 @@
-import { labContext, labDown, labUp } from '../src/core/lab/lab';
+import { labContext, labDown, labUp, readLabState, type LabContext } from '../src/core/lab/lab';
+import { defaultLabDir, defaultLabNet, isPrivateNet, ISOLATED_DEFAULT_NET } from '../src/core/lab/layout';
 
-/** Lab bring-up from nothing and tear-down; the goal for up is < 10 s once packages are installed. */
-export async function benchLab(): Promise<void> {
-  const ctx = labContext();
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Up from nothing twice and down; prints the figures and the median time of each step of up. */
+async function benchOne(label: string, ctx: LabContext): Promise<void> {
   const ups: number[] = [];
   const downs: number[] = [];
+  const steps: Record<string, number[]> = {};
   for (let i = 0; i < 2; i++) {
     let t = Date.now();
     await labDown(ctx);
@@ -12,8 +15,26 @@ export async function benchLab(): Promise<void> {
     t = Date.now();
     await labUp(ctx);
     ups.push((Date.now() - t) / 1000);
+    for (const [k, v] of Object.entries(readLabState(ctx.layout)?.steps ?? {})) (steps[k] ??= []).push(v);
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  console.log(`lab up from nothing: ${ups.map((x) => x.toFixed(2)).join(', ')} s (median ${median(ups).toFixed(2)} s; goal < 10 s; ratio to goal ${(median(ups) / 10).toFixed(2)})`);
-  console.log(`lab down: ${downs.map((x) => x.toFixed(2)).join(', ')} s`);
+  console.log(`${label} up from nothing: ${ups.map((x) => x.toFixed(2)).join(', ')} s (median ${median(ups).toFixed(2)} s; goal < 10 s; ratio to goal ${(median(ups) / 10).toFixed(2)})`);
+  console.log(`${label} up steps (median): ${Object.entries(steps).map(([k, v]) => `${k} ${median(v).toFixed(2)} s`).join(', ')}`);
+  console.log(`${label} down: ${downs.map((x) => x.toFixed(2)).join(', ')} s`);
+}
+
+/** Lab bring-up from nothing and tear-down; the goal for up is < 10 s once packages are installed. */
+export async function benchLab(): Promise<void> {
+  if (isPrivateNet(defaultLabNet())) console.log(`lab (loopback): not measured, PGPOOL_CLUSTER_LAB_NET=${defaultLabNet()} is not a loopback prefix`);
+  else await benchOne('lab (loopback)', labContext(defaultLabDir(), undefined, undefined, false));
+  if (process.getuid?.() !== 0) {
+    console.log('lab (isolated): not measured, it needs root (network and mount namespaces)');
+    return;
+  }
+  // Its own folder beside the loopback lab; the net of PGPOOL_CLUSTER_LAB_NET when private, else the default.
+  const ctx = labContext(`${defaultLabDir().replace(/\/+$/, '')}-isolated-bench`, undefined, isPrivateNet(defaultLabNet()) ? defaultLabNet() : ISOLATED_DEFAULT_NET, true);
+  try {
+    await benchOne('lab (isolated)', ctx);
+  } finally {
+    await labDown(ctx);
+  }
 }

@@ -50,6 +50,10 @@ if (needsBrowser && existsSync(join(root, 'scripts', 'install-code-server.sh')) 
   process.exit(1);
 }
 
+// PGPOOL_CLUSTER_LAB_ISOLATED=1: every `lab` command below (and the tests' ensureLab) uses the isolated lab.
+if (tiers.some((t) => t !== 'unit') && process.env.PGPOOL_CLUSTER_LAB_ISOLATED === '1') {
+  console.log(`Lab: isolated (each host its own namespaces on ${process.env.PGPOOL_CLUSTER_LAB_NET ?? '10.213.1'}.0/24; needs root).`);
+}
 const totals = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
 // Under CI a skip must say why in the test; tests turn unmet preconditions into failures there (test/harness/precondition.ts).
 const strict = /^(1|true|yes)$/i.test(process.env.CI ?? '') || process.env.PGPOOL_CLUSTER_STRICT_TESTS === '1';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, ensureLab, labUser, query, queryPgpool, ssh, testLab } from '../lab/labFixture';
+import { authorizedKeysOn, cli, ensureLab, labUser, query, queryPgpool, readOnHost, ssh, testLab } from '../lab/labFixture';
 import { waitUntil } from '../harness/wait';
 
 const layout = testLab();
@@ -14,7 +14,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   assert.equal(cli([...lab, 'down']).code, 0);
   assert.equal(existsSync(layout.dir), false, 'lab down removes the lab folder');
 
-  const up = cli([...lab, 'up']);
+  const up = cli([...lab, 'up', ...(layout.isolation ? ['--isolated'] : [])]);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /The lab is up in [\d.]+ s/);
   ensureLab();
@@ -31,7 +31,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('replication authenticates with SCRAM, not trust', () => {
-    const hba = readFileSync(join(layout.nodes[0]!.dataDir, 'pg_hba.conf'), 'utf8');
+    const hba = readOnHost(layout, n0, join(layout.nodes[0]!.dataDir, 'pg_hba.conf'));
     assert.match(hba, /^host\s+replication\s+replicator\s+\S+\s+scram-sha-256$/m);
     assert.doesNotMatch(hba, /^host.*trust/m);
   });
@@ -49,7 +49,7 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   await t.test('a host key that does not match is refused', () => {
     const lines = readFileSync(layout.clientKnownHosts, 'utf8').trim().split('\n');
     // Claim node1's key for node0's address.
-    const swapped = lines.map((l) => (l.startsWith(`[${n0}]`) ? l.replace(/ \S+ \S+$/, ` ${lines[2]!.split(' ').slice(1).join(' ')}`) : l));
+    const swapped = lines.map((l) => (l.startsWith(`[${n0}]`) || l.startsWith(`${n0} `) ? l.replace(/ \S+ \S+$/, ` ${lines[2]!.split(' ').slice(1).join(' ')}`) : l));
     const wrong = join(layout.clientDir, 'known_hosts.wrong');
     writeFileSync(wrong, swapped.join('\n') + '\n');
     const r = ssh(layout, labUser(), n0, 'echo should-not-run', wrong);
@@ -59,8 +59,8 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('trust between hosts is per host: the pgpool host does not accept the postgres key', () => {
-    const authorizedPgpool = readFileSync(join(layout.pgpool.sshdDir, 'authorized_keys'), 'utf8');
-    const authorizedNode = readFileSync(join(layout.nodes[1]!.sshdDir, 'authorized_keys'), 'utf8');
+    const authorizedPgpool = readOnHost(layout, layout.pgpool.address, authorizedKeysOn(layout, layout.pgpool));
+    const authorizedNode = readOnHost(layout, n1, authorizedKeysOn(layout, layout.nodes[1]!));
     const postgresKey = readFileSync(`${layout.postgresKey}.pub`, 'utf8').trim();
     assert.ok(authorizedNode.includes(postgresKey));
     assert.ok(!authorizedPgpool.includes(postgresKey));

@@ -2,7 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
-import { defaultLabDir, defaultLabNet, labLayout, type LabLayout } from '../../src/core/lab/layout';
+import { shellCommand } from '../../src/core/remote/shellQuote';
+import { defaultLabDir, type LabLayout } from '../../src/core/lab/layout';
+import { labLayoutFor } from '../../src/core/lab/lab';
 import { retry } from '../harness/wait';
 
 /** Tests drive the lab through the real, bundled CLI, exactly as a person would. */
@@ -14,12 +16,16 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The lab the tests use: PGPOOL_CLUSTER_LAB_DIR / PGPOOL_CLUSTER_LAB_NET move it (e.g. a CI trial beside a working lab). */
-export const testLab = (): LabLayout => labLayout(defaultLabDir(), 3, defaultLabNet());
+/**
+ * The lab the tests use: PGPOOL_CLUSTER_LAB_DIR / PGPOOL_CLUSTER_LAB_NET move it (e.g. a CI trial beside a
+ * working lab); PGPOOL_CLUSTER_LAB_ISOLATED=1 makes it the isolated lab (hosts in their own namespaces).
+ */
+export const testLab = (): LabLayout => labLayoutFor(defaultLabDir());
 
 /** Brings the lab up if needed and points libpq/pg at its pass file. */
 export function ensureLab(): LabLayout {
-  const r = cli(['lab', '--net', defaultLabNet(), 'up', '--quiet']);
+  const net = testLab().nodes[0]!.address.split('.').slice(0, 3).join('.');
+  const r = cli(['lab', '--net', net, 'up', '--quiet']);
   if (r.code !== 0) throw new Error(`lab up failed:\n${r.stdout}${r.stderr}`);
   const layout = testLab();
   process.env.PGPASSFILE = layout.pgpassFile;
@@ -43,7 +49,7 @@ export function queryPgpool<T extends Record<string, unknown>>(sql: string, para
 
 export function sshArgs(layout: LabLayout, user: string, host: string, knownHosts = layout.clientKnownHosts): string[] {
   return ['-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-i', layout.clientKey, '-p', '2222', `${user}@${host}`];
+    '-i', layout.clientKey, '-p', String(layout.sshPort), `${user}@${host}`];
 }
 
 export function ssh(layout: LabLayout, user: string, host: string, command: string, knownHosts?: string): { code: number; stdout: string; stderr: string } {
@@ -58,3 +64,14 @@ export function pcp(layout: LabLayout, tool: string, args: string[]): string {
 }
 
 export const labUser = (): string => (process.getuid?.() === 0 ? 'postgres' : userInfo().username);
+
+/** The login user's authorized_keys on a lab host, as that host sees it. */
+export const authorizedKeysOn = (layout: LabLayout, host: { sshdDir: string }): string =>
+  (layout.isolation ? '/var/lib/postgresql/.ssh/authorized_keys' : join(host.sshdDir, 'authorized_keys'));
+
+/** A file on a lab host, read over SSH as the lab user (on the isolated lab nothing of a host is visible from here). */
+export function readOnHost(layout: LabLayout, host: string, path: string): string {
+  const r = ssh(layout, labUser(), host, shellCommand(['cat', path]));
+  if (r.code !== 0) throw new Error(`cat ${path} on ${host}: ${r.stderr}`);
+  return r.stdout;
+}

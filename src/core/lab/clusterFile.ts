@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabLayout } from './layout';
-import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
+import { HOST_PG_HOME, LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION, LAB_SSH_PORT } from './layout';
 import type { LabPrograms } from './prerequisites';
 import type { ServiceUser } from './serviceUser';
 
@@ -45,4 +45,47 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
     ],
   };
   return `# Written by \`pgpool-cluster lab up\`: the rehearsal cluster on loopback addresses.\n${stringify(def)}`;
+}
+
+/**
+ * The isolated lab's cluster definition: every path is a path on its host (Debian's), except the
+ * workstation's own identityFile, knownHostsFile and database passfile. Hosts authenticate with what the
+ * postgres user has there (~/.pgpass, ~/.pcppass, ~/.ssh), as pgpool's docs set them up.
+ */
+export function isolatedClusterDefinition(layout: LabLayout, programs: LabPrograms, user: ServiceUser): string {
+  const home = HOST_PG_HOME;
+  const def = {
+    version: 1,
+    clusters: [
+      {
+        name: 'lab',
+        postgresVersion: programs.pgMajor,
+        pgpoolVersion: LAB_PGPOOL_VERSION,
+        ssh: {
+          user: user.name, port: layout.sshPort, identityFile: layout.clientKey, knownHostsFile: layout.clientKnownHosts,
+          hostToHost: { identityFile: `${home}/.ssh/id_ed25519`, knownHostsFile: `${home}/.ssh/known_hosts` },
+        },
+        database: { user: 'postgres', name: 'postgres', passfile: layout.pgpassFile },
+        replication: { user: 'replicator' },
+        pgpool: [
+          {
+            name: 'pgpool',
+            host: layout.pgpool.address,
+            port: LAB_PGPOOL_PORT,
+            pcpPort: LAB_PCP_PORT,
+            pcpUser: 'pcpadmin',
+            pcpPassFile: `${home}/.pcppass`,
+            configFile: `${layout.pgpool.confDir}/pgpool.conf`,
+            binDir: programs.pcpBin,
+            ssh: { hostToHost: { authorizedKeysFile: `${home}/.ssh/authorized_keys` } },
+          },
+        ],
+        nodes: layout.nodes.map((n) => ({
+          name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir,
+          ssh: { hostToHost: { authorizedKeysFile: `${home}/.ssh/authorized_keys` } },
+        })),
+      },
+    ],
+  };
+  return `# Written by \`pgpool-cluster lab up --isolated\`: each host is its own network and mount namespace.\n${stringify(def)}`;
 }

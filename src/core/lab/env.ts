@@ -1,10 +1,10 @@
 import { shellQuote } from '../remote/shellQuote';
 import type { LabLayout } from './layout';
-import { LAB_PGPOOL_PORT, LAB_SSH_PORT } from './layout';
+import { LAB_PGPOOL_PORT } from './layout';
 
 /** `export` lines that let a person use psql, the pcp tools and ssh against the lab by hand. */
 export function labEnvLines(layout: LabLayout, sshUser: string): string[] {
-  const sshOpts = `-F /dev/null -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${layout.clientKnownHosts} -i ${layout.clientKey} -p ${LAB_SSH_PORT} -l ${sshUser}`;
+  const sshOpts = `-F /dev/null -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${layout.clientKnownHosts} -i ${layout.clientKey} -p ${layout.sshPort} -l ${sshUser}`;
   const vars: Array<[string, string]> = [
     ['PGHOST', layout.pgpool.address],
     ['PGPORT', String(LAB_PGPOOL_PORT)],

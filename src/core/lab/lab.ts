@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { passFileLine } from '../ops/pgpoolConfig';
-import { allHosts, defaultLabDir, defaultLabNet, labLayout, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_SSH_PORT, type LabLayout } from './layout';
+import {
+  allHosts, defaultLabDir, defaultLabNet, isolatedLabLayout, isPrivateNet, ISOLATED_DEFAULT_NET, labLayout, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT,
+  LAB_SSH_PORT, type LabLayout,
+} from './layout';
+import { isolatedDown, isolatedProcesses, isolatedUp } from './isolatedLab';
 import { findLabPrograms, type LabPrograms } from './prerequisites';
 import { LabError, processAlive, processCommandLine, waitFor } from './proc';
 import { resolveServiceUser, type ServiceUser } from './serviceUser';
@@ -13,7 +17,7 @@ import {
   type LabPasswords,
 } from './postgres';
 import { configurePgpool, installRecoveryScripts, labPgpoolInput, pgpoolPid, startPgpool, waitForPgpool } from './pgpool';
-import { labClusterDefinition } from './clusterFile';
+import { isolatedClusterDefinition, labClusterDefinition } from './clusterFile';
 
 const MARKER = '.pgpool-cluster-lab';
 
@@ -26,6 +30,8 @@ export interface LabContext {
 export interface LabState {
   readonly createdAt: string;
   readonly net: string;
+  /** Hosts are namespaces on a bridge (lab up --isolated). */
+  readonly isolated?: boolean;
   readonly pgMajor: number;
   /** Why pgpool's online recovery (pcp_recovery_node) cannot work on this lab, if it cannot. */
   readonly onlineRecoveryUnavailable?: string;
@@ -34,10 +40,31 @@ export interface LabState {
   readonly steps: Record<string, number>;
 }
 
-/** The lab in dir; its PostgreSQL version is the one asked for, else the running lab's, else 15. */
-export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string): LabContext {
-  const state = readLabState(labLayout(dir));
-  const layout = labLayout(dir, 3, net ?? state?.net ?? defaultLabNet());
+function stateIn(dir: string): LabState | undefined {
+  try { return JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as LabState; } catch { return undefined; }
+}
+
+/** The layout of the lab in dir: isolated when that lab is, else when asked (flag, then environment). */
+export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env): LabLayout {
+  const state = stateIn(dir);
+  // The environment is a default: an explicit loopback --net still means the loopback lab (e.g. a test's second lab).
+  const iso = state?.isolated ?? isolated ?? (isolatedRequested(env) && (net === undefined || isPrivateNet(net)));
+  const envNet = defaultLabNet(env);
+  return iso
+    ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET))
+    : labLayout(dir, 3, net ?? state?.net ?? envNet);
+}
+
+/** PGPOOL_CLUSTER_LAB_ISOLATED=1 asks for the isolated lab wherever no flag says otherwise. */
+export const isolatedRequested = (env: NodeJS.ProcessEnv = process.env): boolean => env.PGPOOL_CLUSTER_LAB_ISOLATED === '1';
+
+/**
+ * The lab in dir; its PostgreSQL version is the one asked for, else the running lab's, else 15. It is the
+ * isolated lab when asked (flag or environment) or when the lab in dir is one.
+ */
+export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string, isolated?: boolean): LabContext {
+  const state = stateIn(dir);
+  const layout = labLayoutFor(dir, net, isolated);
   const major = pgMajor ?? state?.pgMajor ?? LAB_PG_MAJOR;
   return { layout, programs: findLabPrograms(major), user: resolveServiceUser() };
 }
@@ -96,6 +123,7 @@ function portAnswers(host: string, port: number): Promise<boolean> {
 
 /** What of the lab is running now: each server by pid, checked against /proc. */
 export function labProcesses(layout: LabLayout): Array<{ what: string; pid: number | undefined; alive: boolean }> {
+  if (layout.isolation) return isolatedProcesses(layout);
   const list: Array<{ what: string; pid: number | undefined }> = [
     ...allHosts(layout).map((h) => ({ what: `sshd ${h.name}`, pid: sshdPid(h) })),
     ...layout.nodes.map((n) => ({ what: `postgres ${n.name}`, pid: postmasterPid(n) })),
@@ -119,6 +147,9 @@ export interface LabUpResult {
 }
 
 export function labUp(ctx: LabContext, log: (msg: string) => void = () => undefined): Promise<LabUpResult> {
+  if (ctx.layout.isolation && process.getuid?.() !== 0) {
+    return Promise.reject(new LabError('The isolated lab needs root (network, mount and PID namespaces). Run it as root, or use the loopback lab: pgpool-cluster lab up'));
+  }
   return withLabLock(ctx.layout, () => labUpLocked(ctx, log));
 }
 
@@ -132,8 +163,8 @@ async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise
     }
     return { alreadyUp: true, seconds: 0, layout };
   }
-  if (existsSync(layout.dir)) {
-    log(`A partial lab was found in ${layout.dir}: taking it down first.`);
+  if (existsSync(layout.dir) || layout.isolation) {
+    if (existsSync(layout.dir)) log(`A partial lab was found in ${layout.dir}: taking it down first.`);
     await labDownLocked(ctx, log);
   }
   const endpoints: Array<[string, number]> = [
@@ -141,7 +172,7 @@ async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise
     ...layout.nodes.map((n): [string, number] => [n.address, LAB_PG_PORT]),
     [layout.pgpool.address, LAB_PGPOOL_PORT], [layout.pgpool.address, LAB_PCP_PORT],
   ];
-  const busy = (await Promise.all(endpoints.map(async ([h, p]) => ((await portAnswers(h, p)) ? `${h}:${p}` : '')))).filter(Boolean);
+  const busy = layout.isolation ? [] : (await Promise.all(endpoints.map(async ([h, p]) => ((await portAnswers(h, p)) ? `${h}:${p}` : '')))).filter(Boolean);
   if (busy.length > 0) {
     throw new LabError(`Something that is not this lab already listens on ${busy.join(', ')}. Stop it (a system PostgreSQL, pgpool or sshd listening on all addresses?) and try again.`);
   }
@@ -165,6 +196,10 @@ async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise
   writeFileSync(layout.pcppassFile, passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', { mode: 0o600 });
   if (user.switched) for (const f of [layout.pgpassFile, layout.pcppassFile]) chownSync(f, user.uid, user.gid);
 
+  if (layout.isolation) {
+    await isolatedUp({ layout, programs, user, pw, step });
+    return finishUp(ctx, started, steps, true);
+  }
   const [primary, ...standbys] = layout.nodes;
   if (!primary) throw new LabError('The lab needs at least one node.');
   for (const n of layout.nodes) prepareNodeHost(n, user);
@@ -193,11 +228,16 @@ async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise
   step('pgpool');
   await Promise.all(allHosts(layout).map((h) => checkSshLogin(layout, h, programs, user)));
   step('ssh');
+  return finishUp(ctx, started, steps, recoveryExtension);
+}
 
-  writeFileSync(layout.clusterFile, labClusterDefinition(layout, programs, user));
+function finishUp(ctx: LabContext, started: number, steps: Record<string, number>, recoveryExtension: boolean): LabUpResult {
+  const { layout, programs, user } = ctx;
+  writeFileSync(layout.clusterFile, layout.isolation ? isolatedClusterDefinition(layout, programs, user) : labClusterDefinition(layout, programs, user));
   const seconds = (Date.now() - started) / 1000;
   const state: LabState = {
     createdAt: new Date().toISOString(), net: layout.nodes[0]!.address.split('.').slice(0, 3).join('.'), pgMajor: programs.pgMajor, user: user.name, upSeconds: seconds, steps,
+    ...(layout.isolation ? { isolated: true } : {}),
     ...(recoveryExtension ? {} : {
       onlineRecoveryUnavailable: `pgpool_recovery (Debian postgresql-${LAB_PG_MAJOR}-pgpool2) is built for PostgreSQL ${LAB_PG_MAJOR} only; ` +
         `on ${programs.pgMajor}, pcp_recovery_node fails (function pgpool_recovery does not exist). Recover nodes with pgpool-cluster recover instead.`,
@@ -215,6 +255,14 @@ export function labDown(ctx: LabContext, log: (msg: string) => void = () => unde
 async function labDownLocked(ctx: LabContext, log: (msg: string) => void): Promise<{ stopped: string[] }> {
   const { layout, programs, user } = ctx;
   const stopped: string[] = [];
+  if (layout.isolation) {
+    if (existsSync(layout.dir) && !existsSync(join(layout.dir, MARKER))) {
+      throw new LabError(`${layout.dir} exists but was not made by \`pgpool-cluster lab\` (no ${MARKER} file); not touching it.`);
+    }
+    stopped.push(...await isolatedDown(layout, log));
+    rmSync(layout.dir, { recursive: true, force: true });
+    return { stopped };
+  }
   if (!existsSync(layout.dir)) {
     // An interrupted run may have left servers whose folder is gone; their command lines still name it.
     for (const pid of orphanedLabProcesses(layout)) {

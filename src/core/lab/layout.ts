@@ -13,8 +13,9 @@ export const LAB_PGPOOL_VERSION = '4.3';
 export interface LabHost {
   readonly name: string;
   readonly address: string;
-  /** Folder of this simulated host: its sshd, its PostgreSQL data, its logs. */
+  /** Folder of this simulated host on the machine: its sshd, its PostgreSQL data, its logs (isolated: what is bind-mounted into it). */
   readonly dir: string;
+  /** sshd's configuration folder as the host sees it. */
   readonly sshdDir: string;
 }
 
@@ -26,8 +27,24 @@ export interface LabNode extends LabHost {
   readonly logFile: string;
 }
 
+/** The isolated lab: each host a network + mount namespace on a bridge; the workstation is the root namespace. */
+export interface LabIsolation {
+  readonly bridge: string;
+  /** The workstation's (root namespace's) address on the bridge. */
+  readonly workstation: string;
+  /** The lab subnet, e.g. 10.213.1.0/24. */
+  readonly subnet: string;
+  /** A wider prefix routed to blackhole in the root namespace, so nothing for the range ever leaves the machine. */
+  readonly blackhole: string;
+  /** Prefix of the namespace and veth names (`<prefix>-node0`). */
+  readonly prefix: string;
+}
+
 export interface LabLayout {
   readonly dir: string;
+  /** Set for the isolated lab; paths of hosts (dataDir, confDir, sshdDir...) are then paths on the host. */
+  readonly isolation?: LabIsolation;
+  readonly sshPort: number;
   readonly stateFile: string;
   readonly clusterFile: string;
   readonly pgpassFile: string;
@@ -65,6 +82,60 @@ export function defaultLabNet(env: NodeJS.ProcessEnv = process.env): string {
   return env.PGPOOL_CLUSTER_LAB_NET ?? '127.0.0';
 }
 
+/** True for the first three octets of a private (RFC 1918) /24: the isolated lab's range. */
+export function isPrivateNet(net: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(net);
+  if (!m) return false;
+  const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (a > 255 || b > 255 || c > 255) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+export const ISOLATED_DEFAULT_NET = '10.213.1';
+/** Paths on an isolated host: Debian's. */
+export const HOST_PG_HOME = '/var/lib/postgresql';
+export const HOST_DATA_DIR = `${HOST_PG_HOME}/${LAB_PG_MAJOR}/main`;
+
+/** The isolated lab's shape: Debian paths on every host, sshd on 22, a bridge named after the subnet. */
+export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEFAULT_NET): LabLayout {
+  if (!isPrivateNet(net)) {
+    throw new Error(`The isolated lab needs a private network prefix such as ${ISOLATED_DEFAULT_NET} (got ${JSON.stringify(net)}); loopback prefixes are for the loopback lab.`);
+  }
+  const [a, b, c] = net.split('.');
+  // Names carry the 2nd and 3rd octets (p213x1-node0 fits IFNAMSIZ): labs on other ranges never share a name.
+  const prefix = `p${b}x${c}`;
+  const isolation: LabIsolation = {
+    bridge: prefix, workstation: `${net}.1`, subnet: `${net}.0/24`,
+    blackhole: a === '10' ? `${a}.${b}.0.0/16` : `${a}.${b}.${Number(c) & 0xf0}.0/20`, prefix,
+  };
+  const mk = (name: string, address: string): LabHost => ({ name, address, dir: join(dir, 'hosts', name), sshdDir: '/etc/ssh' });
+  const nodes: LabNode[] = [];
+  for (let id = 0; id < nodeCount; id++) {
+    nodes.push({
+      ...mk(`node${id}`, `${net}.${11 + id}`), id, dataDir: HOST_DATA_DIR, socketDir: '/var/run/postgresql',
+      identityConf: `${HOST_PG_HOME}/${LAB_PG_MAJOR}/identity.conf`, logFile: `/var/log/postgresql/postgresql-${LAB_PG_MAJOR}-main.log`,
+    });
+  }
+  return {
+    dir, isolation, sshPort: 22,
+    stateFile: join(dir, 'lab.json'),
+    clusterFile: join(dir, 'pgpool-cluster.yaml'),
+    pgpassFile: join(dir, 'pgpass'),
+    pcppassFile: join(dir, 'pcppass'),
+    clientDir: join(dir, 'client'),
+    clientKey: join(dir, 'client', 'id_ed25519'),
+    clientKnownHosts: join(dir, 'client', 'known_hosts'),
+    postgresSshDir: join(dir, 'postgres-ssh'),
+    postgresKey: join(dir, 'postgres-ssh', 'id_ed25519'),
+    postgresKnownHosts: join(dir, 'postgres-ssh', 'known_hosts'),
+    pgpool: {
+      ...mk('pgpool', `${net}.10`), confDir: '/etc/pgpool2', runDir: '/var/run/postgresql', workDir: '/var/log/postgresql',
+      logFile: '/var/log/postgresql/pgpool.log', keyFile: `${HOST_PG_HOME}/.pgpoolkey`,
+    },
+    nodes,
+  };
+}
+
 export function labLayout(dir: string, nodeCount = 3, net = defaultLabNet()): LabLayout {
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net)) {
     throw new Error(`The lab's network prefix must be a loopback prefix such as 127.0.0 (got ${JSON.stringify(net)}).`);
@@ -84,6 +155,7 @@ export function labLayout(dir: string, nodeCount = 3, net = defaultLabNet()): La
   }
   return {
     dir,
+    sshPort: LAB_SSH_PORT,
     stateFile: join(dir, 'lab.json'),
     clusterFile: join(dir, 'pgpool-cluster.yaml'),
     pgpassFile: join(dir, 'pgpass'),

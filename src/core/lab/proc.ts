@@ -7,6 +7,8 @@ export class LabError extends Error {}
 export interface RunOptions {
   readonly as?: ServiceUser;
   readonly env?: NodeJS.ProcessEnv;
+  /** Use env alone, nothing of ours (processes on an isolated host must not inherit the workstation's). */
+  readonly replaceEnv?: boolean;
   readonly cwd?: string;
   readonly input?: string;
   readonly timeoutMs?: number;
@@ -24,7 +26,8 @@ function identity(as: ServiceUser | undefined): { uid?: number; gid?: number } {
   return as?.switched ? { uid: as.uid, gid: as.gid } : {};
 }
 
-function baseEnv(as: ServiceUser | undefined, env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+function baseEnv(as: ServiceUser | undefined, env: NodeJS.ProcessEnv | undefined, replace = false): NodeJS.ProcessEnv {
+  if (replace) return { ...env };
   const e: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (as?.switched) {
     e.HOME = as.home;
@@ -39,7 +42,7 @@ export function runProgram(cmd: string, args: readonly string[], opts: RunOption
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? '/',
-      env: baseEnv(opts.as, opts.env),
+      env: baseEnv(opts.as, opts.env, opts.replaceEnv),
       stdio: ['pipe', 'pipe', 'pipe'],
       ...identity(opts.as),
     });
@@ -80,7 +83,7 @@ export function startDetached(cmd: string, args: readonly string[], logFile: str
   try {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? '/',
-      env: baseEnv(opts.as, opts.env),
+      env: baseEnv(opts.as, opts.env, opts.replaceEnv),
       stdio: ['ignore', fd, fd],
       detached: true,
       ...identity(opts.as),

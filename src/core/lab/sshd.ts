@@ -12,9 +12,9 @@ async function makeKey(programs: LabPrograms, file: string, comment: string, as?
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
-export const knownHostsLine = (address: string, hostPublicKey: string): string => {
+export const knownHostsLine = (address: string, hostPublicKey: string, port = LAB_SSH_PORT): string => {
   const [type, key] = hostPublicKey.split(/\s+/);
-  return `[${address}]:${LAB_SSH_PORT} ${type} ${key}`;
+  return `${port === 22 ? address : `[${address}]:${port}`} ${type} ${key}`;
 };
 
 export function sshdConfig(h: LabHost, user: ServiceUser, pgPath: string, asRoot: boolean): string {

@@ -1,0 +1,491 @@
+// The isolated lab: every host is its own network namespace on a bridge and its own mount namespace, held by
+// an anchor process; sshd, PostgreSQL and pgpool run inside with nsenter, as `postgres`, with Debian paths.
+import { spawn } from 'node:child_process';
+import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
+import type { LabHost, LabLayout, LabNode } from './layout';
+import { allHosts, HOST_PG_HOME, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION } from './layout';
+import {
+  anchorArgv, anchorScript, APPEND_FILE_SCRIPT, hostEnv, isolatedSshdConfig, isolationOf, netnsName, networkDownCommands, networkUpCommands,
+  onHostArgv, onMachine, seedDir, writeFileArgv, type Argv, type NetCommand,
+} from './isolation';
+import { diskFreeArgv, diskFullArgv, diskUsageArgv, FaultError, healNetworkCommands, networkFaultCommands, parseDfUsed, resolveHost, type Fault, type FaultCommand } from './faults';
+import type { LabPrograms } from './prerequisites';
+import { LabError, processAlive, run, runProgram, waitFor, type RunResult } from './proc';
+import type { ServiceUser } from './serviceUser';
+import { createRolesAndExtensions, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
+import { waitForPgpool } from './pgpool';
+import { knownHostsLine } from './sshd';
+
+const ANCHORS = 'anchors.json';
+const FAULTS = 'faults.json';
+
+export interface ActiveFault { readonly fault: Fault; readonly at: string; readonly effect: string }
+
+/** Faults applied since the last heal, oldest first. */
+export function readFaults(layout: LabLayout): ActiveFault[] {
+  try {
+    return JSON.parse(readFileSync(join(layout.dir, FAULTS), 'utf8')) as ActiveFault[];
+  } catch {
+    return [];
+  }
+}
+
+function recordFault(layout: LabLayout, fault: Fault, effect: string): string {
+  writeFileSync(join(layout.dir, FAULTS), JSON.stringify([...readFaults(layout), { fault, at: new Date().toISOString(), effect }], null, 2) + '\n');
+  return effect;
+}
+
+/** Anchor pid per host name, written as soon as the anchors run (down and faults need them). */
+export function readAnchors(layout: LabLayout): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(join(layout.dir, ANCHORS), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+async function runIn(where: FaultCommand['where'] | 'root', argv: Argv, layout: LabLayout, what: string, mayFail = false): Promise<RunResult> {
+  let full: Argv = argv;
+  if (where !== 'root') {
+    if ('netns' in where) full = ['ip', 'netns', 'exec', where.netns, ...argv];
+    else {
+      const pid = readAnchors(layout)[where.host];
+      if (pid === undefined) throw new LabError(`The lab host ${where.host} is not running (no anchor).`);
+      full = onHostArgv(pid, argv);
+    }
+  }
+  const r = await runProgram(full[0]!, full.slice(1), { what });
+  if (r.code !== 0 && !mayFail) throw new LabError(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+  return r;
+}
+
+async function runNet(layout: LabLayout, cmds: readonly NetCommand[]): Promise<void> {
+  for (const c of cmds) await runIn('root', c.argv, layout, c.argv.join(' '), c.mayFail);
+}
+
+/** Runs argv on a host, as root or as the service user, with the host's environment only. */
+export class HostShell {
+  constructor(private readonly layout: LabLayout, private readonly user: ServiceUser) {}
+
+  private anchor(host: LabHost): number {
+    const pid = readAnchors(this.layout)[host.name];
+    if (pid === undefined || !processAlive(pid)) throw new LabError(`The lab host ${host.name} is not running (its anchor process is gone).`);
+    return pid;
+  }
+
+  argv(host: LabHost, argv: Argv, asUser: boolean): Argv {
+    return onHostArgv(this.anchor(host), argv, asUser ? { uid: this.user.uid, gid: this.user.gid } : undefined);
+  }
+
+  env(asUser: boolean): NodeJS.ProcessEnv {
+    return asUser ? hostEnv(HOST_PG_HOME, this.user.name) : hostEnv('/root', 'root');
+  }
+
+  async run(host: LabHost, argv: Argv, opts: { asUser?: boolean; input?: string; what?: string; timeoutMs?: number } = {}): Promise<string> {
+    const full = this.argv(host, argv, opts.asUser ?? true);
+    return run(full[0]!, full.slice(1), {
+      env: this.env(opts.asUser ?? true), replaceEnv: true, input: opts.input, timeoutMs: opts.timeoutMs, what: `${opts.what ?? argv[0]} on ${host.name}`,
+    });
+  }
+
+  async writeFile(host: LabHost, path: string, content: string, mode: number): Promise<void> {
+    await this.run(host, writeFileArgv(path, mode), { input: content, what: `writing ${path}` });
+  }
+
+  async appendFile(host: LabHost, path: string, content: string): Promise<void> {
+    await this.run(host, ['sh', '-c', APPEND_FILE_SCRIPT, path], { input: content, what: `appending to ${path}` });
+  }
+
+  /** A server that detaches (or is detached): output appended to a file of the host's /var/log (machine path). */
+  startDetached(host: LabHost, argv: Argv, hostLogFile: string, asUser: boolean): void {
+    const full = this.argv(host, argv, asUser);
+    const fd = openSync(onMachine(host, hostLogFile), 'a');
+    try {
+      const child = spawn(full[0]!, full.slice(1), { cwd: '/', env: this.env(asUser), stdio: ['ignore', fd, fd], detached: true });
+      child.unref();
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Starts a host's anchor and returns its pid once its mounts are in place. */
+function startAnchor(layout: LabLayout, host: LabHost, user: ServiceUser, hide: readonly string[]): Promise<number> {
+  const argv = anchorArgv(layout, host, anchorScript(layout, host, user.uid, user.gid, hide));
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: '/', env: hostEnv('/root', 'root'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new LabError(`The anchor of ${host.name} did not get ready: ${err}`)); }, 10_000);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready') && child.pid !== undefined) {
+        clearTimeout(timer);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        child.removeAllListeners('exit');
+        child.unref();
+        // unshare --fork waits for the host's PID 1 (its only child): that one holds the namespaces.
+        const inner = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).find((p) => p > 0);
+        if (inner === undefined) reject(new LabError(`The anchor of ${host.name} has no PID 1.`));
+        else resolve(inner);
+      }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(new LabError(`Cannot start the anchor of ${host.name}: ${e.message}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new LabError(`The anchor of ${host.name} exited (${code}) while setting up its mounts: ${err.trim()}`)); });
+  });
+}
+
+/** Live pids in the host's network namespace (everything running "on" it, its anchor included), from /proc. */
+export function hostPids(layout: LabLayout, host: LabHost): number[] {
+  let ino: number;
+  try {
+    ino = statSync(`/run/netns/${netnsName(isolationOf(layout), host)}`).ino;
+  } catch {
+    return [];
+  }
+  const want = `net:[${ino}]`;
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/net`) === want && processAlive(Number(name))) found.push(Number(name));
+    } catch { /* gone or not ours to read */ }
+  }
+  return found;
+}
+
+/** The sleeps of the host's PID 1 loop are part of the host, not processes to freeze or kill. */
+function isChildOf(pid: number, parent: number | undefined): boolean {
+  if (parent === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent && comm(pid) === 'sleep';
+  } catch {
+    return false;
+  }
+}
+
+const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+
+/** The servers of the isolated lab by host: sshd on every host, postgres on nodes, pgpool on the pgpool host. */
+export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid: number | undefined; alive: boolean }> {
+  const anchors = readAnchors(layout);
+  const out: Array<{ what: string; pid: number | undefined; alive: boolean }> = [];
+  for (const h of allHosts(layout)) {
+    const pids = hostPids(layout, h);
+    const anchor = anchors[h.name];
+    out.push({ what: `host ${h.name}`, pid: anchor, alive: anchor !== undefined && processAlive(anchor) });
+    const find = (name: string): number | undefined => pids.filter((p) => comm(p) === name).sort((a, b) => a - b)[0];
+    const servers = h === layout.pgpool ? ['sshd', 'pgpool'] : ['sshd', 'postgres'];
+    for (const s of servers) {
+      const pid = find(s);
+      out.push({ what: `${s} ${h.name}`, pid, alive: pid !== undefined });
+    }
+  }
+  return out;
+}
+
+export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser): PgpoolConfigInput {
+  return {
+    pgpoolVersion: LAB_PGPOOL_VERSION,
+    postgresMajor: programs.pgMajor,
+    listenAddresses: layout.pgpool.address,
+    port: LAB_PGPOOL_PORT,
+    pcpListenAddresses: layout.pgpool.address,
+    pcpPort: LAB_PCP_PORT,
+    socketDir: layout.pgpool.runDir,
+    pidFile: join(layout.pgpool.runDir, 'pgpool.pid'),
+    workDir: layout.pgpool.workDir,
+    backends: layout.nodes.map((n) => ({ id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir, applicationName: n.name })),
+    healthCheckUser: 'pgpool',
+    srCheckUser: 'pgpool',
+    recoveryUser: 'postgres',
+    replicationUser: 'replicator',
+    superuser: 'postgres',
+    profile: detectionProfiles.fast,
+    scriptsDir: layout.pgpool.confDir,
+    // The scripts use what the postgres user has on each host: its key, its known_hosts, ~/.pgpass, ~/.pcppass.
+    ssh: { user: user.name, port: layout.sshPort, identityFile: `${HOST_PG_HOME}/.ssh/id_ed25519`, knownHostsFile: `${HOST_PG_HOME}/.ssh/known_hosts` },
+    pcp: { host: layout.pgpool.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
+    pgBinDir: programs.pgBin,
+    pgClientBinDir: programs.pgClientBin,
+    numInitChildren: 32,
+    maxPool: 2,
+  };
+}
+
+export const isolatedNodeHba = (subnet: string): string => `# pg_hba.conf written by pgpool-cluster lab (isolated)
+# TYPE  DATABASE     USER        ADDRESS       METHOD
+local   all          all                       peer
+host    all          all         127.0.0.1/32  scram-sha-256
+host    all          all         ${subnet}   scram-sha-256
+host    replication  replicator  ${subnet}   scram-sha-256
+`;
+
+export const isolatedIdentityConf = (node: LabNode): string => [
+  `listen_addresses = '${node.address}'`,
+  `port = ${LAB_PG_PORT}`,
+  `unix_socket_directories = '${node.socketDir}'`,
+  `cluster_name = '${node.name}'`,
+  '',
+].join('\n');
+
+/** primary_conninfo without passfile=: the walreceiver reads ~postgres/.pgpass on the standby's host. */
+export const isolatedPrimaryConninfo = (primary: LabNode, standby: LabNode): string =>
+  `host=${primary.address} port=${LAB_PG_PORT} user=replicator application_name=${standby.name}`;
+
+function own(path: string, user: ServiceUser): void {
+  chownSync(path, user.uid, user.gid);
+}
+
+async function makeKey(programs: LabPrograms, file: string, comment: string): Promise<string> {
+  await run(programs.sshKeygen, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], { what: `ssh-keygen ${file}` });
+  return readFileSync(`${file}.pub`, 'utf8').trim();
+}
+
+/** Workstation folders a host must not see, besides the lab folder: root's home, the repository, other labs. */
+function foldersToHide(layout: LabLayout): string[] {
+  const candidates = ['/root', '/work', ...readdirSync('/var/lib').filter((n) => n.startsWith('pgpool-')).map((n) => `/var/lib/${n}`)];
+  return candidates.filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } }).filter((d) => d !== layout.dir && !layout.dir.startsWith(`${d}/`));
+}
+
+export interface IsolatedUpInput {
+  readonly layout: LabLayout;
+  readonly programs: LabPrograms;
+  readonly user: ServiceUser;
+  readonly pw: LabPasswords;
+  readonly step: (name: string) => void;
+}
+
+/** Files of each host on the machine (bind-mounted or seeded into it); the workstation's own files are elsewhere. */
+async function prepareHostFiles(input: IsolatedUpInput, pgpoolFiles: Array<[string, string, number]>): Promise<void> {
+  const { layout, programs, user, pw } = input;
+  const hosts = allHosts(layout);
+  mkdirSync(layout.clientDir, { recursive: true, mode: 0o700 });
+  mkdirSync(layout.postgresSshDir, { recursive: true, mode: 0o700 });
+  for (const h of hosts) {
+    for (const d of ['etc/ssh', 'etc/pgpool2', 'etc/postgresql-common', 'home', 'log/postgresql', 'seed/.ssh', `seed/${LAB_PG_MAJOR}`]) mkdirSync(join(h.dir, d), { recursive: true, mode: 0o755 });
+  }
+  const [clientKey, postgresKey, ...hostKeys] = await Promise.all([
+    makeKey(programs, layout.clientKey, 'pgpool-cluster-lab-client'),
+    makeKey(programs, layout.postgresKey, 'pgpool-cluster-lab-postgres'),
+    ...hosts.map((h) => makeKey(programs, join(h.dir, 'etc/ssh/ssh_host_ed25519_key'), `${h.name}-host-key`)),
+  ]);
+  const knownHosts = hosts.map((h, i) => knownHostsLine(h.address, hostKeys[i] ?? '', layout.sshPort)).join('\n') + '\n';
+  writeFileSync(layout.clientKnownHosts, knownHosts, { mode: 0o644 });
+  writeFileSync(layout.postgresKnownHosts, knownHosts, { mode: 0o644 });
+  const hostPgpass = [
+    passFileLine(['*', '*', '*', 'postgres', pw.postgres]),
+    passFileLine(['*', '*', '*', 'pgpool', pw.pgpool]),
+    passFileLine(['*', '*', '*', 'replicator', pw.replicator]),
+    passFileLine(['*', '*', 'replication', 'replicator', pw.replicator]),
+  ].join('\n') + '\n';
+  for (const h of hosts) {
+    const etc = join(h.dir, 'etc');
+    writeFileSync(join(etc, 'ssh', 'sshd_config'), isolatedSshdConfig(h, user.name, `${programs.pgBin}:${programs.pgClientBin}`), { mode: 0o644 });
+    for (const f of ['ssh_config', 'moduli']) if (existsSync(`/etc/ssh/${f}`)) copyFileSync(`/etc/ssh/${f}`, join(etc, 'ssh', f));
+    cpSync('/etc/postgresql-common', join(etc, 'postgresql-common'), { recursive: true });
+    own(join(h.dir, 'log', 'postgresql'), user);
+    const seed = seedDir(h);
+    // What pgpool's docs set up for the postgres user on every host: its key pair, known_hosts, ~/.pgpass.
+    const files: Array<[string, string, number]> = [
+      ['.ssh/id_ed25519', readFileSync(layout.postgresKey, 'utf8'), 0o600],
+      ['.ssh/id_ed25519.pub', `${postgresKey}\n`, 0o644],
+      ['.ssh/known_hosts', knownHosts, 0o644],
+      // The pgpool host is reached by the operator only; nodes also by pgpool's scripts and each other.
+      ['.ssh/authorized_keys', (h === layout.pgpool ? [clientKey] : [clientKey, postgresKey]).join('\n') + '\n', 0o600],
+      ['.pgpass', hostPgpass, 0o600],
+    ];
+    if (h === layout.pgpool) {
+      files.push(['.pcppass', passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', 0o600]);
+      files.push(['.pgpoolkey', `${randomBytes(24).toString('base64url')}\n`, 0o600]);
+      for (const [name, content, mode] of pgpoolFiles) {
+        const p = join(etc, 'pgpool2', name);
+        writeFileSync(p, content, { mode });
+        own(p, user);
+      }
+      own(join(etc, 'pgpool2'), user);
+    } else {
+      const node = h as LabNode;
+      files.push([`${LAB_PG_MAJOR}/identity.conf`, isolatedIdentityConf(node), 0o644]);
+    }
+    for (const [rel, content, mode] of files) {
+      const p = join(seed, rel);
+      writeFileSync(p, content, { mode });
+      own(p, user);
+    }
+    for (const d of [seed, join(seed, '.ssh'), join(seed, String(LAB_PG_MAJOR))]) own(d, user);
+  }
+}
+
+/** Builds and starts the isolated lab; `step` records timings. The caller holds the lab lock. */
+export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
+  const { layout, programs, user, pw, step } = input;
+  if (process.getuid?.() !== 0) throw new LabError('The isolated lab needs root (network and mount namespaces). Run the loopback lab instead: pgpool-cluster lab up');
+  if (programs.pgMajor !== LAB_PG_MAJOR) throw new LabError(`The isolated lab runs PostgreSQL ${LAB_PG_MAJOR} only (Debian's); use the loopback lab for ${programs.pgMajor}.`);
+  const iso = isolationOf(layout);
+  if (existsSync(`/sys/class/net/${iso.bridge}`)) {
+    throw new LabError(`A network interface ${iso.bridge} already exists and this lab folder does not know it. Another lab on ${iso.subnet}? Pick another --net or remove it (ip link del ${iso.bridge}).`);
+  }
+  const hosts = allHosts(layout);
+  const pgInput = isolatedPgpoolInput(layout, programs, user);
+  const pgpoolFiles: Array<[string, string, number]> = [
+    ['pgpool.conf', generatePgpoolConf(pgInput), 0o640],
+    ['pcp.conf', generatePcpConf([{ user: 'pcpadmin', password: pw.pcpadmin }]), 0o600],
+    ['pool_hba.conf', generatePoolHba([iso.subnet]), 0o640],
+    ...generateScripts(pgInput).filter((s) => s.target === 'pgpool').map((s): [string, string, number] => [s.name, s.content, s.mode]),
+  ];
+  await prepareHostFiles(input, pgpoolFiles);
+  step('files');
+  await runNet(layout, networkUpCommands(layout, hosts));
+  const hide = foldersToHide(layout);
+  const anchors: Record<string, number> = {};
+  const started = await Promise.all(hosts.map((h) => startAnchor(layout, h, user, hide)));
+  hosts.forEach((h, i) => { anchors[h.name] = started[i]!; });
+  writeFileSync(join(layout.dir, ANCHORS), JSON.stringify(anchors) + '\n');
+  step('namespaces');
+
+  const sh = new HostShell(layout, user);
+  await Promise.all(hosts.map((h) => sh.run(h, [programs.sshd, '-f', '/etc/ssh/sshd_config', '-E', '/var/log/sshd.log'], { asUser: false, what: 'starting sshd' })));
+  const [primary, ...standbys] = layout.nodes;
+  if (!primary) throw new LabError('The lab needs at least one node.');
+  // The password file lives in the host's private /tmp only while initdb reads it.
+  await sh.writeFile(primary, '/tmp/initdb-pw', `${pw.postgres}\n`, 0o600);
+  try {
+    await sh.run(primary, [join(programs.pgBin, 'initdb'), '-D', primary.dataDir, '-U', 'postgres', '--pwfile=/tmp/initdb-pw', '--auth-local=peer', '--auth-host=scram-sha-256',
+      '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], { what: 'initdb' });
+  } finally {
+    await sh.run(primary, ['rm', '-f', '/tmp/initdb-pw'], { what: 'removing the initdb password file' });
+  }
+  await sh.appendFile(primary, join(primary.dataDir, 'postgresql.conf'), sharedNodeSettings(programs.pgMajor));
+  await sh.writeFile(primary, join(primary.dataDir, 'pg_hba.conf'), isolatedNodeHba(iso.subnet), 0o600);
+  step('initdb');
+  const startNode = (n: LabNode): Promise<string> =>
+    sh.run(n, [join(programs.pgBin, 'pg_ctl'), '-D', n.dataDir, '-l', n.logFile, '-w', '-t', '60', 'start'], { what: 'starting PostgreSQL' });
+  await startNode(primary);
+  await createRolesAndExtensions(primary, pw, true);
+  for (const f of generateScripts(pgInput).filter((s) => s.target === 'primaryData')) await sh.writeFile(primary, join(primary.dataDir, f.name), f.content, f.mode);
+  step('primary');
+  await Promise.all(standbys.map(async (s) => {
+    await sh.run(s, [join(programs.pgClientBin, 'pg_basebackup'), '-h', primary.address, '-p', String(LAB_PG_PORT), '-U', 'replicator', '-D', s.dataDir,
+      '-X', 'stream', '-c', 'fast', '-w', '--no-sync'], { what: 'pg_basebackup', timeoutMs: 120_000 });
+    await sh.writeFile(s, join(s.dataDir, 'standby.signal'), '', 0o600);
+    await sh.appendFile(s, join(s.dataDir, 'postgresql.auto.conf'), `primary_conninfo = '${isolatedPrimaryConninfo(primary, s)}'\n`);
+    await startNode(s);
+  }));
+  step('standbys');
+  const p = layout.pgpool;
+  await sh.writeFile(p, '/tmp/pool_passwd.input', `postgres:${pw.postgres}\npgpool:${pw.pgpool}\nreplicator:${pw.replicator}\n`, 0o600);
+  await sh.run(p, [programs.pgEnc, '-m', '-k', p.keyFile, '-f', join(p.confDir, 'pgpool.conf'), '-i', '/tmp/pool_passwd.input'], { what: 'pg_enc (pool_passwd)' });
+  await sh.run(p, ['rm', '-f', '/tmp/pool_passwd.input'], { what: 'removing the pool_passwd input' });
+  // -D discards pgpool_status; pgpool finds its key in ~/.pgpoolkey as on a packaged install.
+  sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+  try {
+    await Promise.all([waitForPgpool(layout, pw, layout.nodes.length), waitForStreaming(primary, standbys, pw)]);
+  } catch (err) {
+    const log = (() => { try { return readFileSync(onMachine(p, p.logFile), 'utf8').trim().split('\n').slice(-8).join('\n'); } catch { return ''; } })();
+    throw new LabError(`${(err as Error).message}\npgpool log:\n${log}`);
+  }
+  step('pgpool');
+  await Promise.all(hosts.map(async (h) => {
+    const out = await run(programs.ssh, ['-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${layout.clientKnownHosts}`,
+      '-i', layout.clientKey, '-p', String(layout.sshPort), `${user.name}@${h.address}`, 'echo', 'ok'], { what: `ssh to ${h.name}`, timeoutMs: 10_000 });
+    if (out.trim() !== 'ok') throw new LabError(`ssh to ${h.name} answered ${JSON.stringify(out)} instead of "ok".`);
+  }));
+  step('ssh');
+}
+
+/** Kills everything on every host (anchors included), then removes namespaces, veths and the bridge. */
+export async function isolatedDown(layout: LabLayout, log: (msg: string) => void): Promise<string[]> {
+  const stopped: string[] = [];
+  const hosts = allHosts(layout);
+  const all: number[] = [];
+  for (const h of hosts) {
+    const pids = hostPids(layout, h);
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); all.push(pid); } catch { /* gone */ }
+    }
+    if (pids.length > 0) stopped.push(`${h.name} (${pids.length} processes)`);
+  }
+  // An anchor whose network namespace is gone already (interrupted down) still holds the mount namespace.
+  for (const [name, pid] of Object.entries(readAnchors(layout))) {
+    const cmd = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
+    if (processAlive(pid) && cmd.startsWith('sh')) {
+      try { process.kill(pid, 'SIGKILL'); all.push(pid); stopped.push(`anchor of ${name}`); } catch { /* gone */ }
+    }
+  }
+  try {
+    await waitFor('the lab hosts\' processes to exit', () => all.every((p) => !processAlive(p)), 10_000);
+  } catch {
+    log(`Some processes did not exit: ${all.filter((p) => processAlive(p)).join(', ')}`);
+  }
+  await runNet(layout, networkDownCommands(layout, hosts));
+  return stopped;
+}
+
+/** Applies a fault and records it (lab status lists it until lab heal); returns what was done, in words. */
+export async function applyFault(layout: LabLayout, user: ServiceUser, fault: Fault): Promise<string> {
+  return recordFault(layout, fault, await applyFaultOnly(layout, user, fault));
+}
+
+async function applyFaultOnly(layout: LabLayout, user: ServiceUser, fault: Fault): Promise<string> {
+  const sh = new HostShell(layout, user);
+  switch (fault.kind) {
+    case 'partition': case 'isolate': case 'slow': {
+      for (const c of networkFaultCommands(layout, fault)) await runIn(c.where, c.argv, layout, c.argv.join(' '), c.mayFail);
+      if (fault.kind === 'partition') return `${fault.a} ${fault.oneway ? 'can no longer send to' : 'and'} ${fault.b}${fault.oneway ? '' : ' can no longer reach each other'}.`;
+      if (fault.kind === 'slow') return `${fault.host}'s link is shaped to ${fault.rate} both ways.`;
+      return `${fault.host} is cut off from every lab host and the workstation.`;
+    }
+    case 'freeze': case 'crash': {
+      const host = resolveHost(layout, fault.host);
+      const anchor = readAnchors(layout)[host.name];
+      // The host itself stays: its PID 1 and the unshare that waits for it (a crash is a reboot's first half).
+      const pids = hostPids(layout, host).filter((p) => p !== anchor && comm(p) !== 'unshare' && !isChildOf(p, anchor));
+      const sig = fault.kind === 'freeze' ? 'SIGSTOP' : 'SIGKILL';
+      for (const p of pids) try { process.kill(p, sig); } catch { /* gone */ }
+      return `${fault.kind === 'freeze' ? 'Stopped (SIGSTOP)' : 'Killed (SIGKILL)'} ${pids.length} processes on ${host.name}.`;
+    }
+    case 'disk-full': {
+      const host = resolveHost(layout, fault.host);
+      if (host === layout.pgpool) throw new FaultError('disk-full fills a node\'s /var/lib/postgresql (where pg_wal lives); name a node.');
+      for (let i = 0; ; i++) {
+        const used = parseDfUsed(await sh.run(host, diskUsageArgv(), { asUser: false, what: 'df' }));
+        try {
+          await sh.run(host, diskFullArgv(used), { asUser: false, what: 'shrinking /var/lib/postgresql' });
+          return `${host.name}'s /var/lib/postgresql (pg_wal's filesystem) is full: ${used} KiB of ${used} KiB used.`;
+        } catch (err) {
+          if (i >= 4) throw err; // it grew between df and the remount: measure again
+        }
+      }
+    }
+  }
+}
+
+/** Undoes every fault: network entries and shaping, thaws frozen processes, frees disks, restarts a crashed host's sshd. */
+export async function healLab(layout: LabLayout, user: ServiceUser, programs: LabPrograms): Promise<string[]> {
+  const done: string[] = [];
+  for (const c of healNetworkCommands(layout)) await runIn(c.where, c.argv, layout, c.argv.join(' '), true);
+  done.push('network faults removed');
+  const sh = new HostShell(layout, user);
+  for (const h of allHosts(layout)) {
+    const pids = hostPids(layout, h);
+    for (const p of pids) try { process.kill(p, 'SIGCONT'); } catch { /* gone */ }
+    if (h !== layout.pgpool) await sh.run(h, diskFreeArgv(), { asUser: false, what: 'freeing /var/lib/postgresql' });
+    if (!pids.some((p) => comm(p) === 'sshd')) {
+      // A crashed host comes back as a rebooted machine would with only sshd enabled: servers are the operator's to start.
+      await sh.run(h, ['rm', '-f', '/run/sshd.pid'], { asUser: false, what: 'sshd pid file' });
+      await sh.run(h, [programs.sshd, '-f', '/etc/ssh/sshd_config', '-E', '/var/log/sshd.log'], { asUser: false, what: 'starting sshd' });
+      done.push(`sshd restarted on ${h.name}`);
+    }
+  }
+  done.push('processes thawed', 'disks freed');
+  rmSync(join(layout.dir, FAULTS), { force: true });
+  return done;
+}
+
