@@ -28,13 +28,20 @@ export function checkDuplicates(ctx: RuleContext): void {
   const code = `${ctx.prefix}/duplicate-parameter`;
   const lastByKey = new Map<string, ConfEntry>();
   for (const e of ctx.doc.entries) if (e.kind === 'setting') lastByKey.set(e.key, e);
+  // A big file repeats a few names thousands of times: each winner's part of the message is built once.
+  const againOn = new Map<ConfEntry, string>();
   for (const e of ctx.doc.entries) {
     if (e.kind !== 'setting') continue;
     const winner = lastByKey.get(e.key);
     if (!winner || winner === e) continue;
+    let again = againOn.get(winner);
+    if (again === undefined) {
+      again = ` is set again on line ${winner.line + 1}, which wins; this line (value `;
+      againOn.set(winner, again);
+    }
     ctx.report({
       range: e.nameRange, severity: 'warning', code,
-      message: `${e.name} is set again on line ${winner.line + 1}, which wins; this line (value ${e.rawValue}) has no effect.`,
+      message: `${e.name}${again}${e.rawValue}) has no effect.`,
       fixes: [new RemoveDeadLineFix(ctx.doc, e)],
     });
   }

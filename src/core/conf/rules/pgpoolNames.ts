@@ -16,12 +16,14 @@ type RenameLookup = (name: string) => ReturnType<typeof findPgpoolRename>;
 
 /** findPgpoolRename once per distinct name (big files repeat a few names thousands of times). */
 function renameLookup(): RenameLookup {
-  const seen = new Map<string, ReturnType<typeof findPgpoolRename>>();
+  const seen = new Map<string, ReturnType<typeof findPgpoolRename> | null>();
   return (name) => {
-    if (seen.has(name)) return seen.get(name);
-    const r = findPgpoolRename(name);
-    seen.set(name, r);
-    return r;
+    let r = seen.get(name);
+    if (r === undefined) {
+      r = findPgpoolRename(name) ?? null;
+      seen.set(name, r);
+    }
+    return r ?? undefined;
   };
 }
 
