@@ -6,6 +6,7 @@ import { join } from 'node:path';
  * Areas are found at run time so one missing area does not stop the others.
  */
 const areas: Array<[file: string, fn: string]> = [
+  ['startup', 'benchStartup'],
   ['lint', 'benchLint'],
   ['lab', 'benchLab'],
   ['status', 'benchStatus'],

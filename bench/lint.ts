@@ -3,22 +3,30 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { lintDocument } from '../src/core/conf';
+import { median, ratioText, spread } from './stats';
 
 const root = path.resolve(__dirname, __dirname.includes(`${path.sep}out${path.sep}`) ? '../..' : '..');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
+/** Runs fn and its baseline alternately, `runs` times each, and keeps each pair's ratio. */
+interface PairedRuns { ms: number[]; cpu: number[]; base: number[]; ratios: number[] }
 
-function time(runs: number, fn: () => unknown): number {
-  const samples: number[] = [];
+function timePaired(runs: number, fn: () => unknown, baseline: () => unknown): PairedRuns {
+  const out: PairedRuns = { ms: [], cpu: [], base: [], ratios: [] };
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const c = process.cpuUsage();
+    let t = performance.now();
     fn();
-    samples.push(performance.now() - t);
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(c);
+    out.cpu.push((used.user + used.system) / 1000);
+    t = performance.now();
+    baseline();
+    const base = performance.now() - t;
+    out.ms.push(ms);
+    out.base.push(base);
+    out.ratios.push(ms / Math.max(base, 1e-6));
   }
-  return median(samples);
+  return out;
 }
 
 /**
@@ -50,20 +58,22 @@ export async function benchLint(): Promise<void> {
   const sample = readFileSync(path.join(root, 'test', 'fixtures', 'conf', 'samples', 'pgpool2-V4_7_2-pgpool.conf.sample-stream'), 'utf8');
   const opts = { languageId: 'pgpool-conf' as const, pgpoolVersion: '4.7' };
   for (let i = 0; i < 50; i++) lintDocument(sample, opts);
-  const sampleMs = time(200, () => lintDocument(sample, opts));
-  const sampleSplit = time(200, () => sample.split('\n'));
+  const small = timePaired(200, () => lintDocument(sample, opts), () => sample.split('\n'));
 
   const big = generateLargeConf(100_000);
-  lintDocument(big, opts);
-  const bigMs = time(7, () => lintDocument(big, opts));
-  const bigSplit = time(7, () => big.split('\n'));
+  for (let i = 0; i < 2; i++) lintDocument(big, opts);
+  const large = timePaired(11, () => lintDocument(big, opts), () => big.split('\n'));
   const diagCount = lintDocument(big, opts).length;
 
-  const row = (name: string, ms: number, split: number, goal: number): string =>
-    `${name.padEnd(44)} ${ms.toFixed(3).padStart(9)} ms  (goal < ${goal} ms: ${ms < goal ? 'met' : 'MISSED'})  split-lines ${split.toFixed(3)} ms  ratio x${(ms / Math.max(split, 1e-6)).toFixed(1)}`;
-  console.log('lint (median of runs, warm)');
-  console.log(row(`pgpool.conf.sample-stream (${sample.split('\n').length} lines)`, sampleMs, sampleSplit, 2));
-  console.log(row(`generated pgpool.conf (100,000 lines, ${diagCount} diagnostics)`, bigMs, bigSplit, 100));
+  const row = (name: string, p: PairedRuns, goal: number, digits: number): void => {
+    const m = median(p.ms);
+    console.log(`${name}`);
+    console.log(`  lint ${spread(p.ms, 'ms', digits)}  (goal < ${goal} ms: ${m < goal ? 'met' : 'MISSED'}); CPU time ${spread(p.cpu, 'ms', digits)}`);
+    console.log(`  split into lines ${spread(p.base, 'ms', digits)}; lint / split ${ratioText(p.ratios)}`);
+  };
+  console.log('lint (warm, in process; each run paired with splitting the same text into lines)');
+  row(`pgpool.conf.sample-stream (${sample.split('\n').length} lines)`, small, 2, 3);
+  row(`generated pgpool.conf (100,000 lines, ${diagCount} diagnostics)`, large, 100, 1);
   await Promise.resolve();
 }
 

@@ -1,7 +1,9 @@
 /**
  * Status refresh figures against the lab: cold (new connections) and warm (reused), SQL round trips per
  * refresh, and 64 synthetic nodes (64 real connections spread over the lab's three PostgreSQL servers).
- * Goals: warm < 50 ms, 64 nodes < 300 ms, round trips constant per node.
+ * Each warm refresh is paired with its floor, measured right after it: `SELECT 1` on a warm connection to
+ * every target at once (pgpool and each node), so the ratio is what the refresh costs above one round trip.
+ * Goals: warm < 50 ms median and p95 < 80 ms, 64 nodes < 300 ms, round trips constant per node.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,29 +11,42 @@ import { loadClusterFile } from '../src/core/inventory/load';
 import type { ClusterDefinition } from '../src/core/inventory/model';
 import { PgSqlClient, type PgEndpoint } from '../src/core/db/pgClient';
 import { StatusCollector } from '../src/core/status/collector';
+import { median, quantile, ratioText, spread } from './stats';
 
 const LAB_FILE = path.join(process.env.PGPOOL_CLUSTER_LAB_DIR ?? '/var/lib/pgpool-cluster-lab', 'pgpool-cluster.yaml');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
+interface Warm { times: number[]; floors: number[]; ratios: number[]; roundTrips: number }
 
-async function measure(collector: StatusCollector, runs: number): Promise<{ median: number; p95: number; roundTrips: number }> {
-  const times: number[] = [];
+/** Warm refreshes, each followed by its floor: `SELECT 1` on every target at once over warm connections. */
+async function measure(collector: StatusCollector, floorClients: PgSqlClient[], runs: number): Promise<Warm> {
+  const out: Warm = { times: [], floors: [], ratios: [], roundTrips: 0 };
+  await Promise.all(floorClients.map((c) => c.query('SELECT 1')));
   const before = collector.roundTrips();
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await collector.refresh();
-    times.push(performance.now() - t0);
+    const t = performance.now() - t0;
+    const f0 = performance.now();
+    await Promise.all(floorClients.map((c) => c.query('SELECT 1')));
+    const f = performance.now() - f0;
+    out.times.push(t);
+    out.floors.push(f);
+    out.ratios.push(t / f);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { median: median(times), p95: sorted[Math.floor(sorted.length * 0.95)] ?? NaN, roundTrips: (collector.roundTrips() - before) / runs };
+  out.roundTrips = (collector.roundTrips() - before) / runs;
+  return out;
 }
 
 function line(label: string, ms: number, goal?: number, extra = ''): void {
   const verdict = goal === undefined ? '' : ms < goal ? `  (goal < ${goal} ms: met, ${(goal / ms).toFixed(1)}x headroom)` : `  (goal < ${goal} ms: MISSED)`;
   console.log(`${label.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms${verdict}${extra}`);
+}
+
+function warmLines(label: string, w: Warm, goal: number, p95Goal?: number): void {
+  const p95 = quantile(w.times, 0.95);
+  const p95Text = p95Goal === undefined ? `p95 ${p95.toFixed(1)} ms` : `p95 ${p95.toFixed(1)} ms (goal < ${p95Goal} ms: ${p95 < p95Goal ? 'met' : 'MISSED'})`;
+  console.log(`${label.padEnd(40)} ${spread(w.times)}  (goal < ${goal} ms: ${median(w.times) < goal ? 'met' : 'MISSED'}), ${p95Text}`);
+  console.log(`${'  floor: SELECT 1 on every target at once'.padEnd(40)} ${spread(w.floors)}; refresh / floor ${ratioText(w.ratios)}; round trips/refresh ${w.roundTrips}`);
 }
 
 export async function benchStatus(): Promise<void> {
@@ -56,13 +71,19 @@ export async function benchStatus(): Promise<void> {
     if (i === 0) console.log(`lab health: ${s.health}; ${s.nodes.map((n) => `${n.name}=${n.role}/${n.status}`).join(' ')}`);
     await c.close();
   }
-  line('lab cold refresh (median of 5)', median(colds), undefined, `  round trips: ${coldTrips} for ${lab.nodes.length} nodes + pgpool`);
+  console.log(`${'lab cold refresh (new connections)'.padEnd(40)} ${spread(colds)}; round trips: ${coldTrips} for ${lab.nodes.length} nodes + pgpool`);
 
+  const floorOf = (c: ClusterDefinition): PgSqlClient[] => [...c.pgpool, ...c.nodes].map((t) => new PgSqlClient({
+    host: t.host, port: t.port,
+    ...(c.database.user ? { user: c.database.user } : {}), ...(c.database.name ? { database: c.database.name } : {}),
+    ...(c.database.passfile ? { passfile: c.database.passfile } : {}),
+  }));
   const warm = new StatusCollector(lab);
   await warm.refresh();
-  const w = await measure(warm, 30);
-  line('lab warm refresh (median of 30)', w.median, 50, `  p95 ${w.p95.toFixed(1)} ms, round trips/refresh ${w.roundTrips} (= ${lab.nodes.length} nodes + 1 pgpool)`);
+  const labFloor = floorOf(lab);
+  warmLines('lab warm refresh (30 runs)', await measure(warm, labFloor, 30), 50, 80);
   await warm.close();
+  await Promise.all(labFloor.map((c) => c.close()));
 
   // 64 synthetic nodes: distinct connections, each to one of the lab's servers.
   const real = lab.nodes;
@@ -70,19 +91,21 @@ export async function benchStatus(): Promise<void> {
     ...lab,
     nodes: Array.from({ length: 64 }, (_, i) => ({ name: `syn${i}`, id: i, host: `syn-${i}`, port: 5432, ssh: {} })),
   };
-  const factory = (ep: PgEndpoint): PgSqlClient => {
+  const realEndpoint = (ep: PgEndpoint): PgEndpoint => {
     const m = /^syn-(\d+)$/.exec(ep.host);
-    if (!m) return new PgSqlClient(ep);
+    if (!m) return ep;
     const target = real[Number(m[1]) % real.length]!;
-    return new PgSqlClient({ ...ep, host: target.host, port: target.port });
+    return { ...ep, host: target.host, port: target.port };
   };
+  const factory = (ep: PgEndpoint): PgSqlClient => new PgSqlClient(realEndpoint(ep));
   const big = new StatusCollector(synthetic, { sqlClientFactory: factory, timeoutMs: 5000 });
   const t0 = performance.now();
   await big.refresh();
   line('64 nodes cold refresh', performance.now() - t0);
-  const b = await measure(big, 10);
-  line('64 nodes warm refresh (median of 10)', b.median, 300, `  round trips/refresh ${b.roundTrips} (= 64 + 1)`);
+  const bigFloor = floorOf(synthetic).map((c, i) => (i < synthetic.pgpool.length ? c : new PgSqlClient(realEndpoint({ host: `syn-${i - synthetic.pgpool.length}`, port: 5432, ...(lab.database.user ? { user: lab.database.user } : {}), ...(lab.database.name ? { database: lab.database.name } : {}), ...(lab.database.passfile ? { passfile: lab.database.passfile } : {}) }))));
+  warmLines('64 nodes warm refresh (10 runs)', await measure(big, bigFloor, 10), 300);
   await big.close();
+  await Promise.all(bigFloor.map((c) => c.close()));
 }
 
 if (require.main === module) {

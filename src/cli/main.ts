@@ -1,36 +1,57 @@
 import { Command, CommanderError } from 'commander';
-import { registerLabCommand } from './lab';
-import { registerLintCommand } from './lint';
-import { registerStatusCommand } from './status';
-import { registerOpsCommands } from './ops';
-import { registerSetupCommands } from './setupCommands';
-import { registerEventsCommand } from './events';
-import { registerClusterFileCommands } from './clusterFileCommands';
 import { CliError } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
-import pkg from '../../package.json';
+import { version } from '../../package.json';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/*
+ * Each command group is loaded when it is asked for (a separate chunk of the bundle), so `--version` and
+ * `lint` do not read SSH, PostgreSQL and YAML code. A name missing here still works: it loads every group.
+ */
+const GROUPS = {
+  lab: async (): Promise<Register> => (await import('./lab')).registerLabCommand,
+  lint: async (): Promise<Register> => (await import('./lint')).registerLintCommand,
+  status: async (): Promise<Register> => (await import('./status')).registerStatusCommand,
+  ops: async (): Promise<Register> => (await import('./ops')).registerOpsCommands,
+  setup: async (): Promise<Register> => (await import('./setupCommands')).registerSetupCommands,
+  events: async (): Promise<Register> => (await import('./events')).registerEventsCommand,
+  clusterFile: async (): Promise<Register> => (await import('./clusterFileCommands')).registerClusterFileCommands,
+};
+type Group = keyof typeof GROUPS;
+const GROUP_OF: Record<string, Group> = {
+  lab: 'lab', lint: 'lint', status: 'status',
+  promote: 'ops', switchover: 'ops', recover: 'ops', attach: 'ops', detach: 'ops',
+  check: 'setup', 'configure-pgpool': 'setup', 'setup-replication': 'setup', 'setup-ssh-trust': 'setup',
+  events: 'events', init: 'clusterFile', 'import-pgpool-conf': 'clusterFile',
+};
+
+/** The groups argv needs: the one naming its command, else all (help, no command, an unknown name). */
+function groupsFor(argv: string[]): Group[] {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const one = first === undefined ? undefined : GROUP_OF[first];
+  if (one !== undefined) return [one];
+  const asksVersion = argv.slice(2).some((a) => a === '-V' || a === '--version');
+  return first === undefined && asksVersion ? [] : (Object.keys(GROUPS) as Group[]);
+}
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('pgpool-cluster')
     .description('Lint pgpool-II / PostgreSQL configuration, see and operate pgpool-II clusters, run a rehearsal lab.')
-    .version(pkg.version, '-V, --version')
+    .version(version, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  registerLabCommand(program);
-  registerLintCommand(program);
-  registerStatusCommand(program);
-  registerOpsCommands(program);
-  registerSetupCommands(program);
-  registerEventsCommand(program);
-  registerClusterFileCommands(program);
+  const groups = argv.length > 0 ? groupsFor(argv) : (Object.keys(GROUPS) as Group[]);
+  const registers = await Promise.all(groups.map((g) => GROUPS[g]()));
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -49,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** The process entry (dist/cli.js loads this module and calls it). */
+export function runCli(): void {
   // A reader that goes away (`| head`) ends the output, not the program with a stack trace.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -61,3 +83,6 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+// Run directly from tsc's CommonJS output (out/src/cli/main.js); the bundle is started by dist/cli.js instead.
+if (typeof module !== 'undefined' && require.main === module) runCli();

@@ -214,11 +214,14 @@ function parseLine(s: string, ln: number, quoteStyle: QuoteStyle, result: Parsed
     }
   }
   const key = quoteStyle === 'postgresql' ? name.toLowerCase() : name;
+  // Only names starting with i can be include directives: no lower-cased copy of every other name.
+  const first = name.charCodeAt(0);
+  const include = (first === 105 || first === 73) && INCLUDE_NAMES.has(name.toLowerCase());
   result.entries.push({
-    kind: INCLUDE_NAMES.has(name.toLowerCase()) ? 'include' : 'setting',
+    kind: include ? 'include' : 'setting',
     line: ln, name, key,
     nameRange: range(ln, nameStart, nameEnd),
-    rawValue: s.slice(valueStart, valueEnd), value, quoted,
+    rawValue: quoted ? s.slice(valueStart, valueEnd) : value, value, quoted,
     valueRange: range(ln, valueStart, valueEnd),
     hasEquals,
   });

@@ -25,9 +25,15 @@ export class PgpoolModel {
 
   constructor(readonly doc: ParsedConf, readonly release: string) {
     this.catalog = pgpoolCatalog(release);
+    // Big files repeat a few names thousands of times: resolve each name once (the result is read-only).
+    const byName = new Map<string, ResolvedName | undefined>();
     for (const entry of doc.entries) {
       if (entry.kind !== 'setting') continue;
-      const resolved = resolvePgpoolName(this.catalog, entry.name);
+      let resolved = byName.get(entry.name);
+      if (resolved === undefined && !byName.has(entry.name)) {
+        resolved = resolvePgpoolName(this.catalog, entry.name);
+        byName.set(entry.name, resolved);
+      }
       this.settings.push(resolved ? { entry, resolved } : { entry });
       this.last.set(entry.name, entry);
     }

@@ -30,6 +30,8 @@ export class StatusCollector {
   private readonly clients = new Map<string, SqlClient>();
   private readonly tunnels = new Map<string, Promise<Tunnel>>();
   private readonly pgpoolVersions = new Map<string, string>();
+  /** Per pgpool: the connection's first SHOW pool_nodes, for the columns the quick query lacks. */
+  private readonly pgpoolSessionNodes = new Map<string, PgpoolNodeView[]>();
   private readonly timeoutMs: number;
 
   constructor(readonly cluster: ClusterDefinition, private readonly options: StatusCollectorOptions = {}) {
@@ -147,15 +149,49 @@ export class StatusCollector {
         ]);
         const v = versionRows[0];
         const version = v ? String(v.pool_version ?? Object.values(v)[0] ?? '') : '';
+        const nodes = parsePoolNodes(nodeRows);
         this.pgpoolVersions.set(key, version);
-        return { version, nodes: parsePoolNodes(nodeRows) };
+        this.pgpoolSessionNodes.set(key, nodes);
+        return { version, nodes };
       }
-      return { version: known, nodes: parsePoolNodes(await client.query('SHOW pool_nodes')) };
+      if (!nodeQueryConnectsToBackends(known)) return { version: known, nodes: parsePoolNodes(await client.query('SHOW pool_nodes')) };
+      const quick = parsePoolNodes(await client.query('SHOW pool_health_check_stats'));
+      return { version: known, nodes: withSessionColumns(quick, this.pgpoolSessionNodes.get(key) ?? []) };
     }, signal);
     if (!r.value) {
       this.pgpoolVersions.delete(key);
+      this.pgpoolSessionNodes.delete(key);
       return { ...base, reachable: false, error: r.error ?? 'unknown error', elapsedMs: r.elapsedMs };
     }
     return { ...base, reachable: true, ...(r.value.version ? { version: r.value.version } : {}), nodes: r.value.nodes, elapsedMs: r.elapsedMs };
   }
+}
+
+/**
+ * pgpool-II 4.3 added pg_status and pg_role to SHOW pool_nodes: pgpool opens new connections to every backend
+ * to fill them (about 120 ms for three nodes in the lab, most of a warm refresh). SHOW pool_health_check_stats
+ * (4.2+) reads the same status and role from pgpool's shared memory, so warm refreshes on 4.3+ use it; the
+ * node's own status and role come from this collector's direct query anyway.
+ */
+export function nodeQueryConnectsToBackends(pgpoolVersion: string): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(pgpoolVersion.trim());
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 4 || (major === 4 && Number(m[2]) >= 3);
+}
+
+/**
+ * The quick view plus what stays put for the connection: the load-balance weight (changes only on reload) and
+ * whether this session balances to the node. Counters, replication columns and pgpool's own backend probes
+ * (pg_status, pg_role) are left out rather than shown stale.
+ */
+function withSessionColumns(quick: PgpoolNodeView[], session: readonly PgpoolNodeView[]): PgpoolNodeView[] {
+  return quick.map((n) => {
+    const first = session.find((s) => s.id === n.id);
+    return {
+      ...n,
+      ...(first?.lbWeight !== undefined ? { lbWeight: first.lbWeight } : {}),
+      ...(first?.loadBalanceNode !== undefined ? { loadBalanceNode: first.loadBalanceNode } : {}),
+    };
+  });
 }

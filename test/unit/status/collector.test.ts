@@ -19,7 +19,7 @@ function fakeFactory(hang: Set<string>, counts: Map<string, number>) {
       counts.set(ep.host, (counts.get(ep.host) ?? 0) + 1);
       if (hang.has(ep.host)) return new Promise(() => undefined);
       if (sql.includes('pool_version')) return [{ pool_version: '4.3.5' }] as unknown as R[];
-      if (sql.includes('pool_nodes')) {
+      if (sql.includes('pool_nodes') || sql.includes('pool_health_check_stats')) {
         return cluster.nodes.map((n) => ({ node_id: String(n.id), hostname: n.host, port: '5432', status: 'up', role: n.id === 0 ? 'primary' : 'standby' })) as unknown as R[];
       }
       const primary = ep.host === 'h0';
@@ -60,5 +60,54 @@ test('cancellation ends a refresh whose every target hangs', { timeout: 60_000 }
   ac.abort();
   const s = await refreshing;
   assert.equal(s.health, 'unreachable');
+  await c.close();
+});
+
+/** A pgpool that answers SHOW pool_nodes with every column and SHOW pool_health_check_stats with its few. */
+function pgpoolFake(version: string, sent: string[], node2Status: () => string) {
+  return (ep: PgEndpoint): SqlClient => ({
+    label: `${ep.host}:${ep.port}`,
+    async query<R extends SqlRow>(sql: string): Promise<R[]> {
+      if (ep.host !== 'pp') return fakeFactory(new Set(), new Map())(ep).query<R>(sql);
+      sent.push(sql);
+      if (sql.includes('pool_version')) return [{ pool_version: version }] as unknown as R[];
+      const quick = sql.includes('pool_health_check_stats');
+      return cluster.nodes.map((n) => ({
+        node_id: String(n.id), hostname: n.host, port: '5432', status: n.id === 2 ? node2Status() : 'up', role: n.id === 0 ? 'primary' : 'standby',
+        last_status_change: '2026-11-29 18:00:00',
+        ...(quick ? {} : { pg_status: 'up', pg_role: n.id === 0 ? 'primary' : 'standby', lb_weight: '0.333333', select_cnt: '7', load_balance_node: n.id === 1 ? 'true' : 'false', replication_state: 'streaming' }),
+      })) as unknown as R[];
+    },
+    async close() { /* nothing */ },
+  });
+}
+
+test('pgpool 4.3+: warm refreshes read SHOW pool_health_check_stats, not SHOW pool_nodes (which connects to every backend)', async () => {
+  const sent: string[] = [];
+  let node2 = 'up';
+  const c = new StatusCollector(cluster, { sqlClientFactory: pgpoolFake('4.3.5 (tamahomeboshi)', sent, () => node2) });
+  const first = await c.refresh();
+  assert.deepEqual(sent.sort(), ['SHOW pool_nodes', 'SHOW pool_version']);
+  assert.equal(first.nodes[1]?.pgpool?.replicationState, 'streaming');
+  sent.length = 0;
+  node2 = 'down';
+  const warm = await c.refresh();
+  assert.deepEqual(sent, ['SHOW pool_health_check_stats']);
+  assert.equal(warm.nodes[2]?.pgpool?.status, 'down', "pgpool's status comes from the quick query");
+  assert.equal(warm.nodes[0]?.pgpool?.role, 'primary');
+  assert.equal(warm.nodes[1]?.pgpool?.lbWeight, 0.333333, 'the weight of the first SHOW pool_nodes is kept');
+  assert.equal(warm.nodes[1]?.pgpool?.loadBalanceNode, true);
+  assert.equal(warm.nodes[1]?.pgpool?.replicationState, undefined, 'no stale replication column');
+  await c.close();
+});
+
+test('pgpool before 4.3: SHOW pool_nodes is cheap there and stays the query of every refresh', async () => {
+  const sent: string[] = [];
+  const c = new StatusCollector(cluster, { sqlClientFactory: pgpoolFake('4.2.12 (chichiriboshi)', sent, () => 'up') });
+  await c.refresh();
+  sent.length = 0;
+  const warm = await c.refresh();
+  assert.deepEqual(sent, ['SHOW pool_nodes']);
+  assert.equal(warm.nodes[1]?.pgpool?.replicationState, 'streaming');
   await c.close();
 });

@@ -22,7 +22,7 @@ function isSet(model: PgpoolModel, name: string): boolean {
 function checkHeartbeats(ctx: RuleContext, model: PgpoolModel): void {
   if (compareRelease(ctx.pgpool, '4.2') < 0) return;
   for (const s of model.settings) {
-    const m = /^heartbeat_port(\d+)$/.exec(s.entry.name);
+    const m = s.entry.name.startsWith('heartbeat_port') ? /^heartbeat_port(\d+)$/.exec(s.entry.name) : null;
     if (!m || m[1] === '0' || isSet(model, `heartbeat_hostname${m[1]}`)) continue;
     ctx.report({ range: s.entry.nameRange, severity: 'error', code: 'pgpool/heartbeat-without-hostname',
       message: `${s.entry.name} is set but heartbeat_hostname${m[1]} is not: pgpool-II refuses to start ("invalid watchdog configuration: heartbeat_hostname${m[1]} is not defined").` });

@@ -1,25 +1,46 @@
 /** failover/failback/follow_primary commands: placeholders pgpool would drop, and the script path. */
-import { FAILOVER_COMMANDS, placeholderAvailable, placeholdersFor } from '../catalog/placeholders';
+import { FAILOVER_COMMANDS, placeholderAvailable, placeholdersFor, type Placeholder } from '../catalog/placeholders';
 import type { RuleContext } from '../context';
 import type { PgpoolModel } from '../pgpoolModel';
 import { range } from '../types';
 
-const COMMANDS = [...FAILOVER_COMMANDS, 'trusted_server_command'];
-const PATH_CHECKED = [...FAILOVER_COMMANDS, 'recovery_1st_stage_command', 'recovery_2nd_stage_command'];
+const COMMANDS = new Set([...FAILOVER_COMMANDS, 'trusted_server_command']);
+const PATH_CHECKED = new Set([...FAILOVER_COMMANDS, 'recovery_1st_stage_command', 'recovery_2nd_stage_command']);
+
+/** A `%` pgpool drops: where in the value, what was written, and the placeholder when it only lacks the release. */
+interface DroppedPlaceholder { at: number; code: string; known?: Placeholder }
+
+function droppedPlaceholders(name: string, text: string, release: string): DroppedPlaceholder[] {
+  const list = placeholdersFor(name) ?? [];
+  const out: DroppedPlaceholder[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '%') continue;
+    const code = text.slice(i, i + 2);
+    const p = list.find((x) => x.code === code);
+    if (!p || !placeholderAvailable(p, release)) out.push(p ? { at: i, code, known: p } : { at: i, code });
+    i++;
+  }
+  return out;
+}
 
 export function checkPgpoolCommands(ctx: RuleContext, model: PgpoolModel): void {
+  // Appending tools repeat the same command line thousands of times: read each distinct one once.
+  const seen = new Map<string, DroppedPlaceholder[]>();
   for (const s of model.settings) {
     const e = s.entry;
-    if (!COMMANDS.includes(e.name)) continue;
-    const list = placeholdersFor(e.name) ?? [];
+    if (!COMMANDS.has(e.name)) continue;
     const text = e.value;
+    const key = `${e.name}\n${text}`;
+    let dropped = seen.get(key);
+    if (dropped === undefined) {
+      dropped = droppedPlaceholders(e.name, text, ctx.pgpool);
+      seen.set(key, dropped);
+    }
+    if (dropped.length === 0) continue;
+    const list = placeholdersFor(e.name) ?? [];
     // Offsets map into the raw text: quoted values start one character later.
     const base = e.valueRange.start.character + (e.quoted ? 1 : 0);
-    for (let i = 0; i < text.length; i++) {
-      if (text[i] !== '%') continue;
-      const code = text.slice(i, i + 2);
-      const p = list.find((x) => x.code === code);
-      if (p && placeholderAvailable(p, ctx.pgpool)) { i++; continue; }
+    for (const { at: i, code, known: p } of dropped) {
       const at = range(e.line, base + i, base + Math.min(i + 2, text.length));
       if (!p) {
         ctx.report({ range: at, severity: 'warning', code: 'pgpool/unknown-placeholder',
@@ -30,12 +51,11 @@ export function checkPgpoolCommands(ctx: RuleContext, model: PgpoolModel): void 
         ctx.report({ range: at, severity: 'warning', code: 'pgpool/placeholder-unavailable',
           message: `${code} (${p.meaning}) exists since pgpool-II ${p.since}; ${ctx.pgpool} drops it, so the script receives fewer arguments.` });
       }
-      i++;
     }
   }
   for (const s of model.settings) {
     const e = s.entry;
-    if (!PATH_CHECKED.includes(e.name)) continue;
+    if (!PATH_CHECKED.has(e.name)) continue;
     const trimmed = e.value.trim();
     if (e.value === '') continue;
     const valueAt = e.valueRange;

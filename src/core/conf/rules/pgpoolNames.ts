@@ -12,28 +12,44 @@ function renameFix(entry: ConfEntry, newName: string): Fix {
   return { title: `Rename to ${newName}`, edits: [{ range: entry.nameRange, newText: newName }] };
 }
 
+type RenameLookup = (name: string) => ReturnType<typeof findPgpoolRename>;
+
+/** findPgpoolRename once per distinct name (big files repeat a few names thousands of times). */
+function renameLookup(): RenameLookup {
+  const seen = new Map<string, ReturnType<typeof findPgpoolRename> | null>();
+  return (name) => {
+    let r = seen.get(name);
+    if (r === undefined) {
+      r = findPgpoolRename(name) ?? null;
+      seen.set(name, r);
+    }
+    return r ?? undefined;
+  };
+}
+
 export function checkPgpoolNames(ctx: RuleContext, model: PgpoolModel): void {
   for (const e of ctx.doc.entries) {
     if (e.kind === 'include') checkInclude(ctx, e);
   }
+  const findRename = renameLookup();
   for (const s of model.settings) {
     const e = s.entry;
     // A name the catalogue's x.y.0 release still had but a later minor release renamed (the target x.y means its newest).
-    const minorRename = findPgpoolRename(e.name);
+    const minorRename = findRename(e.name);
     if (s.resolved && minorRename?.rename.minorRelease && minorRename.rename.replacement && compareRelease(minorRename.rename.since, ctx.pgpool) === 0 && model.catalog.has(minorRename.rename.replacement)) {
       ctx.report({ range: e.nameRange, severity: 'warning', code: 'pgpool/renamed-parameter',
         message: `${e.name} was renamed ${minorRename.rename.replacement} in pgpool-II ${minorRename.rename.minorRelease}${minorRename.rename.note ? ` (${minorRename.rename.note})` : ''}; later ${ctx.pgpool} releases ignore this line.`,
         fixes: [renameFix(e, minorRename.rename.replacement)] });
       continue;
     }
-    if (s.resolved) { checkKnown(ctx, model, s); continue; }
+    if (s.resolved) { checkKnown(ctx, model, s, findRename); continue; }
     const arrayBase = indexedPrefixOf(model, e.name);
     if (arrayBase) {
       ctx.report({ range: e.nameRange, severity: 'error', code: 'pgpool/invalid-index',
         message: `${e.name} starts with the indexed parameter ${arrayBase}, so pgpool reads "${e.name.slice(arrayBase.length)}" as its node index and refuses to start ("invalid index value ... non digit character").` });
       continue;
     }
-    const renamed = findPgpoolRename(e.name);
+    const renamed = findRename(e.name);
     if (renamed && compareRelease(renamed.rename.since, ctx.pgpool) <= 0) {
       const r = renamed.rename;
       const target = r.replacement && !r.replacement.endsWith('N') ? r.replacement : undefined;
@@ -105,7 +121,7 @@ function checkInclude(ctx: RuleContext, e: ConfEntry): void {
   }
 }
 
-function checkKnown(ctx: RuleContext, model: PgpoolModel, s: PgpoolSetting): void {
+function checkKnown(ctx: RuleContext, model: PgpoolModel, s: PgpoolSetting, findRename: RenameLookup): void {
   const r = s.resolved;
   if (!r) return;
   const e = s.entry;
@@ -126,7 +142,7 @@ function checkKnown(ctx: RuleContext, model: PgpoolModel, s: PgpoolSetting): voi
       return;
     }
   }
-  const renamed = findPgpoolRename(e.name);
+  const renamed = findRename(e.name);
   if (spec.aliasOf || (renamed?.rename.replacement && compareRelease(renamed.rename.since, ctx.pgpool) <= 0 && model.catalog.has(renamed.rename.replacement))) {
     const target = spec.aliasOf ?? renamed?.rename.replacement ?? '';
     const noEffect = e.name === 'fail_over_on_backend_error' && compareRelease(ctx.pgpool, '4.4') < 0;
