@@ -119,7 +119,9 @@ test('a wrong host key is refused loudly; an unknown one refused in strict mode,
   const { publicKey } = generateKeyPairSync('ed25519');
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   const s = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  writeFileSync(wrong, `[${node.host}]:${node.ssh.port} ssh-ed25519 ${Buffer.concat([s(Buffer.from('ssh-ed25519')), s(raw)]).toString('base64')}\n`);
+  // known_hosts names port 22 by the host alone, as OpenSSH writes it.
+  const pattern = (node.ssh.port ?? 22) === 22 ? node.host : `[${node.host}]:${node.ssh.port}`;
+  writeFileSync(wrong, `${pattern} ssh-ed25519 ${Buffer.concat([s(Buffer.from('ssh-ed25519')), s(raw)]).toString('base64')}\n`);
   await assert.rejects(pool.exec(target(node, { knownHostsFile: wrong }), ['true']),
     (e: RemoteError) => e.code === 'host-key-changed' && /REMOTE HOST IDENTIFICATION HAS CHANGED/.test(e.message));
   const empty = path.join(dir, 'empty_known_hosts');
