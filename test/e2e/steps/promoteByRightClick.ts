@@ -16,7 +16,7 @@ export const promoteByRightClick: Step = {
     await openPgpoolView(page);
     await contextMenu(page, treeRow(page, target), 'Promote Node');
     // The primary still runs: the extension refuses two primaries and offers to stop it first.
-    await answerModal(page, `Stop the primary, then promote ${target}`);
+    await answerModal(page, `Stop ${primary}, Then Promote ${target}`);
     // The plan opens as a document, then the confirmation names the node.
     await page.locator('.tabs-container .tab', { hasText: `promote-${target}` }).waitFor({ timeout: TIMEOUT });
     await page.locator('.monaco-dialog-box').waitFor({ timeout: TIMEOUT });
