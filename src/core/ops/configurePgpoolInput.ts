@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseConf } from '../conf/parser';
 import type { ClusterDefinition } from '../inventory/model';
 import { hostToHost } from './hostToHost';
-import type { DetectionProfile, PgpoolConfigInput } from './pgpoolConfig';
+import { pgpoolCommandProgram, type DetectionProfile, type PgpoolConfigInput } from './pgpoolConfig';
 import { pgpoolOf } from './environment';
 
 /** The pgpool.conf path on the pgpool host (cluster file `configFile`, else Debian's). */
@@ -36,7 +36,7 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
   const inst = pgpoolOf(cluster);
   const cur = confValues(currentConf);
   const confDir = path.posix.dirname(o.confPath ?? pgpoolConfPath(cluster));
-  const failoverCmd = cur.get('failover_command')?.trim().split(/\s+/)[0];
+  const failoverCmd = pgpoolCommandProgram(cur.get('failover_command') ?? '');
   const scriptsDir = failoverCmd && failoverCmd.startsWith('/') ? path.posix.dirname(failoverCmd) : confDir;
   const socketDir = cur.get('unix_socket_directories') ?? cur.get('socket_dir') ?? '/var/run/postgresql';
   const major = o.postgresMajor;

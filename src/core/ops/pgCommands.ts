@@ -85,10 +85,14 @@ export function conninfo(parts: Readonly<Record<string, string | number | undefi
     .map(([k, v]) => `${k}=${conninfoValue(String(v))}`).join(' ');
 }
 
-/** A postgresql.conf / recovery.conf string literal ('' doubles a quote). */
+/**
+ * A postgresql.conf / postgresql.auto.conf / recovery.conf string literal written the way PostgreSQL's own
+ * ALTER SYSTEM writer does (escape_single_quotes_ascii): a quote and a backslash are both doubled, because the
+ * server's reader (GUC_scanstr) turns `\\` into one backslash and takes `\n`, `\'`... as escapes.
+ */
 export function confLiteral(v: string): string {
-  if (v.includes('\n') || v.includes('\0')) throw new Error('A configuration value cannot contain a newline or NUL.');
-  return `'${v.replace(/'/g, "''")}'`;
+  if (/[\n\r\0]/.test(v)) throw new Error(`The value ${JSON.stringify(v)} cannot be written to a PostgreSQL configuration file: it contains a line break or NUL. Remove it from the cluster file.`);
+  return `'${v.replace(/['\\]/g, '$&$&')}'`;
 }
 
 /**

@@ -7,11 +7,12 @@ import { readIfExists } from './configurePgpool';
 import { confValues, pgpoolConfPath } from './configurePgpoolInput';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import type { ClusterDefinition } from '../inventory/model';
-import { CLEAN_STOP_MARKER } from './pgpoolConfig';
+import { CLEAN_STOP_MARKER, pgpoolCommandProgram } from './pgpoolConfig';
 
-/** The program a pgpool.conf command setting runs (its first word). */
+/** The program a pgpool.conf command setting runs (its first word as pgpool and sh read it). */
 export function commandProgram(conf: ReadonlyMap<string, string>, key: string): string | undefined {
-  return conf.get(key)?.trim().split(/\s+/)[0] || undefined;
+  const line = conf.get(key);
+  return line ? pgpoolCommandProgram(line) : undefined;
 }
 
 /** true / false when the failover_command script could be read; undefined when it could not (or is no absolute path). */

@@ -1,6 +1,6 @@
 /**
  * The `copy` recover method: the low-level backup API on the primary, held open in ONE SQL session, around an
- * `rsync -a --delete --ignore-times --block-size=8192` run on the target node's host that pulls the primary's data directory over SSH; then
+ * `rsync -a --delete --ignore-times --block-size=8192 --protect-args` run on the target node's host that pulls the primary's data directory over SSH; then
  * backup_label (+ tablespace_map) from the stop function's result. For servers newer than the hosts'
  * pg_basebackup (PostgreSQL 17 with Debian's 15 client tools) and for a cheap delta copy into a stale directory.
  */
@@ -53,8 +53,10 @@ export function copySteps(cluster: ClusterDefinition, node: NodeDefinition, prim
   // --ignore-times: a data file with the same size and modification second on both servers can still differ
   // (two servers write the same files), so never skip one unread. --block-size=8192 (PostgreSQL's page): the
   // delta then carries only the pages that differ (rsync's default, about sqrt(file size) = 32 kB for a 1 GB
-  // segment, sent ~4x as much for scattered page changes, measured).
-  const rsync = ['rsync', '-a', '--delete', '--ignore-times', '--block-size=8192', '-e', shellCommand(ssh.argv), ...COPY_EXCLUDES.map((x) => `--exclude=${x}`),
+  // segment, sent ~4x as much for scattered page changes, measured). --protect-args: the remote path travels
+  // inside rsync's protocol, not through the remote login shell (an rsync older than 3.2.4, or one run with
+  // RSYNC_OLD_ARGS, would otherwise let that shell split and expand a path with spaces or `$(...)`).
+  const rsync = ['rsync', '-a', '--delete', '--ignore-times', '--block-size=8192', '--protect-args', '-e', shellCommand(ssh.argv), ...COPY_EXCLUDES.map((x) => `--exclude=${x}`),
     `${ssh.login}:${src.replace(/\/+$/, '')}/`, `${data.replace(/\/+$/, '')}/`];
   void cluster;
   return [{

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CLEAN_STOP_MARKER, confString, detectionProfiles, failoverPlaceholders, generatePcpConf, generatePgpoolConf, generateScripts, passFileLine,
+  pgpoolCommandProgram,
   worstCaseDetectionSeconds, type PgpoolConfigInput,
 } from '../../../src/core/ops/pgpoolConfig';
+import { confValues } from '../../../src/core/ops/configurePgpoolInput';
 
 function input(pgpoolVersion: string, postgresMajor: number): PgpoolConfigInput {
   return {
@@ -122,4 +124,33 @@ test('standby config for PostgreSQL 11 is recovery.conf with standby_mode and tr
   assert.match(s, /trigger_file/);
   const s15 = generateScripts(input('4.3', 15))[2]!.content;
   assert.match(s15, /standby\.signal/);
+});
+
+/** pgpool's expansion (pgpool_main.c trigger_failover_command): %d %p %m get a leading space, %% is one %. */
+function pgpoolExpand(line: string, values: Record<string, string>): string {
+  return line.replace(/%(.?)/g, (_m, c: string) => (c === '%' ? '%' : ['d', 'p', 'm'].includes(c) ? ` ${values[c] ?? ''}` : values[c] ?? ''));
+}
+
+test('failover and follow_primary commands run the script from a directory with spaces and shell/pgpool metacharacters', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pgpool-cmd-'));
+  const scriptsDir = join(root, 'pg pool $HOME `id` "q" 50%d; x\\y');
+  mkdirSync(scriptsDir, { recursive: true });
+  for (const name of ['failover.sh', 'follow_primary.sh']) {
+    writeFileSync(join(scriptsDir, name), `#!/bin/sh\nprintf '%s|' ${JSON.stringify(name)} "$@"\n`);
+    chmodSync(join(scriptsDir, name), 0o755);
+  }
+  const conf = confValues(generatePgpoolConf({ ...input('4.3', 15), scriptsDir }));
+  const values = { d: '1', h: 'db1', p: '5432', D: '/data/pg 1', m: '0', H: 'db0', M: '1', P: '1', r: '5432', R: '/data/pg0', N: 'db1', S: '5432' };
+  for (const [key, name] of [['failover_command', 'failover.sh'], ['follow_primary_command', 'follow_primary.sh']] as const) {
+    const line = conf.get(key) ?? '';
+    assert.equal(pgpoolCommandProgram(line), join(scriptsDir, name), `${key} names the script`);
+    // pgpool hands the expanded line to system(), i.e. /bin/sh -c.
+    const out = execFileSync('/bin/sh', ['-c', pgpoolExpand(line, values)], { encoding: 'utf8' });
+    // Host names and directories are inserted raw by pgpool, so "/data/pg 1" is split by sh: that is pgpool's own behaviour.
+    assert.equal(out, `${name}|1|db1|5432|/data/pg|1|0|db0|1|1|5432|/data/pg0|db1|5432|`, key);
+  }
+});
+
+test('a quote in the scripts directory is refused with a clear message (pgpool.conf cannot hold one)', () => {
+  assert.throws(() => generatePgpoolConf({ ...input('4.3', 15), scriptsDir: "/etc/it's" }), /cannot be written to pgpool.conf/);
 });

@@ -46,7 +46,7 @@ test('recover --method copy: backup API in one session around an rsync pulled ov
     const text = commandText(copy.action);
     assert.match(text, start);
     assert.match(text, stop);
-    assert.match(text, /rsync -a --delete --ignore-times --block-size=8192 -e 'ssh -p 2222 -i \/var\/lib\/pg\/.ssh\/id -o UserKnownHostsFile=\/var\/lib\/pg\/.ssh\/kh -o StrictHostKeyChecking=yes -o BatchMode=yes'/);
+    assert.match(text, /rsync -a --delete --ignore-times --block-size=8192 --protect-args -e 'ssh -p 2222 -i \/var\/lib\/pg\/.ssh\/id -o UserKnownHostsFile=\/var\/lib\/pg\/.ssh\/kh -o StrictHostKeyChecking=yes -o BatchMode=yes'/);
     for (const x of ['postmaster.pid', 'postmaster.opts', 'pg_wal/\\*', 'pg_replslot/\\*', 'standby.signal', 'recovery.conf', 'backup_label']) assert.match(text, new RegExp(`--exclude=${x}`));
     assert.match(text, /postgres@10\.0\.0\.11:\/data\/db0\/ \/data\/db1\//);
     assert.ok(ids(p).indexOf('prepare-copy-db1') < ids(p).indexOf('copy-db1') && ids(p).indexOf('copy-db1') < ids(p).indexOf('start-db1'));
@@ -87,4 +87,32 @@ test('ssh.hostToHost is parsed with absolute remote paths and validated', () => 
   assert.ok(!bad.ok);
   assert.ok(bad.errors.some((e) => /absolute path/.test(e.message)));
   assert.ok(bad.errors.some((e) => /colour/.test(e.message)), bad.errors.map((e) => e.message).join('; '));
+});
+
+test('the copy method\'s rsync moves a primary data directory whose path has spaces and shell metacharacters, running nothing', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFileSync } = await import('node:child_process');
+  const { copySteps } = await import('../../../src/core/ops/recoverCopy');
+  const root = mkdtempSync(join(tmpdir(), 'rsync-protect-'));
+  const marker = join(root, 'INJECTED');
+  const src = join(root, `primary data $(touch ${marker}) \`touch ${marker}\` ;touch ${marker}; *`);
+  mkdirSync(join(src, 'base'), { recursive: true });
+  writeFileSync(join(src, 'base', 'page'), 'page bytes');
+  writeFileSync(join(src, 'postmaster.pid'), 'excluded');
+  // An "ssh" that behaves like sshd: the command line it is given is parsed by the remote login shell.
+  const fakeSsh = join(root, 'fakessh');
+  writeFileSync(fakeSsh, '#!/bin/sh\nshift\nexec /bin/sh -c "$*"\n');
+  chmodSync(fakeSsh, 0o755);
+  const c = cluster('15', '4.3', [{ dataDirectory: src }, { dataDirectory: join(root, 'target dir') }]);
+  const copy = copySteps(c, c.nodes[1]!, c.nodes[0]!, { postgres: '15', pgpool: '4.3' })[1]!;
+  assert.equal(copy.action.kind, 'backup-copy');
+  const argv = copy.action.kind === 'backup-copy' ? [...copy.action.rsync] : [];
+  argv[argv.indexOf('-e') + 1] = fakeSsh;
+  // RSYNC_OLD_ARGS: behave like an rsync older than 3.2.4, which hands the remote path to the remote shell as is.
+  execFileSync(argv[0]!, argv.slice(1), { env: { ...process.env, RSYNC_OLD_ARGS: '1' }, stdio: 'pipe' });
+  assert.equal(readFileSync(join(root, 'target dir', 'base', 'page'), 'utf8'), 'page bytes');
+  assert.ok(!existsSync(join(root, 'target dir', 'postmaster.pid')), 'excludes still apply');
+  assert.ok(!existsSync(marker), 'the remote shell ran part of the path');
 });

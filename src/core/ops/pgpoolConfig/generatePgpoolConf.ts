@@ -1,3 +1,4 @@
+import { shellDoubleQuote, shellWords } from '../../remote/shellQuote';
 import { confLine } from './confValues';
 import type { PgpoolConfigInput } from './types';
 import { atLeast } from './version';
@@ -8,6 +9,26 @@ export function failoverPlaceholders(pgpoolVersion: string): string {
   if (atLeast(pgpoolVersion, '4.1')) return '%d %h %p %D %m %H %M %P %r %R %N %S';
   if (atLeast(pgpoolVersion, '3.2')) return '%d %h %p %D %m %H %M %P %r %R';
   return '%d %h %p %D %m %H %M %P';
+}
+
+/**
+ * One word of a command pgpool runs through system(): shell-quoted with double quotes (pgpool.conf cannot hold a
+ * single quote) and `%` doubled, since pgpool expands `%x` placeholders before the shell sees the line.
+ */
+export function pgpoolCommandWord(value: string): string {
+  return shellDoubleQuote(value).replace(/%/g, '%%');
+}
+
+/**
+ * The program a pgpool command line runs: pgpool first expands `%x` (`%%` is one `%`, `%d` a space and a
+ * number), then sh splits the words. undefined when empty or not readable (an unterminated quote).
+ */
+export function pgpoolCommandProgram(line: string): string | undefined {
+  try {
+    return shellWords(line.replace(/%(.?)/g, (_m, c: string) => (c === '%' ? '%' : ' '))).at(0) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** pgpool.conf for a streaming-replication cluster, using the parameter names of the target version. */
@@ -86,8 +107,8 @@ export function generatePgpoolConf(input: PgpoolConfigInput): string {
   const scripts = input.scriptsDir.replace(/\/+$/, '');
   const args = failoverPlaceholders(v);
   out.push(
-    confLine('failover_command', `${scripts}/failover.sh ${args}`),
-    confLine(atLeast(v, '4.2') ? 'follow_primary_command' : 'follow_master_command', `${scripts}/follow_primary.sh ${args}`),
+    confLine('failover_command', `${pgpoolCommandWord(`${scripts}/failover.sh`)} ${args}`),
+    confLine(atLeast(v, '4.2') ? 'follow_primary_command' : 'follow_master_command', `${pgpoolCommandWord(`${scripts}/follow_primary.sh`)} ${args}`),
     confLine(atLeast(v, '4.0') ? 'failover_on_backend_error' : 'fail_over_on_backend_error', true),
     confLine('search_primary_node_timeout', 10),
   );

@@ -2,6 +2,6 @@ export * from './types';
 export * from './profiles';
 export * from './version';
 export { confString, confLine } from './confValues';
-export { generatePgpoolConf, failoverPlaceholders } from './generatePgpoolConf';
+export { generatePgpoolConf, failoverPlaceholders, pgpoolCommandProgram, pgpoolCommandWord } from './generatePgpoolConf';
 export { generateScripts, CLEAN_STOP_MARKER } from './scripts';
 export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';

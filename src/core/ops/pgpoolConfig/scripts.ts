@@ -9,6 +9,21 @@ import { atLeast } from './version';
  * shell (bash, the postgres user's shell) sees exactly the same words.
  */
 
+/** Bash quoting for values met at run time (String.raw: the backslashes are bash's own). */
+const QUOTING_FUNCTIONS = String.raw`# A libpq conninfo value: bare when plain, else '...' with \\ and \' (libpq's own rules).
+ci_value() {
+  case "$1" in
+    ''|*[!A-Za-z0-9_./:@+-]*) local v=${'$'}{1//\\/\\\\}; v=${'$'}{v//\'/\\\'}; printf "'%s'" "$v" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# A postgresql.conf string literal as the server writes its own: quotes and backslashes doubled.
+conf_literal() {
+  local v=${'$'}{1//\\/\\\\}; v=${'$'}{v//\'/\'\'}; printf "'%s'" "$v"
+}
+`;
+
 function prelude(input: PgpoolConfigInput): string {
   const ssh = input.ssh;
   const sshOpts = ['-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-p', String(ssh.port)];
@@ -56,20 +71,22 @@ ${hostCases}
   esac
 }
 
+${QUOTING_FUNCTIONS}
 conninfo_for() {
   local host=$1 port=$2 app=$3
-  local ci="host=$host port=$port user=$REPL_USER application_name=$app"
-  [ -n "$PASSFILE" ] && ci="$ci passfile=$PASSFILE"
+  local ci="host=$(ci_value "$host") port=$(ci_value "$port") user=$(ci_value "$REPL_USER") application_name=$(ci_value "$app")"
+  [ -n "$PASSFILE" ] && ci="$ci passfile=$(ci_value "$PASSFILE")"
   echo "$ci"
 }
 
 # Turns a stopped data directory into a standby of host:port (standby.signal or recovery.conf by version).
 write_standby_config() {
-  local host=$1 data=$2 conninfo=$3
+  local host=$1 data=$2 line
+  line="primary_conninfo = $(conf_literal "$3")"
   if [ "$PG_MAJOR" -ge 12 ]; then
-    on_host "$host" bash -c 'touch "$1/standby.signal" && printf "%s\\n" "primary_conninfo = '"'"'$2'"'"'" >> "$1/postgresql.auto.conf"' _ "$data" "$conninfo"
+    on_host "$host" bash -c 'touch "$1/standby.signal" && printf "%s\\n" "$2" >> "$1/postgresql.auto.conf"' _ "$data" "$line"
   else
-    on_host "$host" bash -c 'printf "%s\\n" "standby_mode = '"'"'on'"'"'" "primary_conninfo = '"'"'$2'"'"'" "recovery_target_timeline = '"'"'latest'"'"'" "trigger_file = '"'"'$1/promote.trigger'"'"'" > "$1/recovery.conf"' _ "$data" "$conninfo"
+    on_host "$host" bash -c 'printf "%s\\n" "standby_mode = '"'"'on'"'"'" "$2" "recovery_target_timeline = '"'"'latest'"'"'" "trigger_file = $3" > "$1/recovery.conf"' _ "$data" "$line" "$(conf_literal "$data/promote.trigger")"
   fi
 }
 
@@ -187,8 +204,8 @@ if ! "$PGCLIENT/pg_isready" -q -h "$NODE_HOST" -p "$NODE_PORT" -t 5; then
 fi
 CONNINFO=$(conninfo_for "$NEW_PRIMARY_HOST" "$NEW_PRIMARY_PORT" "$(app_name "$NODE_ID")")
 ${reload}
-SOURCE="host=$NEW_PRIMARY_HOST port=$NEW_PRIMARY_PORT user=$SUPERUSER dbname=postgres"
-[ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$PASSFILE"
+SOURCE="host=$(ci_value "$NEW_PRIMARY_HOST") port=$(ci_value "$NEW_PRIMARY_PORT") user=$(ci_value "$SUPERUSER") dbname=postgres"
+[ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$(ci_value "$PASSFILE")"
 on_host "$NODE_HOST" "$PGBIN/pg_ctl" -D "$NODE_DATA" -m fast -w stop >/dev/null || true
 if ! on_host "$NODE_HOST" "$PGCLIENT/pg_rewind" -D "$NODE_DATA" --source-server="$SOURCE"; then
   log "pg_rewind of node $NODE_ID failed; it stays down: recover it (pcp_recovery_node or pgpool-cluster recover)"
@@ -211,8 +228,8 @@ PRIMARY_DATA=$1 DEST_HOST=$2 DEST_DATA=$3 PRIMARY_PORT=$4
 DEST_NODE_ID=\${5:-0} DEST_PORT=\${6:-5432} PRIMARY_HOST=\${7:-}
 [ -n "$PRIMARY_HOST" ] || PRIMARY_HOST=$(host_of_data_dir "$PRIMARY_DATA" "$PRIMARY_PORT")
 CONNINFO=$(conninfo_for "$PRIMARY_HOST" "$PRIMARY_PORT" "$(app_name "$DEST_NODE_ID")")
-SOURCE="host=$PRIMARY_HOST port=$PRIMARY_PORT user=$SUPERUSER dbname=postgres"
-[ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$PASSFILE"
+SOURCE="host=$(ci_value "$PRIMARY_HOST") port=$(ci_value "$PRIMARY_PORT") user=$(ci_value "$SUPERUSER") dbname=postgres"
+[ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$(ci_value "$PASSFILE")"
 
 log "recovering node $DEST_NODE_ID ($DEST_HOST:$DEST_DATA) from $PRIMARY_HOST:$PRIMARY_PORT"
 echo 'CHECKPOINT' | sql "$PRIMARY_HOST" "$PRIMARY_PORT" >/dev/null || true
