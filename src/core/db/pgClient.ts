@@ -120,10 +120,16 @@ export class PgSqlClient implements SqlClient {
         }
       }
       if (sslmode === 'require') return await attempt({ rejectUnauthorized: false });
-      const ca = readRootCert(env);
+    } catch (err) {
+      throw toConnectError(err, this.label, ep);
+    }
+    const root = rootCertificate(env, sslmode, this.label);
+    // sslrootcert=system means the public CAs, and libpq then insists on verify-full (host name checked).
+    const verifyHost = sslmode === 'verify-full' || root.system;
+    try {
       return await attempt({
-        rejectUnauthorized: true, ...(ca ? { ca } : {}),
-        ...(sslmode === 'verify-ca' ? { checkServerIdentity: () => undefined } : { servername: ep.host }),
+        rejectUnauthorized: true, ...(root.ca !== undefined ? { ca: root.ca } : {}),
+        ...(verifyHost ? { servername: ep.host } : { checkServerIdentity: () => undefined }),
       });
     } catch (err) {
       throw toConnectError(err, this.label, ep);
@@ -142,12 +148,21 @@ async function endWithin(c: Client, ms = 250): Promise<void> {
   (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
-function readRootCert(env: NodeJS.ProcessEnv): string | undefined {
-  const file = env.PGSSLROOTCERT ?? path.join(os.homedir(), '.postgresql', 'root.crt');
+/**
+ * The root certificate(s) for verify-ca / verify-full, found as libpq finds them: PGSSLROOTCERT, else
+ * ~/.postgresql/root.crt. Missing means the connection fails, as in libpq: never a silent fallback to the public
+ * CA bundle, which would trust any publicly signed certificate. PGSSLROOTCERT=system asks for the public CAs.
+ */
+export function rootCertificate(env: NodeJS.ProcessEnv, sslmode: SslMode, label: string, home = os.homedir()): { ca?: string; system: boolean } {
+  if (env.PGSSLROOTCERT === 'system') return { system: true };
+  const file = env.PGSSLROOTCERT || path.join(home, '.postgresql', 'root.crt');
   try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+    return { ca: readFileSync(file, 'utf8'), system: false };
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as Error).message})`;
+    throw new DbError('connect-failed', `${label}: sslmode=${sslmode} needs the root certificate file "${file}", which ${why}. `
+      + 'Put the CA certificate there (or name it with PGSSLROOTCERT), set PGSSLROOTCERT=system to trust the public CAs, '
+      + 'or use sslmode=require, which encrypts without verifying the server.');
   }
 }
 
