@@ -22,9 +22,18 @@ const CLUSTER_KEYS = ['name', 'postgresVersion', 'pgpoolVersion', 'ssh', 'databa
 const PGPOOL_KEYS = ['name', 'host', 'port', 'pcpPort', 'pcpUser', 'pcpPassFile', 'configFile', 'binDir', 'ssh'];
 const NODE_KEYS = ['name', 'id', 'host', 'port', 'dataDirectory', 'binDir', 'ssh'];
 const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*$/;
-const HOST_NAME = /^[A-Za-z0-9_.:%\-[\]]+$/;
+/** Never starting with `-`: a host name is an argument of ssh, pg_basebackup... and must not read as an option. */
+const HOST_NAME = /^[A-Za-z0-9_.:%[\]][A-Za-z0-9_.:%\-[\]]*$/;
+/** Cluster, node and pgpool names: they become application_name, file names and command arguments. */
+const OBJECT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+/** Larger than any real cluster file by far; a bigger file is refused before YAML parses it. */
+export const MAX_CLUSTER_FILE_BYTES = 1024 * 1024;
 
 export function parseClusterFile(text: string, options: ParseOptions = {}): InventoryResult {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_CLUSTER_FILE_BYTES) {
+    return { ok: false, errors: [{ message: `The cluster file is ${size} bytes; the limit is ${MAX_CLUSTER_FILE_BYTES} bytes (1 MiB). Is this the right file?`, path: '', line: 1, column: 1 }] };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const r = new YamlReader(lines);
@@ -49,6 +58,7 @@ export function parseClusterFile(text: string, options: ParseOptions = {}): Inve
   }
 
   const clusters: ClusterDefinition[] = [];
+  const clusterNames = new Set<string>();
   const clustersEntry = top.get('clusters');
   if (!clustersEntry) r.at(doc.contents, 'clusters', 'Missing "clusters:" (a list of clusters).');
   const items = clustersEntry ? r.seq(clustersEntry.value, 'clusters') : undefined;
@@ -56,7 +66,8 @@ export function parseClusterFile(text: string, options: ParseOptions = {}): Inve
   items?.forEach((item, i) => {
     const c = readCluster(r, item, `clusters[${i}]`, file);
     if (!c) return;
-    if (clusters.some((o) => o.name === c.name)) r.at(item, `clusters[${i}].name`, `Two clusters are named "${c.name}"; names must be unique.`);
+    if (clusterNames.has(c.name)) r.at(item, `clusters[${i}].name`, `Two clusters are named "${c.name}"; names must be unique.`);
+    clusterNames.add(c.name);
     clusters.push(c);
   });
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
@@ -64,6 +75,15 @@ export function parseClusterFile(text: string, options: ParseOptions = {}): Inve
 }
 
 type FileFn = (p: string | undefined) => string | undefined;
+
+/** Reports a name that does not match `pattern`; returns it either way (the error stops the file from loading). */
+function checkName(r: YamlReader, node: Node | null | undefined, value: string | undefined, p: string, pattern: RegExp, rule: string): string | undefined {
+  if (value !== undefined && !pattern.test(value)) r.at(node, p, `${p} "${value}" is not allowed: ${rule}.`);
+  return value;
+}
+
+const OBJECT_RULE = 'use letters, digits, "_", "." and "-" (not first), at most 63 characters';
+const USER_RULE = 'a user name uses letters, digits, "_", ".", "@" and "-" (not first)';
 
 function readSsh(r: YamlReader, node: Node | null | undefined, p: string, file: FileFn): SshSettings {
   const m = r.map(node, p, SSH_KEYS);
@@ -110,13 +130,14 @@ function readDatabase(r: YamlReader, node: Node | null | undefined, p: string, f
     const e = m.get(k);
     return e ? r.string(e.value, `${p}.${k}`) : undefined;
   };
+  const user = checkName(r, m.get('user')?.value, s('user'), `${p}.user`, USER_NAME, USER_RULE);
   const sslmode = s('sslmode');
   if (sslmode !== undefined && !(SSL_MODES as readonly string[]).includes(sslmode)) {
     r.at(m.get('sslmode')?.value, `${p}.sslmode`, `${p}.sslmode must be one of ${SSL_MODES.join(', ')}.`);
   }
   const tunnel = m.get('tunnel');
   return prune({
-    user: s('user'), name: s('name'), passfile: file(s('passfile')),
+    user, name: s('name'), passfile: file(s('passfile')),
     sslmode: sslmode as SslMode | undefined,
     tunnel: tunnel ? r.boolean(tunnel.value, `${p}.tunnel`) : undefined,
   });
@@ -132,12 +153,12 @@ function readCluster(r: YamlReader, node: Node, p: string, file: FileFn): Cluste
   const m = r.map(node, p, CLUSTER_KEYS);
   if (!m) return undefined;
   const nameEntry = m.get('name');
-  const name = nameEntry ? r.string(nameEntry.value, `${p}.name`) : undefined;
+  const name = nameEntry ? checkName(r, nameEntry.value, r.string(nameEntry.value, `${p}.name`), `${p}.name`, OBJECT_NAME, OBJECT_RULE) : undefined;
   if (!nameEntry) r.at(node, `${p}.name`, `${p} needs a "name".`);
   const version = (k: string): string | undefined => {
     const e = m.get(k);
     if (!e) return undefined;
-    const v = r.string(e.value, `${p}.${k}`);
+    const v = r.versionText(e.value, `${p}.${k}`);
     if (v !== undefined && !/^\d+(\.\d+){0,2}$/.test(v)) r.at(e.value, `${p}.${k}`, `${p}.${k} must look like 15 or "4.3".`);
     return v;
   };
@@ -147,7 +168,7 @@ function readCluster(r: YamlReader, node: Node, p: string, file: FileFn): Cluste
   if (m.has('replication')) {
     const rm = r.map(m.get('replication')?.value, `${p}.replication`, ['user']);
     const u = rm?.get('user');
-    replication = prune({ user: u ? r.string(u.value, `${p}.replication.user`) : undefined });
+    replication = prune({ user: u ? checkName(r, u.value, r.string(u.value, `${p}.replication.user`), `${p}.replication.user`, USER_NAME, USER_RULE) : undefined });
   }
 
   const pgpool: PgpoolInstance[] = [];
@@ -159,6 +180,9 @@ function readCluster(r: YamlReader, node: Node, p: string, file: FileFn): Cluste
   if (!pgEntry) r.at(node, `${p}.pgpool`, `${p} needs "pgpool:" (a list with at least one pgpool-II instance).`, 'warning');
 
   const nodes: NodeDefinition[] = [];
+  const ids = new Set<number>();
+  const names = new Set<string>();
+  const addresses = new Set<string>();
   const nodesEntry = m.get('nodes');
   if (!nodesEntry) r.at(node, `${p}.nodes`, `${p} needs "nodes:" (a list of PostgreSQL nodes).`);
   const nodeItems = nodesEntry ? r.seq(nodesEntry.value, `${p}.nodes`) : undefined;
@@ -166,9 +190,13 @@ function readCluster(r: YamlReader, node: Node, p: string, file: FileFn): Cluste
   nodeItems?.forEach((item, i) => {
     const n = readNode(r, item, `${p}.nodes[${i}]`, i, ssh, file);
     if (!n) return;
-    if (nodes.some((o) => o.id === n.id)) r.at(item, `${p}.nodes[${i}].id`, `Two nodes have pgpool id ${n.id}; ids must be unique (they are backend_hostnameN's N).`);
-    else if (nodes.some((o) => o.name === n.name)) r.at(item, `${p}.nodes[${i}].name`, `Two nodes are named "${n.name}"; names must be unique.`);
-    else if (nodes.some((o) => o.host === n.host && o.port === n.port)) r.at(item, `${p}.nodes[${i}].host`, `Two nodes are at ${n.host}:${n.port}.`);
+    const address = `${n.host}:${n.port}`;
+    if (ids.has(n.id)) r.at(item, `${p}.nodes[${i}].id`, `Two nodes have pgpool id ${n.id}; ids must be unique (they are backend_hostnameN's N).`);
+    else if (names.has(n.name)) r.at(item, `${p}.nodes[${i}].name`, `Two nodes are named "${n.name}"; names must be unique.`);
+    else if (addresses.has(address)) r.at(item, `${p}.nodes[${i}].host`, `Two nodes are at ${address}.`);
+    ids.add(n.id);
+    names.add(n.name);
+    addresses.add(address);
     nodes.push(n);
   });
   if (name === undefined) return undefined;
@@ -199,9 +227,11 @@ function readPgpool(r: YamlReader, node: Node, p: string, index: number, ssh: Ss
   const pcpPort = n('pcpPort', 9898);
   const own = m.has('ssh') ? readSsh(r, m.get('ssh')?.value, `${p}.ssh`, file) : {};
   if (host === undefined || port === undefined || pcpPort === undefined) return undefined;
+  const name = checkName(r, m.get('name')?.value, s('name'), `${p}.name`, OBJECT_NAME, OBJECT_RULE);
+  const pcpUser = checkName(r, m.get('pcpUser')?.value, s('pcpUser'), `${p}.pcpUser`, USER_NAME, USER_RULE);
   return prune({
-    name: s('name') ?? (index === 0 ? 'pgpool' : `pgpool${index}`), host, port, pcpPort,
-    pcpUser: s('pcpUser'), pcpPassFile: remotePath(r, m, 'pcpPassFile', p), configFile: remotePath(r, m, 'configFile', p),
+    name: name ?? (index === 0 ? 'pgpool' : `pgpool${index}`), host, port, pcpPort,
+    pcpUser, pcpPassFile: remotePath(r, m, 'pcpPassFile', p), configFile: remotePath(r, m, 'configFile', p),
     binDir: remotePath(r, m, 'binDir', p),
     ssh: mergeSsh(ssh, own),
   }) as PgpoolInstance;
@@ -216,9 +246,10 @@ function readNode(r: YamlReader, node: Node, p: string, index: number, ssh: SshS
   const host = readHost(r, m, node, p);
   const dataDirectory = remotePath(r, m, 'dataDirectory', p);
   const own = m.has('ssh') ? readSsh(r, m.get('ssh')?.value, `${p}.ssh`, file) : {};
+  const name = checkName(r, m.get('name')?.value, s('name'), `${p}.name`, OBJECT_NAME, OBJECT_RULE);
   if (id === undefined || port === undefined || host === undefined) return undefined;
   return prune({
-    name: s('name') ?? `node${id}`, id, host, port, dataDirectory, binDir: remotePath(r, m, 'binDir', p), ssh: mergeSsh(ssh, own),
+    name: name ?? `node${id}`, id, host, port, dataDirectory, binDir: remotePath(r, m, 'binDir', p), ssh: mergeSsh(ssh, own),
   }) as NodeDefinition;
 }
 

@@ -53,12 +53,31 @@ export class YamlReader {
     return (node as YAMLSeq<Node>).items;
   }
 
+  /**
+   * A text value. A plain number or boolean is refused rather than turned into text: YAML has already changed it
+   * (`4.10` is the number 4.1, `0x1F` is 31), so the text the user wrote is gone from the value.
+   */
   string(node: Node | null | undefined, path: string): string | undefined {
     if (!isScalar(node) || node.value === null || node.value === undefined || typeof node.value === 'object') {
       this.at(node, path, `${path} must be a text value.`);
       return undefined;
     }
-    const s = String(node.value).trim();
+    if (typeof node.value !== 'string') {
+      const written = node.source ?? String(node.value);
+      this.at(node, path, `${path} must be text, but YAML reads ${written} as a ${typeof node.value === 'boolean' ? 'true/false value' : 'number'}: write it in quotes ("${written}").`);
+      return undefined;
+    }
+    return this.nonEmpty(node, node.value, path);
+  }
+
+  /** A version: text, or a plain number taken as written in the file (`4.10` stays "4.10", not 4.1). */
+  versionText(node: Node | null | undefined, path: string): string | undefined {
+    if (isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string') return this.nonEmpty(node, node.source, path);
+    return this.string(node, path);
+  }
+
+  private nonEmpty(node: Node, value: string, path: string): string | undefined {
+    const s = value.trim();
     if (s === '') {
       this.at(node, path, `${path} must not be empty.`);
       return undefined;
