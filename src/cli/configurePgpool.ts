@@ -40,7 +40,7 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
     const target = { cluster: s.cluster, status: await s.status(), options };
     const built = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, s.env));
     if (!built.ok) {
-      if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason, diagnostics: built.diagnostics ?? [] }, null, 2)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code: 'refused', message: built.reason }, diagnostics: built.diagnostics ?? [] }, null, 2)}\n`);
       else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
       return 3;
     }

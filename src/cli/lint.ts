@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { CliError } from './errors';
 import { crossCheck, languageIdForFile, lintDocument, type ConfFile, type Diagnostic } from '../core/conf';
@@ -24,17 +26,37 @@ function toJson(results: FileResult[]): unknown[] {
   })));
 }
 
-function toSarif(results: FileResult[]): unknown {
+/** The folder SARIF locations are relative to: the enclosing repository (the folder holding .git), else `cwd`. */
+export function sourceRoot(cwd = process.cwd()): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(cwd);
+  }
+}
+
+/**
+ * A SARIF artifact location: relative to %SRCROOT% (the repository) when the file is inside it, as code-scanning
+ * services need to annotate the file; an absolute file:// URI otherwise.
+ */
+function artifactLocation(file: string, root: string): { uri: string; uriBaseId?: string } {
+  const abs = path.resolve(file);
+  const rel = path.relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
+  return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+}
+
+function toSarif(results: FileResult[], root = sourceRoot()): unknown {
   const codes = [...new Set(results.flatMap((r) => r.diagnostics.map((d) => d.code)))].sort();
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
       tool: { driver: { name: 'pgpool-cluster lint', informationUri: 'https://example.invalid/pgpool-cluster', rules: codes.map((id) => ({ id })) } },
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(`${root}${path.sep}`).href } },
       results: results.flatMap((r) => r.diagnostics.map((d) => ({
         ruleId: d.code, ruleIndex: codes.indexOf(d.code), level: SARIF_LEVEL[d.severity], message: { text: d.message },
         locations: [{ physicalLocation: {
-          artifactLocation: { uri: r.file.replace(/\\/g, '/') },
+          artifactLocation: artifactLocation(r.file, root),
           region: { startLine: d.range.start.line + 1, startColumn: d.range.start.character + 1, endLine: d.range.end.line + 1, endColumn: d.range.end.character + 1 },
         } }],
       }))),
@@ -49,12 +71,12 @@ export function runLint(files: string[], opts: LintCliOptions): { output: string
   const inputs: ConfFile[] = [];
   for (const file of files) {
     const languageId = languageIdForFile(file);
-    if (!languageId) throw new CliError(`${file}: cannot tell the file type from its name (expected pgpool.conf, *.pgpool.conf, postgresql.conf, recovery.conf, pg_hba.conf, pool_hba.conf, pcp.conf)`, 2);
+    if (!languageId) throw new CliError(`${file}: cannot tell the file type from its name (expected pgpool.conf, *.pgpool.conf, postgresql.conf, recovery.conf, pg_hba.conf, pool_hba.conf, pcp.conf)`, 2, { code: 'bad-file', file });
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2);
+      throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2, { code: 'bad-file', file });
     }
     inputs.push({ fileName: file, languageId, text });
   }

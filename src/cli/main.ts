@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError } from './errors';
+import { CliError, errorJson, wantsJson } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
 import { version } from '../../package.json';
@@ -52,22 +52,31 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
+  const json = wantsJson(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
-      return err.exitCode === 0 ? 0 : 2;
+      if (err.exitCode === 0) return 0;
+      // commander has already said it on stderr.
+      if (json) process.stdout.write(errorJson({ code: 'usage', message: `${err.message.replace(/^error: /, '')} (see --help)` }));
+      return 2;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`pgpool-cluster: ${err.message}\n`);
+      fail(json, err);
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pgpool-cluster: ${message}\n`);
+    fail(json, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
     return 1;
   }
+}
+
+/** A failure on stderr for people and, with --json, as `{"error":{...}}` on stdout for machines. */
+function fail(json: boolean, e: Parameters<typeof errorJson>[0]): void {
+  if (json) process.stdout.write(errorJson(e));
+  process.stderr.write(`pgpool-cluster: ${e.message}\n`);
 }
 
 /** The process entry (dist/cli.js loads this module and calls it). */

@@ -15,7 +15,7 @@ import type { RunOutcome } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
-import { CliError } from './errors';
+import { CliError, clusterFileError, errorJson, reportFailure } from './errors';
 import { clusterOptions, planOptions } from './setupCommon';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
@@ -72,9 +72,9 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     throw new CliError(`--method must be one of ${RECOVER_METHODS.join(', ')}, not "${opts.method}".`, 2);
   }
   const loaded = await loadClusterFile(resolveClusterFilePath(opts.file));
-  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  if (!loaded.ok) throw clusterFileError(loaded);
   const selected = selectClusters(loaded.file, opts.cluster);
-  if (typeof selected === 'string') throw new CliError(selected, 2);
+  if (typeof selected === 'string') throw new CliError(selected, 2, { code: 'unknown-cluster', file: loaded.path });
   const cluster = pickCluster(selected);
 
   const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() });
@@ -92,7 +92,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
       ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
     }, undefined, probes);
     if (!built.ok) {
-      if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
+      if (opts.json) process.stdout.write(errorJson({ code: 'refused', message: built.reason }));
       else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
       return 3;
     }
@@ -105,12 +105,12 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
     if (plan.destructive && !opts.yes) {
       if (!process.stdin.isTTY) {
-        process.stderr.write('pgpool-cluster: refused: this plan is destructive and there is no terminal to confirm on; re-run with --yes after reading it (--dry-run).\n');
+        reportFailure(opts.json, 'not-confirmed', 'refused: this plan is destructive and there is no terminal to confirm on; re-run with --yes after reading it (--dry-run).');
         return 3;
       }
       const answer = await ask(`Type the node name "${plan.node}" to run this plan: `);
       if (answer !== plan.node) {
-        process.stderr.write('pgpool-cluster: not confirmed; nothing was changed.\n');
+        reportFailure(opts.json, 'not-confirmed', 'not confirmed; nothing was changed.');
         return 3;
       }
     }

@@ -12,7 +12,7 @@ import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import type { ClusterStatus } from '../core/status/model';
-import { CliError } from './errors';
+import { CliError, clusterFileError, errorJson, reportFailure } from './errors';
 import { CliSecretProvider } from './secrets';
 
 export interface SetupCliOptions {
@@ -34,9 +34,9 @@ export interface SetupSession {
 
 export async function openSession(opts: SetupCliOptions): Promise<SetupSession> {
   const loaded = await loadClusterFile(resolveClusterFilePath(opts.file));
-  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  if (!loaded.ok) throw clusterFileError(loaded);
   const selected = selectClusters(loaded.file, opts.cluster);
-  if (typeof selected === 'string') throw new CliError(selected, 2);
+  if (typeof selected === 'string') throw new CliError(selected, 2, { code: 'unknown-cluster', file: loaded.path });
   const cluster = selected[0];
   if (selected.length !== 1 || !cluster) {
     throw new CliError(`The file defines ${selected.length} clusters (${selected.map((c) => c.name).join(', ')}); choose one with --cluster.`, 2);
@@ -64,11 +64,11 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
   if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
-      process.stderr.write('pgpool-cluster: refused: there is no terminal to confirm on; re-run with --yes after reading the plan (--dry-run).\n');
+      reportFailure(opts.json, 'not-confirmed', 'refused: there is no terminal to confirm on; re-run with --yes after reading the plan (--dry-run).');
       return 3;
     }
     if ((await ask(`${extra}Type "${expected}" to run this plan: `)) !== expected) {
-      process.stderr.write('pgpool-cluster: not confirmed; nothing was changed.\n');
+      reportFailure(opts.json, 'not-confirmed', 'not confirmed; nothing was changed.');
       return 3;
     }
   }
@@ -95,7 +95,7 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
 /** The end of every setup command: a refusal (exit 3), the plan for --dry-run, or confirm and run it. */
 export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string): Promise<number> {
   if (!built.ok) {
-    if (opts.json) process.stdout.write(`${JSON.stringify({ refused: true, reason: built.reason }, null, 2)}\n`);
+    if (opts.json) process.stdout.write(errorJson({ code: 'refused', message: built.reason }));
     else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
     return 3;
   }

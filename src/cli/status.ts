@@ -7,7 +7,7 @@ import { StatusCollector } from '../core/status/collector';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';
-import { CliError } from './errors';
+import { CliError, clusterFileError } from './errors';
 import { CliSecretProvider } from './secrets';
 import { EXIT_FOR_HEALTH, statusToJson, statusToTable } from './statusFormat';
 
@@ -38,9 +38,9 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a positive number of milliseconds, not "${opts.timeout}".`, 2);
   const file = resolveClusterFilePath(opts.file);
   const loaded = await loadClusterFile(file);
-  if (!loaded.ok) throw new CliError(loaded.message, 2);
+  if (!loaded.ok) throw clusterFileError(loaded);
   const clusters = selectClusters(loaded.file, opts.cluster);
-  if (typeof clusters === 'string') throw new CliError(clusters, 2);
+  if (typeof clusters === 'string') throw new CliError(clusters, 2, { code: 'unknown-cluster', file: loaded.path });
 
   const needsSsh = clusters.some((c) => c.database.tunnel === true);
   const sshPool = needsSsh

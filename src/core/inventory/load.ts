@@ -14,7 +14,7 @@ export function resolveClusterFilePath(explicit: string | undefined, env: NodeJS
 
 export type LoadResult =
   | { readonly ok: true; readonly file: ClusterFile; readonly path: string; readonly warnings: readonly InventoryError[] }
-  | { readonly ok: false; readonly path: string; readonly message: string; readonly errors: readonly InventoryError[] };
+  | { readonly ok: false; readonly path: string; readonly message: string; readonly errors: readonly InventoryError[]; readonly reason: 'missing' | 'unreadable' | 'invalid' };
 
 export async function loadClusterFile(filePath: string): Promise<LoadResult> {
   let text: string;
@@ -25,12 +25,12 @@ export async function loadClusterFile(filePath: string): Promise<LoadResult> {
     const message = code === 'ENOENT'
       ? `No cluster file at ${filePath}. Create pgpool-cluster.yaml, pass --file, or set PGPOOL_CLUSTER_FILE.`
       : `Cannot read ${filePath}: ${(err as Error).message}`;
-    return { ok: false, path: filePath, message, errors: [] };
+    return { ok: false, path: filePath, message, errors: [], reason: code === 'ENOENT' ? 'missing' : 'unreadable' };
   }
   const parsed = parseClusterFile(text, { baseDir: path.dirname(filePath) });
   if (!parsed.ok) {
     const lines = parsed.errors.map((e) => `${filePath}:${e.line}:${e.column}: ${e.message}`);
-    return { ok: false, path: filePath, message: `The cluster file has errors:\n${lines.join('\n')}`, errors: parsed.errors };
+    return { ok: false, path: filePath, message: `The cluster file has errors:\n${lines.join('\n')}`, errors: parsed.errors, reason: 'invalid' };
   }
   return { ok: true, file: parsed.value, path: filePath, warnings: parsed.warnings };
 }

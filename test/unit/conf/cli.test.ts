@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fixturesDir, repoRoot } from './paths';
 
 const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
@@ -74,4 +75,28 @@ test('files of one cluster are cross-checked together', () => {
   const r = run(...files);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /postgresql\.conf:1:13: error cross\/wal-level-minimal/);
+});
+
+test('sarif locations are relative to the repository (%SRCROOT%) for code scanning; files outside it stay absolute file:// URIs', () => {
+  const r = run('--format', 'sarif', broken, warnOnly);
+  type Loc = { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } };
+  const log = JSON.parse(r.stdout) as { runs: { originalUriBaseIds: Record<string, { uri: string }>; results: { locations: Loc[] }[] }[] };
+  const run0 = log.runs[0]!;
+  assert.equal(run0.originalUriBaseIds['%SRCROOT%']?.uri, pathToFileURL(`${repoRoot}/`).href);
+  assert.match(run0.originalUriBaseIds['%SRCROOT%']!.uri, /\/$/, 'a base URI ends with "/"');
+  const locations = run0.results.map((x) => x.locations[0]!.physicalLocation.artifactLocation);
+  assert.equal(path.relative(repoRoot, broken), 'test/fixtures/conf/values/values.pgpool.conf');
+  assert.ok(locations.some((l) => l.uri === path.relative(repoRoot, broken).split(path.sep).join('/') && l.uriBaseId === '%SRCROOT%'), JSON.stringify(locations[0]));
+  const outside = locations.find((l) => l.uri.endsWith('warn.pgpool.conf'));
+  assert.deepEqual(outside, { uri: pathToFileURL(warnOnly).href });
+  assert.ok(!locations.some((l) => l.uriBaseId && (l.uri.startsWith('/') || l.uri.includes('..'))), 'relative URIs never climb out of the root');
+});
+
+test('lint --format json|sarif: a file it cannot read is a JSON error on stdout with exit 2', () => {
+  const missing = path.join(dir, 'missing.pgpool.conf');
+  for (const format of ['json', 'sarif']) {
+    const r = run('--format', format, missing);
+    assert.equal(r.code, 2);
+    assert.deepEqual(JSON.parse(r.stdout), { error: { code: 'bad-file', message: `${missing}: no such file`, file: missing } });
+  }
 });
