@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { writePrivateFileSync } from '../remote/privateFile';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -188,13 +189,13 @@ async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise
     if (user.switched) chownSync(h.dir, user.uid, user.gid);
   }
   const pw: LabPasswords = { postgres: randomPassword(), pgpool: randomPassword(), replicator: randomPassword(), pcpadmin: randomPassword() };
-  writeFileSync(layout.pgpassFile, [
+  const owner = user.switched ? { owner: { uid: user.uid, gid: user.gid } } : {};
+  writePrivateFileSync(layout.pgpassFile, [
     passFileLine(['*', '*', '*', 'postgres', pw.postgres]),
     passFileLine(['*', '*', '*', 'pgpool', pw.pgpool]),
     passFileLine(['*', '*', '*', 'replicator', pw.replicator]),
-  ].join('\n') + '\n', { mode: 0o600 });
-  writeFileSync(layout.pcppassFile, passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', { mode: 0o600 });
-  if (user.switched) for (const f of [layout.pgpassFile, layout.pcppassFile]) chownSync(f, user.uid, user.gid);
+  ].join('\n') + '\n', owner);
+  writePrivateFileSync(layout.pcppassFile, passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', owner);
 
   if (layout.isolation) {
     await isolatedUp({ layout, programs, user, pw, step });

@@ -1,5 +1,5 @@
 /** known_hosts parsing and host-key decisions (plain and hashed `|1|` entries, `[host]:port` names). */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 export interface KnownHostEntry {
   readonly marker?: '@cert-authority' | '@revoked';
@@ -96,6 +96,22 @@ export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, 
 
 export function knownHostsLine(host: string, port: number, blob: Buffer): string {
   return `${knownHostsName(host, port)} ${keyTypeOfBlob(blob)} ${blob.toString('base64')}`;
+}
+
+/** OpenSSH's hashed host name (HashKnownHosts): `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`, salt 20 bytes. */
+export function hashedHostName(name: string, salt: Buffer = randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/** True when the file hashes its host names (any `|1|` entry): a line added to it is hashed too, as ssh does. */
+export function usesHashedNames(entries: readonly KnownHostEntry[]): boolean {
+  return entries.some((e) => e.patterns.startsWith('|1|'));
+}
+
+/** The line to save: hashed when the file already hashes its names, plain otherwise. */
+export function knownHostsLineFor(entries: readonly KnownHostEntry[], host: string, port: number, blob: Buffer): string {
+  const name = knownHostsName(host, port);
+  return `${usesHashedNames(entries) ? hashedHostName(name) : name} ${keyTypeOfBlob(blob)} ${blob.toString('base64')}`;
 }
 
 /** The loud message for a changed key, worded after OpenSSH's so people recognise it. */

@@ -1,5 +1,6 @@
-/** RemoteHost over the SSH pool: exec, and file transfer by SFTP (or `sudo cat`/`tee` when sudo is set). */
+/** RemoteHost over the SSH pool: exec, file reads by SFTP (or `sudo cat`), writes through privateFile's temporary file + rename. */
 import { RemoteError } from './errors';
+import { privateWriteArgv } from './privateFile';
 import type { SshPool } from './sshPool';
 import { targetLabel, type SshTarget } from './sshConfig';
 import type { ExecOptions, ExecResult, RemoteCommand, RemoteHost } from './types';
@@ -30,22 +31,13 @@ export class SshRemoteHost implements RemoteHost {
     });
   }
 
+  /** Written through a temporary file renamed over the target (privateFile.ts): never briefly readable with the old mode. */
   async writeFile(path: string, data: string | Buffer, options: { mode?: number; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.target.sudoUser) {
-      // The path travels as $1 of a fixed script; never spliced into shell text.
-      const mode = (options.mode ?? 0o644).toString(8);
-      const r = await this.exec(['sh', '-c', 'umask 077 && cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], {
-        stdin: data, ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (r.code !== 0) throw new RemoteError('sftp-failed', `Cannot write ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`, this.label);
-      return;
-    }
-    const sftp = await this.pool.sftp(this.target, options.signal);
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(path, data, { mode: options.mode ?? 0o644 }, (err?: Error | null) => {
-        if (err) reject(new RemoteError('sftp-failed', `Cannot write ${path} on ${this.label}: ${err.message}`, this.label));
-        else resolve();
-      });
+    // The path travels as $1 of a fixed script; never spliced into shell text. Under sudo the file belongs to that user.
+    const r = await this.exec(privateWriteArgv(path, options.mode ?? 0o644), {
+      stdin: data, ...(options.signal ? { signal: options.signal } : {}),
     });
+    if (r.code !== 0) throw new RemoteError('sftp-failed', `Cannot write ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`, this.label);
   }
+
 }

@@ -62,6 +62,12 @@ export interface UnknownHostKey {
   readonly keyType: string;
   /** `SHA256:...` like OpenSSH prints it. */
   readonly fingerprint: string;
+  /**
+   * Key types known_hosts already holds for this host (other than this one): the host is known, but presents a
+   * key type never seen for it. A reinstalled host may do that, and so may a man-in-the-middle that cannot
+   * show the known key: say so louder than for a new host.
+   */
+  readonly knownKeyTypes?: readonly string[];
 }
 
 /**
