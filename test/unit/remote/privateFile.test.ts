@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PRIVATE_WRITE_SCRIPT, writePrivateFile, writePrivateFileSync } from '../../../src/core/remote/privateFile';
 import { resolveServiceUser } from '../../../src/core/lab/serviceUser';
+import { unmetPrecondition } from '../../harness/precondition';
 
 const SECRET = '*:5432:*:replicator:s3cret\n';
 
@@ -74,10 +75,7 @@ test('the remote write script: temporary file in the same directory, 0600 from t
 
 test('the remote write script in a directory the user cannot write: the existing file is made private before the secret goes in', (t) => {
   const user = resolveServiceUser();
-  if (!user.switched) {
-    t.skip('needs root to act as another user (the other cases here cover the rename path)');
-    return;
-  }
+  if (unmetPrecondition(user.switched ? undefined : 'needs root to act as another user (the other cases here cover the rename path)', (r) => t.skip(r))) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'private-'));
   chmodSync(dir, 0o755); // root's directory: the service user cannot create files in it
   const file = path.join(dir, 'pcp.conf');
