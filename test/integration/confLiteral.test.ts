@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chownSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { run, runProgram } from '../../src/core/lab/proc';
 import { replicationConninfo, standbyConfigArgv } from '../../src/core/ops/pgCommands';
 import { detectionProfiles, generateScripts, type PgpoolConfigInput } from '../../src/core/ops/pgpoolConfig';
 import { POSTGRES_BIN } from '../differential/postgresOracle';
-import { scratchDir, serviceUser } from '../differential/scratch';
+import { closeScratch, openScratch, scratchDir, serviceUser } from '../differential/scratch';
 import { cluster } from '../unit/ops/fixtures';
 
 /*
@@ -22,13 +22,14 @@ const HOSTILE_USER = "re'pl\\user";
 const user = serviceUser();
 let dataDir: string | undefined;
 
+// A fresh scratch directory for this run (removed at the end), as the differential test does.
+before(() => { openScratch(user); });
+after(() => { closeScratch(); });
+
 async function scratchCluster(): Promise<string> {
   if (dataDir) return dataDir;
-  const dir = path.join(scratchDir(user, 'hardening-conf'), 'data15');
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
-    rmSync(dir, { recursive: true, force: true });
-    await run(path.join(BIN, 'initdb'), ['-D', dir, '-N', '-A', 'trust'], { as: user, timeoutMs: 60_000, what: 'initdb 15' });
-  }
+  const dir = path.join(scratchDir(user, 'conf-literal'), 'data15');
+  await run(path.join(BIN, 'initdb'), ['-D', dir, '-N', '-A', 'trust'], { as: user, timeoutMs: 60_000, what: 'initdb 15' });
   dataDir = dir;
   return dir;
 }
