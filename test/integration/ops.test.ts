@@ -207,12 +207,18 @@ test('hostile node names and paths in a cluster file are never executed by a she
   const marker = join(tmpdir(), `pgc-pwned-${process.pid}`);
   const evilDir = `/tmp/pgc-hostile'; touch ${marker}; echo '$(touch ${marker}2)\`touch ${marker}3\``;
   const evilName = `evil$(touch ${marker}4);x`;
-  const text = readFileSync(FILE, 'utf8').replace(/\n {4}nodes:\n/, `\n    nodes:\n      - name: ${JSON.stringify(evilName)}\n        id: 3\n        host: ${NODES[2]!.host}\n        port: 5999\n        dataDirectory: ${JSON.stringify(evilDir)}\n        binDir: /usr/lib/postgresql/15/bin\n`);
+  const withNode = (name: string): string => readFileSync(FILE, 'utf8').replace(/\n {4}nodes:\n/, `\n    nodes:\n      - name: ${JSON.stringify(name)}\n        id: 3\n        host: ${NODES[2]!.host}\n        port: 5999\n        dataDirectory: ${JSON.stringify(evilDir)}\n        binDir: /usr/lib/postgresql/15/bin\n`);
+  // A name is checked by the cluster file's pattern before anything runs; a path is not, so it must stay one word.
+  const badName = join(state, 'hostile-name.yaml');
+  writeFileSync(badName, withNode(evilName));
+  const refused = cli(['recover', evilName, '--method', 'rewind', '--dry-run', '--json', '--file', badName], ENV);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stdout, /"code": "bad-cluster-file"[\s\S]*is not allowed: use letters, digits/);
   const file = join(state, 'hostile.yaml');
-  writeFileSync(file, text);
-  const dry = cli(['recover', evilName, '--method', 'rewind', '--dry-run', '--file', file], ENV);
+  writeFileSync(file, withNode('evil'));
+  const dry = cli(['recover', 'evil', '--method', 'rewind', '--dry-run', '--file', file], ENV);
   assert.equal(dry.code, 0, dry.stderr);
-  const run = cli(['recover', evilName, '--method', 'rewind', '--yes', '--file', file], ENV);
+  const run = cli(['recover', 'evil', '--method', 'rewind', '--yes', '--file', file], ENV);
   assert.equal(run.code, 1, run.stderr + run.stdout);
   assert.match(run.stdout + run.stderr, /pg_rewind/);
   for (const suffix of ['', '2', '3', '4']) {

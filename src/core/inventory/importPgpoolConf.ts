@@ -7,6 +7,7 @@
  */
 import { stringify } from 'yaml';
 import type { ClusterDefinition, NodeDefinition } from './model';
+import { OBJECT_NAME } from './parseClusterFile';
 
 export interface ImportOptions {
   readonly clusterName?: string;
@@ -115,7 +116,9 @@ export function importFromPgpoolConf(text: string, options: ImportOptions = {}):
     const port = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : 5432;
     if (portText !== undefined && !/^\d+$/.test(portText)) warnings.push(`backend_port${id} = ${portText} is not a number; using 5432.`);
     const dataDirectory = conf.get(`backend_data_directory${id}`)?.value || undefined;
-    const name = conf.get(`backend_application_name${id}`)?.value || `node${id}`;
+    const appName = conf.get(`backend_application_name${id}`)?.value;
+    const name = appName && OBJECT_NAME.test(appName) ? appName : `node${id}`;
+    if (appName && name !== appName) warnings.push(`backend_application_name${id} = '${appName}' is not a valid node name; named the node ${name} (rename the standby's application_name to match).`);
     nodes.push({ name, id, host, port, ...(dataDirectory ? { dataDirectory } : {}), ssh: {} });
   }
   if (nodes.length === 0) warnings.push('No backend_hostnameN lines found: is this a pgpool.conf?');

@@ -25,7 +25,7 @@ const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*$/;
 /** Never starting with `-`: a host name is an argument of ssh, pg_basebackup... and must not read as an option. */
 const HOST_NAME = /^[A-Za-z0-9_.:%[\]][A-Za-z0-9_.:%\-[\]]*$/;
 /** Cluster, node and pgpool names: they become application_name, file names and command arguments. */
-const OBJECT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+export const OBJECT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
 /** Larger than any real cluster file by far; a bigger file is refused before YAML parses it. */
 export const MAX_CLUSTER_FILE_BYTES = 1024 * 1024;
 

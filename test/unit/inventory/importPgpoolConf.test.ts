@@ -103,3 +103,10 @@ test('data directories the servers report fill only nodes the file gives none fo
   const filled = withDataDirectories(r.cluster, new Map([['node0', '/elsewhere'], ['node3', '/srv/node3'], ['node1', 'relative']]));
   assert.deepEqual(filled.nodes.map((n) => n.dataDirectory), ['/var/lib/pg/node0', "/var/lib/pg/it's here", '/srv/node3']);
 });
+
+test('a backend_application_name that is not a valid node name becomes nodeN, with a warning', () => {
+  const r = ok(importFromPgpoolConf("listen_addresses = '10.0.0.1'\nbackend_hostname0 = 'db0'\nbackend_application_name0 = 'server one'\nbackend_hostname1 = 'db1'\nbackend_application_name1 = 'db1'\n"));
+  assert.ok(parseClusterFile(r.yaml).ok, 'the imported file loads');
+  assert.deepEqual(r.cluster.nodes.map((n) => n.name), ['node0', 'db1']);
+  assert.ok(r.warnings.some((w) => /backend_application_name0 = 'server one' is not a valid node name; named the node node0/.test(w)), r.warnings.join('\n'));
+});
