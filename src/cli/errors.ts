@@ -3,7 +3,7 @@ import type { LoadResult } from '../core/inventory/load';
 /** What kind of failure, for machines (`--json`): stable words, documented in the README. */
 export type CliErrorCode =
   | 'usage' | 'no-cluster-file' | 'bad-cluster-file' | 'unknown-cluster' | 'bad-file'
-  | 'refused' | 'not-confirmed' | 'locked' | 'failed';
+  | 'refused' | 'not-confirmed' | 'locked' | 'failed' | 'cancelled';
 
 export interface CliErrorDetails {
   readonly code?: CliErrorCode;
@@ -49,6 +49,11 @@ export function wantsJson(args: readonly string[]): boolean {
   const end = args.indexOf('--');
   const opts = end < 0 ? args : args.slice(0, end);
   return opts.some((a, i) => a === '--json' || /^--format=(json|sarif)$/.test(a) || (a === '--format' && /^(json|sarif)$/.test(opts[i + 1] ?? '')));
+}
+
+/** The `error` member a failed or cancelled run adds to its outcome JSON, so every failure has `.error`. */
+export function outcomeError(o: { ok: boolean; cancelled?: boolean; message: string }): { error?: { code: CliErrorCode; message: string } } {
+  return o.ok ? {} : { error: { code: o.cancelled ? 'cancelled' : 'failed', message: o.message } };
 }
 
 /** Reports a refusal or failure that ends a command without an exception: stderr for people, JSON on stdout with --json. */

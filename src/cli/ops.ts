@@ -15,7 +15,7 @@ import type { RunOutcome } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
-import { CliError, clusterFileError, errorJson, reportFailure } from './errors';
+import { CliError, clusterFileError, errorJson, outcomeError, reportFailure } from './errors';
 import { clusterOptions, planOptions } from './setupCommon';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
@@ -119,7 +119,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
       via: 'cli', signal: abort.signal,
       onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
-    process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n` : formatOutcome(plan, outcome));
+    process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n` : formatOutcome(plan, outcome));
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
   } catch (err) {
     if (err instanceof LockError) throw new CliError(err.message, 4);

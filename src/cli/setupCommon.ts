@@ -12,7 +12,7 @@ import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import type { ClusterStatus } from '../core/status/model';
-import { CliError, clusterFileError, errorJson, reportFailure } from './errors';
+import { CliError, clusterFileError, errorJson, outcomeError, reportFailure } from './errors';
 import { CliSecretProvider } from './secrets';
 
 export interface SetupCliOptions {
@@ -81,7 +81,7 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
       onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     process.stdout.write(opts.json
-      ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome }, null, 2)}\n`
+      ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n`
       : `${outcome.message}\nduration: ${outcome.durationMs} ms\n`);
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
   } catch (err) {

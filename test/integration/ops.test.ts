@@ -193,6 +193,13 @@ test('recover of a node whose sshd is unreachable fails clearly and leaves the c
   assert.match(r.stdout + r.stderr, new RegExp(`Reach ${node.name}'s host over SSH`));
   assert.match(r.stdout + r.stderr, /Nothing was changed/);
   assert.match(r.stdout + r.stderr, /ECONNREFUSED|refused|connect/i);
+  // With --json the outcome carries the error too, with the same exit code.
+  const j = ops(['recover', node.name, '--yes', '--json'], file);
+  assert.equal(j.code, 1, j.stderr);
+  const outcome = JSON.parse(j.stdout) as { ok: boolean; message: string; error?: { code: string; message: string } };
+  assert.equal(outcome.ok, false);
+  assert.deepEqual(outcome.error, { code: 'failed', message: outcome.message });
+  assert.ok(outcome.message.length > 0);
   assert.deepEqual(await primaries(), before.primaries);
   assert.deepEqual(await standbysStreamingFrom(primary.host), before.streaming);
   assert.equal(await inRecovery(node.host), undefined, 'the node was not started');
