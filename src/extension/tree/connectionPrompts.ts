@@ -121,8 +121,12 @@ export function askingHostKeyPolicy(): HostKeyPolicy {
 async function askUser(key: UnknownHostKey): Promise<HostKeyDecision> {
   const remember = 'Trust and Remember';
   const once = 'Trust Once';
+  // A known host showing a key type never seen for it: what a reinstall, or a man-in-the-middle, looks like.
+  const headline = key.knownKeyTypes?.length
+    ? `The SSH host ${key.hostPattern} is known by its ${key.knownKeyTypes.join(', ')} key, but now shows a ${key.keyType} key never seen for it.`
+    : `The SSH host ${key.hostPattern} is not known.`;
   const choice = await vscode.window.showWarningMessage(
-    `The SSH host ${key.hostPattern} is not known.`,
+    headline,
     {
       modal: true,
       detail: `Its ${key.keyType} key fingerprint is\n${key.fingerprint}\n\nCompare it with \`ssh-keygen -lf\` on the host before trusting it.`,
