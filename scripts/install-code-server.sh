@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs code-server (a real VS Code, 1.100.3) into .code-server/ for the extension-host and E2E suites
 # and the demo. It is not a dependency of the extension. Offline-friendly: the only downloads are npm and
-# Debian packages (see DESIGN.md section 5). Idempotent: a second run returns in well under a second.
+# Debian packages (code-server from npm, its ripgrep from Debian). Idempotent: a second run returns in well under a second.
 # Usage: bash scripts/install-code-server.sh        (CODE_SERVER_DIR overrides the install folder)
 set -euo pipefail
 

@@ -1,4 +1,4 @@
-// Runs the extension-host suite inside code-server, opened in headless Chromium (DESIGN.md section 5).
+// Runs the extension-host suite inside code-server, opened in headless Chromium.
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from '../harness/browser';

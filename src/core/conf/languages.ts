@@ -1,4 +1,4 @@
-/** File name -> language id (DESIGN.md section 2). */
+/** File name -> language id (the language table in README and ARCHITECTURE.md). */
 import type { ConfLanguageId } from './types';
 
 export function languageIdForFile(fileName: string): ConfLanguageId | undefined {

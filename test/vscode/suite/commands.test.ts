@@ -1,4 +1,4 @@
-// DESIGN.md invariant: package.json `contributes` is the single list of commands and menus.
+// Architecture invariant (ARCHITECTURE.md): package.json `contributes` is the single list of commands and menus.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { activatedExtension, contributes } from './extension';

@@ -1,4 +1,4 @@
-// The language table of DESIGN.md section 2, checked through the editor's own file association.
+// The language table (file names -> language ids), checked through the editor's own file association.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
