@@ -97,7 +97,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
       return 3;
     }
     const plan = built.plan;
-    const pcp = pcpEndpoint(cluster);
+    const pcp = pcpEndpoint(cluster, await env.pcpPlacement());
     if (opts.dryRun) {
       process.stdout.write(opts.json ? `${JSON.stringify(planToJson(plan, pcp), null, 2)}\n` : renderPlan(plan, pcp));
       return 0;

@@ -60,7 +60,7 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
  * (the node name for destructive plans, "yes" otherwise). Returns the exit code.
  */
 export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string, extra = ''): Promise<number> {
-  const pcp = pcpEndpoint(session.cluster);
+  const pcp = pcpEndpoint(session.cluster, await session.env.pcpPlacement());
   if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
@@ -100,7 +100,7 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     return 3;
   }
   if (opts.dryRun) {
-    const pcp = pcpEndpoint(s.cluster);
+    const pcp = pcpEndpoint(s.cluster, await s.env.pcpPlacement());
     process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
     return 0;
   }

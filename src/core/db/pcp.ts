@@ -1,8 +1,10 @@
 /**
- * pcp tools run over SSH on the pgpool host. The password comes from a .pcppass file on that host named by
- * the PCPPASSFILE environment variable (`-w` = never prompt); it never appears on a command line.
+ * pcp tools run on this machine (localPcp.ts decides) or over SSH on the pgpool host. `-w` never prompts: the
+ * password comes from the .pcppass of the machine that runs the tool: there, the pgpool host's own (pcpPassFile,
+ * default ~/.pcppass of the SSH user); here, PCPPASSFILE or ~/.pcppass. It never appears on a command line.
  */
 import * as path from 'node:path';
+import { describeHostPassFile, hostPassFile, withPassFileVariable } from '../inventory/hostPath';
 import type { RemoteHost } from '../remote/types';
 import { parseNodeState, parseReplicationDelay, parseReportedRole, type PgpoolNodeView } from './poolNodes';
 
@@ -12,9 +14,12 @@ export interface PcpTarget {
   readonly pcpHost: string;
   readonly pcpPort: number;
   readonly pcpUser?: string;
+  /** On the pgpool host (absolute or `~/...` there); ignored when `local`. */
   readonly pcpPassFile?: string;
   readonly binDir?: string;
   readonly timeoutMs?: number;
+  /** The tool runs on this machine (`remote` is then a LocalHost), with this machine's PCPPASSFILE / ~/.pcppass. */
+  readonly local?: boolean;
 }
 
 export class PcpError extends Error {
@@ -32,8 +37,8 @@ export async function runPcp(t: PcpTarget, tool: string, args: readonly string[]
   // timeout is longer, so the tool is never cut off from this side halfway through.
   const argv = ['timeout', '-k', '5', String(Math.max(1, Math.ceil(limitMs / 1000))),
     exe, '-h', t.pcpHost, '-p', String(t.pcpPort), ...(t.pcpUser ? ['-U', t.pcpUser] : []), '-w', ...args];
-  const r = await t.remote.exec(argv, {
-    ...(t.pcpPassFile ? { env: { PCPPASSFILE: t.pcpPassFile } } : {}),
+  const passFile = hostPassFile(t.pcpPassFile, '.pcppass');
+  const r = await t.remote.exec(t.local ? argv : withPassFileVariable('PCPPASSFILE', passFile, argv), {
     timeoutMs: limitMs + 15_000,
     ...(signal ? { signal } : {}),
   });
@@ -42,7 +47,11 @@ export async function runPcp(t: PcpTarget, tool: string, args: readonly string[]
   let advice = '';
   if (r.timedOut || r.code === 124 || r.code === 137) advice = ` It did not finish within ${limitMs} ms.`;
   else if (r.code === 127 || /not found/i.test(err)) advice = ` ${tool} is not on the PATH of ${t.remote.label}; set pgpool.binDir in the cluster file.`;
-  else if (/authentication|password/i.test(err)) advice = ' Put "host:port:user:password" for pcp in a .pcppass file (mode 0600) on the pgpool host and set pgpool.pcpPassFile.';
+  else if (/authentication|password/i.test(err)) {
+    advice = t.local
+      ? ' Put "host:port:user:password" for pcp in this machine\'s .pcppass (PCPPASSFILE or ~/.pcppass, mode 0600).'
+      : ` Put "host:port:user:password" for pcp in ${describeHostPassFile(passFile, '.pcppass', undefined, t.remote.label)} (mode 0600), or set pgpool.pcpPassFile to the file there.`;
+  }
   else if (/connection|connect/i.test(err)) advice = ` Is pgpool running with pcp on port ${t.pcpPort}?`;
   throw new PcpError(`${tool} on ${t.remote.label} failed (exit ${r.code ?? 'none'}): ${err || 'no message'}.${advice}`, r.code, err);
 }

@@ -34,7 +34,10 @@ export interface HostToHostSsh {
 export interface DatabaseSettings {
   readonly user?: string;
   readonly name?: string;
-  /** A .pgpass-format file; never a password itself. */
+  /**
+   * A .pgpass-format file on THIS WORKSTATION, for the tool's own SQL connections (`~` = the local home); never
+   * sent to a host. What the hosts read is each node's `pgpassFile` and the pgpool's `pcpPassFile`.
+   */
   readonly passfile?: string;
   readonly sslmode?: SslMode;
   /** Reach PostgreSQL through an SSH tunnel to the node (`forwardOut`) instead of directly. */
@@ -47,7 +50,10 @@ export interface PgpoolInstance {
   readonly port: number;
   readonly pcpPort: number;
   readonly pcpUser?: string;
-  /** A .pcppass file on the pgpool host. */
+  /**
+   * The .pcppass file ON THE PGPOOL HOST, used when pcp runs there: absolute, or `~/...` (the home of the SSH
+   * user there). Default: that user's ~/.pcppass. Run locally, pcp reads the workstation's PCPPASSFILE or ~/.pcppass.
+   */
   readonly pcpPassFile?: string;
   readonly configFile?: string;
   readonly binDir?: string;
@@ -62,6 +68,11 @@ export interface NodeDefinition {
   readonly port: number;
   readonly dataDirectory?: string;
   readonly binDir?: string;
+  /**
+   * The libpq pass file ON THIS NODE'S HOST, read by the database OS user for pg_rewind, pg_basebackup and the
+   * standby's primary_conninfo: absolute, or `~/...` (that user's home there). Default: that user's ~/.pgpass.
+   */
+  readonly pgpassFile?: string;
   readonly ssh: SshSettings;
 }
 

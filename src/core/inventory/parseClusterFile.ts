@@ -6,6 +6,7 @@ import {
   SSL_MODES, type ClusterDefinition, type DatabaseSettings, type InventoryResult,
   type HostToHostSsh, type NodeDefinition, type PgpoolInstance, type SshSettings, type SslMode,
 } from './model';
+import { isHostPath } from './hostPath';
 import { YamlReader } from './yamlReader';
 
 export interface ParseOptions {
@@ -20,7 +21,7 @@ const HOST_TO_HOST_KEYS = ['user', 'port', 'identityFile', 'knownHostsFile', 'au
 const DB_KEYS = ['user', 'name', 'passfile', 'sslmode', 'tunnel'] as const;
 const CLUSTER_KEYS = ['name', 'postgresVersion', 'pgpoolVersion', 'ssh', 'database', 'replication', 'pgpool', 'nodes'];
 const PGPOOL_KEYS = ['name', 'host', 'port', 'pcpPort', 'pcpUser', 'pcpPassFile', 'configFile', 'binDir', 'ssh'];
-const NODE_KEYS = ['name', 'id', 'host', 'port', 'dataDirectory', 'binDir', 'ssh'];
+const NODE_KEYS = ['name', 'id', 'host', 'port', 'dataDirectory', 'binDir', 'pgpassFile', 'ssh'];
 const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*$/;
 /** Never starting with `-`: a host name is an argument of ssh, pg_basebackup... and must not read as an option. */
 const HOST_NAME = /^[A-Za-z0-9_.:%[\]][A-Za-z0-9_.:%\-[\]]*$/;
@@ -231,7 +232,7 @@ function readPgpool(r: YamlReader, node: Node, p: string, index: number, ssh: Ss
   const pcpUser = checkName(r, m.get('pcpUser')?.value, s('pcpUser'), `${p}.pcpUser`, USER_NAME, USER_RULE);
   return prune({
     name: name ?? (index === 0 ? 'pgpool' : `pgpool${index}`), host, port, pcpPort,
-    pcpUser, pcpPassFile: remotePath(r, m, 'pcpPassFile', p), configFile: remotePath(r, m, 'configFile', p),
+    pcpUser, pcpPassFile: hostPassPath(r, m, 'pcpPassFile', p), configFile: remotePath(r, m, 'configFile', p),
     binDir: remotePath(r, m, 'binDir', p),
     ssh: mergeSsh(ssh, own),
   }) as PgpoolInstance;
@@ -249,7 +250,8 @@ function readNode(r: YamlReader, node: Node, p: string, index: number, ssh: SshS
   const name = checkName(r, m.get('name')?.value, s('name'), `${p}.name`, OBJECT_NAME, OBJECT_RULE);
   if (id === undefined || port === undefined || host === undefined) return undefined;
   return prune({
-    name: name ?? `node${id}`, id, host, port, dataDirectory, binDir: remotePath(r, m, 'binDir', p), ssh: mergeSsh(ssh, own),
+    name: name ?? `node${id}`, id, host, port, dataDirectory, binDir: remotePath(r, m, 'binDir', p),
+    pgpassFile: hostPassPath(r, m, 'pgpassFile', p), ssh: mergeSsh(ssh, own),
   }) as NodeDefinition;
 }
 
@@ -259,6 +261,17 @@ function remotePath(r: YamlReader, m: Map<string, { key: Node; value: Node | nul
   if (!e) return undefined;
   const v = r.string(e.value, `${p}.${k}`);
   if (v !== undefined && !v.startsWith('/')) r.at(e.value, `${p}.${k}`, `${p}.${k} must be an absolute path on that host (it is not expanded locally).`);
+  return v;
+}
+
+/** A pass file on that host: absolute, or `~/...` under the home of the user who reads it there (kept as written). */
+function hostPassPath(r: YamlReader, m: Map<string, { key: Node; value: Node | null }>, k: string, p: string): string | undefined {
+  const e = m.get(k);
+  if (!e) return undefined;
+  const v = r.string(e.value, `${p}.${k}`);
+  if (v !== undefined && !isHostPath(v)) {
+    r.at(e.value, `${p}.${k}`, `${p}.${k} must be a path on that host: absolute, or ~/... for the home of the user who reads it there (letters, digits, _ . - / only; no ..).`);
+  }
   return v;
 }
 

@@ -38,6 +38,8 @@ export function labClusterDefinition(layout: LabLayout, programs: LabPrograms, u
         // Other versions' server programs sit beside Debian's 15 client tools: the hosts' PATH finds both.
         nodes: layout.nodes.map((n) => ({
           name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir,
+          // The pass file the node's OS user reads on that host (the lab's hosts share one file system).
+          pgpassFile: layout.pgpassFile,
           ssh: { hostToHost: { authorizedKeysFile: join(n.sshdDir, 'authorized_keys') } },
           ...(programs.pgBin === programs.pgClientBin ? { binDir: programs.pgBin } : {}),
         })),

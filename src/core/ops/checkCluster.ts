@@ -11,7 +11,8 @@ import { readIfExists } from './configurePgpool';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from './hostToHost';
 import { currentPrimary, resolveVersions } from './input';
-import { conninfo, pgAtLeast } from './pgCommands';
+import { describeHostPassFile } from '../inventory/hostPath';
+import { conninfo, nodePassFile, pgAtLeast, withNodePassFile } from './pgCommands';
 import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
@@ -98,14 +99,14 @@ function replicationProbes(cluster: ClusterDefinition, env: OpsEnvironment, prim
   const user = cluster.replication.user ?? 'replicator';
   if (!primary) return [async () => ({ section: 'replication', from: '-', to: '-', what: 'replication connections', ok: false, detail: 'no running primary', fix: 'Start the primary, or promote a standby.' })];
   return cluster.nodes.filter((n) => n !== primary).map((n) => async () => {
-    const ci = conninfo({ host: primary.host, port: primary.port, user, replication: 'true', dbname: 'replication', passfile: cluster.database.passfile, connect_timeout: 5 });
+    const ci = conninfo({ host: primary.host, port: primary.port, user, replication: 'true', dbname: 'replication', connect_timeout: 5 });
     const base = { section: 'replication' as const, from: n.name, to: primary.name, what: `replication connection as ${user}` };
     try {
-      const r = await onHost(env, n.name, [bin(n, 'psql'), '-X', '-At', '-d', ci, '-c', 'IDENTIFY_SYSTEM']);
+      const r = await onHost(env, n.name, withNodePassFile(n, [bin(n, 'psql'), '-X', '-At', '-d', ci, '-c', 'IDENTIFY_SYSTEM']));
       return r.code === 0 ? { ...base, ok: true, detail: 'ok' } : {
         ...base, ok: false, detail: firstLine(r.err) || `exit ${r.code ?? 'timeout'}`,
         fix: /pg_hba/.test(r.err) ? `Add a "host replication ${user} ${n.host}/32 scram-sha-256" line to ${primary.name}'s pg_hba.conf and reload (setup-replication does it).`
-          : /password/.test(r.err) ? `Put ${user}'s password in ${cluster.database.passfile ?? '~/.pgpass'} on ${n.name}, or set it with "pgpool-cluster setup-replication".`
+          : /password/.test(r.err) ? `Put ${user}'s password in ${describeHostPassFile(nodePassFile(n), '.pgpass', undefined, n.name)}, or set it with "pgpool-cluster setup-replication".`
             : `Check that ${primary.name} accepts replication connections (max_wal_senders, pg_hba.conf).`,
       };
     } catch (err) {
@@ -201,8 +202,8 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
     const db = atLeast(pgpoolVersion, '4.7') ? 'postgres' : 'template1';
     probes.push(async () => {
       const base = { section: 'extension' as const, from: primary.name, to: primary.name, what: `pgpool_recovery in ${db}` };
-      const argv = ['env', ...(cluster.database.passfile ? [`PGPASSFILE=${cluster.database.passfile}`] : []), bin(primary, 'psql'), '-X', '-At',
-        '-h', primary.host, '-p', String(primary.port), '-U', cluster.database.user ?? 'postgres', '-d', db, '-c', "SELECT count(*) FROM pg_extension WHERE extname = 'pgpool_recovery'"];
+      const argv = withNodePassFile(primary, [bin(primary, 'psql'), '-X', '-At',
+        '-h', primary.host, '-p', String(primary.port), '-U', cluster.database.user ?? 'postgres', '-d', db, '-c', "SELECT count(*) FROM pg_extension WHERE extname = 'pgpool_recovery'"]);
       try {
         const r = await onHost(env, primary.name, argv);
         const ok = r.code === 0 && r.out.trim() === '1';

@@ -16,7 +16,7 @@ import { pgpoolOf, type OpsEnvironment } from './environment';
 import { confValues, pgpoolConfigInput, pgpoolConfPath } from './configurePgpoolInput';
 import { discoverPgpoolPaths, readIfExists, type PgpoolPaths } from './configurePgpoolDiscovery';
 import { currentPrimary, resolveVersions } from './input';
-import { dataDir } from './pgCommands';
+import { dataDir, withNodePassFile } from './pgCommands';
 import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type DetectionProfile } from './pgpoolConfig';
 import { editPcpConf, editPoolHba, type HbaEdit } from './pgpoolConfig/editAuthFiles';
 import { describeChanges, editPgpoolConf, perNodeOverrides, type ParamChange } from './pgpoolConfig/editPgpoolConf';
@@ -160,10 +160,10 @@ export function restartParameters(oldConf: string | undefined, newConf: string, 
 
 function psqlArgv(cluster: ClusterDefinition, node: NodeDefinition, db: string, sql: string): string[] {
   const psql = node.binDir ? path.posix.join(node.binDir, 'psql') : 'psql';
-  return [
-    'env', ...(cluster.database.passfile ? [`PGPASSFILE=${cluster.database.passfile}`] : []),
+  // Runs on the node's host: that host's pass file, never the workstation's database.passfile.
+  return withNodePassFile(node, [
     psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', node.host, '-p', String(node.port), '-U', cluster.database.user ?? 'postgres', '-d', db, '-c', sql,
-  ];
+  ]);
 }
 
 export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): ConfigurePgpoolResult {

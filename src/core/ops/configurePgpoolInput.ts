@@ -8,6 +8,7 @@ import type { ClusterDefinition } from '../inventory/model';
 import { hostToHost } from './hostToHost';
 import { pgpoolCommandProgram, type DetectionProfile, type PgpoolConfigInput } from './pgpoolConfig';
 import { pgpoolOf } from './environment';
+import { sharedNodePassFile } from './pgCommands';
 
 /** The pgpool.conf path on the pgpool host (cluster file `configFile`, else Debian's). */
 export const pgpoolConfPath = (cluster: ClusterDefinition): string => pgpoolOf(cluster).configFile ?? '/etc/pgpool2/pgpool.conf';
@@ -72,7 +73,8 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
     },
     pgBinDir: pgBin,
     pgClientBinDir: pgBin,
-    ...(cluster.database.passfile ? { passFile: cluster.database.passfile } : {}),
+    // The nodes' own pass file (never the workstation's database.passfile); unset = ~/.pgpass of the OS user there.
+    ...(sharedNodePassFile(cluster) ? { passFile: sharedNodePassFile(cluster)! } : {}),
     numInitChildren: int(cur.get('num_init_children')) ?? 32,
     maxPool: int(cur.get('max_pool')) ?? 4,
   };

@@ -4,6 +4,7 @@
  */
 import type { SqlClient } from '../db/types';
 import { PgSqlClient } from '../db/pgClient';
+import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../db/localPcp';
 import { pcpNodeInfo, runPcp, type PcpTarget } from '../db/pcp';
 import type { PgpoolNodeView } from '../db/poolNodes';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
@@ -21,6 +22,8 @@ export interface OpsEnvironment {
   /** A new SQL session of its own (the caller closes it), e.g. to hold a backup open across a copy. */
   session?(node: string): SqlClient;
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  /** Where pcp runs (this machine or the pgpool host) and why; decided once. */
+  pcpPlacement?(): Promise<LocalPcpDecision>;
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
   /** The SSH host key our own (verified) connection to `host` saw; connects if needed (setup-ssh-trust). */
   trustedHostKey?(host: string, signal?: AbortSignal): Promise<Buffer | undefined>;
@@ -39,10 +42,16 @@ export function pgpoolOf(cluster: ClusterDefinition): PgpoolInstance {
   return p;
 }
 
-/** pcp as the plan text shows it: run on the pgpool host, against its own pcp port. */
-export function pcpEndpoint(cluster: ClusterDefinition): PcpEndpoint | undefined {
+/**
+ * pcp as the plan text shows it: on the pgpool host against its own pcp port (the default), or on this machine
+ * when `placement` says so (then with this machine's tools and pass file).
+ */
+export function pcpEndpoint(cluster: ClusterDefinition, placement?: LocalPcpDecision): PcpEndpoint | undefined {
   const p = cluster.pgpool[0];
   if (!p) return undefined;
+  if (placement?.local) {
+    return { host: p.host, port: p.pcpPort, ...(p.pcpUser ? { user: p.pcpUser } : {}), ...(placement.binDir ? { binDir: placement.binDir } : {}), local: true };
+  }
   return {
     host: p.host, port: p.pcpPort, ...(p.pcpUser ? { user: p.pcpUser } : {}),
     ...(p.pcpPassFile ? { passFile: p.pcpPassFile } : {}), ...(p.binDir ? { binDir: p.binDir } : {}),
@@ -54,6 +63,8 @@ export interface ClusterOpsEnvironmentOptions {
   readonly sshConfigText?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /** false: pcp always runs on the pgpool host (default: locally when that works, see localPcp.ts). */
+  readonly localPcp?: boolean;
 }
 
 export class ClusterOpsEnvironment implements OpsEnvironment {
@@ -103,21 +114,35 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     });
   }
 
-  private pcpTarget(timeoutMs?: number): PcpTarget {
+  private placement?: Promise<LocalPcpDecision>;
+
+  /** Local only when this machine has the tools, reaches the pcp port and has a .pcppass entry for it. */
+  pcpPlacement(): Promise<LocalPcpDecision> {
+    if (!this.placement) {
+      const p = this.cluster.pgpool[0];
+      this.placement = this.options.localPcp === false || !p
+        ? Promise.resolve({ local: false, reason: 'pcp runs on the pgpool host' })
+        : decidePcpPlacement(p.host, p.pcpPort, p.pcpUser, this.options.env ?? process.env).catch(() => ({ local: false, reason: 'the local pcp probe failed' }));
+    }
+    return this.placement;
+  }
+
+  private async pcpTarget(timeoutMs?: number): Promise<PcpTarget> {
     const p = pgpoolOf(this.cluster);
+    const where = await this.pcpPlacement();
+    const common = { pcpHost: p.host, pcpPort: p.pcpPort, ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    if (where.local) return { ...common, remote: new LocalHost(), local: true, ...(where.binDir ? { binDir: where.binDir } : {}) };
     return {
-      remote: this.remote(p.name), pcpHost: p.host, pcpPort: p.pcpPort,
-      ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}),
-      ...(p.binDir ? { binDir: p.binDir } : {}), ...(timeoutMs ? { timeoutMs } : {}),
+      ...common, remote: this.remote(p.name), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}), ...(p.binDir ? { binDir: p.binDir } : {}),
     };
   }
 
-  pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
-    return runPcp(this.pcpTarget(options.timeoutMs), tool, args, options.signal);
+  async pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+    return runPcp(await this.pcpTarget(options.timeoutMs), tool, args, options.signal);
   }
 
-  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
-    return pcpNodeInfo(this.pcpTarget(), id, signal);
+  async pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
+    return pcpNodeInfo(await this.pcpTarget(), id, signal);
   }
 
   warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {

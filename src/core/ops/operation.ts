@@ -66,7 +66,7 @@ export async function runOperation(plan: Plan, cluster: ClusterDefinition, env: 
   const lock = await acquireLock(plan.cluster, `${plan.operation} ${plan.node}`, options.lock);
   try {
     const outcome = await runPlan(plan, env, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    await appendAudit(auditRecord(plan, options.via, outcome, pcpEndpoint(cluster)), options.auditFile ?? auditPath()).catch((err: unknown) => {
+    await appendAudit(auditRecord(plan, options.via, outcome, pcpEndpoint(cluster, await env.pcpPlacement?.())), options.auditFile ?? auditPath()).catch((err: unknown) => {
       options.onEvent?.({ type: 'warning', message: `Could not write the audit record: ${err instanceof Error ? err.message : String(err)}` });
     });
     return outcome;

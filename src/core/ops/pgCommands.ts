@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
+import { hostPassFile, withPassFileVariable, type HostPassFile } from '../inventory/hostPath';
 import { compareVersions } from './pgpoolConfig/version';
 
 export interface Versions {
@@ -104,25 +105,63 @@ export function sqlLiteral(v: string): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
-/** primary_conninfo for `standby` following `primary` (replication user; password from the pass file). */
-export function replicationConninfo(cluster: ClusterDefinition, primary: NodeDefinition, standby: NodeDefinition): string {
-  return conninfo({
-    host: primary.host, port: primary.port, user: cluster.replication.user ?? 'replicator',
-    application_name: standby.name, passfile: cluster.database.passfile,
-  });
+/** The libpq pass file the database OS user reads on `node`'s host (its own, never the workstation's). */
+export const nodePassFile = (node: NodeDefinition): HostPassFile => hostPassFile(node.pgpassFile, '.pgpass');
+
+/** argv run on `node`'s host with that host's pass file in effect (PGPASSFILE only when it is not ~/.pgpass). */
+export const withNodePassFile = (node: NodeDefinition, argv: readonly string[]): string[] => withPassFileVariable('PGPASSFILE', nodePassFile(node), argv);
+
+/**
+ * The one absolute pass file every node names, for scripts that run alike on every host (pgpool's); otherwise
+ * undefined, so they read the OS user's own ~/.pgpass there. Never the workstation's database.passfile.
+ */
+export function sharedNodePassFile(cluster: ClusterDefinition): string | undefined {
+  const files = new Set(cluster.nodes.map((n) => n.pgpassFile));
+  const only = files.size === 1 ? [...files][0] : undefined;
+  return only?.startsWith('/') ? only : undefined;
 }
 
-/** Superuser conninfo for pg_rewind --source-server. */
-export function superuserConninfo(cluster: ClusterDefinition, source: NodeDefinition): string {
-  return conninfo({
-    host: source.host, port: source.port, user: cluster.database.user ?? 'postgres',
-    dbname: cluster.database.name ?? 'postgres', passfile: cluster.database.passfile,
+/** Marks where a fixed script puts `passfile=$HOME/...` (a home-relative pass file resolved on the host). */
+export const PASSFILE_MARKER = '@PASSFILE@';
+
+/**
+ * primary_conninfo for `standby` following `primary` (replication user). The password comes from the standby
+ * host's own pass file: libpq's default ~/.pgpass of the server's OS user, or the node's absolute pgpassFile.
+ * A home-relative pgpassFile leaves PASSFILE_MARKER for the writing script (`withMarker`); SQL cannot resolve it.
+ */
+export function replicationConninfo(cluster: ClusterDefinition, primary: NodeDefinition, standby: NodeDefinition, withMarker = false): string {
+  const f = nodePassFile(standby);
+  const ci = conninfo({
+    host: primary.host, port: primary.port, user: cluster.replication.user ?? 'replicator',
+    application_name: standby.name, passfile: f.kind === 'absolute' ? f.path : undefined,
   });
+  return withMarker && f.kind === 'home' ? `${ci} ${PASSFILE_MARKER}` : ci;
+}
+
+/** Superuser conninfo for pg_rewind --source-server; run it through withNodePassFile on the target's host. */
+export function superuserConninfo(cluster: ClusterDefinition, source: NodeDefinition): string {
+  return conninfo({ host: source.host, port: source.port, user: cluster.database.user ?? 'postgres', dbname: cluster.database.name ?? 'postgres' });
 }
 
 /** A fixed script; the file and lines come as arguments, so no value is ever parsed by the shell. */
 const WRITE_LINES = 'f=$1; shift; printf \'%s\\n\' "$@" > "$f"';
 const APPEND_LINES = 'f=$1; shift; printf \'%s\\n\' "$@" >> "$f"';
+/**
+ * Writes (`$2` = write) or appends lines to `$1`, replacing PASSFILE_MARKER by `passfile=$HOME/$3` as the host
+ * user sees it; refuses a home whose path would need conninfo quoting.
+ */
+const PASSFILE_LINES = `f=$1; mode=$2; p="$HOME/$3"; shift 3
+case "$p" in /*) ;; *) echo "HOME is not set for $(id -un); set pgpassFile to an absolute path" >&2; exit 2;; esac
+case "$p" in *[!A-Za-z0-9_./-]*) echo "pass file path $p needs quoting in primary_conninfo; set pgpassFile to a simpler absolute path" >&2; exit 2;; esac
+if [ "$mode" = write ]; then : > "$f"; fi
+for l; do case "$l" in *${PASSFILE_MARKER}*) l="\${l%%${PASSFILE_MARKER}*}passfile=$p\${l#*${PASSFILE_MARKER}}";; esac; printf '%s\n' "$l"; done >> "$f"`;
+
+/** argv writing (or appending) configuration lines on `node`'s host, resolving a home-relative pass file there. */
+export function confLinesArgv(node: NodeDefinition, mode: 'write' | 'append', file: string, lines: readonly string[]): string[] {
+  const f = nodePassFile(node);
+  if (f.kind === 'home') return ['sh', '-c', PASSFILE_LINES, '_', file, mode, f.relative, ...lines];
+  return ['sh', '-c', mode === 'write' ? WRITE_LINES : APPEND_LINES, '_', file, ...lines];
+}
 
 /**
  * Turns a stopped data directory into a standby of `primary`:
@@ -131,17 +170,16 @@ const APPEND_LINES = 'f=$1; shift; printf \'%s\\n\' "$@" >> "$f"';
  */
 export function standbyConfigArgv(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, v: Versions): string[][] {
   const data = dataDir(node);
-  const ci = replicationConninfo(cluster, primary, node);
+  const ci = replicationConninfo(cluster, primary, node, true);
   if (pgAtLeast(v, '12')) {
     return [
       ['sh', '-c', 'set -e; if [ -e "$1/recovery.conf" ]; then mv "$1/recovery.conf" "$1/recovery.conf.pgpool-cluster-old"; fi; rm -f "$1/recovery.signal"; touch "$1/standby.signal"', '_', data],
-      ['sh', '-c', APPEND_LINES, '_', `${data}/postgresql.auto.conf`, `primary_conninfo = ${confLiteral(ci)}`],
+      confLinesArgv(node, 'append', `${data}/postgresql.auto.conf`, [`primary_conninfo = ${confLiteral(ci)}`]),
     ];
   }
   return [
     ['sh', '-c', 'rm -f "$1/recovery.done"', '_', data],
-    ['sh', '-c', WRITE_LINES, '_', `${data}/recovery.conf`,
-      "standby_mode = 'on'", `primary_conninfo = ${confLiteral(ci)}`, "recovery_target_timeline = 'latest'"],
+    confLinesArgv(node, 'write', `${data}/recovery.conf`, ["standby_mode = 'on'", `primary_conninfo = ${confLiteral(ci)}`, "recovery_target_timeline = 'latest'"]),
   ];
 }
 

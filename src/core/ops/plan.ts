@@ -3,6 +3,7 @@
  * and how its result is checked. Builders are pure; the runner interprets; renderPlan shows it to the user.
  */
 import { buildCommandLine } from '../remote/commandLine';
+import { hostPassFile, withPassFileVariable } from '../inventory/hostPath';
 import { shellCommand } from '../remote/shellQuote';
 import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
@@ -28,7 +29,7 @@ export type StepAction =
    * `secret` keeps the content out of the shown plan and the audit record.
    */
   | { readonly kind: 'write-file'; readonly host: string; readonly path: string; readonly content: string; readonly mode: number; readonly backupSuffix?: string; readonly secret?: boolean }
-  /** A pcp tool on the pgpool host over SSH; the password comes from the pcppass file (PCPPASSFILE). */
+  /** A pcp tool, on the pgpool host over SSH or on this machine (PcpEndpoint.local); the password comes from that machine's .pcppass. */
   | { readonly kind: 'pcp'; readonly tool: string; readonly args: readonly string[]; readonly timeoutMs?: number }
   /** Nothing runs; the step only waits for its check (e.g. "pgpool sees the new primary"). */
   | { readonly kind: 'wait' }
@@ -96,8 +97,11 @@ export const refuse = (reason: string): PlanResult => ({ ok: false, reason });
 /** Local timeout of a pcp step without its own (the remote `timeout` is the same, so the remote side ends first). */
 export const PCP_DEFAULT_TIMEOUT_MS = 10_000;
 
-/** Connection details the command text needs (pcp host/port/user); from the cluster definition. */
-export interface PcpEndpoint { readonly host: string; readonly port: number; readonly user?: string; readonly passFile?: string; readonly binDir?: string }
+/**
+ * Connection details the command text needs (pcp host/port/user); from the cluster definition. `passFile` is on
+ * the pgpool host; `local` runs the tool on this machine (its own PCPPASSFILE or ~/.pcppass).
+ */
+export interface PcpEndpoint { readonly host: string; readonly port: number; readonly user?: string; readonly passFile?: string; readonly binDir?: string; readonly local?: boolean }
 
 /** Seconds the remote `timeout` gives a pcp tool whose local timeout is `timeoutMs` (the remote side ends first). */
 export const pcpRemoteSeconds = (timeoutMs: number): number => Math.max(1, Math.ceil(timeoutMs / 1000));
@@ -114,20 +118,23 @@ export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
     case 'ssh': return shellCommand(action.argv) + (action.stdinFact ? ` < (${action.stdinFact}, captured above)` : '');
     case 'sql': if (action.display) return action.display;
       return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
-    case 'pcp': return pcp
-      ? buildCommandLine(pcpArgv(pcp, action.tool, action.args, action.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS), undefined, pcp.passFile ? { PCPPASSFILE: pcp.passFile } : {})
-      : shellCommand([action.tool, ...action.args]);
+    case 'pcp': {
+      if (!pcp) return shellCommand([action.tool, ...action.args]);
+      const argv = pcpArgv(pcp, action.tool, action.args, action.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS);
+      return buildCommandLine(pcp.local ? argv : withPassFileVariable('PCPPASSFILE', hostPassFile(pcp.passFile, '.pcppass'), argv), undefined);
+    }
     case 'write-file': return `write ${action.path} (${action.content.length} bytes, mode ${action.mode.toString(8)}${action.secret ? ', content not shown' : ''})${action.backupSuffix ? `, old file kept as ${action.path}${action.backupSuffix}` : ''}`;
     case 'wait': return '(wait)';
     case 'backup-copy': return backupCopyText(action);
   }
 }
 
-function where(action: StepAction): string {
+function where(action: StepAction, pcp?: PcpEndpoint): string {
   switch (action.kind) {
     case 'ssh': return `ssh ${action.host}`;
     case 'sql': return `sql ${action.node}`;
-    case 'pcp': return 'pcp (pgpool host)';
+    case 'pcp': return pcp?.local ? 'pcp (this machine, its PCPPASSFILE or ~/.pcppass)'
+      : `pcp (pgpool host, pass file ${pcp?.passFile ?? '~/.pcppass'} there)`;
     case 'write-file': return `sftp ${action.host}`;
     case 'wait': return 'wait';
     case 'backup-copy': return `sql ${action.primary} + ssh ${action.target}`;
@@ -150,7 +157,7 @@ export function renderPlan(plan: Plan, pcp?: PcpEndpoint): string {
   }
   plan.steps.forEach((s, i) => {
     lines.push(`${i + 1}. ${s.title}${s.destructive ? '   [destructive]' : ''}`);
-    lines.push(`   where: ${where(s.action)}`);
+    lines.push(`   where: ${where(s.action, pcp)}`);
     if (s.action.kind !== 'wait') lines.push(`   runs:  ${commandText(s.action, pcp)}`);
     lines.push(`   why:   ${s.why}`);
     if (s.skipIf) lines.push(`   skip:  when ${s.skipIf.describe}`);
@@ -170,7 +177,7 @@ export function planToJson(plan: Plan, pcp?: PcpEndpoint): unknown {
     ...plan,
     steps: plan.steps.map((s) => ({
       ...s, ...(redacted(s.action) ? { action: redacted(s.action) } : {}),
-      where: where(s.action), command: s.action.kind === 'wait' ? null : commandText(s.action, pcp),
+      where: where(s.action, pcp), command: s.action.kind === 'wait' ? null : commandText(s.action, pcp),
     })),
   };
 }

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
-import { bin, dataDir, pgAtLeast, replicationConninfo, superuserConninfo, type Versions } from './pgCommands';
+import { bin, dataDir, pgAtLeast, replicationConninfo, superuserConninfo, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
@@ -62,7 +62,7 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
   steps.push({
     id: `rewind-${node.name}`, title: `pg_rewind ${node.name} from ${primary.name}`, destructive: true,
     why: 'Rewinds the node to where its history forked from the primary and copies only the changed blocks.',
-    action: { kind: 'ssh', host: node.name, argv: [bin(node, 'pg_rewind'), '-D', data, `--source-server=${superuserConninfo(input.cluster, primary)}`], timeoutMs: 3_600_000 },
+    action: { kind: 'ssh', host: node.name, argv: withNodePassFile(node, [bin(node, 'pg_rewind'), '-D', data, `--source-server=${superuserConninfo(input.cluster, primary)}`]), timeoutMs: 3_600_000 },
     onFailure: `${node.name} is stopped and detached; its data directory may be partly rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
   });
   return steps;
@@ -82,7 +82,7 @@ function basebackupSteps(input: OpsInput, node: NodeDefinition, primary: NodeDef
     }, {
       id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}`, destructive: false,
       why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
-      action: { kind: 'ssh', host: node.name, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(input.cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast'], timeoutMs: 24 * 3_600_000 },
+      action: { kind: 'ssh', host: node.name, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(input.cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast']), timeoutMs: 24 * 3_600_000 },
       onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line) and re-run.`,
     }],
   };

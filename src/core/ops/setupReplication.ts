@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
-import { bin, confLiteral, dataDir, pgAtLeast, replicationConninfo, type Versions } from './pgCommands';
+import { describeHostPassFile } from '../inventory/hostPath';
+import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, replicationConninfo, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
@@ -92,7 +93,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
       action: { kind: 'sql', node: primary.name, sql: `${stmt} '${scramSha256Verifier(o.replicationPassword, o.salt)}'`, display: `${stmt} '<SCRAM-SHA-256 verifier, not shown>'` },
       onFailure: onPrimary,
     });
-    warnings.push(`The standby reads ${user}'s password from ${cluster.database.passfile ?? '~/.pgpass'} on ${node.name}: keep that file in step with the new password.`);
+    warnings.push(`The standby reads ${user}'s password from ${describeHostPassFile(nodePassFile(node), '.pgpass', undefined, node.name)}: keep that file in step with the new password.`);
   } else {
     warnings.push(`No replication password given: ${user} must already exist with a password the standby's pass file holds.`);
   }
@@ -155,7 +156,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
     steps.push({
       id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${o.slot ? ` (slot ${o.slot})` : ''}`, destructive: false,
       why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
-      action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])] },
+      action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])]) },
       onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
     });
   }

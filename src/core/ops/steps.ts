@@ -2,8 +2,8 @@
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { Check, PlanStep } from './plan';
 import {
-  IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, controldataArgv, pgAtLeast, pgCtl, replicationConninfo,
-  sqlLiteral, standbyConfigArgv, type Versions,
+  IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, confLinesArgv, confLiteral, controldataArgv, dataDir, nodePassFile,
+  pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, type Versions,
 } from './pgCommands';
 
 export const WAIT_STREAMING_MS = 30_000;
@@ -110,10 +110,15 @@ export function repointSteps(cluster: ClusterDefinition, standby: NodeDefinition
   const skipIf = { ...streamsFrom(standby, primary, 0), describe: `${standby.name} already streams from ${primary.name}` };
   const steps: PlanStep[] = [];
   if (pgAtLeast(v, '12')) {
+    // A home-relative pass file is resolved by a script on the host: append the line there instead of ALTER SYSTEM.
+    const homeRelative = nodePassFile(standby).kind === 'home';
     steps.push({
-      id: `repoint-${standby.name}`, title: `Point ${standby.name} at ${primary.name} (ALTER SYSTEM SET primary_conninfo)`,
+      id: `repoint-${standby.name}`, title: `Point ${standby.name} at ${primary.name} (${homeRelative ? 'primary_conninfo appended to postgresql.auto.conf' : 'ALTER SYSTEM SET primary_conninfo'})`,
       why: 'The standby must stream from the new primary and follow its new timeline.', destructive: false,
-      action: { kind: 'sql', node: standby.name, sql: `ALTER SYSTEM SET primary_conninfo = ${sqlLiteral(ci)}` }, skipIf, onFailure,
+      action: homeRelative
+        ? { kind: 'ssh', host: standby.name, argv: confLinesArgv(standby, 'append', `${dataDir(standby)}/postgresql.auto.conf`, [`primary_conninfo = ${confLiteral(replicationConninfo(cluster, primary, standby, true))}`]) }
+        : { kind: 'sql', node: standby.name, sql: `ALTER SYSTEM SET primary_conninfo = ${sqlLiteral(ci)}` },
+      skipIf, onFailure,
     });
     steps.push(pgAtLeast(v, '13')
       ? {

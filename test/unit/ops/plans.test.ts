@@ -118,7 +118,9 @@ test('switchover: stop, checkpoint, replay check, then promote; old primary rejo
     if (pg === '9.6' || pg === '11') assert.match(config, /recovery\.conf.*standby_mode/s);
     else {
       assert.match(config, /standby\.signal/);
-      assert.match(config, /primary_conninfo = '\\''host=10\.0\.0\.12 port=5432 user=repl application_name=db0 passfile=\/etc\/pgc\/pgpass'\\''/);
+      // The standby's own ~/.pgpass on its host: no passfile= at all, never the workstation's database.passfile.
+      assert.match(config, /primary_conninfo = '\\''host=10\.0\.0\.12 port=5432 user=repl application_name=db0'\\''/);
+      assert.doesNotMatch(texts(p).join('\n'), /\/etc\/pgc\/pgpass/);
       assert.doesNotMatch(config, /standby_mode|trigger_file/);
     }
   }
@@ -138,7 +140,8 @@ test('recover: default method is rewind for the same system, basebackup otherwis
     const same = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '7', primarySystemId: '7' } }, 'db1'));
     assert.ok(ids(same).includes('rewind-db1'), pg);
     assert.equal(ids(same).includes('crash-recovery-db1'), pg === '9.6' || pg === '11' || pg === '12', pg);
-    assert.match(texts(same).join('\n'), /pg_rewind -D \/data\/db1 '--source-server=host=10\.0\.0\.11 port=5432 user=postgres dbname=postgres passfile=\/etc\/pgc\/pgpass'/);
+    assert.match(texts(same).join('\n'), /^\/usr\/pgsql\/bin\/pg_rewind -D \/data\/db1 '--source-server=host=10\.0\.0\.11 port=5432 user=postgres dbname=postgres'$/m);
+    assert.doesNotMatch([...texts(same), ...texts(ok(buildPlan('recover', { cluster: c, status: s, options: { method: 'basebackup' } }, 'db1')))].join('\n'), /\/etc\/pgc\/pgpass/);
     const other = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '8', primarySystemId: '7' } }, 'db1'));
     assert.ok(ids(other).includes('basebackup-db1') && ids(other).includes('move-aside-db1'));
     assert.ok(!texts(other).some((t) => /\brm -rf\b/.test(t)), 'never deletes the old data directory');

@@ -86,16 +86,17 @@ test('setup-replication with each method on 11, 15 and 17: old directory moved a
     const config = argv(p, 'standby-config-db2-2');
     if (pg === '11') {
       assert.deepEqual(config.slice(4, 6), ['/data/db2/recovery.conf', "standby_mode = 'on'"], what);
-      assert.match(config[6] ?? '', /^primary_conninfo = 'host=10\.0\.0\.11 port=5432 user=repl application_name=db2 /, what);
+      assert.match(config[6] ?? '', /^primary_conninfo = 'host=10\.0\.0\.11 port=5432 user=repl application_name=db2'$/, what);
       assert.deepEqual(argv(p, 'standby-extra-db2').slice(4), ['/data/db2/recovery.conf', "trigger_file = '/data/db2/promote.trigger'"], what);
       assert.ok(!p.steps.some((x) => x.action.kind === 'ssh' && x.action.argv.some((w) => /standby\.signal/.test(w))), `${what}: no standby.signal before 12`);
     } else {
       assert.match(argv(p, 'standby-config-db2-1')[2] ?? '', /touch "\$1\/standby\.signal"/, what);
       assert.equal(config[4], '/data/db2/postgresql.auto.conf', what);
-      assert.match(config[5] ?? '', /^primary_conninfo = 'host=10\.0\.0\.11 port=5432 user=repl application_name=db2 /, what);
+      assert.match(config[5] ?? '', /^primary_conninfo = 'host=10\.0\.0\.11 port=5432 user=repl application_name=db2'$/, what);
       assert.doesNotMatch(all, /standby_mode|trigger_file/, what);
       assert.ok(!ids(p).includes('standby-extra-db2'), what);
     }
+    assert.doesNotMatch(all, /\/etc\/pgc\/pgpass/, `${what}: the workstation's pass file never reaches a host`);
     assert.deepEqual(p.verify.map((v) => v.describe), ['db0 streams WAL to db2', 'db2 is in recovery (a standby)', 'pgpool lists node 2 as up'], what);
   }
 });
