@@ -63,6 +63,44 @@ export const pgCtl = {
   promote: (n: NodeDefinition, v: Versions): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), ...(pgAtLeast(v, '10') ? ['-w', '-t', '60'] : []), 'promote'],
 };
 
+/**
+ * pg_ctl start (or restart) that, when it fails, prints the last 20 lines of the server's own log to stderr:
+ * startup.log (what pg_ctl -l captured, e.g. "lock file postmaster.pid already exists"), then the newest file of
+ * the logging collector's directory inside the data directory (log/ or pg_log/) when there is one.
+ */
+const START_SHOWING_LOG = `"$@" && exit 0; rc=$?
+for f in "$LOGFILE" $(ls -t "$PGDATA"/log/* "$PGDATA"/pg_log/* 2>/dev/null | head -n 1); do
+  [ -f "$f" ] || continue; echo "--- last 20 lines of $f:" >&2; tail -n 20 "$f" >&2
+done
+exit $rc`;
+
+export function startShowingLogArgv(n: NodeDefinition, argv: readonly string[]): string[] {
+  return ['env', `PGDATA=${dataDir(n)}`, `LOGFILE=${dataDir(n)}/startup.log`, 'sh', '-c', START_SHOWING_LOG, '_', ...argv];
+}
+
+/**
+ * Before a start: a postmaster killed alone (kill -9) can leave its children running on the data directory, holding
+ * the shared memory, and a start then fails ("another server might be running"). Lists the processes whose working
+ * directory is the data directory and, when no live postmaster owns it, stops them (TERM, then KILL after 5 s).
+ * A live postmaster there means someone else (pgpool's follow_primary or failover script) started the node
+ * meanwhile: exit 3, nothing is touched. Prints the pids it stopped; exit 0 when there were none.
+ */
+const STOP_LEFTOVERS = `D=$(cd "$1" 2>/dev/null && pwd -P) || exit 0
+if [ -f "$D/postmaster.pid" ]; then
+  pm=$(head -n 1 "$D/postmaster.pid")
+  case "$pm" in ''|*[!0-9]*) ;; *) if [ -d "/proc/$pm" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pm/status" 2>/dev/null; then
+    echo "a postmaster (pid $pm) runs on $D: something else (pgpool's follow_primary or failover script?) started it meanwhile" >&2; exit 3; fi;; esac
+fi
+left() { for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
+pids=$(left); [ -n "$pids" ] || exit 0
+echo "processes left on $D by a server that died: $pids"
+kill -TERM $pids 2>/dev/null; i=0
+while [ $i -lt 50 ] && [ -n "$(left)" ]; do sleep 0.1; i=$((i+1)); done
+pids=$(left); [ -z "$pids" ] || { kill -KILL $pids 2>/dev/null; sleep 0.2; }
+[ -z "$(left)" ] || { echo "could not stop: $(left)" >&2; exit 1; }`;
+
+export const stopLeftoversArgv = (n: NodeDefinition): string[] => ['sh', '-c', STOP_LEFTOVERS, '_', dataDir(n)];
+
 /** `LC_ALL=C` so the labels are English whatever the host's locale. */
 export const controldataArgv = (n: NodeDefinition): string[] => ['env', 'LC_ALL=C', bin(n, 'pg_controldata'), dataDir(n)];
 

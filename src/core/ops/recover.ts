@@ -11,7 +11,7 @@ import { bin, dataDir, pgAtLeast, replicationConninfo, superuserConninfo, withNo
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
-import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+import { attachStep, detachStep, isStandby, leftoversStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 import { timestampSuffix } from './timestamp';
 
 export { defaultRecoverMethod };
@@ -133,6 +133,7 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
   } else {
     const down = `${node.name} stays detached from pgpool; nothing else changed.`;
     steps.push(stopStep(node, chosen.method === 'restart' ? 'It starts again as a standby of the current primary.' : `${chosen.method} needs the node stopped.`, down));
+    steps.push(leftoversStep(node));
     if (chosen.method === 'restart') { /* only the standby configuration below */ } else if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
     else if (chosen.method === 'copy') steps.push(...copySteps(cluster, node, primary, v));
     else {

@@ -61,7 +61,8 @@ async function act(step: PlanStep, index: number, env: OpsEnvironment, options: 
       });
       if (r.timedOut) throw new Error(`timed out after ${a.timeoutMs} ms on ${a.host}`);
       if (r.code === null || !(a.okExitCodes ?? [0]).includes(r.code)) {
-        throw new Error(`exit ${r.code ?? r.signal ?? 'none'} on ${a.host}${r.stderr.trim() ? `: ${tail(r.stderr)}` : r.stdout.trim() ? `: ${tail(r.stdout)}` : ''}`);
+        // Long enough for the 20 log lines a failed start prints.
+        throw new Error(`exit ${r.code ?? r.signal ?? 'none'} on ${a.host}${r.stderr.trim() ? `: ${tail(r.stderr, 3000)}` : r.stdout.trim() ? `: ${tail(r.stdout)}` : ''}`);
       }
       return r.stdout;
     }

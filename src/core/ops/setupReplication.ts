@@ -16,7 +16,7 @@ import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
 import { scramSha256Verifier, sqlIdent } from './scramVerifier';
-import { attachStep, detachStep, isStandby, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
+import { attachStep, detachStep, isStandby, leftoversStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 import { timestampSuffix } from './timestamp';
 
 export interface SetupReplicationOptions {
@@ -143,6 +143,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   const down = `${node.name} stays detached from pgpool; nothing else changed.`;
   if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
   steps.push(stopStep(node, `${copier} needs the node stopped and its data directory out of the way.`, down));
+  steps.push(leftoversStep(node));
   steps.push({
     id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
     why: `${copier} starts from an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,

@@ -3,7 +3,7 @@ import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { Check, PlanStep } from './plan';
 import {
   IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, confLinesArgv, confLiteral, controldataArgv, dataDir, nodePassFile,
-  pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, type Versions,
+  pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, startShowingLogArgv, stopLeftoversArgv, type Versions,
 } from './pgCommands';
 
 export const WAIT_STREAMING_MS = 30_000;
@@ -59,20 +59,33 @@ export function detachStep(node: NodeDefinition, why: string, destructive = fals
 
 /**
  * `probeFirst: false` saves the status round trip before the stop where every millisecond counts (the
- * primary in a switchover): pg_ctl stop then fails on a stopped server, which the check accepts.
+ * primary in a switchover). Either way a failed pg_ctl stop is tolerated once the check agrees the server is
+ * down: it may die between the probe and the stop ("could not send stop signal ... No such process"), and a
+ * killed postmaster stays a zombie until reaped, so the check waits a little.
  */
 export function stopStep(node: NodeDefinition, why: string, onFailure: string, mode: 'fast' | 'immediate' = 'fast', probeFirst = true): PlanStep {
   return {
     id: `stop-${node.name}`, title: `Stop PostgreSQL on ${node.name} (${mode})`, why, destructive: true,
     action: { kind: 'ssh', host: node.name, argv: pgCtl.stop(node, mode), timeoutMs: 90_000 },
-    ...(probeFirst ? { skipIf: notRunning(node) } : { tolerateFailureIfCheckPasses: true }), check: notRunning(node), onFailure,
+    ...(probeFirst ? { skipIf: notRunning(node) } : {}), tolerateFailureIfCheckPasses: true,
+    check: { ...notRunning(node), waitMs: 10_000 }, onFailure,
+  };
+}
+
+/** Stops what a killed postmaster left on the data directory; refuses when a postmaster runs there again. */
+export function leftoversStep(node: NodeDefinition): PlanStep {
+  return {
+    id: `leftovers-${node.name}`, title: `Stop processes a dead server left on ${node.name}'s data directory`, destructive: true,
+    why: 'After a kill -9 of the postmaster alone its children can keep running and hold the shared memory; a start then fails. Processes whose working directory is the data directory are listed and stopped; if a live postmaster is there, someone else (pgpool\'s scripts) started the node and nothing is touched.',
+    action: { kind: 'ssh', host: node.name, argv: stopLeftoversArgv(node), timeoutMs: 30_000 },
+    onFailure: `${node.name} was not started. Another PostgreSQL runs on its data directory (pgpool's follow_primary or failover script may have started it): wait for pgpool to finish, check "pgpool-cluster status", then re-run.`,
   };
 }
 
 export function startStep(node: NodeDefinition, onFailure: string): PlanStep {
   return {
-    id: `start-${node.name}`, title: `Start PostgreSQL on ${node.name}`, why: 'The node must run to stream from the primary.', destructive: false,
-    action: { kind: 'ssh', host: node.name, argv: pgCtl.start(node), timeoutMs: 90_000 },
+    id: `start-${node.name}`, title: `Start PostgreSQL on ${node.name}`, why: 'The node must run to stream from the primary; if the start fails, the last 20 lines of its log are shown.', destructive: false,
+    action: { kind: 'ssh', host: node.name, argv: startShowingLogArgv(node, pgCtl.start(node)), timeoutMs: 90_000 },
     check: isStandby(node, 10_000), onFailure,
   };
 }
@@ -128,7 +141,7 @@ export function repointSteps(cluster: ClusterDefinition, standby: NodeDefinition
       }
       : {
         id: `restart-${standby.name}`, title: `Restart ${standby.name}`, why: 'PostgreSQL 12 applies primary_conninfo only at start.',
-        destructive: true, action: { kind: 'ssh', host: standby.name, argv: pgCtl.restart(standby), timeoutMs: 90_000 }, skipIf,
+        destructive: true, action: { kind: 'ssh', host: standby.name, argv: startShowingLogArgv(standby, pgCtl.restart(standby)), timeoutMs: 90_000 }, skipIf,
         check: streamsFrom(standby, primary), onFailure,
       });
     return steps;
@@ -136,7 +149,7 @@ export function repointSteps(cluster: ClusterDefinition, standby: NodeDefinition
   for (const s of standbyConfigSteps(cluster, standby, primary, v)) steps.push({ ...s, skipIf });
   steps.push({
     id: `restart-${standby.name}`, title: `Restart ${standby.name}`, why: `PostgreSQL ${v.postgres} reads recovery.conf only at start.`,
-    destructive: true, action: { kind: 'ssh', host: standby.name, argv: pgCtl.restart(standby), timeoutMs: 90_000 }, skipIf,
+    destructive: true, action: { kind: 'ssh', host: standby.name, argv: startShowingLogArgv(standby, pgCtl.restart(standby)), timeoutMs: 90_000 }, skipIf,
     check: streamsFrom(standby, primary), onFailure,
   });
   return steps;
