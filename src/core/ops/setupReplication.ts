@@ -6,12 +6,13 @@
  * backup API + rsync when the node's pg_basebackup is older than the server: the choice recover makes), optionally
  * through a slot, standby configuration for the version, start, verify it streams, attach in pgpool.
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
-import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, replicationConninfo, withNodePassFile, type Versions } from './pgCommands';
+import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, replicationConninfo, startShowingLogArgv, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
@@ -52,10 +53,33 @@ function settingSteps(primary: NodeDefinition, v: Versions, senders: number): Pl
   }));
 }
 
+/**
+ * The standby's pg_hba replication line: an address gets /32 (or /128), a host name stays a name (pg_hba matches
+ * it by reverse and forward lookup; a "/32" after a name is an error that would stop the primary's next start).
+ */
 export function replicationHbaLine(user: string, host: string): string {
-  const mask = host.includes(':') ? '128' : '32';
-  return `host    replication     ${user}     ${host}/${mask}     scram-sha-256`;
+  const kind = isIP(host);
+  const address = kind === 4 ? `${host}/32` : kind === 6 ? `${host}/128` : host;
+  return `host    replication     ${user}     ${address}     scram-sha-256`;
 }
+
+/** Words pg_hba.conf gives a meaning of its own in the user column. */
+const HBA_KEYWORDS = new Set(['all', 'sameuser', 'samerole', 'samegroup', 'replication', 'public']);
+
+/** Why `user` cannot be the replication role written into pg_hba.conf and SQL, or undefined when it can. */
+export function replicationUserProblem(user: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(user)) {
+    return `The replication user "${user}" is not a plain role name: use letters, digits and _ (at most 63, not starting with a digit) in replication.user.`;
+  }
+  if (HBA_KEYWORDS.has(user.toLowerCase())) return `The replication user "${user}" is a pg_hba.conf keyword; choose another name in replication.user (e.g. replicator).`;
+  return undefined;
+}
+
+/** Fixed SQL: fails with every error pg_hba_file_rules reports for the file on disk (PostgreSQL 10+). */
+export const HBA_ERRORS_SQL = `DO $$ DECLARE e text; BEGIN
+  SELECT string_agg(format('line %s: %s', line_number, error), '; ') INTO e FROM pg_hba_file_rules WHERE error IS NOT NULL;
+  IF e IS NOT NULL THEN RAISE EXCEPTION 'pg_hba.conf has errors: %', e; END IF;
+END $$`;
 
 export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: SetupReplicationOptions = {}): PlanResult {
   const { cluster, status } = input;
@@ -73,6 +97,8 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   const chosen = o.method ? { method: o.method, why: 'chosen by the user' } : fullCopyMethod(input.facts?.clientMajor, v);
   const copier = chosen.method === 'copy' ? 'The copy' : 'pg_basebackup';
   const user = cluster.replication.user ?? 'replicator';
+  const userProblem = replicationUserProblem(user);
+  if (userProblem) return refuse(userProblem);
   const data = dataDir(node);
   const stamp = timestampSuffix(o.now ?? new Date());
   const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp}`;
@@ -105,12 +131,20 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
     skipIf: pgAtLeast(v, '10')
       ? sqlTrue(primary.name, `SELECT EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE error IS NULL AND type LIKE 'host%'
           AND 'replication' = ANY(database) AND ($1 = ANY(user_name) OR 'all' = ANY(user_name))
-          AND (address = 'all' OR (address ~ '^[0-9a-fA-F.:]+$' AND netmask IS NOT NULL
-            AND network(set_masklen($2::inet, masklen(netmask::inet))) = network(set_masklen(address::inet, masklen(netmask::inet)))))) AS ok`,
+          AND (address = 'all' OR ${isIP(node.host) ? `(address ~ '^[0-9a-fA-F.:]+$' AND netmask IS NOT NULL
+            AND network(set_masklen($2::inet, masklen(netmask::inet))) = network(set_masklen(address::inet, masklen(netmask::inet))))` : 'lower(address) = lower($2)'})) AS ok`,
       `a pg_hba replication rule already covers ${user} from ${node.host}`, [user, node.host])
       : { kind: 'ssh-exit', host: primary.name, argv: ['grep', '-qxF', hbaLine, `${dataDir(primary)}/pg_hba.conf`], exitCodes: [0], describe: 'the line is already there' },
     onFailure: onPrimary,
   });
+  if (pgAtLeast(v, '10')) {
+    steps.push({
+      id: `hba-valid-${primary.name}`, title: `Check ${primary.name}'s pg_hba.conf for errors (pg_hba_file_rules)`, destructive: false,
+      why: 'A pg_hba.conf with an error is ignored by a reload and stops the next start; read it before any reload or restart.',
+      action: { kind: 'sql', node: primary.name, sql: HBA_ERRORS_SQL },
+      onFailure: `Nothing was reloaded or restarted; ${primary.name} still runs with its previous rules. Fix the lines named above in ${dataDir(primary)}/pg_hba.conf, then re-run.`,
+    });
+  }
   steps.push({
     id: `reload-${primary.name}`, title: `Reload ${primary.name}'s configuration`, why: 'Applies pg_hba.conf and reloadable settings.', destructive: false,
     action: { kind: 'sql', node: primary.name, sql: 'SELECT pg_reload_conf()' }, onFailure: onPrimary,
@@ -118,7 +152,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   steps.push({
     id: `restart-${primary.name}`, title: `Restart ${primary.name} (a changed setting needs it)`, destructive: true,
     why: 'wal_level, max_wal_senders, hot_standby and wal_log_hints take effect only at start; skipped when nothing is pending.',
-    action: { kind: 'ssh', host: primary.name, argv: [bin(primary, 'pg_ctl'), '-D', dataDir(primary), '-l', `${dataDir(primary)}/startup.log`, '-m', 'fast', '-w', '-t', '60', 'restart'], timeoutMs: 90_000 },
+    action: { kind: 'ssh', host: primary.name, argv: startShowingLogArgv(primary, pgCtl.restart(primary)), timeoutMs: 90_000 },
     skipIf: sqlTrue(primary.name, 'SELECT NOT EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart) AS ok', 'no setting is pending a restart'),
     check: sqlTrue(primary.name, 'SELECT NOT pg_is_in_recovery() AS ok', `${primary.name} runs as the primary`),
     onFailure: `${primary.name} may be down: start it (pg_ctl start) and read its startup.log.`,
