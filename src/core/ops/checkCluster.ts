@@ -13,10 +13,11 @@ import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from './hostToHo
 import { currentPrimary, resolveVersions } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
 import { conninfo, nodePassFile, pgAtLeast, withNodePassFile } from './pgCommands';
+import { nodePassFileCell, pcpPassFileCell, type PassFileCell } from './passFileCheck';
 import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
-export type CheckSection = 'ssh' | 'postgres-port' | 'replication' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
+export type CheckSection = 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
 
 export interface CheckCell {
   readonly section: CheckSection;
@@ -216,11 +217,20 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
   return probes;
 }
 
+/** Each host's own pass files (never the workstation's): the nodes' .pgpass and, where pcp runs, the .pcppass. */
+function passFileProbes(cluster: ClusterDefinition, env: OpsEnvironment): Probe[] {
+  const cell = (c: PassFileCell | undefined): Cells => (c ? { section: 'pass-files', ...c } : []);
+  return [
+    ...cluster.nodes.map((n) => async () => cell(await nodePassFileCell(cluster, env, n))),
+    async () => cell(await pcpPassFileCell(cluster, env, await env.pcpPlacement?.())),
+  ];
+}
+
 /** Probes everything; never changes anything. */
 export async function checkCluster(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment): Promise<CheckReport> {
   const primary = currentPrimary({ cluster, status });
   const probes = [
-    ...sshProbes(cluster, env), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary),
+    ...sshProbes(cluster, env), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
     ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary),
   ];
   const cells = await limited(probes, 6);

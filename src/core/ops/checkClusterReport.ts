@@ -5,6 +5,7 @@ const TITLES: Record<CheckSection, string> = {
   ssh: 'SSH hops pgpool\'s scripts need (run on the source host, BatchMode)',
   'postgres-port': 'PostgreSQL ports (pg_isready run on the source host)',
   replication: 'Replication connections to the primary',
+  'pass-files': 'Pass files on each host (read there as the user who uses them; passwords never leave the host)',
   version: 'Versions',
   settings: 'Replication settings on every node',
   extension: 'pgpool_recovery extension',
