@@ -159,6 +159,29 @@ export function sharedNodePassFile(cluster: ClusterDefinition): string | undefin
   return only?.startsWith('/') ? only : undefined;
 }
 
+/**
+ * Puts one pass-file line (read from stdin, so the password is never on a command line) first in the host user's
+ * file, dropping older lines for the same host:port:database:user; written to a temporary file with umask 077 and
+ * renamed over the old one (atomic, mode 0600). `$1` absolute path or empty, `$2` the path under $HOME, `$3` the
+ * entry's fields before the password, exactly as in the file.
+ */
+const PUT_PASS_ENTRY = `if [ -n "$1" ]; then f=$1; else f="$HOME/$2"; fi
+umask 077; mkdir -p -- "$(dirname -- "$f")" || exit 1
+IFS= read -r line || [ -n "$line" ] || { echo "no entry on stdin" >&2; exit 2; }
+t=$(mktemp "$f.XXXXXX") || exit 1
+{ printf '%s\n' "$line"; if [ -f "$f" ]; then P="$3:" awk 'index($0, ENVIRON["P"]) != 1' "$f"; fi; } > "$t" && chmod 600 "$t" && mv -f -- "$t" "$f" || { rm -f -- "$t"; exit 1; }`;
+
+/** argv + stdin that store `fields` (host, port, database, user) with `password` in the pass file `f` on the host. */
+export function putPassEntry(f: HostPassFile, defaultName: string, fields: readonly string[], password: string): { argv: string[]; stdin: string } {
+  const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+  if (/[\r\n]/.test(password)) throw new Error('A password for a pass file cannot contain a line break.');
+  const prefix = fields.map((x) => (x === '*' ? x : esc(x))).join(':');
+  return {
+    argv: ['sh', '-c', PUT_PASS_ENTRY, '_', f.kind === 'absolute' ? f.path : '', f.kind === 'home' ? f.relative : f.kind === 'default' ? defaultName : '', prefix],
+    stdin: `${prefix}:${esc(password)}\n`,
+  };
+}
+
 /** Marks where a fixed script puts `passfile=$HOME/...` (a home-relative pass file resolved on the host). */
 export const PASSFILE_MARKER = '@PASSFILE@';
 

@@ -18,6 +18,8 @@ export type StepAction =
     readonly kind: 'ssh'; readonly host: string; readonly argv: readonly string[]; readonly okExitCodes?: readonly number[]; readonly timeoutMs?: number;
     /** Feed the value an earlier step captured as this fact to the command's stdin (e.g. a public key read on another host). */
     readonly stdinFact?: string;
+    /** A secret fed to the command's stdin (a pass-file line); never shown, audited or put in --json. */
+    readonly stdinSecret?: string;
   }
   /**
    * SQL on a node (or on pgpool's port when `node` is the pgpool name); values go in `params`, never in `sql`.
@@ -115,7 +117,7 @@ export function pcpArgv(pcp: PcpEndpoint, tool: string, args: readonly string[],
 /** The exact text a step sends (what the user reads before confirming). */
 export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
   switch (action.kind) {
-    case 'ssh': return shellCommand(action.argv) + (action.stdinFact ? ` < (${action.stdinFact}, captured above)` : '');
+    case 'ssh': return shellCommand(action.argv) + (action.stdinFact ? ` < (${action.stdinFact}, captured above)` : '') + (action.stdinSecret !== undefined ? ' < (secret, not shown)' : '');
     case 'sql': if (action.display) return action.display;
       return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
     case 'pcp': {
@@ -186,5 +188,6 @@ export function planToJson(plan: Plan, pcp?: PcpEndpoint): unknown {
 function redacted(a: StepAction): StepAction | undefined {
   if (a.kind === 'write-file' && a.secret) return { ...a, content: '(not shown)' };
   if (a.kind === 'sql' && a.display) return { ...a, sql: a.display };
+  if (a.kind === 'ssh' && a.stdinSecret !== undefined) return { ...a, stdinSecret: '(not shown)' };
   return undefined;
 }

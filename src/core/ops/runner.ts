@@ -51,7 +51,7 @@ async function act(step: PlanStep, index: number, env: OpsEnvironment, options: 
   switch (a.kind) {
     case 'wait': return '';
     case 'ssh': {
-      const stdin = a.stdinFact === undefined ? undefined : facts.get(a.stdinFact);
+      const stdin = a.stdinSecret ?? (a.stdinFact === undefined ? undefined : facts.get(a.stdinFact));
       if (a.stdinFact !== undefined && stdin === undefined) throw new Error(`${a.stdinFact} was not recorded by an earlier step`);
       const r = await env.remote(a.host).exec(a.argv, {
         ...(stdin !== undefined ? { stdin } : {}),

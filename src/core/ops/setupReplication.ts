@@ -12,7 +12,7 @@ import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
-import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, replicationConninfo, startShowingLogArgv, withNodePassFile, type Versions } from './pgCommands';
+import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, putPassEntry, replicationConninfo, startShowingLogArgv, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
@@ -119,7 +119,19 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
       action: { kind: 'sql', node: primary.name, sql: `${stmt} '${scramSha256Verifier(o.replicationPassword, o.salt)}'`, display: `${stmt} '<SCRAM-SHA-256 verifier, not shown>'` },
       onFailure: onPrimary,
     });
-    warnings.push(`The standby reads ${user}'s password from ${describeHostPassFile(nodePassFile(node), '.pgpass', undefined, node.name)}: keep that file in step with the new password.`);
+    // Every node's own pass file gets the entry (a node that is a primary today follows another one tomorrow):
+    // written on that host from the secret, never copied from this machine.
+    for (const n of [node, ...cluster.nodes.filter((x) => x !== node)]) {
+      const put = putPassEntry(nodePassFile(n), '.pgpass', ['*', '*', 'replication', user], o.replicationPassword);
+      const file = describeHostPassFile(nodePassFile(n), '.pgpass', undefined, n.name);
+      steps.push({
+        id: `passfile-${n.name}`, title: `Store ${user}'s password in ${file}`, destructive: false,
+        why: `${n === node ? 'pg_basebackup and the standby\'s primary_conninfo' : 'A later recover or follow_primary on this node'} read${n === node ? '' : 's'} it there; the line *:*:replication:${user} goes first, older lines for it are dropped, the file is replaced atomically with mode 0600.`,
+        action: { kind: 'ssh', host: n.name, argv: put.argv, stdinSecret: put.stdin, timeoutMs: 20_000 },
+        ...(n === node ? {} : { optional: true }),
+        onFailure: n === node ? `${node.name} was not changed. Check that the database OS user can write ${file}.` : `Add "*:*:replication:${user}:<password>" to ${file} yourself (mode 0600).`,
+      });
+    }
   } else {
     warnings.push(`No replication password given: ${user} must already exist with a password the standby's pass file holds.`);
   }

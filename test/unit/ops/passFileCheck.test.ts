@@ -2,13 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { matchingEntry } from '../../../src/core/db/passFileEntries';
 import { hostPassFile } from '../../../src/core/inventory/hostPath';
 import { judgePassFile, nodeLookups, parsePassFileFields, readPassFileFieldsArgv } from '../../../src/core/ops/passFileCheck';
-import { cluster } from './fixtures';
+import { auditRecord } from '../../../src/core/ops/audit';
+import { planToJson, renderPlan } from '../../../src/core/ops/plan';
+import { buildSetupReplicationPlan } from '../../../src/core/ops/setupReplication';
+import { cluster, HEALTHY, status } from './fixtures';
 
 const SECRET = 'S3cr3t-pw';
 const me = os.userInfo().username;
@@ -71,6 +74,33 @@ test('missing file, group-readable file and a ~/ path under the host user\'s hom
     chmodSync(path.join(home, 'pcp/pass'), 0o600);
     const good = judgePassFile(parsePassFileFields(onHost(readPassFileFieldsArgv(hostPassFile('~/pcp/pass', '.pcppass'), '.pcppass', 3), home))!, 'pcppass', [{ host: 'p', port: 9898, user: 'pcpadmin' }], 'pgpool', 'Add');
     assert.equal(good.ok, true, good.detail);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('setup-replication stores the replication password in each node\'s own pass file: stdin only, first line, atomic 0600', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'passput-'));
+  try {
+    const pw = 'n3w:p@ss\\word';
+    const c = cluster('15', '4.3');
+    const plan = buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY) }, 'db2', { replicationPassword: pw, salt: Buffer.alloc(16, 1) });
+    assert.ok(plan.ok);
+    const puts = plan.plan.steps.filter((s) => s.id.startsWith('passfile-'));
+    assert.deepEqual(puts.map((s) => s.id), ['passfile-db2', 'passfile-db0', 'passfile-db1']);
+    const shown = [renderPlan(plan.plan), JSON.stringify(planToJson(plan.plan)), JSON.stringify(auditRecord(plan.plan, 'test', undefined))].join('\n');
+    assert.ok(!shown.includes('n3w'), 'the password is never shown, put in --json or audited');
+    assert.match(renderPlan(plan.plan), /< \(secret, not shown\)/);
+    const a = puts[0]!.action;
+    assert.ok(a.kind === 'ssh' && a.stdinSecret !== undefined && !a.argv.some((w) => w.includes('n3w')));
+    // Run the step's script as the host would, on an existing file with an older entry for the same role.
+    const file = path.join(home, '.pgpass');
+    writeFileSync(file, `*:*:replication:repl:old\n10.0.0.11:5432:postgres:postgres:keep\n`, { mode: 0o644 });
+    if (a.kind === 'ssh') execFileSync(a.argv[0]!, a.argv.slice(1), { input: a.stdinSecret, env: { PATH: process.env.PATH ?? '', HOME: home } });
+    assert.equal(readFileSync(file, 'utf8'), '*:*:replication:repl:n3w\\:p@ss\\\\word\n10.0.0.11:5432:postgres:postgres:keep\n');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(home), ['.pgpass'], 'no temporary file left behind');
+    assert.ok(matchingEntry(readFileSync(file, 'utf8'), 'pgpass', { host: '10.0.0.11', port: 5432, database: 'replication', user: 'repl' }));
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
