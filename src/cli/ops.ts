@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { ClusterDefinition } from '../core/inventory/model';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
-import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
+import { ClusterOpsEnvironment } from '../core/ops/environment';
 import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/input';
 import { LockError } from '../core/ops/lock';
 import { OPERATIONS, preparePlan, runOperation, startPlanProbes } from '../core/ops/operation';
@@ -97,7 +97,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
       return 3;
     }
     const plan = built.plan;
-    const pcp = pcpEndpoint(cluster, await env.pcpPlacement());
+    const pcp = await env.planPcpEndpoint();
     if (opts.dryRun) {
       process.stdout.write(opts.json ? `${JSON.stringify(planToJson(plan, pcp), null, 2)}\n` : renderPlan(plan, pcp));
       return 0;

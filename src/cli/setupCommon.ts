@@ -4,7 +4,7 @@ import type { ClusterDefinition } from '../core/inventory/model';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
-import { ClusterOpsEnvironment, pcpEndpoint } from '../core/ops/environment';
+import { ClusterOpsEnvironment } from '../core/ops/environment';
 import { LockError } from '../core/ops/lock';
 import { runOperation } from '../core/ops/operation';
 import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/plan';
@@ -60,7 +60,7 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
  * (the node name for destructive plans, "yes" otherwise). Returns the exit code.
  */
 export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string, extra = ''): Promise<number> {
-  const pcp = pcpEndpoint(session.cluster, await session.env.pcpPlacement());
+  const pcp = await session.env.planPcpEndpoint();
   if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
@@ -100,7 +100,7 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     return 3;
   }
   if (opts.dryRun) {
-    const pcp = pcpEndpoint(s.cluster, await s.env.pcpPlacement());
+    const pcp = await s.env.planPcpEndpoint();
     process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
     return 0;
   }

@@ -1,6 +1,8 @@
 /** `pgpool-cluster setup-replication NODE [--method basebackup|copy] [--slot NAME]`: make NODE a streaming standby of the primary. */
 import type { Command } from 'commander';
+import { applyDiscovery } from '../core/ops/discovery';
 import { COPY_METHODS, type CopyMethod } from '../core/ops/input';
+import { withDiscovery } from '../core/ops/operation';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../core/ops/setupReplication';
 import { CliError } from './errors';
 import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
@@ -22,10 +24,14 @@ export function registerSetupReplicationCommand(program: Command): void {
         const replicationPassword = await s.secrets.getSecret({
           kind: 'replication-password', key: `${s.cluster.name}:${user}`, prompt: `Password for the replication role ${user} (empty: keep the current one)`,
         });
-        const [status, facts] = await Promise.all([s.status(), method ? {} : probeSetupReplicationFacts(s, s.env, node)]);
-        const built = buildSetupReplicationPlan({ cluster: s.cluster, status, facts }, node, {
+        const status = await s.status();
+        // Program and data directories the cluster file leaves out come from the hosts (shown in the plan).
+        const discovered = await s.env.discover(status);
+        const cluster = applyDiscovery(s.cluster, discovered);
+        const facts = method ? {} : await probeSetupReplicationFacts({ cluster }, s.env, node);
+        const built = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
           ...(method ? { method } : {}), ...(opts.slot ? { slot: opts.slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
-        });
+        }), discovered);
         process.exitCode = await refuseShowOrRun(s, built, opts, built.ok ? built.plan.node : '');
       } finally {
         await s.close();

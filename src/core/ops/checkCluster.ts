@@ -8,6 +8,7 @@ import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import { confValues, pgpoolConfPath } from './configurePgpoolInput';
 import { readIfExists } from './configurePgpool';
+import { applyDiscovery, NOTHING_DISCOVERED } from './discovery';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from './hostToHost';
 import { currentPrimary, resolveVersions } from './input';
@@ -17,7 +18,7 @@ import { nodePassFileCell, pcpPassFileCell, type PassFileCell } from './passFile
 import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
-export type CheckSection = 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
+export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
 
 export interface CheckCell {
   readonly section: CheckSection;
@@ -227,12 +228,19 @@ function passFileProbes(cluster: ClusterDefinition, env: OpsEnvironment): Probe[
 }
 
 /** Probes everything; never changes anything. */
-export async function checkCluster(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment): Promise<CheckReport> {
+export async function checkCluster(file: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment): Promise<CheckReport> {
+  // What the file leaves out comes from the hosts; every probe then uses it, and the report lists it first.
+  const discovered = env.discover ? await env.discover(status) : NOTHING_DISCOVERED;
+  const cluster = applyDiscovery(file, discovered);
+  const discoveryCells: CheckCell[] = [
+    ...discovered.notes.map((n) => ({ section: 'discovery' as const, from: n.split(':')[0] ?? '', to: n.split(':')[0] ?? '', what: 'discovered', ok: true, detail: n.slice(n.indexOf(':') + 1).trim() })),
+    ...discovered.missing.map((n) => ({ section: 'discovery' as const, from: n.split(':')[0] ?? '', to: n.split(':')[0] ?? '', what: 'discovery', ok: false, detail: n.slice(n.indexOf(':') + 1).trim(), fix: 'Install the programs there, or name their directory (binDir) in the cluster file.' })),
+  ];
   const primary = currentPrimary({ cluster, status });
   const probes = [
     ...sshProbes(cluster, env), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
     ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary),
   ];
-  const cells = await limited(probes, 6);
+  const cells = [...discoveryCells, ...await limited(probes, 6)];
   return { cluster: cluster.name, ok: cells.every((c) => c.ok), cells };
 }

@@ -2,6 +2,7 @@
 import type { CheckReport, CheckSection } from './checkCluster';
 
 const TITLES: Record<CheckSection, string> = {
+  discovery: 'Discovered on the hosts (what the cluster file leaves out; it overrides)',
   ssh: 'SSH hops pgpool\'s scripts need (run on the source host, BatchMode)',
   'postgres-port': 'PostgreSQL ports (pg_isready run on the source host)',
   replication: 'Replication connections to the primary',

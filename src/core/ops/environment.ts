@@ -5,13 +5,15 @@
 import type { SqlClient } from '../db/types';
 import { PgSqlClient } from '../db/pgClient';
 import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../db/localPcp';
-import { pcpNodeInfo, runPcp, type PcpTarget } from '../db/pcp';
+import { PcpError, pcpNodeInfo, runPcp, type PcpTarget } from '../db/pcp';
 import type { PgpoolNodeView } from '../db/poolNodes';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
 import { resolveSshTarget } from '../remote/sshConfig';
 import type { SshPool } from '../remote/sshPool';
 import { SshRemoteHost } from '../remote/sshRemoteHost';
 import type { RemoteHost } from '../remote/types';
+import type { ClusterStatus } from '../status/model';
+import { applyDiscovery, discover, NOTHING_DISCOVERED, type Discovered } from './discovery';
 import type { PcpEndpoint } from './plan';
 
 export interface OpsEnvironment {
@@ -22,6 +24,10 @@ export interface OpsEnvironment {
   /** A new SQL session of its own (the caller closes it), e.g. to hold a backup open across a copy. */
   session?(node: string): SqlClient;
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  /** What the hosts have where the cluster file says nothing (programs, data directories); probed once. */
+  discover?(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered>;
+  /** pcp as plans show it (placement and discovered tools' directory). */
+  planPcpEndpoint?(): Promise<PcpEndpoint | undefined>;
   /** Where pcp runs (this machine or the pgpool host) and why; decided once. */
   pcpPlacement?(): Promise<LocalPcpDecision>;
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
@@ -127,22 +133,48 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     return this.placement;
   }
 
+  private discovered?: Promise<Discovered>;
+
+  /** pcp as plans show it: where it runs, with the pcp tools' directory the hosts revealed when the file names none. */
+  async planPcpEndpoint(): Promise<PcpEndpoint | undefined> {
+    const d = this.discovered ? await this.discovered : NOTHING_DISCOVERED;
+    return pcpEndpoint(applyDiscovery(this.cluster, d), await this.pcpPlacement());
+  }
+
+  discover(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered> {
+    this.discovered ??= discover(this.cluster, status, this, signal).catch(() => NOTHING_DISCOVERED);
+    return this.discovered;
+  }
+
   private async pcpTarget(timeoutMs?: number): Promise<PcpTarget> {
     const p = pgpoolOf(this.cluster);
     const where = await this.pcpPlacement();
     const common = { pcpHost: p.host, pcpPort: p.pcpPort, ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
     if (where.local) return { ...common, remote: new LocalHost(), local: true, ...(where.binDir ? { binDir: where.binDir } : {}) };
+    const binDir = p.binDir ?? (this.discovered ? (await this.discovered).pgpool.get(p.name)?.binDir : undefined);
     return {
-      ...common, remote: this.remote(p.name), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}), ...(p.binDir ? { binDir: p.binDir } : {}),
+      ...common, remote: this.remote(p.name), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}), ...(binDir ? { binDir } : {}),
     };
   }
 
-  async pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
-    return runPcp(await this.pcpTarget(options.timeoutMs), tool, args, options.signal);
+  /** A pcp tool that is not on the remote PATH (Debian keeps them in /usr/sbin) is looked for once, then retried. */
+  private async withDiscoveredPcp<T>(run: (t: PcpTarget) => Promise<T>, timeoutMs?: number): Promise<T> {
+    try {
+      return await run(await this.pcpTarget(timeoutMs));
+    } catch (err) {
+      const p = this.cluster.pgpool[0];
+      if (!(err instanceof PcpError) || err.exitCode !== 127 || !p || p.binDir || this.discovered) throw err;
+      if (!(await this.discover()).pgpool.get(p.name)?.binDir) throw err;
+      return run(await this.pcpTarget(timeoutMs));
+    }
   }
 
-  async pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
-    return pcpNodeInfo(await this.pcpTarget(), id, signal);
+  pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+    return this.withDiscoveredPcp((t) => runPcp(t, tool, args, options.signal), options.timeoutMs);
+  }
+
+  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
+    return this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal));
   }
 
   warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {

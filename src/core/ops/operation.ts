@@ -3,6 +3,7 @@ import type { ClusterDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import { buildAttachPlan, buildDetachPlan } from './attachDetach';
 import { appendAudit, auditPath, auditRecord } from './audit';
+import { applyDiscovery, NOTHING_DISCOVERED, type Discovered } from './discovery';
 import { pcpEndpoint, type OpsEnvironment } from './environment';
 import type { OpsInput, OpsOptions } from './input';
 import { acquireLock, type LockOptions } from './lock';
@@ -47,9 +48,18 @@ export async function preparePlan(
   kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal,
   probes: PlanProbes = startPlanProbes(kind, cluster, env, signal),
 ): Promise<PlanResult> {
-  const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(cluster, status, env, node, signal) : undefined;
+  // What the cluster file leaves out (program and data directories) comes from the hosts; the plan says so.
+  const discovered = env.discover ? await env.discover(status, signal) : NOTHING_DISCOVERED;
+  const known = applyDiscovery(cluster, discovered);
+  const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
   const waits = await probes.failoverWaitsForCleanStop;
-  return buildPlan(kind, { cluster, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node);
+  return withDiscovery(buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node), discovered);
+}
+
+/** Adds what discovery found (and what it could not find) to a plan. */
+export function withDiscovery(built: PlanResult, d: Discovered): PlanResult {
+  if (!built.ok || (!d.notes.length && !d.missing.length)) return built;
+  return { ok: true, plan: { ...built.plan, discovered: d.notes, warnings: [...built.plan.warnings, ...d.missing] } };
 }
 
 export interface RunOperationOptions {
@@ -66,7 +76,7 @@ export async function runOperation(plan: Plan, cluster: ClusterDefinition, env: 
   const lock = await acquireLock(plan.cluster, `${plan.operation} ${plan.node}`, options.lock);
   try {
     const outcome = await runPlan(plan, env, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    await appendAudit(auditRecord(plan, options.via, outcome, pcpEndpoint(cluster, await env.pcpPlacement?.())), options.auditFile ?? auditPath()).catch((err: unknown) => {
+    await appendAudit(auditRecord(plan, options.via, outcome, env.planPcpEndpoint ? await env.planPcpEndpoint() : pcpEndpoint(cluster, await env.pcpPlacement?.())), options.auditFile ?? auditPath()).catch((err: unknown) => {
       options.onEvent?.({ type: 'warning', message: `Could not write the audit record: ${err instanceof Error ? err.message : String(err)}` });
     });
     return outcome;

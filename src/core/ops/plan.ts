@@ -89,6 +89,8 @@ export interface Plan {
   /** Facts compared at the end to report lost WAL (old primary's end vs what the new primary received). */
   readonly lostWal?: { readonly oldEndFact: string; readonly receivedFact: string };
   readonly versions: { readonly postgres: string; readonly pgpool: string };
+  /** What the hosts revealed where the cluster file says nothing (program directories, data directories). */
+  readonly discovered?: readonly string[];
 }
 
 /** A plan that cannot be built says why and what to do instead. */
@@ -152,6 +154,11 @@ export function renderPlan(plan: Plan, pcp?: PcpEndpoint): string {
     plan.summary,
     '',
   ];
+  if (plan.discovered?.length) {
+    lines.push('Discovered on the hosts (the cluster file overrides):');
+    for (const d of plan.discovered) lines.push(`  - ${d}`);
+    lines.push('');
+  }
   if (plan.warnings.length) {
     lines.push('Warnings:');
     for (const w of plan.warnings) lines.push(`  ! ${w}`);
