@@ -15,6 +15,7 @@ import { currentPrimary, resolveVersions } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
 import { conninfo, nodePassFile, pgAtLeast, withNodePassFile } from './pgCommands';
 import { nodePassFileCell, pcpPassFileCell, type PassFileCell } from './passFileCheck';
+import { scriptHopArgv, scriptSsh, type ScriptSshResult } from './scriptSsh';
 import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
 
@@ -29,6 +30,8 @@ export interface CheckCell {
   readonly detail: string;
   /** How to make it pass; set on failing cells. */
   readonly fix?: string;
+  /** The check cannot tell (e.g. a script builds its ssh command at run time); not a failure. */
+  readonly unknown?: boolean;
 }
 
 export interface CheckReport {
@@ -67,11 +70,50 @@ async function onHost(env: OpsEnvironment, host: string, argv: readonly string[]
   return { code: r.timedOut ? null : r.code, out: r.stdout, err: r.stderr };
 }
 
-function sshProbes(cluster: ClusterDefinition, env: OpsEnvironment): Probe[] {
+/** How pgpool's scripts connect, per side: the pgpool host's (failover, follow_primary) and the nodes' (online recovery). */
+export interface ScriptHops {
+  readonly fromPgpool?: { readonly script: string; readonly how: ScriptSshResult };
+  readonly fromNodes?: { readonly script: string; readonly how: ScriptSshResult };
+}
+
+/** The first script of each side that runs ssh (or cannot be read as such) decides how that side's hops are tested. */
+async function readScriptHops(cluster: ClusterDefinition, env: OpsEnvironment, conf: ReadonlyMap<string, string>, primary: NodeDefinition | undefined): Promise<ScriptHops> {
+  const inst = pgpoolOf(cluster);
+  const pick = async (host: string, files: readonly string[]): Promise<{ script: string; how: ScriptSshResult } | undefined> => {
+    for (const f of files) {
+      const text = await readIfExists(env, host, f).catch(() => undefined);
+      if (text === undefined) continue;
+      const how = scriptSsh(text);
+      if (how.kind !== 'none') return { script: f, how };
+    }
+    return undefined;
+  };
+  const pgpoolScripts = [commandProgram(conf, 'failover_command'), commandProgram(conf, 'follow_primary_command') ?? commandProgram(conf, 'follow_master_command')]
+    .filter((x): x is string => !!x && x.startsWith('/'));
+  const stage = commandProgram(conf, 'recovery_1st_stage_command');
+  const nodeScripts = primary?.dataDirectory ? [stage, 'pgpool_remote_start'].filter((x): x is string => !!x).map((f) => (f.startsWith('/') ? f : path.posix.join(primary.dataDirectory!, f))) : [];
+  const [fromPgpool, fromNodes] = await Promise.all([pick(inst.name, pgpoolScripts), primary ? pick(primary.name, nodeScripts) : undefined]);
+  return { ...(fromPgpool ? { fromPgpool } : {}), ...(fromNodes ? { fromNodes } : {}) };
+}
+
+function sshProbes(cluster: ClusterDefinition, env: OpsEnvironment, scripts: Promise<ScriptHops>): Probe[] {
   return neededHops(cluster).map((hop) => async () => {
-    const base = { section: 'ssh' as const, from: hop.from.name, to: hop.to.name, what: `ssh ${hostToHost(cluster, hop.to).user}@${hop.to.host} (BatchMode)` };
+    const viaScript = 'pcpPort' in hop.from ? (await scripts).fromPgpool : (await scripts).fromNodes;
+    const to = hostToHost(cluster, hop.to);
+    if (viaScript?.how.kind === 'unknown') {
+      return {
+        section: 'ssh' as const, from: hop.from.name, to: hop.to.name, what: `ssh as ${path.posix.basename(viaScript.script)} does it`, ok: true, unknown: true,
+        detail: `cannot know: ${viaScript.script} line ${viaScript.how.line}: ${viaScript.how.why}; run that script's ssh by hand from ${hop.from.name} to test it`,
+      };
+    }
+    const scripted = viaScript?.how.kind === 'ssh' ? viaScript.how.ssh : undefined;
+    const argv = scripted ? scriptHopArgv(scripted, hop.to.host, to.user, to.port) : hopSshArgv(hostToHost(cluster, hop.from), hop.to, to, ['true']);
+    const what = scripted
+      ? `ssh as ${path.posix.basename(viaScript!.script)} does it (${[scripted.configFile ? `-F ${scripted.configFile}` : '', scripted.identityFile ? `-i ${scripted.identityFile}` : '', `${scripted.user ?? (scripted.configFile ? '(from its config)' : to.user)}@${hop.to.host}`].filter(Boolean).join(' ')}, BatchMode)`
+      : `ssh ${to.user}@${hop.to.host} (BatchMode)`;
+    const base = { section: 'ssh' as const, from: hop.from.name, to: hop.to.name, what };
     try {
-      const r = await onHost(env, hop.from.name, hopSshArgv(hostToHost(cluster, hop.from), hop.to, hostToHost(cluster, hop.to), ['true']));
+      const r = await onHost(env, hop.from.name, argv);
       return r.code === 0 ? { ...base, ok: true, detail: 'ok' } : { ...base, ok: false, detail: firstLine(r.err) || `exit ${r.code ?? 'timeout'}`, fix: sshFix(r.err, hop.from.name, hop.to.name) };
     } catch (err) {
       return { ...base, ok: false, detail: `cannot reach ${hop.from.name} over SSH: ${msg(err)}`, fix: `Check this machine's SSH access to ${hop.from.name} (cluster file ssh settings).` };
@@ -237,8 +279,16 @@ export async function checkCluster(file: ClusterDefinition, status: ClusterStatu
     ...discovered.missing.map((n) => ({ section: 'discovery' as const, from: n.split(':')[0] ?? '', to: n.split(':')[0] ?? '', what: 'discovery', ok: false, detail: n.slice(n.indexOf(':') + 1).trim(), fix: 'Install the programs there, or name their directory (binDir) in the cluster file.' })),
   ];
   const primary = currentPrimary({ cluster, status });
+  const scripts = (async (): Promise<ScriptHops> => {
+    try {
+      const conf = confValues(await readIfExists(env, pgpoolOf(cluster).name, pgpoolConfPath(cluster)));
+      return await readScriptHops(cluster, env, conf, primary);
+    } catch {
+      return {};
+    }
+  })();
   const probes = [
-    ...sshProbes(cluster, env), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
+    ...sshProbes(cluster, env, scripts), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
     ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary),
   ];
   const cells = [...discoveryCells, ...await limited(probes, 6)];

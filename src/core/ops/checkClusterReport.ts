@@ -26,7 +26,7 @@ export function renderCheckReport(report: CheckReport): string {
     const cells = report.cells.filter((c) => c.section === section);
     if (!cells.length) continue;
     lines.push(`## ${TITLES[section]}`, '', '| from | to | check | result | how to fix |', '|---|---|---|---|---|');
-    for (const c of cells) lines.push(`| ${cell(c.from)} | ${cell(c.to)} | ${cell(c.what)} | ${c.ok ? 'ok' : '**FAIL**'}: ${cell(c.detail)} | ${cell(c.fix ?? '')} |`);
+    for (const c of cells) lines.push(`| ${cell(c.from)} | ${cell(c.to)} | ${cell(c.what)} | ${c.unknown ? 'unknown' : c.ok ? 'ok' : '**FAIL**'}: ${cell(c.detail)} | ${cell(c.fix ?? '')} |`);
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
