@@ -12,6 +12,7 @@ import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
 import { probeRecoveryFacts } from './recoverFacts';
 import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
+import { pgpoolScriptPaths, withPgpoolScriptsIdle } from './pgpoolBusy';
 
 export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
@@ -36,11 +37,14 @@ export function buildPlan(kind: OperationKind, input: OpsInput, node: string): P
 /** Facts a plan needs that do not depend on the status: start them with the status refresh, not after it. */
 export interface PlanProbes {
   readonly failoverWaitsForCleanStop: Promise<boolean | undefined>;
+  /** pgpool's failover / follow_primary script paths (recover, promote, switchover wait while they run). */
+  readonly pgpoolScripts?: Promise<string[]>;
 }
 
 export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
   return {
     failoverWaitsForCleanStop: kind === 'switchover' || kind === 'promote' ? failoverWaitsForCleanStop(cluster, env, signal) : Promise.resolve(undefined),
+    pgpoolScripts: kind === 'recover' || kind === 'promote' || kind === 'switchover' ? pgpoolScriptPaths(cluster, env, signal) : Promise.resolve([]),
   };
 }
 
@@ -53,7 +57,8 @@ export async function preparePlan(
   const known = applyDiscovery(cluster, discovered);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
   const waits = await probes.failoverWaitsForCleanStop;
-  return withDiscovery(buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node), discovered);
+  const built = buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node);
+  return withDiscovery(withPgpoolScriptsIdle(built, cluster.pgpool[0]?.name, (await probes.pgpoolScripts) ?? []), discovered);
 }
 
 /** Adds what discovery found (and what it could not find) to a plan. */

@@ -1,0 +1,48 @@
+/** Operations never race pgpool's own failover / follow_primary scripts: the waiter runs for real in sh. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pgpoolScriptsIdleStep, waitScriptsIdleArgv, withPgpoolScriptsIdle } from '../../../src/core/ops/pgpoolBusy';
+import { buildPlan } from '../../../src/core/ops/operation';
+import { waitFor } from '../../harness/wait';
+import { cluster, HEALTHY, status } from './fixtures';
+
+test('the waiter refuses while a script runs (naming it), passes once it is gone, and never waits for itself', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'busy-'));
+  const script = path.join(dir, 'follow_primary.sh');
+  writeFileSync(script, '#!/bin/sh\nsleep 30\n');
+  chmodSync(script, 0o755);
+  const child = spawn(script, ['1', 'db1'], { stdio: 'ignore' });
+  try {
+    // The script is running once its command line names it (until the kernel has exec'd it, it is node's fork).
+    await waitFor('the script to run', () => (readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').includes('follow_primary.sh') ? true : undefined), 10_000, 20);
+    const argv = waitScriptsIdleArgv([path.join(dir, 'failover.sh'), script], 1);
+    const busy = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    assert.equal(busy.status, 3, busy.stderr);
+    assert.match(busy.stderr, new RegExp(`still running after 1 s:\\n${child.pid}: .*follow_primary\\.sh 1 db1`));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const idle = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    assert.equal(idle.status, 0, idle.stderr);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('recover, promote and switchover plans start with the wait when pgpool.conf names its scripts', () => {
+  const c = cluster('15', '4.3');
+  const built = buildPlan('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db1');
+  const withWait = withPgpoolScriptsIdle(built, 'pgpool', ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh']);
+  assert.ok(withWait.ok && built.ok);
+  if (withWait.ok && built.ok) {
+    assert.equal(withWait.plan.steps[0]!.id, 'pgpool-scripts-idle');
+    assert.equal(withWait.plan.steps.length, built.plan.steps.length + 1);
+    assert.deepEqual(withWait.plan.steps[0], pgpoolScriptsIdleStep('pgpool', ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh']));
+    assert.match(withWait.plan.steps[0]!.title, /failover\.sh \/ follow_primary\.sh are not running \(at most 60 s\)/);
+  }
+  assert.equal(withPgpoolScriptsIdle(built, 'pgpool', []), built, 'no scripts known: the plan is unchanged');
+});
