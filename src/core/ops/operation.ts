@@ -5,7 +5,8 @@ import { buildAttachPlan, buildDetachPlan } from './attachDetach';
 import { appendAudit, auditPath, auditRecord } from './audit';
 import { applyDiscovery, NOTHING_DISCOVERED, type Discovered } from './discovery';
 import { pcpEndpoint, type OpsEnvironment } from './environment';
-import type { OpsInput, OpsOptions } from './input';
+import { findNode, type OpsInput, type OpsOptions } from './input';
+import { listLeftoversArgv } from './pgCommands';
 import { acquireLock, type LockOptions } from './lock';
 import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from './promote';
@@ -57,8 +58,25 @@ export async function preparePlan(
   const known = applyDiscovery(cluster, discovered);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
   const waits = await probes.failoverWaitsForCleanStop;
-  const built = buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node);
+  const built = withLeftovers(buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node),
+    kind === 'recover' ? await probeLeftovers(known, env, node, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, cluster.pgpool[0]?.name, (await probes.pgpoolScripts) ?? []), discovered);
+}
+
+/** What a killed postmaster left running on the node's data directory (read-only), for the plan's warnings. */
+export async function probeLeftovers(cluster: ClusterDefinition, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<string | undefined> {
+  const node = findNode(cluster, nodeName);
+  if (!node?.dataDirectory) return undefined;
+  try {
+    const r = await env.remote(node.name).exec(listLeftoversArgv(node), { timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+    return r.code === 0 && r.stdout.trim() ? `${node.name}: ${r.stdout.trim()}; they are stopped before the node starts.` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function withLeftovers(built: PlanResult, leftovers: string | undefined): PlanResult {
+  return built.ok && leftovers ? { ok: true, plan: { ...built.plan, warnings: [...built.plan.warnings, leftovers] } } : built;
 }
 
 /** Adds what discovery found (and what it could not find) to a plan. */

@@ -94,12 +94,15 @@ fi
 left() { for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
 pids=$(left); [ -n "$pids" ] || exit 0
 echo "processes left on $D by a server that died: $pids"
+[ "$2" = list ] && exit 0
 kill -TERM $pids 2>/dev/null; i=0
 while [ $i -lt 50 ] && [ -n "$(left)" ]; do sleep 0.1; i=$((i+1)); done
 pids=$(left); [ -z "$pids" ] || { kill -KILL $pids 2>/dev/null; sleep 0.2; }
 [ -z "$(left)" ] || { echo "could not stop: $(left)" >&2; exit 1; }`;
 
 export const stopLeftoversArgv = (n: NodeDefinition): string[] => ['sh', '-c', STOP_LEFTOVERS, '_', dataDir(n)];
+/** The same search, read-only (for the plan): prints what the step would stop. */
+export const listLeftoversArgv = (n: NodeDefinition): string[] => ['sh', '-c', STOP_LEFTOVERS, '_', dataDir(n), 'list'];
 
 /** `LC_ALL=C` so the labels are English whatever the host's locale. */
 export const controldataArgv = (n: NodeDefinition): string[] => ['env', 'LC_ALL=C', bin(n, 'pg_controldata'), dataDir(n)];

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startShowingLogArgv, stopLeftoversArgv } from '../../../src/core/ops/pgCommands';
+import { listLeftoversArgv, startShowingLogArgv, stopLeftoversArgv } from '../../../src/core/ops/pgCommands';
 import type { OpsEnvironment } from '../../../src/core/ops/environment';
 import type { Plan } from '../../../src/core/ops/plan';
 import { runPlan } from '../../../src/core/ops/runner';
@@ -57,6 +57,12 @@ test('leftovers of a killed postmaster are found by their working directory and 
   try {
     // The dead postmaster's pid file names a pid that no longer runs.
     writeFileSync(path.join(dir, 'postmaster.pid'), '999999999\n');
+    // The plan lists them first (read-only)...
+    const listed = run(listLeftoversArgv(node));
+    assert.equal(listed.status, 0);
+    assert.match(String(listed.stdout), new RegExp(`by a server that died: ${child.pid} `));
+    assert.equal(alive(child.pid!), true, 'listing stops nothing');
+    // ...the step stops them.
     const r = run(stopLeftoversArgv(node));
     assert.equal(r.status, 0, String(r.stderr));
     assert.match(String(r.stdout), new RegExp(`processes left on .* by a server that died: ${child.pid} `));
