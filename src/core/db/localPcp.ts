@@ -59,8 +59,9 @@ export interface LocalPcpDecision {
 }
 
 /** Decides where pcp runs; `user` defaults like pcp's own (the OS user name). */
-export async function decidePcpPlacement(host: string, port: number, user: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<LocalPcpDecision> {
-  const tool = await findLocalProgram('pcp_node_count', programDirs(env));
+export async function decidePcpPlacement(host: string, port: number, user: string | undefined, env: NodeJS.ProcessEnv = process.env,
+  dirs: readonly string[] = programDirs(env)): Promise<LocalPcpDecision> {
+  const tool = await findLocalProgram('pcp_node_count', dirs);
   if (!tool) return { local: false, reason: 'this machine has no pcp tools' };
   const who = user ?? os.userInfo().username;
   const [reachable, file] = await Promise.all([tcpAnswers(host, port), localPcppassCovers(host, port, who, env)]);
