@@ -7,10 +7,12 @@
  * keys. Every change step is skipped when the hop already works, so a re-run changes nothing.
  */
 import type { ClusterDefinition } from '../inventory/model';
+import { describeHostPassFile, hostPassFile } from '../inventory/hostPath';
 import { keyTypeOfBlob } from '../remote/knownHosts';
 import type { OpsEnvironment } from './environment';
 import { hostToHost, neededHops, type ClusterHost, type Hop } from './hostToHost';
 import { resolveVersions, type OpsInput } from './input';
+import { putPassEntry } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import {
   authorizeArgv, keyPairExistsArgv, keygenArgv, knownHostArgv, proveHopArgv, readPublicKeyArgv, scanType, type TrustedKey,
@@ -127,6 +129,26 @@ export function buildSshTrustPlan(input: OpsInput, facts: SshTrustFacts): PlanRe
       steps, warnings: [...new Set(warnings)], verify: [], versions: resolveVersions(cluster, input.status),
     },
   };
+}
+
+/**
+ * With the pcp password (SecretStorage or a prompt), the pgpool host's own .pcppass gets `*:<pcp port>:<pcp user>`
+ * (follow_primary's pcp_attach_node reads it there): written on that host from the secret, never copied from here.
+ */
+export function withPcpPassEntry(built: PlanResult, cluster: ClusterDefinition, pcpPassword: string | undefined): PlanResult {
+  const inst = cluster.pgpool[0];
+  if (!built.ok || pcpPassword === undefined || pcpPassword === '' || !inst) return built;
+  const user = inst.pcpUser ?? 'pgpool';
+  const file = hostPassFile(inst.pcpPassFile, '.pcppass');
+  const put = putPassEntry(file, '.pcppass', ['*', String(inst.pcpPort), user], pcpPassword);
+  const where = describeHostPassFile(file, '.pcppass', undefined, inst.name);
+  const step: PlanStep = {
+    id: `pcppass-${inst.name}`, title: `Store ${user}'s pcp password in ${where}`, destructive: false,
+    why: 'pgpool\'s follow_primary script attaches nodes with pcp on the pgpool host and reads the password there; the line *:' + `${inst.pcpPort}:${user} goes first, older lines for it are dropped, the file is replaced atomically with mode 0600.`,
+    action: { kind: 'ssh', host: inst.name, argv: put.argv, stdinSecret: put.stdin, timeoutMs: 20_000 },
+    onFailure: `The SSH hops are set up; ${where} was not written. Add "*:${inst.pcpPort}:${user}:<password>" there yourself (mode 0600).`,
+  };
+  return { ok: true, plan: { ...built.plan, steps: [...built.plan.steps, step] } };
 }
 
 /** Probes host keys (read-only), then builds the plan. */

@@ -11,6 +11,7 @@ import { judgePassFile, nodeLookups, parsePassFileFields, readPassFileFieldsArgv
 import { auditRecord } from '../../../src/core/ops/audit';
 import { planToJson, renderPlan } from '../../../src/core/ops/plan';
 import { buildSetupReplicationPlan } from '../../../src/core/ops/setupReplication';
+import { withPcpPassEntry } from '../../../src/core/ops/sshTrust';
 import { cluster, HEALTHY, status } from './fixtures';
 
 const SECRET = 'S3cr3t-pw';
@@ -101,6 +102,27 @@ test('setup-replication stores the replication password in each node\'s own pass
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(home), ['.pgpass'], 'no temporary file left behind');
     assert.ok(matchingEntry(readFileSync(file, 'utf8'), 'pgpass', { host: '10.0.0.11', port: 5432, database: 'replication', user: 'repl' }));
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('setup-ssh-trust with a pcp password writes the pgpool host\'s own ~/.pcppass there (the workstation file is never copied)', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'pcpput-'));
+  try {
+    const c = { ...cluster('15', '4.3') };
+    const hostDefault = { ...c, pgpool: c.pgpool.map(({ pcpPassFile: _p, ...p }) => p) };
+    const base = { ok: true as const, plan: { operation: 'setup-ssh-trust' as const, cluster: 'c1', node: 'all hosts', summary: 's', steps: [], warnings: [], destructive: false, verify: [], versions: { postgres: '15', pgpool: '4.3' } } };
+    const built = withPcpPassEntry(base, hostDefault, 'pcp-S3cret');
+    assert.ok(built.ok);
+    if (!built.ok) return;
+    const step = built.plan.steps[0]!;
+    assert.equal(step.title, "Store pcpadmin's pcp password in ~/.pcppass (the remote user's home on pgpool)");
+    assert.ok(!renderPlan(built.plan).includes('S3cret') && !JSON.stringify(planToJson(built.plan)).includes('S3cret'));
+    if (step.action.kind === 'ssh') execFileSync(step.action.argv[0]!, step.action.argv.slice(1), { input: step.action.stdinSecret, env: { PATH: process.env.PATH ?? '', HOME: home } });
+    assert.equal(readFileSync(path.join(home, '.pcppass'), 'utf8'), '*:9898:pcpadmin:pcp-S3cret\n');
+    assert.equal(statSync(path.join(home, '.pcppass')).mode & 0o777, 0o600);
+    assert.equal(withPcpPassEntry(base, hostDefault, undefined), base, 'no password: nothing to write');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
