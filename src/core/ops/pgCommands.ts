@@ -80,8 +80,9 @@ export function startShowingLogArgv(n: NodeDefinition, argv: readonly string[]):
 
 /**
  * Before a start: a postmaster killed alone (kill -9) can leave its children running on the data directory, holding
- * the shared memory, and a start then fails ("another server might be running"). Lists the processes whose working
- * directory is the data directory and, when no live postmaster owns it, stops them (TERM, then KILL after 5 s).
+ * the shared memory, and a start then fails ("another server might be running"). Lists the `postgres` processes whose
+ * working directory is the data directory (an admin's shell there is left alone) and, when no live postmaster owns
+ * it, stops them (TERM, then KILL after 5 s).
  * A live postmaster there means someone else (pgpool's follow_primary or failover script) started the node
  * meanwhile: exit 3, nothing is touched. Prints the pids it stopped; exit 0 when there were none.
  */
@@ -91,7 +92,7 @@ if [ -f "$D/postmaster.pid" ]; then
   case "$pm" in ''|*[!0-9]*) ;; *) if [ -d "/proc/$pm" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pm/status" 2>/dev/null; then
     echo "a postmaster (pid $pm) runs on $D: something else (pgpool's follow_primary or failover script?) started it meanwhile" >&2; exit 3; fi;; esac
 fi
-left() { for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
+left() { for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && [ "$(cat "$p/comm" 2>/dev/null)" = postgres ] && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
 pids=$(left); [ -n "$pids" ] || exit 0
 echo "processes left on $D by a server that died: $pids"
 [ "$2" = list ] && exit 0

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listLeftoversArgv, startShowingLogArgv, stopLeftoversArgv } from '../../../src/core/ops/pgCommands';
@@ -52,8 +52,12 @@ test('a failed start prints the last 20 lines of the server log, not just "exami
 
 test('leftovers of a killed postmaster are found by their working directory and stopped; other processes are not', () => withDataDir(async (dir) => {
   const node = { ...cluster('15', '4.3').nodes[0]!, dataDirectory: dir };
-  const child = spawn('sleep', ['60'], { cwd: dir, stdio: 'ignore' });
-  const bystander = spawn('sleep', ['60'], { cwd: os.tmpdir(), stdio: 'ignore' });
+  // A stand-in backend: a program named postgres (its comm) running in the data directory.
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'live-bin-'));
+  copyFileSync('/bin/sleep', path.join(bin, 'postgres'));
+  const child = spawn(path.join(bin, 'postgres'), ['60'], { cwd: dir, stdio: 'ignore' });
+  const bystander = spawn(path.join(bin, 'postgres'), ['60'], { cwd: os.tmpdir(), stdio: 'ignore' });
+  const adminShell = spawn('sleep', ['60'], { cwd: dir, stdio: 'ignore' });
   try {
     // The dead postmaster's pid file names a pid that no longer runs.
     writeFileSync(path.join(dir, 'postmaster.pid'), '999999999\n');
@@ -68,12 +72,15 @@ test('leftovers of a killed postmaster are found by their working directory and 
     assert.match(String(r.stdout), new RegExp(`processes left on .* by a server that died: ${child.pid} `));
     await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(alive(bystander.pid!), true, 'a process elsewhere is left alone');
+    assert.equal(alive(adminShell.pid!), true, 'a process that is not postgres in the data directory is left alone');
     // Nothing left: exit 0, silent.
     const again = run(stopLeftoversArgv(node));
     assert.deepEqual([again.status, again.stdout], [0, '']);
   } finally {
     child.kill('SIGKILL');
     bystander.kill('SIGKILL');
+    adminShell.kill('SIGKILL');
+    rmSync(bin, { recursive: true, force: true });
   }
 }));
 
