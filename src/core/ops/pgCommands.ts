@@ -165,15 +165,22 @@ export function sharedNodePassFile(cluster: ClusterDefinition): string | undefin
 
 /**
  * Puts one pass-file line (read from stdin, so the password is never on a command line) first in the host user's
- * file, dropping older lines for the same host:port:database:user; written to a temporary file with umask 077 and
- * renamed over the old one (atomic, mode 0600). `$1` absolute path or empty, `$2` the path under $HOME, `$3` the
- * entry's fields before the password, exactly as in the file.
+ * file, dropping older lines for the same host:port:database:user. Nothing is written when it is already the first
+ * line (a re-run changes nothing). Written with umask 077 to a temporary file renamed over the old one (atomic);
+ * when the file's directory is not writable by that user, the file is rewritten in place. Mode 0600 either way.
+ * `$1` absolute path or empty, `$2` the path under $HOME, `$3` the entry's fields before the password, as in the file.
  */
-const PUT_PASS_ENTRY = `if [ -n "$1" ]; then f=$1; else f="$HOME/$2"; fi
+const PUT_PASS_ENTRY = `if [ -n "$1" ]; then f=$1; else f="$HOME/$2"; fi; pre="$3:"
 umask 077; mkdir -p -- "$(dirname -- "$f")" || exit 1
 IFS= read -r line || [ -n "$line" ] || { echo "no entry on stdin" >&2; exit 2; }
-t=$(mktemp "$f.XXXXXX") || exit 1
-{ printf '%s\n' "$line"; if [ -f "$f" ]; then P="$3:" awk 'index($0, ENVIRON["P"]) != 1' "$f"; fi; } > "$t" && chmod 600 "$t" && mv -f -- "$t" "$f" || { rm -f -- "$t"; exit 1; }`;
+if [ -f "$f" ] && [ "$(head -n 1 -- "$f")" = "$line" ]; then chmod 600 -- "$f"; exit 0; fi
+rest() { if [ -f "$f" ]; then P=$pre awk 'index($0, ENVIRON["P"]) != 1' "$f"; fi; }
+if t=$(mktemp "$f.XXXXXX" 2>/dev/null); then
+  { printf '%s\\n' "$line"; rest; } > "$t" && chmod 600 -- "$t" && mv -f -- "$t" "$f" || { rm -f -- "$t"; exit 1; }
+else
+  t=$(mktemp) || exit 1
+  { printf '%s\\n' "$line"; rest; } > "$t" && cat -- "$t" > "$f" && chmod 600 -- "$f"; rc=$?; rm -f -- "$t"; exit $rc
+fi`;
 
 /** argv + stdin that store `fields` (host, port, database, user) with `password` in the pass file `f` on the host. */
 export function putPassEntry(f: HostPassFile, defaultName: string, fields: readonly string[], password: string): { argv: string[]; stdin: string } {

@@ -101,6 +101,11 @@ test('setup-replication stores the replication password in each node\'s own pass
     assert.equal(readFileSync(file, 'utf8'), '*:*:replication:repl:n3w\\:p@ss\\\\word\n10.0.0.11:5432:postgres:postgres:keep\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(home), ['.pgpass'], 'no temporary file left behind');
+    // A second run finds the line first already and writes nothing.
+    const before = statSync(file).mtimeMs;
+    const inode = statSync(file).ino;
+    if (a.kind === 'ssh') execFileSync(a.argv[0]!, a.argv.slice(1), { input: a.stdinSecret, env: { PATH: process.env.PATH ?? '', HOME: home } });
+    assert.deepEqual([statSync(file).mtimeMs, statSync(file).ino], [before, inode]);
     assert.ok(matchingEntry(readFileSync(file, 'utf8'), 'pgpass', { host: '10.0.0.11', port: 5432, database: 'replication', user: 'repl' }));
   } finally {
     rmSync(home, { recursive: true, force: true });
