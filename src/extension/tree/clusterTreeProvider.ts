@@ -96,8 +96,32 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ClusterTreeI
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
+  private shown: string | undefined;
+
   constructor(private readonly model: ClusterModel) {
-    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+    // The model also fires when a refresh starts and when nothing visible changed (the auto-refresh): redraw only
+    // when what the tree shows changed. A redraw drops the items' handles for a moment, and a context-menu command
+    // chosen in that moment would arrive without its node.
+    this.subscription = model.onDidChange(() => {
+      const now = this.signature();
+      if (now === this.shown) return;
+      this.shown = now;
+      this.changed.fire(undefined);
+    });
+  }
+
+  /** What the tree shows, as text: compared before redrawing. */
+  private signature(): string {
+    const m = this.model;
+    return JSON.stringify([m.loaded, m.fileProblems, m.entries.map((e) => {
+      const items = new ClusterItem(e);
+      const nodes = e.definition.nodes.map((n) => {
+        const item = this.nodeItem(e, n, '-');
+        return [item.description, item.contextValue, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value];
+      });
+      return [e.file, e.definition, e.error, items.description, items.tooltip instanceof vscode.MarkdownString ? items.tooltip.value : items.tooltip,
+        e.status?.pgpoolInstances.map((p) => [p.name, p.reachable, p.version, p.error]), nodes];
+    })]);
   }
 
   getTreeItem(element: ClusterTreeItem): vscode.TreeItem {
