@@ -4,13 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { Server, utils } from 'ssh2';
+import { generateKeyPairSync } from 'node:crypto';
+import { Server } from 'ssh2';
 import { HostKeyVerifier } from '../../../src/core/remote/hostKeyVerifier';
 import { connectClient } from '../../../src/core/remote/sshConnect';
 import type { SecretProvider, SecretRequest } from '../../../src/core/remote/types';
 
 async function withServer(password: string, body: (port: number) => Promise<void>): Promise<void> {
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  // A PEM ECDSA key from Node's own crypto: ssh2's generated ed25519 keys are now and then refused by its own parser.
+  const hostKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     client.on('authentication', (ctx) => {
       if (ctx.method === 'password' && ctx.password === password) ctx.accept();
