@@ -35,8 +35,10 @@ if [ "$phase" = demo ]; then
   node dist/cli.js lab down >/dev/null 2>&1 || true
   echo "fresh-machine trial: npm run demo served code-server after $s s (log /tmp/fresh-trial-demo.log)"
 else
+  set +e
   CI=true bash .ci/run 2>&1 | tee /tmp/fresh-trial-ci.log
   ci_rc=${PIPESTATUS[0]}
+  set -e
   echo "fresh-machine trial: .ci/run exit $ci_rc in $(( $(date +%s) - start )) s (log /tmp/fresh-trial-ci.log)"
   exit "$ci_rc"
 fi

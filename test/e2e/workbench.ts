@@ -84,6 +84,20 @@ export async function contextMenu(page: Page, row: Locator, entry: string): Prom
   if (await menu.waitFor({ state: 'hidden', timeout: 1_000 }).then(() => false, () => true)) await page.keyboard.press('Enter');
 }
 
+/**
+ * A context-menu command chosen while the tree redraws arrives without its node (VS Code drops the item's handle
+ * during a redraw) and the extension then asks which node: answer with the node that was right-clicked. Returns
+ * whether it was asked, for the log.
+ */
+export async function chooseNodeIfAsked(page: Page, node: string): Promise<boolean> {
+  const input = page.locator('.quick-input-widget input[placeholder^="Node to"]');
+  if (!(await input.waitFor({ timeout: 1_500 }).then(() => true, () => false))) return false;
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${node}$`) }) }).first().click();
+  console.log(`  (the context menu's command arrived without its node; chose ${node} in the extension's node pick)`);
+  return true;
+}
+
 /** Clicks the button of the modal dialog (e.g. "Run promote on node1") and waits for the dialog to close. */
 export async function answerModal(page: Page, button: string | RegExp, timeoutMs = TIMEOUT): Promise<string> {
   const dialog = page.locator('.monaco-dialog-box');

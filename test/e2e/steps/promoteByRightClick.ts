@@ -1,6 +1,6 @@
 import { inRecovery, poolNodes, primaries, waitUntil } from '../../harness/labCluster';
 import { screenshot } from '../artifacts';
-import { answerModal, contextMenu, openPgpoolView, TIMEOUT, treeRow } from '../workbench';
+import { answerModal, chooseNodeIfAsked, contextMenu, openPgpoolView, TIMEOUT, treeRow } from '../workbench';
 import { lab, promotion, settledLab } from './labState';
 import type { Step } from './step';
 
@@ -15,6 +15,7 @@ export const promoteByRightClick: Step = {
     promotion.promoted = target;
     await openPgpoolView(page);
     await contextMenu(page, treeRow(page, target), 'Promote Node');
+    await chooseNodeIfAsked(page, target);
     // The primary still runs: the extension refuses two primaries and offers to stop it first.
     await answerModal(page, `Stop ${primary}, Then Promote ${target}`);
     // The plan opens as a document, then the confirmation names the node.

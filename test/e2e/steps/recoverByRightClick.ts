@@ -1,5 +1,5 @@
 import { inRecovery, primaryAndUpStandbys, waitUntil } from '../../harness/labCluster';
-import { answerModal, contextMenu, openPgpoolView, TIMEOUT, treeRow } from '../workbench';
+import { answerModal, chooseNodeIfAsked, contextMenu, openPgpoolView, TIMEOUT, treeRow } from '../workbench';
 import { lab, promotion } from './labState';
 import type { Step } from './step';
 
@@ -12,6 +12,7 @@ export const recoverByRightClick: Step = {
     if (!target) throw new Error('the promote step recorded no old primary');
     await openPgpoolView(page);
     await contextMenu(page, treeRow(page, target), 'Recover Node');
+    await chooseNodeIfAsked(page, target);
     const method = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Fastest safe method' }).first();
     await method.waitFor({ timeout: TIMEOUT });
     await method.click();
