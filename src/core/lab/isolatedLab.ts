@@ -101,14 +101,13 @@ export class HostShell {
 
   /** A server that detaches (or is detached): output appended to a file of the host's /var/log (machine path). */
   startDetached(host: LabHost, argv: Argv, hostLogFile: string, asUser: boolean): void {
-    const full = this.argv(host, argv, asUser);
-    const fd = openSync(onMachine(host, hostLogFile), 'a');
-    try {
-      const child = spawn(full[0]!, full.slice(1), { cwd: '/', env: this.env(asUser), stdio: ['ignore', fd, fd], detached: true });
-      child.unref();
-    } finally {
-      closeSync(fd);
-    }
+    // The log is opened inside the host, as on a real machine: the server's stderr then names the host's own
+    // path (what `pgpool-cluster events` finds through /proc/PID/fd/2), not this machine's.
+    closeSync(openSync(onMachine(host, hostLogFile), 'a'));
+    if (asUser) chownSync(onMachine(host, hostLogFile), this.user.uid, this.user.gid);
+    const full = this.argv(host, ['sh', '-c', 'f=$1; shift; exec "$@" >>"$f" 2>&1', 'sh', hostLogFile, ...argv], asUser);
+    const child = spawn(full[0]!, full.slice(1), { cwd: '/', env: this.env(asUser), stdio: 'ignore', detached: true });
+    child.unref();
   }
 }
 
