@@ -50,7 +50,9 @@ if (needsBrowser && existsSync(join(root, 'scripts', 'install-code-server.sh')) 
   process.exit(1);
 }
 
-// PGPOOL_CLUSTER_LAB_ISOLATED=1: every `lab` command below (and the tests' ensureLab) uses the isolated lab.
+// The tests run on the isolated lab (hosts that share nothing) whenever they can: as root, unless
+// PGPOOL_CLUSTER_LAB_ISOLATED=0 asks for the loopback lab. Every `lab` command below and the tests' ensureLab follow it.
+if (process.env.PGPOOL_CLUSTER_LAB_ISOLATED === undefined && process.getuid?.() === 0) process.env.PGPOOL_CLUSTER_LAB_ISOLATED = '1';
 if (tiers.some((t) => t !== 'unit') && process.env.PGPOOL_CLUSTER_LAB_ISOLATED === '1') {
   console.log(`Lab: isolated (each host its own namespaces on ${process.env.PGPOOL_CLUSTER_LAB_NET ?? '10.213.1'}.0/24; needs root).`);
 }
