@@ -51,9 +51,12 @@ export async function recordStatus(dir: string, status: ClusterStatus): Promise<
   const after = snapshotOf(status);
   // An older refresh arriving late must not undo a newer one.
   if (before && before.time > after.time) return [];
+  const events = transitions(before, after);
+  // The auto-refresh runs every few seconds: write only when something changed (or the first time).
+  if (before && events.length === 0) return [];
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(after), { mode: 0o600 });
   await fs.rename(tmp, file);
-  return transitions(before, after);
+  return events;
 }

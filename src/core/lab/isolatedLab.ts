@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
+import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
 import type { LabHost, LabLayout, LabNode } from './layout';
-import { allHosts, HOST_PG_HOME, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION } from './layout';
+import { allHosts, HOST_PG_HOME, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
 import {
   anchorArgv, anchorScript, APPEND_FILE_SCRIPT, hostEnv, isolatedSshdConfig, isolationOf, netnsName, networkDownCommands, networkUpCommands,
   onHostArgv, onMachine, seedDir, writeFileArgv, type Argv, type NetCommand,
@@ -15,8 +15,8 @@ import { diskFreeArgv, diskFullArgv, diskUsageArgv, FaultError, healNetworkComma
 import type { LabPrograms } from './prerequisites';
 import { LabError, processAlive, run, runProgram, waitFor, type RunResult } from './proc';
 import type { ServiceUser } from './serviceUser';
-import { createRolesAndExtensions, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
-import { waitForPgpool } from './pgpool';
+import { createRolesAndExtensions, identityConf, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
+import { labPgpoolInput, waitForPgpool } from './pgpool';
 import { knownHostsLine } from './sshd';
 
 const ANCHORS = 'anchors.json';
@@ -189,32 +189,14 @@ export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid:
   return out;
 }
 
+/** The loopback lab's pgpool input with what belongs to the hosts: the postgres user's key, known_hosts, ~/.pgpass, ~/.pcppass. */
 export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser): PgpoolConfigInput {
+  // No passFile: the scripts use ~/.pgpass of the postgres user on each host.
+  const { passFile: _workstationPassFile, ...base } = labPgpoolInput(layout, programs, user);
   return {
-    pgpoolVersion: LAB_PGPOOL_VERSION,
-    postgresMajor: programs.pgMajor,
-    listenAddresses: layout.pgpool.address,
-    port: LAB_PGPOOL_PORT,
-    pcpListenAddresses: layout.pgpool.address,
-    pcpPort: LAB_PCP_PORT,
-    socketDir: layout.pgpool.runDir,
-    pidFile: join(layout.pgpool.runDir, 'pgpool.pid'),
-    workDir: layout.pgpool.workDir,
-    backends: layout.nodes.map((n) => ({ id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir, applicationName: n.name })),
-    healthCheckUser: 'pgpool',
-    srCheckUser: 'pgpool',
-    recoveryUser: 'postgres',
-    replicationUser: 'replicator',
-    superuser: 'postgres',
-    profile: detectionProfiles.fast,
-    scriptsDir: layout.pgpool.confDir,
-    // The scripts use what the postgres user has on each host: its key, its known_hosts, ~/.pgpass, ~/.pcppass.
+    ...base,
     ssh: { user: user.name, port: layout.sshPort, identityFile: `${HOST_PG_HOME}/.ssh/id_ed25519`, knownHostsFile: `${HOST_PG_HOME}/.ssh/known_hosts` },
     pcp: { host: layout.pgpool.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
-    pgBinDir: programs.pgBin,
-    pgClientBinDir: programs.pgClientBin,
-    numInitChildren: 32,
-    maxPool: 2,
   };
 }
 
@@ -226,13 +208,8 @@ host    all          all         ${subnet}   scram-sha-256
 host    replication  replicator  ${subnet}   scram-sha-256
 `;
 
-export const isolatedIdentityConf = (node: LabNode): string => [
-  `listen_addresses = '${node.address}'`,
-  `port = ${LAB_PG_PORT}`,
-  `unix_socket_directories = '${node.socketDir}'`,
-  `cluster_name = '${node.name}'`,
-  '',
-].join('\n');
+/** The same identity file as the loopback lab's (addresses, sockets, cluster name). */
+export const isolatedIdentityConf = identityConf;
 
 /** primary_conninfo without passfile=: the walreceiver reads ~postgres/.pgpass on the standby's host. */
 export const isolatedPrimaryConninfo = (primary: LabNode, standby: LabNode): string =>

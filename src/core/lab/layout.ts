@@ -118,6 +118,18 @@ export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEF
   }
   return {
     dir, isolation, sshPort: 22,
+    ...workstationFiles(dir),
+    pgpool: {
+      ...mk('pgpool', `${net}.10`), confDir: '/etc/pgpool2', runDir: '/var/run/postgresql', workDir: '/var/log/postgresql',
+      logFile: '/var/log/postgresql/pgpool.log', keyFile: `${HOST_PG_HOME}/.pgpoolkey`,
+    },
+    nodes,
+  };
+}
+
+/** The lab's files on this machine (the workstation's side), the same for both kinds of lab. */
+function workstationFiles(dir: string) {
+  return {
     stateFile: join(dir, 'lab.json'),
     clusterFile: join(dir, 'pgpool-cluster.yaml'),
     pgpassFile: join(dir, 'pgpass'),
@@ -128,11 +140,6 @@ export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEF
     postgresSshDir: join(dir, 'postgres-ssh'),
     postgresKey: join(dir, 'postgres-ssh', 'id_ed25519'),
     postgresKnownHosts: join(dir, 'postgres-ssh', 'known_hosts'),
-    pgpool: {
-      ...mk('pgpool', `${net}.10`), confDir: '/etc/pgpool2', runDir: '/var/run/postgresql', workDir: '/var/log/postgresql',
-      logFile: '/var/log/postgresql/pgpool.log', keyFile: `${HOST_PG_HOME}/.pgpoolkey`,
-    },
-    nodes,
   };
 }
 
@@ -156,16 +163,7 @@ export function labLayout(dir: string, nodeCount = 3, net = defaultLabNet()): La
   return {
     dir,
     sshPort: LAB_SSH_PORT,
-    stateFile: join(dir, 'lab.json'),
-    clusterFile: join(dir, 'pgpool-cluster.yaml'),
-    pgpassFile: join(dir, 'pgpass'),
-    pcppassFile: join(dir, 'pcppass'),
-    clientDir: join(dir, 'client'),
-    clientKey: join(dir, 'client', 'id_ed25519'),
-    clientKnownHosts: join(dir, 'client', 'known_hosts'),
-    postgresSshDir: join(dir, 'postgres-ssh'),
-    postgresKey: join(dir, 'postgres-ssh', 'id_ed25519'),
-    postgresKnownHosts: join(dir, 'postgres-ssh', 'known_hosts'),
+    ...workstationFiles(dir),
     pgpool: {
       ...pgpoolHost,
       confDir: join(pgpoolHost.dir, 'etc'),
