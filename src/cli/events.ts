@@ -1,13 +1,12 @@
 /** `pgpool-cluster events`: one cluster's history from pgpool's log, the servers' logs and the tool's operations. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseConf } from '../core/conf/parser';
 import { collectHistory, type CollectResult } from '../core/history/collect';
-import { mergeEvents, type ClusterEvent } from '../core/history/events';
+import { gatherExplainFacts, loadTimeline } from '../core/history/clusterHistory';
+import type { ClusterEvent } from '../core/history/events';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
-import { auditEvents, explain, groupEvents, type ExplainFacts } from '../core/history/timeline';
-import { auditPath, type AuditRecord } from '../core/ops/audit';
+import { explain, type ExplainFacts } from '../core/history/timeline';
+import { auditPath } from '../core/ops/audit';
 import { CliError } from './errors';
 import { clusterOptions, openSession, type SetupSession } from './setupCommon';
 
@@ -29,17 +28,6 @@ export function parseSince(value: string, now = Date.now()): number {
   const t = Date.parse(value);
   if (Number.isFinite(t)) return t;
   throw new CliError(`--since takes a duration (90s, 15m, 1h, 2d) or a time (2026-11-29T17:00:00Z), not "${value}".`, 2);
-}
-
-function readAudit(file: string): AuditRecord[] {
-  let text = '';
-  try { text = readFileSync(file, 'utf8'); } catch { return []; }
-  const out: AuditRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try { out.push(JSON.parse(line) as AuditRecord); } catch { /* a torn line */ }
-  }
-  return out;
 }
 
 const localTime = (iso: string): string => {
@@ -66,21 +54,12 @@ export function eventsToText(events: readonly ClusterEvent[]): string {
 }
 
 async function explainFacts(session: SetupSession, store: HistoryStore): Promise<ExplainFacts> {
-  const facts: { healthCheckPeriod?: number; downInPgpool?: string[] } = {};
+  let status;
   try {
-    const s = await session.status();
-    await store.append(await recordStatus(store.dir, s));
-    facts.downInPgpool = s.nodes.filter((n) => n.pgpool?.status === 'down').map((n) => n.name);
+    status = await session.status();
+    await store.append(await recordStatus(store.dir, status));
   } catch { /* no status: no such explanation */ }
-  const p = session.cluster.pgpool[0];
-  if (p?.configFile) {
-    try {
-      const conf = parseConf((await session.env.remote(p.name).readFile(p.configFile)).toString('utf8'), 'pgpool');
-      const hc = [...conf.entries].reverse().find((e) => e.key === 'health_check_period');
-      facts.healthCheckPeriod = hc ? Number(hc.value) : 0;
-    } catch { /* unreadable: no such explanation */ }
-  }
-  return facts;
+  return gatherExplainFacts(session.cluster, status, (n) => session.env.remote(n));
 }
 
 function describeSources(r: CollectResult): string[] {
@@ -115,8 +94,7 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
   const store = new HistoryStore(historyDir(cluster));
   const audit = auditPath();
   const view = async (): Promise<ClusterEvent[]> => {
-    const all = groupEvents(mergeEvents(await store.events(), auditEvents(readAudit(audit), cluster.name, audit)));
-    return all.filter((e) => (since === undefined || Date.parse(e.time) >= since) && (!opts.node || e.node === opts.node));
+    return loadTimeline(store, cluster.name, audit, { ...(since !== undefined ? { since } : {}), ...(opts.node ? { node: opts.node } : {}) });
   };
   const ac = new AbortController();
   const onSigint = (): void => ac.abort();

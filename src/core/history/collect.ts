@@ -5,6 +5,7 @@ import type { RemoteHost } from '../remote/types';
 import type { ClusterEvent, HostClock } from './events';
 import type { LogContext } from './logLines';
 import { LogReadError, probeLog, readNewLines, type LogCursor } from './logReader';
+import { isJournalSource, JOURNAL_PREFIX, PGPOOL_JOURNAL_PROBE, readJournal } from './journal';
 import { nodeLookup } from './nodeLookup';
 import { parsePgpoolLog } from './pgpoolLog';
 import { parsePostgresLog } from './postgresLog';
@@ -68,9 +69,14 @@ export async function discoverLogs(
       try {
         const r = await remote(p.name).exec(['sh', '-c', PGPOOL_LOG_PROBE, 'sh', p.configFile ?? ''], { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
         const file = r.stdout.trim();
-        if (r.code === 0 && file) sources.push({ origin: p.name, kind: 'pgpool', file });
-        else if (r.code === 4) problems.push(`${p.name}: ${r.stderr.trim()}`);
-        else problems.push(`${p.name}: pgpool's log was not found (no running pgpool${p.configFile ? ` started with ${p.configFile}` : ''} writes to a file; a journal or syslog is not read yet)`);
+        if (r.code === 0 && file) { sources.push({ origin: p.name, kind: 'pgpool', file }); return; }
+        if (r.code === 4) { problems.push(`${p.name}: ${r.stderr.trim()}`); return; }
+        // Not a file: a pgpool run by systemd writes to the journal (stderr, and syslog when log_destination says so).
+        const j = await remote(p.name).exec(['sh', '-c', PGPOOL_JOURNAL_PROBE, 'sh', p.configFile ?? ''], { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
+        const unit = j.stdout.trim();
+        if (j.code === 0 && unit) sources.push({ origin: p.name, kind: 'pgpool', file: `${JOURNAL_PREFIX}${unit}` });
+        else if (j.code === 5) problems.push(`${p.name}: ${j.stderr.trim()}`);
+        else problems.push(`${p.name}: pgpool's log was not found (no running pgpool${p.configFile ? ` started with ${p.configFile}` : ''} writes to a file or runs as a systemd service; a syslog file is not read)`);
       } catch (err) {
         problems.push(`${p.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -105,9 +111,24 @@ export async function collectHistory(
   for (const s of sources) {
     const host = remote(s.origin);
     try {
+      const before = cursors[cursorKey(s)];
+      if (isJournalSource(s.file)) {
+        const cursor = before && before.file === s.file ? before : undefined;
+        let lastTime = cursor?.lastTime;
+        const { cursor: next, clock } = await readJournal(host, s.file, s.origin, cursor, async (piece, pieceClock) => {
+          const parsed = parsePgpoolLog(piece.text, { origin: s.origin, file: piece.file, firstLine: piece.firstLine, clock: pieceClock, nodes, keep, ...(lastTime ? { lastTime } : {}) });
+          lastTime = parsed.lastTime ?? lastTime;
+          const kept = parsed.events.filter(keep);
+          added += kept.length;
+          await store.append(kept);
+        }, signal);
+        clocks.push(clock);
+        cursors[cursorKey(s)] = { ...next, ...(lastTime ? { lastTime } : {}) };
+        await store.saveCursors(cursors);
+        continue;
+      }
       const { probe, clock } = await probeLog(host, s.file, s.origin, signal);
       clocks.push(clock);
-      const before = cursors[cursorKey(s)];
       // A log file that changed name (pgpool restarted with another -l) starts from its beginning.
       const cursor: LogCursor | undefined = before && before.file === s.file ? before : undefined;
       let lastTime = cursor?.lastTime;

@@ -11,6 +11,8 @@ export interface LogCursor {
   readonly offset: number;
   /** Lines consumed. */
   readonly line: number;
+  /** For a systemd journal source: journalctl's cursor after the last entry read. */
+  readonly journalCursor?: string;
   /** Time of the last line that had one (for lines that have none). */
   readonly lastTime?: string;
 }
@@ -51,24 +53,30 @@ export class LogReadError extends Error {}
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
-async function sh(host: RemoteHost, script: string, args: string[], signal?: AbortSignal): Promise<string> {
+/** Runs a fixed script with arguments (`sh -c SCRIPT sh ARGS…`); a non-zero exit is a LogReadError. */
+export async function runScript(host: RemoteHost, script: string, args: string[], signal?: AbortSignal): Promise<string> {
   const r = await host.exec(['sh', '-c', script, 'sh', ...args], { timeoutMs: 60_000, ...(signal ? { signal } : {}) });
   if (r.code !== 0) throw new LogReadError(`${host.label}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
   return r.stdout;
 }
 
+/** The host's clock against this machine's, from `date +%s%3N` and `date +%z` run between `before` and `after`. */
+export function hostClock(origin: string, epochMs: string | undefined, zone: string | undefined, before: number, after: number): HostClock {
+  const hostMs = Number(epochMs);
+  const skewMs = Number.isFinite(hostMs) ? Math.round(hostMs - (before + after) / 2) : 0;
+  // Under the round trip's uncertainty the skew is noise: call it zero.
+  return { origin, skewMs: Math.abs(skewMs) <= (after - before) / 2 + 50 ? 0 : skewMs, utcOffset: (zone ?? '+0000').trim() };
+}
+
 /** The file's inode and size, and the host's clock against this machine's (half the round trip allowed for). */
 export async function probeLog(host: RemoteHost, file: string, origin: string, signal?: AbortSignal): Promise<{ probe: FileProbe; clock: HostClock }> {
   const before = Date.now();
-  const out = await sh(host, 'stat -Lc "%i %s" -- "$1" && date +%s%3N && date +%z', [file], signal);
+  const out = await runScript(host, 'stat -Lc "%i %s" -- "$1" && date +%s%3N && date +%z', [file], signal);
   const after = Date.now();
   const [stat, epochMs, zone] = out.trim().split('\n');
   const [inode, size] = (stat ?? '').split(' ').map(Number);
   if (!Number.isFinite(inode) || !Number.isFinite(size)) throw new LogReadError(`${host.label}: cannot read ${file}: ${out.trim()}`);
-  const hostMs = Number(epochMs);
-  const skewMs = Number.isFinite(hostMs) ? Math.round(hostMs - (before + after) / 2) : 0;
-  // Under the round trip's uncertainty the skew is noise: call it zero.
-  return { probe: { inode: inode!, size: size! }, clock: { origin, skewMs: Math.abs(skewMs) <= (after - before) / 2 + 50 ? 0 : skewMs, utcOffset: (zone ?? '+0000').trim() } };
+  return { probe: { inode: inode!, size: size! }, clock: hostClock(origin, epochMs, zone, before, after) };
 }
 
 /** Reads the new complete lines since `cursor`, chunk by chunk, calling `onPiece` for each; returns the new cursor. */
@@ -80,9 +88,9 @@ export async function readNewLines(
   if (plan.rotated && cursor) {
     // The old file under another name (pgpool.log.1, or whatever logrotate made of it), found by its inode.
     const dir = file.replace(/\/[^/]*$/, '') || '/';
-    const old = (await sh(host, 'find "$1" -maxdepth 1 -inum "$2" -print 2>/dev/null | head -n 1', [dir, String(cursor.inode)], signal)).trim();
+    const old = (await runScript(host, 'find "$1" -maxdepth 1 -inum "$2" -print 2>/dev/null | head -n 1', [dir, String(cursor.inode)], signal)).trim();
     if (old) {
-      const size = Number((await sh(host, 'stat -Lc %s -- "$1"', [old], signal)).trim());
+      const size = Number((await runScript(host, 'stat -Lc %s -- "$1"', [old], signal)).trim());
       if (Number.isFinite(size) && size > cursor.offset) {
         await readRange(host, old, cursor.offset, size, cursor.line + 1, onPiece, signal);
       }
@@ -111,7 +119,7 @@ async function readRange(
   let line = firstLine;
   while (offset < size) {
     const want = Math.min(CHUNK_BYTES, size - offset);
-    const chunk = await sh(host, 'tail -c +"$2" -- "$1" | head -c "$3"', [file, String(offset + 1), String(want)], signal);
+    const chunk = await runScript(host, 'tail -c +"$2" -- "$1" | head -c "$3"', [file, String(offset + 1), String(want)], signal);
     const whole = completeLines(chunk, false);
     // No complete line: the last one is still being written (or longer than a chunk): read it next time.
     if (whole.bytes === 0) break;
