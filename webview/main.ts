@@ -1,5 +1,6 @@
 // Status panel entry (bundled to dist/webview.js). Restores from webview state when shown again, asks the
 // extension for fresh status, re-renders on every update, and turns button clicks into typed requests.
+import { HistoryUpdateMsg, type HistoryUpdate } from '../src/shared/historyProtocol';
 import { OperationResultMsg, StatusUpdateMsg, type FromWebview, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
 import { render } from './render';
 import { registerToolkit } from './toolkit';
@@ -17,18 +18,20 @@ interface PanelState {
   results: Record<string, { outcome: OperationOutcomeKind | 'running'; message: string }>;
   /** requestId -> `cluster/node`, for requests still running. */
   pending: Record<string, string>;
+  /** The History shown per cluster. */
+  history: Record<string, HistoryUpdate>;
 }
 
 const vscode = acquireVsCodeApi();
 const restored = vscode.getState() as Partial<PanelState> | undefined;
-const state: PanelState = { results: restored?.results ?? {}, pending: restored?.pending ?? {}, ...(restored?.last ? { last: restored.last } : {}) };
+const state: PanelState = { results: restored?.results ?? {}, pending: restored?.pending ?? {}, history: restored?.history ?? {}, ...(restored?.last ? { last: restored.last } : {}) };
 
 function save(): void {
   vscode.setState(state);
 }
 
 function draw(): void {
-  if (state.last) render(state.last, { onOperation, results: state.results });
+  if (state.last) render(state.last, { onOperation, results: state.results, history: state.history, onShowHistory, onOpenEvent, onCloseHistory });
 }
 
 function onOperation(cluster: string, node: string, operation: NodeOperation): void {
@@ -40,10 +43,28 @@ function onOperation(cluster: string, node: string, operation: NodeOperation): v
   vscode.postMessage({ type: 'nodeOperation', requestId, operation, cluster, node });
 }
 
+function onShowHistory(cluster: string, node?: string): void {
+  vscode.postMessage({ type: 'showHistory', cluster, ...(node ? { node } : {}) });
+}
+
+function onOpenEvent(cluster: string, id: number): void {
+  vscode.postMessage({ type: 'openEventSource', cluster, id });
+}
+
+function onCloseHistory(cluster: string): void {
+  delete state.history[cluster];
+  save();
+  draw();
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const m = event.data;
   if (StatusUpdateMsg.is(m)) {
     state.last = m;
+  } else if (HistoryUpdateMsg.is(m)) {
+    const before = state.history[m.cluster];
+    // While reading, the events already shown for the same view stay on screen.
+    state.history[m.cluster] = m.reading && before && before.node === m.node ? { ...before, reading: true } : m;
   } else if (OperationResultMsg.is(m)) {
     const key = state.pending[m.requestId];
     if (key === undefined) return;

@@ -4,11 +4,15 @@ import type { NodeStateView as NodeStatus } from '../src/shared/statusView';
 import { formatBytes, formatSeconds } from '../src/shared/format';
 import { applicableOperations } from '../src/shared/nodeOperations';
 import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
+import type { HistoryUpdate } from '../src/shared/historyProtocol';
+import { historySection, type HistoryHooks } from './history';
 import { renderLagChart } from './lagChart';
 import { TAG } from './toolkit';
 
-export interface RenderHooks {
+export interface RenderHooks extends HistoryHooks {
   onOperation(cluster: string, node: string, operation: NodeOperation): void;
+  /** The History shown per cluster, if any. */
+  readonly history: Readonly<Record<string, HistoryUpdate>>;
   /** Last outcome per `cluster/node`, shown under the buttons. */
   readonly results: Readonly<Record<string, { outcome: OperationOutcomeKind | 'running'; message: string }>>;
 }
@@ -75,6 +79,13 @@ function actionsCell(cluster: string, node: NodeStatus, update: StatusUpdate, ho
     }
     box.append(b);
   }
+  const history = document.createElement(TAG.button);
+  history.setAttribute('appearance', 'icon');
+  history.setAttribute('aria-label', `History of ${node.name}`);
+  history.title = `History of ${node.name}`;
+  history.textContent = 'History';
+  history.addEventListener('click', () => hooks.onShowHistory(cluster, node.name));
+  box.append(history);
   const result = hooks.results[`${cluster}/${node.name}`];
   if (result) box.append(h('span', `result ${result.outcome}`, `${OUTCOME_LABEL[result.outcome]}: ${result.message}`));
   return box;
@@ -141,6 +152,7 @@ function clusterSection(view: ClusterView, update: StatusUpdate, hooks: RenderHo
     scroller.append(nodeGrid(view, update, hooks));
     section.append(topology(view), scroller, h('h3', undefined, 'Replication lag'), renderLagChart(view.lagHistory));
   }
+  section.append(historySection(view.name, hooks.history[view.name], hooks));
   return section;
 }
 

@@ -4,6 +4,7 @@
  * carries a secret: statuses, names, error messages.
  */
 import type { ClusterStatusView } from './statusView';
+import { HistoryRequestMsg, HistoryUpdateMsg, OpenEventSourceMsg, type HistoryRequest, type HistoryUpdate, type OpenEventSourceRequest } from './historyProtocol';
 
 export type NodeOperation = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
 export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
@@ -62,7 +63,7 @@ export interface OperationResult extends OperationOutcome {
   readonly requestId: string;
 }
 
-export type ToWebview = StatusUpdate | OperationResult;
+export type ToWebview = StatusUpdate | OperationResult | HistoryUpdate;
 
 // Webview -> extension.
 
@@ -76,7 +77,7 @@ export interface NodeOperationRequest {
   readonly node: string;
 }
 
-export type FromWebview = ReadyMessage | RefreshRequest | NodeOperationRequest;
+export type FromWebview = ReadyMessage | RefreshRequest | NodeOperationRequest | HistoryRequest | OpenEventSourceRequest;
 
 type Obj = Record<string, unknown>;
 const isObj = (m: unknown): m is Obj => typeof m === 'object' && m !== null && !Array.isArray(m);
@@ -106,9 +107,9 @@ export const OperationResultMsg = {
 
 /** The webview is untrusted input: the extension only acts on messages that pass this. */
 export function isFromWebview(m: unknown): m is FromWebview {
-  return ReadyMsg.is(m) || RefreshMsg.is(m) || NodeOperationMsg.is(m);
+  return ReadyMsg.is(m) || RefreshMsg.is(m) || NodeOperationMsg.is(m) || HistoryRequestMsg.is(m) || OpenEventSourceMsg.is(m);
 }
 
 export function isToWebview(m: unknown): m is ToWebview {
-  return StatusUpdateMsg.is(m) || OperationResultMsg.is(m);
+  return StatusUpdateMsg.is(m) || OperationResultMsg.is(m) || HistoryUpdateMsg.is(m);
 }

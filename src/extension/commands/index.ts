@@ -16,6 +16,7 @@ import { checkCluster } from './checkCluster';
 import { configurePgpool } from './configurePgpool';
 import { setupReplication } from './setupReplication';
 import { setupSshTrust } from './setupSshTrust';
+import { showClusterHistory, showNodeHistory } from './showHistory';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -40,6 +41,8 @@ export const commands: Record<string, CommandHandler> = {
   configurePgpool,
   setupReplication,
   setupSshTrust,
+  showClusterHistory,
+  showNodeHistory,
 };
 
 export function registerCommands(services: ExtensionServices): void {

@@ -10,6 +10,8 @@ import {
   NODE_OPERATIONS, NodeOperationMsg, OPERATION_COMMANDS, ReadyMsg, RefreshMsg, isFromWebview, isOperationOutcome,
   type NodeOperation, type NodeOperationRequest, type OperationOutcome, type StatusUpdate, type ToWebview,
 } from '../../shared/protocol';
+import { HistoryRequestMsg, OpenEventSourceMsg } from '../../shared/historyProtocol';
+import { HistoryFeed } from './historyFeed';
 import { makeNonce, panelHtml } from './panelHtml';
 
 export const STATUS_PANEL_VIEW_TYPE = 'pgpoolCluster.status';
@@ -18,6 +20,10 @@ export class StatusPanel implements vscode.Disposable {
   private static current: StatusPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private lease: vscode.Disposable | undefined;
+  private readonly history: HistoryFeed;
+  /** A History asked for before the webview said it is ready (the panel was just opened by a command). */
+  private pendingHistory: { cluster: string; node?: string } | undefined;
+  private ready = false;
 
   static show(services: ExtensionServices): StatusPanel | undefined {
     const model = services.clusters;
@@ -42,6 +48,8 @@ export class StatusPanel implements vscode.Disposable {
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly model: ClusterModel, private readonly services: ExtensionServices) {
     const webview = panel.webview;
     const root = services.context.extensionUri;
+    this.history = new HistoryFeed(model, services.log);
+    this.disposables.push(this.history);
     panel.iconPath = vscode.Uri.joinPath(root, 'media', 'pgpool.svg');
     webview.html = panelHtml({
       cspSource: webview.cspSource,
@@ -74,13 +82,31 @@ export class StatusPanel implements vscode.Disposable {
       return;
     }
     if (ReadyMsg.is(m)) {
+      this.ready = true;
       await this.postStatus();
       if (!this.model.refreshing) void this.model.refresh();
+      const pending = this.pendingHistory;
+      this.pendingHistory = undefined;
+      if (pending) await this.showHistory(pending.cluster, pending.node);
+    } else if (HistoryRequestMsg.is(m)) {
+      await this.showHistory(m.cluster, m.node);
+    } else if (OpenEventSourceMsg.is(m)) {
+      await this.history.open(m.cluster, m.id);
     } else if (RefreshMsg.is(m)) {
       await this.model.refresh();
     } else if (NodeOperationMsg.is(m)) {
       await this.runOperation(m);
     }
+  }
+
+  /** Reads the cluster's logs and shows its timeline (one node's when `node` is given) in the panel. */
+  async showHistory(cluster: string, node?: string): Promise<void> {
+    if (!this.ready) {
+      this.pendingHistory = { cluster, ...(node ? { node } : {}) };
+      return;
+    }
+    await this.post({ type: 'history', cluster, ...(node ? { node } : {}), reading: true, events: [], omitted: 0, explanations: [], sources: [], problems: [] });
+    await this.post(await this.history.read(cluster, node));
   }
 
   private async availableOperations(): Promise<Record<NodeOperation, boolean>> {

@@ -4,6 +4,7 @@
 import { clusterTask } from './clusterTask';
 import { clusterTree } from './clusterTree';
 import { extensionIsActive } from './extensionIsActive';
+import { historyInPanel } from './historyInPanel';
 import { languageMode } from './languageMode';
 import { problemsAndQuickFix } from './problemsAndQuickFix';
 import { promoteByRightClick } from './promoteByRightClick';
@@ -19,5 +20,5 @@ const withLab = (step: Step): Step => ({ ...step, skipUnless: needsLab });
 
 export const steps: Step[] = [
   workbenchLoads, extensionIsActive, languageMode, problemsAndQuickFix,
-  withLab(clusterTree), withLab(promoteByRightClick), withLab(recoverByRightClick), withLab(statusPanel), withLab(clusterTask),
+  withLab(clusterTree), withLab(promoteByRightClick), withLab(recoverByRightClick), withLab(statusPanel), withLab(historyInPanel), withLab(clusterTask),
 ];
