@@ -22,6 +22,7 @@ export const historyInPanel: Step = {
     await history.locator('li.event .kind', { hasText: 'attach-done' }).first().waitFor({ timeout: 60_000 });
     const logLine = history.locator('li.event a.where', { hasText: /^[^ ]+:\/.+:\d+$/ }).first();
     await logLine.waitFor({ timeout: TIMEOUT });
+    await logLine.scrollIntoViewIfNeeded();
     await screenshot(page, '06a-history');
     const where = (await logLine.textContent()) ?? '';
     const file = where.replace(/:\d+$/, '').replace(/^.*\//, '');
