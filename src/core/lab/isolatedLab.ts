@@ -263,7 +263,7 @@ async function prepareHostFiles(input: IsolatedUpInput, pgpoolFiles: Array<[stri
   ].join('\n') + '\n';
   for (const h of hosts) {
     const etc = join(h.dir, 'etc');
-    writeFileSync(join(etc, 'ssh', 'sshd_config'), isolatedSshdConfig(h, user.name, `${programs.pgBin}:${programs.pgClientBin}`), { mode: 0o644 });
+    writeFileSync(join(etc, 'ssh', 'sshd_config'), isolatedSshdConfig(h, user.name), { mode: 0o644 });
     for (const f of ['ssh_config', 'moduli']) if (existsSync(`/etc/ssh/${f}`)) copyFileSync(`/etc/ssh/${f}`, join(etc, 'ssh', f));
     cpSync('/etc/postgresql-common', join(etc, 'postgresql-common'), { recursive: true });
     own(join(h.dir, 'log', 'postgresql'), user);

@@ -138,8 +138,11 @@ export const APPEND_FILE_SCRIPT = 'cat >> "$0"';
 
 export const writeFileArgv = (path: string, mode: number): Argv => ['sh', '-c', WRITE_FILE_SCRIPT, path, mode.toString(8)];
 
-/** sshd_config of an isolated host: port 22, Debian's files, the login user's ~/.ssh/authorized_keys. */
-export function isolatedSshdConfig(host: LabHost, loginUser: string, pgPath: string): string {
+/**
+ * sshd_config of an isolated host: port 22, Debian's files, the login user's ~/.ssh/authorized_keys, and Debian's
+ * PATH for ordinary users: neither PostgreSQL's programs nor /usr/sbin (pcp tools), so discovery must find them.
+ */
+export function isolatedSshdConfig(host: LabHost, loginUser: string): string {
   return [
     `# sshd of the lab host ${host.name} (${host.address}); written by pgpool-cluster lab`,
     'Port 22',
@@ -156,7 +159,7 @@ export function isolatedSshdConfig(host: LabHost, loginUser: string, pgPath: str
     'X11Forwarding no',
     'AllowTcpForwarding yes',
     'PrintMotd no',
-    `SetEnv PATH=${pgPath}:/usr/local/bin:/usr/bin:/bin`,
+    'SetEnv PATH=/usr/local/bin:/usr/bin:/bin',
     'Subsystem sftp internal-sftp',
     'LogLevel VERBOSE',
     '',

@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
-import { confValues, pgpoolConfPath } from './configurePgpoolInput';
+import { confValues } from './configurePgpoolInput';
+import { readRunningPgpoolConf } from './configurePgpoolDiscovery';
 import { readIfExists } from './configurePgpool';
 import { applyDiscovery, NOTHING_DISCOVERED } from './discovery';
 import { pgpoolOf, type OpsEnvironment } from './environment';
@@ -191,7 +192,7 @@ function nodeProbes(cluster: ClusterDefinition, status: ClusterStatus, env: OpsE
   });
 }
 
-function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, primary: NodeDefinition | undefined): Probe[] {
+function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, primary: NodeDefinition | undefined, runningConf: Promise<string | undefined>): Probe[] {
   const inst = pgpoolOf(cluster);
   const pgpoolVersion = resolveVersions(cluster, status).pgpool;
   const probes: Probe[] = [async () => {
@@ -204,7 +205,7 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
     }
   }];
   const scripts = async (): Promise<{ conf: ReadonlyMap<string, string>; pgpool: string[]; data: string[] }> => {
-    const conf = confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster)));
+    const conf = confValues(await runningConf);
     const first = (k: string): string | undefined => commandProgram(conf, k);
     return {
       conf,
@@ -279,9 +280,12 @@ export async function checkCluster(file: ClusterDefinition, status: ClusterStatu
     ...discovered.missing.map((n) => ({ section: 'discovery' as const, from: n.split(':')[0] ?? '', to: n.split(':')[0] ?? '', what: 'discovery', ok: false, detail: n.slice(n.indexOf(':') + 1).trim(), fix: 'Install the programs there, or name their directory (binDir) in the cluster file.' })),
   ];
   const primary = currentPrimary({ cluster, status });
+  // The pgpool.conf pgpool runs with (its command line's -f), read once for the script and hop probes.
+  const runningConf = readRunningPgpoolConf(env, cluster);
+  void runningConf.catch(() => undefined); // awaited by the probes; a failed read is handled there
   const scripts = (async (): Promise<ScriptHops> => {
     try {
-      const conf = confValues(await readIfExists(env, pgpoolOf(cluster).name, pgpoolConfPath(cluster)));
+      const conf = confValues(await runningConf);
       return await readScriptHops(cluster, env, conf, primary);
     } catch {
       return {};
@@ -289,7 +293,7 @@ export async function checkCluster(file: ClusterDefinition, status: ClusterStatu
   })();
   const probes = [
     ...sshProbes(cluster, env, scripts), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
-    ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary),
+    ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary, runningConf),
   ];
   const cells = [...discoveryCells, ...await limited(probes, 6)];
   return { cluster: cluster.name, ok: cells.every((c) => c.ok), cells };

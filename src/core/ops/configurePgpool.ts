@@ -103,6 +103,7 @@ function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
   const currentConf = current.get(fileKey(inst.name, paths.configFile));
   const input = pgpoolConfigInput(cluster, currentConf, {
     pgpoolVersion: v.pgpool, postgresMajor: v.postgres, profile: detectionProfiles[t.options.profile ?? 'fast'], confPath: paths.configFile,
+    ...(paths.home ? { pgpoolHome: paths.home } : {}),
   });
   const edit = editPgpoolConf(currentConf, generatePgpoolConf(input));
   const files: DeployFile[] = [{ host: inst.name, path: paths.configFile, content: edit.text, mode: 0o640, secret: false }];

@@ -17,6 +17,8 @@ export interface PgpoolPaths {
   readonly pid?: number;
   /** The workstation's address as the pgpool host sees it (sshd's SSH_CLIENT), for pool_hba.conf. */
   readonly clientAddress?: string;
+  /** The home of the user the commands run as on the pgpool host: what `~/` in a path on that host means. */
+  readonly home?: string;
 }
 
 /** Where distributions install pgpool.conf, in the order they are tried: Debian, RHEL (pgpool's RPMs), source. */
@@ -31,6 +33,7 @@ export interface PgpoolProcess {
 export interface DiscoveryFacts {
   readonly processes: readonly PgpoolProcess[];
   readonly clientAddress?: string;
+  readonly home?: string;
   /** Distribution directories that hold a pgpool.conf. */
   readonly distributionDirs: readonly string[];
 }
@@ -51,6 +54,7 @@ export const DISCOVERY_SCRIPT = `for d in /proc/[0-9]*; do
   tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | sed 's/^/arg /'
 done
 printf 'client %s\\n' "\${SSH_CLIENT%% *}"
+printf 'home %s\\n' "$HOME"
 for c in ${DISTRIBUTION_CONFIG_DIRS.join(' ')}; do [ -f "$c/pgpool.conf" ] && printf 'dir %s\\n' "$c"; done
 exit 0
 `;
@@ -58,6 +62,7 @@ exit 0
 export function parseDiscoveryOutput(stdout: string): DiscoveryFacts {
   const processes: { pid: number; cwd?: string; argv: string[] }[] = [];
   let clientAddress: string | undefined;
+  let home: string | undefined;
   const distributionDirs: string[] = [];
   for (const line of stdout.split('\n')) {
     const sp = line.indexOf(' ');
@@ -69,8 +74,9 @@ export function parseDiscoveryOutput(stdout: string): DiscoveryFacts {
     else if (tag === 'arg' && cur) cur.argv.push(rest);
     else if (tag === 'client' && rest.trim()) clientAddress = rest.trim();
     else if (tag === 'dir' && rest) distributionDirs.push(rest);
+    else if (tag === 'home' && rest.startsWith('/')) home = rest.trim();
   }
-  return { processes, ...(clientAddress ? { clientAddress } : {}), distributionDirs };
+  return { processes, ...(clientAddress ? { clientAddress } : {}), ...(home ? { home } : {}), distributionDirs };
 }
 
 const WITH_ARG: Record<string, 'configFile' | 'pcpFile' | 'hbaFile' | 'other'> = { f: 'configFile', F: 'pcpFile', a: 'hbaFile', k: 'other', m: 'other' };
@@ -120,7 +126,7 @@ export function confServes(text: string, inst: PgpoolInstance): boolean {
  */
 export function choosePgpoolPaths(cluster: ClusterDefinition, facts: DiscoveryFacts, confText: (p: string) => string | undefined = () => undefined): PgpoolPaths {
   const inst = pgpoolOf(cluster);
-  const client = facts.clientAddress ? { clientAddress: facts.clientAddress } : {};
+  const client = { ...(facts.clientAddress ? { clientAddress: facts.clientAddress } : {}), ...(facts.home ? { home: facts.home } : {}) };
   const distDir = facts.distributionDirs[0] ?? DISTRIBUTION_CONFIG_DIRS[0];
   const candidates = facts.processes.map((p) => {
     const files = parsePgpoolCommandLine(p.argv, p.cwd);
@@ -201,3 +207,10 @@ export async function discoverPgpoolPaths(env: OpsEnvironment, cluster: ClusterD
   const paths = choosePgpoolPaths(cluster, facts, (p) => texts.get(p));
   return probeError ? { ...paths, source: `${paths.source} (discovery failed: ${probeError})` } : paths;
 }
+
+/** The pgpool.conf pgpool runs with (discovered; the cluster file's configFile wins), read over SFTP; undefined when absent. */
+export async function readRunningPgpoolConf(env: OpsEnvironment, cluster: ClusterDefinition, signal?: AbortSignal): Promise<string | undefined> {
+  const paths = await discoverPgpoolPaths(env, cluster, signal);
+  return readIfExists(env, pgpoolOf(cluster).name, paths.configFile, signal);
+}
+

@@ -31,6 +31,19 @@ export interface PgpoolInputOptions {
   readonly profile: DetectionProfile;
   /** The pgpool.conf pgpool runs with (discovered); default pgpoolConfPath(cluster). */
   readonly confPath?: string;
+  /** The home of the user on the pgpool host (discovered): `~/` in pcpPassFile means it there, never here. */
+  readonly pgpoolHome?: string;
+}
+
+/**
+ * The pcp pass file as an absolute path on the pgpool host: scripts quote it (a quoted `~` never expands) and
+ * SFTP writes it (SFTP does not expand `~`). Unset = that user's ~/.pcppass, which pcp reads by default.
+ */
+function pcpPassFileOnHost(configured: string | undefined, home: string | undefined, confDir: string): string {
+  const p = configured ?? (home ? '~/.pcppass' : path.posix.join(confDir, '.pcppass'));
+  if (!p.startsWith('~/')) return p;
+  if (!home) throw new Error(`pcpPassFile is ${p}, but the home directory of the user on the pgpool host is unknown (its SSH probe failed); check SSH to the pgpool host, or set an absolute pcpPassFile in the cluster file.`);
+  return path.posix.join(home, p.slice(2));
 }
 
 export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: string | undefined, o: PgpoolInputOptions): PgpoolConfigInput {
@@ -68,7 +81,7 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
     // ssh expands `~` itself; a path relative to the home directory must not depend on pgpool's cwd.
     ssh: { user: ssh.user, port: ssh.port, identityFile: fromHome(ssh.identityFile), knownHostsFile: fromHome(ssh.knownHostsFile) },
     pcp: {
-      host: inst.host, user: inst.pcpUser ?? 'pgpool', passFile: inst.pcpPassFile ?? path.posix.join(confDir, '.pcppass'),
+      host: inst.host, user: inst.pcpUser ?? 'pgpool', passFile: pcpPassFileOnHost(inst.pcpPassFile, o.pgpoolHome, confDir),
       binDir: inst.binDir ?? '/usr/sbin',
     },
     pgBinDir: pgBin,

@@ -4,9 +4,9 @@
  * then refuses. pgpool's follow_primary may restart or rewind the very node an operation works on.
  */
 import type { ClusterDefinition } from '../inventory/model';
-import { readIfExists } from './configurePgpool';
-import { confValues, pgpoolConfPath } from './configurePgpoolInput';
-import { pgpoolOf, type OpsEnvironment } from './environment';
+import { confValues } from './configurePgpoolInput';
+import { readRunningPgpoolConf } from './configurePgpoolDiscovery';
+import type { OpsEnvironment } from './environment';
 import type { PlanResult, PlanStep } from './plan';
 import { commandProgram } from './pgpoolScriptFacts';
 
@@ -32,7 +32,7 @@ export const waitScriptsIdleArgv = (scripts: readonly string[], seconds = PGPOOL
 /** The absolute script paths pgpool.conf runs on failover and follow_primary; [] when it cannot be read. */
 export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<string[]> {
   try {
-    const conf = confValues(await readIfExists(env, pgpoolOf(cluster).name, pgpoolConfPath(cluster), signal));
+    const conf = confValues(await readRunningPgpoolConf(env, cluster, signal));
     return [commandProgram(conf, 'failover_command'), commandProgram(conf, 'follow_primary_command') ?? commandProgram(conf, 'follow_master_command')]
       .filter((x): x is string => !!x && x.startsWith('/'));
   } catch {

@@ -4,7 +4,8 @@
  * SFTP: pgpool.conf names the script, the script carries CLEAN_STOP_MARKER.
  */
 import { readIfExists } from './configurePgpool';
-import { confValues, pgpoolConfPath } from './configurePgpoolInput';
+import { confValues } from './configurePgpoolInput';
+import { readRunningPgpoolConf } from './configurePgpoolDiscovery';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import type { ClusterDefinition } from '../inventory/model';
 import { CLEAN_STOP_MARKER, pgpoolCommandProgram } from './pgpoolConfig';
@@ -31,7 +32,7 @@ export async function scriptWaitsForCleanStop(env: OpsEnvironment, host: string,
 export async function failoverWaitsForCleanStop(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<boolean | undefined> {
   try {
     const inst = pgpoolOf(cluster);
-    return await scriptWaitsForCleanStop(env, inst.name, confValues(await readIfExists(env, inst.name, pgpoolConfPath(cluster), signal)), signal);
+    return await scriptWaitsForCleanStop(env, inst.name, confValues(await readRunningPgpoolConf(env, cluster, signal)), signal);
   } catch {
     return undefined;
   }

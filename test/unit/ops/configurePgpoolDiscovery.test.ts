@@ -13,7 +13,7 @@ import type { ClusterDefinition } from '../../../src/core/inventory/model';
 import {
   choosePgpoolPaths, DISCOVERY_SCRIPT, parseDiscoveryOutput, parsePgpoolCommandLine, type DiscoveryFacts,
 } from '../../../src/core/ops/configurePgpoolDiscovery';
-import { readCurrentFiles } from '../../../src/core/ops/configurePgpool';
+import { buildConfigurePgpoolPlan, readCurrentFiles } from '../../../src/core/ops/configurePgpool';
 import type { OpsEnvironment } from '../../../src/core/ops/environment';
 import { waitUntil } from '../../harness/wait';
 import { cluster, HEALTHY, status } from './fixtures';
@@ -81,10 +81,11 @@ test('the discovery script, run for real, finds a process named pgpool and its c
   t.after(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
   // Until the exec is done, /proc shows the parent's name.
   await waitUntil('the child to be named pgpool in /proc', () => readComm(child.pid) === 'pgpool', 10_000, 20);
-  const out = spawnSync('sh', ['-c', DISCOVERY_SCRIPT], { encoding: 'utf8', env: { ...process.env, SSH_CLIENT: '192.0.2.7 50000 22' } });
+  const out = spawnSync('sh', ['-c', DISCOVERY_SCRIPT], { encoding: 'utf8', env: { ...process.env, SSH_CLIENT: '192.0.2.7 50000 22', HOME: '/home/pgpool-op' } });
   assert.equal(out.status, 0, out.stderr);
   const parsed = parseDiscoveryOutput(out.stdout);
   assert.equal(parsed.clientAddress, '192.0.2.7');
+  assert.equal(parsed.home, '/home/pgpool-op', 'the home there is what ~/ means in paths on the pgpool host');
   const mine = parsed.processes.find((p) => p.pid === child.pid);
   assert.ok(mine, out.stdout);
   assert.deepEqual(parsePgpoolCommandLine(mine.argv, mine.cwd), { configFile: join(dir, 'pgpool.conf'), pcpFile: join(dir, 'pcp.conf') });
@@ -116,4 +117,35 @@ test('readCurrentFiles reads the discovered files; pcp.conf only when it will be
   read.length = 0;
   await readCurrentFiles({ ...target, options: { pcpPassword: 'x' } }, env);
   assert.ok(read.includes('pgpool:/srv/etc/pcp.conf'), read.join(' '));
+});
+
+test('configure-pgpool: ~/ in pcpPassFile is the pgpool host user\'s home there, in the scripts and in the file it writes', async () => {
+  const home = { ...c, pgpool: c.pgpool.map((p) => ({ ...p, pcpPassFile: '~/.pcppass' })) };
+  const files: Record<string, string> = { '/srv/etc/pgpool.conf': "listen_addresses = '10.0.0.10'\nport = 9999\n" };
+  const env = (probe: string) => ({
+    nodes: home.nodes.map((n) => n.name),
+    remote: (host: string) => ({
+      label: host,
+      exec: async () => ({ code: 0, signal: null, stderr: '', stdout: probe }),
+      readFile: async (p: string) => {
+        const text = host === 'pgpool' ? files[p] : undefined;
+        if (text === undefined) throw new Error(`No such file: ${p}`);
+        return Buffer.from(text);
+      },
+      writeFile: async () => { throw new Error('read only'); },
+    }),
+  }) as unknown as OpsEnvironment;
+  const probe = 'pid 7\ncwd /\narg /usr/sbin/pgpool\narg -f\narg /srv/etc/pgpool.conf\nclient 10.0.0.99\nhome /var/lib/pgsql\n';
+  const target = { cluster: home, status: status(home, HEALTHY), options: { pcpPassword: 'pcp-secret' } };
+  const r = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, env(probe)));
+  assert.ok(r.ok, r.ok ? '' : r.reason);
+  const follow = r.files.find((f) => f.path.endsWith('follow_primary.sh'));
+  assert.ok(follow, r.files.map((f) => f.path).join(' '));
+  assert.match(follow.content, /^export PCPPASSFILE=\/var\/lib\/pgsql\/\.pcppass$/m);
+  assert.ok(!r.files.some((f) => f.path.includes('~')), 'no ~ reaches an SFTP path');
+  assert.ok(r.files.some((f) => f.path === '/var/lib/pgsql/.pcppass' && f.secret));
+  // Without the home (the probe said nothing), the plan refuses instead of writing a literal ~.
+  const blind = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, env('pid 7\ncwd /\narg /usr/sbin/pgpool\narg -f\narg /srv/etc/pgpool.conf\n')).catch(() => new Map()));
+  assert.equal(blind.ok, false);
+  assert.match(blind.ok ? '' : blind.reason, /home directory of the user on the pgpool host is unknown.*absolute pcpPassFile/);
 });
