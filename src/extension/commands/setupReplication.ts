@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { renderPlan } from '../../core/ops/plan';
 import { pcpEndpoint } from '../../core/ops/environment';
 import type { CopyMethod } from '../../core/ops/input';
+import { applyDiscovery } from '../../core/ops/discovery';
+import { withDiscovery } from '../../core/ops/operation';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
@@ -18,8 +20,8 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   const picked = await pickClusterAndNode(services, arg);
   if (!picked) return;
   const { entry, node: ref } = picked;
-  const cluster = entry.definition;
-  const node = ref?.node.name ?? (await vscode.window.showQuickPick(cluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
+  const fileCluster = entry.definition;
+  const node = ref?.node.name ?? (await vscode.window.showQuickPick(fileCluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
   if (!node) return;
   const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });
   if (slot === undefined) return;
@@ -29,15 +31,19 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   const s = await openSessionOrSay(services, entry);
   if (!s) return;
   try {
-    const user = cluster.replication.user ?? 'replicator';
-    const [status, facts] = await Promise.all([s.status(), method ? {} : probeSetupReplicationFacts({ cluster }, s.env, node)]);
+    const user = fileCluster.replication.user ?? 'replicator';
+    const status = await s.status();
+    // As the CLI: program and data directories the cluster file leaves out come from the hosts (shown in the plan).
+    const discovered = await s.env.discover(status);
+    const cluster = applyDiscovery(fileCluster, discovered);
+    const facts = method ? {} : await probeSetupReplicationFacts({ cluster }, s.env, node);
     // The role's password lives on the primary: the secret is named by the primary's host, port and the user.
     const primary = status.nodes.find((n) => n.role === 'primary' && n.postgres.reachable) ?? status.nodes.find((n) => n.role === 'primary');
     const secret = { kind: 'replication-password', key: `${user}@${primary?.host ?? cluster.nodes[0]?.host ?? '?'}:${primary?.port ?? 5432}`, prompt: `Password for ${user} (Escape: keep the current one)` } as const;
     const replicationPassword = await s.secrets.getSecret(secret);
-    const built = buildSetupReplicationPlan({ cluster, status, facts }, node, {
+    const built = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
-    });
+    }), discovered);
     if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
     await showText(services, `setup-replication-${node}`, renderPlan(built.plan, pcpEndpoint(cluster)));
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
