@@ -20,7 +20,8 @@ test('automatic failover and online recovery of the old primary keep every row',
   await queryPgpool("INSERT INTO seed SELECT g, 'before' FROM generate_series(1, 100) g");
 
   // Kill the primary the hard way, on its own host over SSH.
-  const kill = ssh(layout, labUser(), old.address, `pg_ctl -D '${old.dataDir}' -m immediate stop`);
+  const pgCtl = layout.isolation ? '/usr/lib/postgresql/15/bin/pg_ctl' : 'pg_ctl'; // not on the isolated hosts' PATH
+  const kill = ssh(layout, labUser(), old.address, `${pgCtl} -D '${old.dataDir}' -m immediate stop`);
   assert.equal(kill.code, 0, kill.stderr);
 
   await waitUntil('a write through pgpool after failover', async () => {

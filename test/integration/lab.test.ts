@@ -37,10 +37,13 @@ test('lab down, then up from nothing, gives a working cluster', async (t) => {
   });
 
   await t.test('every host answers over SSH with its own verified host key', () => {
+    // The isolated hosts' PATH is Debian's for ordinary users: PostgreSQL's programs are found by discovery, not the PATH.
+    const pgCtl = layout.isolation ? '/usr/lib/postgresql/15/bin/pg_ctl' : 'pg_ctl';
     for (const host of [layout.pgpool.address, n0, n1, n2]) {
-      const r = ssh(layout, labUser(), host, 'echo $PWD; pg_ctl --version');
+      const r = ssh(layout, labUser(), host, `echo $PWD; ${pgCtl} --version`);
       assert.equal(r.code, 0, `${host}: ${r.stderr}`);
       assert.match(r.stdout, /pg_ctl \(PostgreSQL\) 15/);
+      if (layout.isolation) assert.notEqual(ssh(layout, labUser(), host, 'command -v pg_ctl || command -v pcp_node_count').code, 0, `${host}: neither pg_ctl nor pcp tools on the PATH`);
     }
     const keys = readFileSync(layout.clientKnownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]);
     assert.equal(new Set(keys).size, 4, 'four distinct host keys');

@@ -139,8 +139,9 @@ export const APPEND_FILE_SCRIPT = 'cat >> "$0"';
 export const writeFileArgv = (path: string, mode: number): Argv => ['sh', '-c', WRITE_FILE_SCRIPT, path, mode.toString(8)];
 
 /**
- * sshd_config of an isolated host: port 22, Debian's files, the login user's ~/.ssh/authorized_keys, and Debian's
- * PATH for ordinary users: neither PostgreSQL's programs nor /usr/sbin (pcp tools), so discovery must find them.
+ * sshd_config of an isolated host: port 22, Debian's files, the login user's ~/.ssh/authorized_keys, and a PATH
+ * without PostgreSQL's programs or /usr/sbin (pcp tools), so discovery must find them. Not /usr/local/bin either:
+ * hosts share it with the machine, where it may hold links to pg_ctl that a stock Debian host does not have.
  */
 export function isolatedSshdConfig(host: LabHost, loginUser: string): string {
   return [
@@ -159,7 +160,7 @@ export function isolatedSshdConfig(host: LabHost, loginUser: string): string {
     'X11Forwarding no',
     'AllowTcpForwarding yes',
     'PrintMotd no',
-    'SetEnv PATH=/usr/local/bin:/usr/bin:/bin',
+    'SetEnv PATH=/usr/bin:/bin',
     'Subsystem sftp internal-sftp',
     'LogLevel VERBOSE',
     '',

@@ -152,7 +152,7 @@ test('hosts authenticate with their own files: no passfile= in primary_conninfo,
   assert.match(isolatedNodeHba('10.213.1.0/24'), /^host\s+replication\s+replicator\s+10\.213\.1\.0\/24\s+scram-sha-256$/m);
   assert.match(isolatedSshdConfig(node0!, 'postgres'), /^Port 22$/m);
   // Debian's PATH for ordinary users: PostgreSQL's programs and /usr/sbin (pcp tools) are for discovery to find.
-  assert.match(isolatedSshdConfig(node0!, 'postgres'), /^SetEnv PATH=\/usr\/local\/bin:\/usr\/bin:\/bin$/m);
+  assert.match(isolatedSshdConfig(node0!, 'postgres'), /^SetEnv PATH=\/usr\/bin:\/bin$/m);
   assert.equal(knownHostsLine('10.213.1.11', 'ssh-ed25519 AAAA c', 22), '10.213.1.11 ssh-ed25519 AAAA');
 });
 
