@@ -123,6 +123,9 @@ test('bring your own cluster: a hand-written pgpool-II cluster, operated through
     assert.equal(r.code, 0, say(r));
     const text = readFileSync(FILE, 'utf8');
     assert.doesNotMatch(text, /configFile:/, 'the host config path is left to discovery');
+    assert.match(text, /postgresVersion: "?15/, 'versions come from the hosts (--probe)');
+    assert.match(text, /pgpoolVersion: "?4\.3/);
+    assert.match(text, /^\s*ssh:/m, 'an ssh: section to fill in');
     assert.ok(!text.includes(work), 'no workstation path in the imported file');
     interface Imported { ssh?: unknown; database?: Record<string, unknown>; pgpool: Array<Record<string, unknown>>; nodes: Array<{ name: string; host: string; dataDirectory: string }> }
     const doc = parseYaml(text) as { clusters: Imported[] };
@@ -253,6 +256,7 @@ test('bring your own cluster: a hand-written pgpool-II cluster, operated through
     // pgpool's follow_primary.sh may still be rewinding node2 or looking at node0: recover must not race it.
     const r = ops(['recover', 'node0', '--yes']);
     assert.equal(r.code, 0, say(r));
+    assert.match(r.stderr + r.stdout, /Wait until pgpool's failover\.sh \/ follow_primary\.sh are not running/, 'the plan waits for pgpool\'s own scripts');
     await healthyAround('node1');
     assert.match(sshPg(planned.pgpool.address, shellCommand(['grep', '-c', 'follow_primary.sh: start', BYOC_LOG])), /^[1-9]/m, 'pgpool ran its own follow_primary.sh');
     await writeAndVerify();
