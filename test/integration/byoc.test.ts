@@ -234,6 +234,22 @@ test('bring your own cluster: a hand-written pgpool-II cluster, operated through
     await writeAndVerify();
   });
 
+  await t.test('a start that fails shows the server\'s log; fixed, the same recover succeeds', async () => {
+    const n2 = node('node2');
+    // The node's identity file lives outside the data directory (as Debian's conf.d): recover does not rewrite it.
+    const identity = '/var/lib/postgresql/15/identity.conf';
+    sshPg(n2.address, shellCommand([`${PG_HOME}/bin/pg_ctl`, '-D', n2.dataDir, '-m', 'fast', '-w', 'stop']));
+    await waitUntil('pgpool to list node2 down', async () => (await poolStatus()).node2?.startsWith('down/') === true, 30_000, 300);
+    sshPg(n2.address, shellCommand(['sh', '-c', 'cp "$0" "$0.good" && echo "work_mem = \'plenty\'" >> "$0"', identity]));
+    const failed = ops(['recover', 'node2', '--method', 'restart', '--yes']);
+    assert.equal(failed.code, 1, say(failed));
+    assert.match(failed.stderr, /invalid value for parameter "work_mem"/, 'the server\'s own log explains the failed start');
+    sshPg(n2.address, shellCommand(['mv', `${identity}.good`, identity]));
+    const r = ops(['recover', 'node2', '--method', 'restart', '--yes']);
+    assert.equal(r.code, 0, say(r));
+    await healthyAround('node0');
+  });
+
   await t.test('recover by pg_basebackup, and by pgpool\'s online recovery with the cluster\'s own recovery_1st_stage', async () => {
     for (const method of ['basebackup', 'pcp']) {
       sshPg(node('node2').address, shellCommand([`${PG_HOME}/bin/pg_ctl`, '-D', node('node2').dataDir, '-m', 'immediate', '-w', 'stop']));
