@@ -1,7 +1,9 @@
 /** `pgpool-cluster configure-pgpool`: edit the files pgpool runs with (managed lines only), lint, diff, deploy with backups, reload. */
 import type { Command } from 'commander';
 import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
+import { applyDiscovery } from '../core/ops/discovery';
 import { pgpoolOf, pcpEndpoint } from '../core/ops/environment';
+import { withDiscovery } from '../core/ops/operation';
 import { planToJson, renderPlan } from '../core/ops/plan';
 import { CliError } from './errors';
 import { clusterOptions, confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
@@ -37,8 +39,11 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
       prompt: `pcp password for ${inst.pcpUser ?? 'pgpool'} on ${inst.name} (empty: keep pcp.conf as it is)`,
     });
     const options = { profile, ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(pcpPassword ? { pcpPassword } : {}) };
-    const target = { cluster: s.cluster, status: await s.status(), options };
-    const built = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, s.env));
+    const status = await s.status();
+    // Program and data directories the cluster file leaves out come from the hosts (psql for the extension, the scripts' PGBIN).
+    const discovered = await s.env.discover(status);
+    const target = { cluster: applyDiscovery(s.cluster, discovered), status, options };
+    const built = withDiscovery(buildConfigurePgpoolPlan(target, await readCurrentFiles(target, s.env)), discovered);
     if (!built.ok) {
       if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code: 'refused', message: built.reason }, diagnostics: built.diagnostics ?? [] }, null, 2)}\n`);
       else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);

@@ -79,10 +79,10 @@ export function withLeftovers(built: PlanResult, leftovers: string | undefined):
   return built.ok && leftovers ? { ok: true, plan: { ...built.plan, warnings: [...built.plan.warnings, leftovers] } } : built;
 }
 
-/** Adds what discovery found (and what it could not find) to a plan. */
-export function withDiscovery(built: PlanResult, d: Discovered): PlanResult {
+/** Adds what discovery found (and what it could not find) to a plan (any result that carries one). */
+export function withDiscovery<R extends PlanResult>(built: R, d: Discovered): R {
   if (!built.ok || (!d.notes.length && !d.missing.length)) return built;
-  return { ok: true, plan: { ...built.plan, discovered: d.notes, warnings: [...built.plan.warnings, ...d.missing] } };
+  return { ...built, plan: { ...built.plan, discovered: d.notes, warnings: [...built.plan.warnings, ...d.missing] } };
 }
 
 export interface RunOperationOptions {

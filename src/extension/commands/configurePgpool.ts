@@ -1,6 +1,8 @@
 /** "Configure pgpool": edit the managed lines of the pgpool.conf pgpool runs with, show the diff in a diff editor, confirm, deploy with backups, reload. */
 import * as vscode from 'vscode';
 import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/configurePgpool';
+import { applyDiscovery } from '../../core/ops/discovery';
+import { withDiscovery } from '../../core/ops/operation';
 import { pgpoolOf } from '../../core/ops/environment';
 import type { ExtensionServices } from '../context';
 import { planDocumentUri } from '../plans/planDocuments';
@@ -21,9 +23,12 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
     const pcpUser = inst.pcpUser ?? 'pgpool';
     const secret = { kind: 'pcp-password', key: `${pcpUser}@${inst.host}:${inst.pcpPort}`, prompt: `pcp password for ${pcpUser} (Escape: keep pcp.conf)` } as const;
     const pcpPassword = await s.secrets.getSecret(secret);
-    const target = { cluster, status: await s.status(), options: { profile, ...(pcpPassword ? { pcpPassword } : {}) } };
+    const status = await s.status();
+    // As the CLI: program and data directories the cluster file leaves out come from the hosts.
+    const discovered = await s.env.discover(status);
+    const target = { cluster: applyDiscovery(cluster, discovered), status, options: { profile, ...(pcpPassword ? { pcpPassword } : {}) } };
     const currentFiles = await readCurrentFiles(target, s.env);
-    const built = buildConfigurePgpoolPlan(target, currentFiles);
+    const built = withDiscovery(buildConfigurePgpoolPlan(target, currentFiles), discovered);
     if (!built.ok) { void vscode.window.showErrorMessage(editorWords(built.reason)); services.log.error(built.reason); return; }
     const conf = built.files[0];
     if (conf) {
