@@ -105,7 +105,9 @@ export function anchorScript(layout: LabLayout, host: LabHost, pgUid: number, pg
     shellCommand(['mount', '-t', 'tmpfs', '-o', `size=${HOST_PG_FS_SIZE},mode=755`, 'tmpfs', HOST_PG_HOME]),
     shellCommand(['cp', '-a', `${seedDir(host)}/.`, `${HOST_PG_HOME}/`]),
     shellCommand(['chown', owner, HOST_PG_HOME]),
-    ...[layout.dir, ...hide].map((d) => shellCommand(['mount', '-t', 'tmpfs', '-o', 'mode=700,size=1m', 'tmpfs', d])),
+    shellCommand(['mount', '-t', 'tmpfs', '-o', 'mode=700,size=1m', 'tmpfs', layout.dir]),
+    // Another lab's folder may be removed (its `lab down`) between listing /var/lib and this mount: gone is hidden.
+    ...hide.map((d) => `${shellCommand(['test', '!', '-d', d])} || ${shellCommand(['mount', '-t', 'tmpfs', '-o', 'mode=700,size=1m', 'tmpfs', d])}`),
     shellScript(['echo', 'ready']),
     // PID 1 of the host: it reaps orphans (a killed postmaster's children, daemons' parents) like init would.
     "trap '' TERM INT HUP",

@@ -59,6 +59,7 @@ test('the anchor gives the host private /tmp and /run, its own /etc folders and 
   assert.ok(cover > script.lastIndexOf('mount --bind'));
   assert.match(script, /tmpfs \/root$/m);
   assert.match(script, /tmpfs \/work$/m);
+  assert.match(script, /^test '!' -d \/work \|\| mount -t tmpfs -o mode=700,size=1m tmpfs \/work$/m, 'a folder that vanished meanwhile does not stop the host');
   const argv = anchorArgv(layout, node1!, script);
   assert.deepEqual(argv.slice(0, 4), ['ip', 'netns', 'exec', 'p213x1-node1']);
   assert.ok(argv.includes('--pid') && argv.includes('--mount-proc') && argv.includes('--mount'));
