@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -95,6 +95,7 @@ before(async () => {
 after(() => {
   // The next suite gets the lab as the tool builds it, not this cluster.
   if (built) cli(['lab', '--net', net, 'down']);
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('bring your own cluster: a hand-written pgpool-II cluster, operated through the CLI', async (t) => {
