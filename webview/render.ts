@@ -18,7 +18,7 @@ export interface RenderHooks extends HistoryHooks {
 }
 
 const OUTCOME_LABEL: Record<OperationOutcomeKind | 'running', string> = { running: 'Running', done: 'Done', failed: 'Failed', refused: 'Refused', cancelled: 'Cancelled' };
-const LABEL: Record<NodeOperation, string> = { promote: 'Promote', switchover: 'Switch Over', recover: 'Recover', attach: 'Attach', detach: 'Detach' };
+const LABEL: Record<NodeOperation, string> = { promote: 'Promote', switchover: 'Switch Over', recover: 'Recover', attach: 'Attach', detach: 'Detach', fence: 'Fence' };
 
 function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

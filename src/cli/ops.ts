@@ -1,5 +1,5 @@
 /**
- * `pgpool-cluster promote|switchover|recover|attach|detach NODE`: the same plans and runner as the editor.
+ * `pgpool-cluster promote|switchover|recover|attach|detach|fence NODE`: the same plans and runner as the editor.
  * Exit codes: 0 done and verified (or dry run), 1 a step or the verification failed, 2 usage, 3 refused
  * (the plan cannot be built safely, or no confirmation), 4 another operation holds the cluster's lock, 130 cancelled.
  */
@@ -38,6 +38,7 @@ const DESCRIPTIONS: Record<OperationKind, string> = {
   recover: 'Rebuild a down or detached NODE as a standby (--method restart|rewind|basebackup|copy|pcp; default: fastest safe).',
   attach: 'Attach NODE in pgpool (pcp_attach_node).',
   detach: 'Detach NODE from pgpool (pcp_detach_node).',
+  fence: 'Stop a false or former primary NODE so no client can write to it: detach, block TCP clients in its pg_hba, stop it (fast); "recover NODE" brings it back.',
 };
 
 export function registerOpsCommands(program: Command): void {

@@ -17,7 +17,10 @@ export function isFalsePrimary(n: NodeFacts): boolean {
   return n.role === 'primary' && (n.problems.includes('false-primary') || n.problems.includes('split-brain'));
 }
 
-export function applicableOperations(node: NodeFacts): NodeOperation[] {
+/** What the rule knows beyond the node's own status: it answered as the primary when last seen (the tree remembers). */
+export interface NodeHistory { readonly wasPrimary?: boolean }
+
+export function applicableOperations(node: NodeFacts, history: NodeHistory = {}): NodeOperation[] {
   const ops: NodeOperation[] = [];
   const reachable = node.postgres.reachable;
   const falsePrimary = isFalsePrimary(node);
@@ -31,6 +34,8 @@ export function applicableOperations(node: NodeFacts): NodeOperation[] {
   // Attach brings back a node pgpool dropped while PostgreSQL still answers; never a dead one, never a false primary.
   if (node.detached && reachable && !falsePrimary) ops.push('attach');
   if (running(node) && !node.detached) ops.push('detach');
+  // Fence: a writable node that is not pgpool's primary, or a former primary that is down (it may come back writable).
+  if ((reachable && falsePrimary) || (!reachable && history.wasPrimary === true)) ops.push('fence');
   return ops;
 }
 

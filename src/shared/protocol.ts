@@ -6,8 +6,8 @@
 import type { ClusterStatusView } from './statusView';
 import { HistoryRequestMsg, HistoryUpdateMsg, OpenEventSourceMsg, type HistoryRequest, type HistoryUpdate, type OpenEventSourceRequest } from './historyProtocol';
 
-export type NodeOperation = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
-export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
+export type NodeOperation = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['promote', 'switchover', 'recover', 'attach', 'detach', 'fence'];
 
 /** The command each panel button runs; registered by the operations (absent until they exist). */
 export const OPERATION_COMMANDS: Readonly<Record<NodeOperation, string>> = {
@@ -16,6 +16,7 @@ export const OPERATION_COMMANDS: Readonly<Record<NodeOperation, string>> = {
   recover: 'pgpoolCluster.recoverNode',
   attach: 'pgpoolCluster.attachNode',
   detach: 'pgpoolCluster.detachNode',
+  fence: 'pgpoolCluster.fenceNode',
 };
 
 /** One point of a standby's lag history; `t` in epoch milliseconds. */

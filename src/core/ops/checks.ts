@@ -28,6 +28,19 @@ async function reachablePrimaries(env: OpsEnvironment, names: readonly string[])
   return answers.filter((x): x is string => x !== undefined);
 }
 
+/** A fresh session (pg_hba applies to new connections); a refused or failed connection counts as not writable. */
+async function notWritable(node: string, env: OpsEnvironment): Promise<CheckResult> {
+  const client = env.session ? env.session(node) : env.sql(node);
+  try {
+    const v = firstCell(await client.query("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS ro", [], { timeoutMs: 5000 }));
+    return { ok: v === true, detail: v === true ? `${node} answers read-only` : `${node} accepts writes` };
+  } catch (err) {
+    return { ok: true, detail: `${node} refuses new sessions (${message(err)})` };
+  } finally {
+    if (env.session) await client.close().catch(() => undefined);
+  }
+}
+
 export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<CheckResult> {
   try {
     switch (check.kind) {
@@ -58,6 +71,7 @@ export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: Re
           detail: primaries.length ? `primaries: ${primaries.join(', ')}` : 'no reachable primary',
         };
       }
+      case 'not-writable': return await notWritable(check.node, env);
       case 'no-primary': {
         const primaries = await reachablePrimaries(env, check.nodes);
         return { ok: primaries.length === 0, detail: primaries.length ? `already a primary: ${primaries.join(', ')}` : 'none of them is a primary' };

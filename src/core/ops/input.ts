@@ -49,6 +49,15 @@ export interface RecoveryFacts {
   readonly error?: string;
 }
 
+/** What fence found out about a node before planning: which way in still works. */
+export interface FenceReach {
+  /** `true` ran over SSH on the node's host. */
+  readonly ssh: boolean;
+  readonly sshError?: string;
+  /** The server's hba_file (SHOW hba_file), when it answered. */
+  readonly hbaFile?: string;
+}
+
 export interface OpsInput {
   readonly cluster: ClusterDefinition;
   readonly status: ClusterStatus;
@@ -59,6 +68,8 @@ export interface OpsInput {
    * (pgpoolScriptFacts.ts); undefined when unknown. Switchover and fenced promote rely on it.
    */
   readonly failoverWaitsForCleanStop?: boolean;
+  /** fence: whether the node's host answers over SSH (probed right before planning). */
+  readonly fenceReach?: FenceReach;
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

@@ -11,6 +11,7 @@ import { acquireLock, type LockOptions } from './lock';
 import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
+import { buildFencePlan, probeFenceReach } from './fence';
 import { probeRecoveryFacts } from './recoverFacts';
 import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
 import { pgpoolScriptPaths, withPgpoolScriptsIdle } from './pgpoolBusy';
@@ -19,7 +20,7 @@ export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
 import { buildSwitchoverPlan } from './switchover';
 
-export const OPERATIONS: readonly OperationKind[] = ['promote', 'switchover', 'recover', 'attach', 'detach'];
+export const OPERATIONS: readonly OperationKind[] = ['promote', 'switchover', 'recover', 'attach', 'detach', 'fence'];
 
 export function buildPlan(kind: OperationKind, input: OpsInput, node: string): PlanResult {
   try {
@@ -29,6 +30,7 @@ export function buildPlan(kind: OperationKind, input: OpsInput, node: string): P
       case 'recover': return buildRecoverPlan(input, node);
       case 'attach': return buildAttachPlan(input, node);
       case 'detach': return buildDetachPlan(input, node);
+      case 'fence': return buildFencePlan(input, node);
     }
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
@@ -58,7 +60,12 @@ export async function preparePlan(
   const known = applyDiscovery(cluster, discovered);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
   const waits = await probes.failoverWaitsForCleanStop;
-  const built = withLeftovers(buildPlan(kind, { cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}) }, node),
+  const fenceReach = kind === 'fence'
+    ? await probeFenceReach({ cluster: known }, env, node, status.nodes.find((n) => n.name === findNode(known, node)?.name)?.postgres.reachable === true, signal)
+    : undefined;
+  const built = withLeftovers(buildPlan(kind, {
+    cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}), ...(fenceReach ? { fenceReach } : {}),
+  }, node),
     kind === 'recover' ? await probeLeftovers(known, env, node, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, cluster.pgpool[0]?.name, (await probes.pgpoolScripts) ?? []), discovered);
 }

@@ -7,7 +7,7 @@ import { hostPassFile, withPassFileVariable } from '../inventory/hostPath';
 import { shellCommand } from '../remote/shellQuote';
 import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
-export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach';
+export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
 /** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
 export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust';
 
@@ -48,7 +48,9 @@ export type Check =
   /** Exactly one reachable node is out of recovery (never two primaries). */
   | { readonly kind: 'one-primary'; readonly expected: string; readonly waitMs?: number; readonly describe: string }
   /** None of the reachable `nodes` is out of recovery (nobody promoted one behind the operation's back). */
-  | { readonly kind: 'no-primary'; readonly nodes: readonly string[]; readonly waitMs?: number; readonly describe: string };
+  | { readonly kind: 'no-primary'; readonly nodes: readonly string[]; readonly waitMs?: number; readonly describe: string }
+  /** A new session to `node` is refused, or lands read-only (in recovery or default_transaction_read_only): no client can write there. */
+  | { readonly kind: 'not-writable'; readonly node: string; readonly waitMs?: number; readonly describe: string };
 
 /** Values a step records for later steps and the outcome (e.g. the old primary's shutdown checkpoint). */
 export interface Capture {

@@ -13,6 +13,7 @@ import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import { attachStep, detachStep, isStandby, leftoversStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
 import { timestampSuffix } from './timestamp';
+import { fenceBlockedArgv, fenceUnblockArgv } from './fenceHba';
 
 export { defaultRecoverMethod };
 
@@ -88,6 +89,18 @@ function basebackupSteps(input: OpsInput, node: NodeDefinition, primary: NodeDef
   };
 }
 
+/** Removes a fence's pg_hba block (skipped when the node was never fenced), while the node is stopped. */
+export function unfenceStep(node: NodeDefinition, optional: boolean): PlanStep {
+  return {
+    id: `unfence-${node.name}`, title: `Remove the fence block from ${node.name}'s pg_hba`, destructive: false,
+    why: 'A fenced node rejects every TCP client, the primary\'s replication and pgpool included; the rest of the file is kept.',
+    action: { kind: 'ssh', host: node.name, argv: fenceUnblockArgv(node), timeoutMs: 20_000 },
+    skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '! "$@"', '_', ...fenceBlockedArgv(node)], exitCodes: [0], describe: `${node.name} is not fenced` },
+    ...(optional ? { optional: true } : {}),
+    onFailure: `${node.name} is stopped and detached and its pg_hba still rejects TCP clients. Remove the lines between "# BEGIN pgpool-cluster fence" and "# END pgpool-cluster fence" in its pg_hba.conf and re-run.`,
+  };
+}
+
 export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
@@ -123,6 +136,7 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
   const verify: Check[] = [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)];
   let summary = `Rebuild ${node.name} as a standby of ${primary.name} by ${chosen.method} (${chosen.why}).`;
   if (chosen.method === 'pcp') {
+    if (node.dataDirectory) steps.push(unfenceStep(node, true));
     steps.push({
       id: `pcp-recovery-${node.name}`, title: `pcp_recovery_node ${node.name} (node ${node.id})`, destructive: true,
       why: 'pgpool runs recovery_1st_stage on the primary (pg_rewind, else pg_basebackup), then pgpool_remote_start, then attaches the node.',
@@ -134,6 +148,8 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
     const down = `${node.name} stays detached from pgpool; nothing else changed.`;
     steps.push(stopStep(node, chosen.method === 'restart' ? 'It starts again as a standby of the current primary.' : `${chosen.method} needs the node stopped.`, down));
     steps.push(leftoversStep(node));
+    // Before rewind or the copy replace the data directory (and the marker naming an hba file outside it).
+    steps.push(unfenceStep(node, false));
     if (chosen.method === 'restart') { /* only the standby configuration below */ } else if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
     else if (chosen.method === 'copy') steps.push(...copySteps(cluster, node, primary, v));
     else {

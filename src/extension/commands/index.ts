@@ -9,6 +9,7 @@ import { importFromPgpoolConf } from './importFromPgpoolConf';
 import { startLab } from './startLab';
 import { attachNode } from './attachNode';
 import { detachNode } from './detachNode';
+import { fenceNode } from './fenceNode';
 import { promoteNode } from './promoteNode';
 import { recoverNode } from './recoverNode';
 import { switchoverNode } from './switchoverNode';
@@ -37,6 +38,7 @@ export const commands: Record<string, CommandHandler> = {
   recoverNode,
   attachNode,
   detachNode,
+  fenceNode,
   checkCluster,
   configurePgpool,
   setupReplication,

@@ -24,7 +24,7 @@ export function nodeContextValue(status: NodeStatus | undefined, wasPrimary = fa
   if (status.detached) parts.push('detached');
   if (status.problems.length > 0) parts.push('problem');
   if (wasPrimary) parts.push('was-primary');
-  for (const op of applicableOperations(status)) parts.push(canFlag(op));
+  for (const op of applicableOperations(status, { wasPrimary })) parts.push(canFlag(op));
   return parts.join('+');
 }
 

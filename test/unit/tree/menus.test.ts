@@ -49,7 +49,7 @@ test('for every node state the menus offer exactly what the rule says', () => {
   for (const n of nodes) for (const wasPrimary of [false, true]) {
     const cv = nodeContextValue(n, wasPrimary);
     const fromMenus = NODE_OPERATIONS.filter((op) => itemMenus.some((i) => i.command === OPERATION_COMMANDS[op] && offered(i, cv)));
-    assert.deepEqual(fromMenus, applicableOperations(n), `contextValue ${cv}`);
+    assert.deepEqual(fromMenus, applicableOperations(n, { wasPrimary }), `contextValue ${cv}`);
   }
 });
 
@@ -72,12 +72,18 @@ test('the rule: what each kind of node is offered', () => {
   // A detached primary that is the only primary: attach, never recover (that would destroy the one primary).
   assert.deepEqual(ops({ role: 'primary', status: 'down', detached: true, problems: ['detached'] }), ['attach']);
   // A detached false primary (another node is the primary): recover, not attach.
-  assert.deepEqual(ops({ role: 'primary', status: 'down', detached: true, problems: ['detached', 'false-primary'] }), ['recover']);
+  assert.deepEqual(ops({ role: 'primary', status: 'down', detached: true, problems: ['detached', 'false-primary'] }), ['recover', 'fence']);
   // A crashed former primary (PostgreSQL not running), whatever pgpool calls it: recover, never attach.
   assert.deepEqual(ops({ role: 'primary', status: 'down', postgres: { reachable: false }, problems: ['node-unreachable'] }), ['recover']);
   assert.deepEqual(ops({ role: 'unknown', status: 'unreachable', postgres: { reachable: false } }), ['recover']);
-  // An attached false primary: recover it (after stopping it), or detach it so pgpool stops using it.
-  assert.deepEqual(ops({ role: 'primary', status: 'up', problems: ['false-primary'] }), ['recover', 'detach']);
+  // An attached false primary: recover it (after stopping it), detach it so pgpool stops using it, or fence it.
+  assert.deepEqual(ops({ role: 'primary', status: 'up', problems: ['false-primary'] }), ['recover', 'detach', 'fence']);
+  assert.deepEqual(ops({ role: 'primary', status: 'down', problems: ['split-brain'] }), ['recover', 'fence']);
+  // A down former primary may come back writable: fence it (block it) as well as recover it; a down standby that never was primary: recover only.
+  assert.deepEqual(applicableOperations(node({ name: 'n', role: 'standby', status: 'down', postgres: { reachable: false } }), { wasPrimary: true }), ['recover', 'fence']);
+  assert.deepEqual(applicableOperations(node({ name: 'n', role: 'standby', status: 'down', postgres: { reachable: false } }), { wasPrimary: false }), ['recover']);
+  // The one working primary is never offered a fence.
+  assert.ok(!ops({ role: 'primary', status: 'up' }).includes('fence'));
   // A standby that does not stream may need rebuilding, and can still be promoted in an emergency.
   assert.deepEqual(ops({ role: 'standby', status: 'up', problems: ['not-streaming'] }), ['promote', 'switchover', 'recover', 'detach']);
 });
