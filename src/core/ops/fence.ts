@@ -8,7 +8,9 @@
  *   and end its client sessions; the plan says that this is weaker than a stop;
  * - nothing answers: detach it in pgpool when pgpool still uses it, and say plainly that the node itself was not
  *   touched.
- * Never the primary pgpool uses, never the only node that accepts writes.
+ * Never the primary pgpool uses, never the only node that accepts writes. Unlike recover, fence does not wait for
+ * pgpool's failover / follow_primary scripts: a false primary takes writes meanwhile, and what those scripts do to
+ * the old primary (rewind it, start it as a standby) leaves it read-only too.
  */
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';

@@ -1,0 +1,66 @@
+// Fence on the isolated lab: the primary frozen past pgpool's failover, then thawed, is a false primary; fence
+// stops it so no client can write there (even if someone starts it again), and recover rejoins it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isolatedRequested } from '../../src/core/lab/lab';
+import { shellCommand } from '../../src/core/remote/shellQuote';
+import { FENCE_BEGIN } from '../../src/core/ops/fenceHba';
+import { cli, labUser, query, ssh } from '../lab/labFixture';
+import { unmetPrecondition } from '../harness/precondition';
+import { inRecovery, layout, NODES, ops, primaries, restoreLab, standbysStreamingFrom, waitUntil } from './opsLab';
+
+const lab = (...args: string[]): ReturnType<typeof cli> => cli(['lab', ...args]);
+
+/** A new session's error, or undefined when it opened. */
+async function connectError(host: string): Promise<string | undefined> {
+  try {
+    await query(host, 5432, 'SELECT 1');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+test('freeze the primary past failover, thaw it, fence the false primary, recover it: never two writable nodes at the end', async (t) => {
+  if (unmetPrecondition(isolatedRequested() ? undefined : 'lab faults need the isolated lab (PGPOOL_CLUSTER_LAB_ISOLATED=1, root)', (r) => t.skip(r))) return;
+  await restoreLab();
+  const [first] = await primaries();
+  const old = NODES.find((n) => n.name === first);
+  assert.ok(old, 'one primary before the fault');
+  try {
+    const freeze = lab('fault', 'freeze', old.name);
+    assert.equal(freeze.code, 0, freeze.stderr);
+    await waitUntil('pgpool to promote another node while the primary is frozen', async () => (await primaries()).some((p) => p !== old.name), 60_000);
+  } finally {
+    const heal = lab('heal');
+    assert.equal(heal.code, 0, heal.stderr);
+  }
+  const promoted = (await primaries()).find((p) => p !== old.name);
+  assert.ok(promoted, 'a new primary');
+  await waitUntil(`${old.name} to answer again after the thaw`, async () => (await inRecovery(old.host)) !== undefined, 20_000);
+  assert.equal(await inRecovery(old.host), false, `${old.name} came back as a false primary (two writable nodes)`);
+
+  const fence = ops(['fence', old.name, '--yes']);
+  assert.equal(fence.code, 0, `fence: ${fence.stdout}\n${fence.stderr}`);
+  assert.match(fence.stdout, /fence .*done and verified/);
+  assert.deepEqual(await primaries(), [promoted], 'only the new primary accepts writes after the fence');
+  assert.ok(await connectError(old.host), `${old.name} accepts no new session`);
+
+  // Started again behind the tool's back, the fenced node still takes no TCP client: the pg_hba block holds.
+  const dir = old.dataDir;
+  const start = ssh(layout, labUser(), old.host, shellCommand(['pg_ctl', '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
+  assert.equal(start.code, 0, start.stderr);
+  const refused = await connectError(old.host);
+  assert.match(refused ?? 'it connected', /pg_hba\.conf rejects connection/);
+
+  const recover = ops(['recover', old.name, '--yes']);
+  assert.equal(recover.code, 0, `recover: ${recover.stdout}\n${recover.stderr}`);
+  assert.equal(await inRecovery(old.host), true, `${old.name} is a standby again`);
+  const promotedHost = NODES.find((n) => n.name === promoted)!.host;
+  assert.ok((await standbysStreamingFrom(promotedHost)).includes(old.name), `${promoted} streams to ${old.name}`);
+  const hba = ssh(layout, labUser(), old.host, shellCommand(['cat', `${dir}/pg_hba.conf`]));
+  assert.equal(hba.code, 0, hba.stderr);
+  assert.ok(!hba.stdout.includes(FENCE_BEGIN), 'recover removed the fence block');
+  assert.deepEqual(await primaries(), [promoted], 'one primary at the end');
+  await restoreLab();
+});
