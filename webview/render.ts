@@ -48,7 +48,8 @@ const COLUMNS: readonly Column[] = [
   { title: 'Timeline', width: '70px', value: (n) => dash(n.postgres.timeline) },
   { title: 'LSN (current / replay)', width: '170px', value: (n) => n.postgres.currentLsn ?? `${dash(n.postgres.receiveLsn)} / ${dash(n.postgres.replayLsn)}` },
   { title: 'Lag', width: '100px', value: (n) => (n.lag ? `${n.lag.bytes !== undefined ? formatBytes(n.lag.bytes) : '—'} / ${n.lag.seconds !== undefined ? formatSeconds(n.lag.seconds) : '—'}` : '—') },
-  { title: 'Replication', width: '110px', value: (n) => (n.lag?.state || n.pgpool?.replicationState ? `${dash(n.lag?.state ?? n.pgpool?.replicationState)} ${n.lag?.syncState ?? n.pgpool?.replicationSyncState ?? ''}`.trim() : '—') },
+  { title: 'Replication', width: '110px', value: (n) => (n.lag?.state || n.pgpool?.replicationState ? `${dash(n.lag?.state ?? n.pgpool?.replicationState)} ${n.lag?.syncState ?? n.pgpool?.replicationSyncState ?? ''}`.trim()
+    : n.role === 'primary' && n.postgres.syncStandbyNames ? `sync: ${n.postgres.syncStandbyNames}` : '—') },
   { title: 'LB weight / selects', width: '110px', value: (n) => `${dash(n.pgpool?.lbWeight)} / ${dash(n.pgpool?.selectCount)}` },
   { title: 'Last change', width: '150px', value: (n) => dash(n.pgpool?.lastStatusChange) },
   { title: 'Problems', width: '120px', value: (n) => (n.problems.length > 0 ? n.problems.join(', ') : '—') },

@@ -4,10 +4,12 @@ import { registerCheckCommand } from './check';
 import { registerConfigurePgpoolCommand } from './configurePgpool';
 import { registerSetupReplicationCommand } from './setupReplication';
 import { registerSetupSshTrustCommand } from './setupSshTrust';
+import { registerSyncCommand } from './syncReplication';
 
 export function registerSetupCommands(program: Command): void {
   registerCheckCommand(program);
   registerConfigurePgpoolCommand(program);
   registerSetupReplicationCommand(program);
   registerSetupSshTrustCommand(program);
+  registerSyncCommand(program);
 }

@@ -4,6 +4,7 @@ import { applyDiscovery } from '../core/ops/discovery';
 import { COPY_METHODS, type CopyMethod } from '../core/ops/input';
 import { withDiscovery } from '../core/ops/operation';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../core/ops/setupReplication';
+import { parseSyncSpec, withSyncSteps } from '../core/ops/syncReplication';
 import { CliError } from './errors';
 import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
@@ -13,7 +14,11 @@ export function registerSetupReplicationCommand(program: Command): void {
       + 'The replication password (optional when the role exists) comes from $PGPOOL_CLUSTER_REPLICATION_PASSWORD or a prompt. Exit 0 done, 1 failed, 3 refused, 4 locked.')
     .option('--method <method>', `how to copy the primary: ${COPY_METHODS.join(' | ')} (default: basebackup when the node's pg_basebackup is as new as the server, else copy)`)
     .option('--slot <name>', 'create and use this physical replication slot')
-    .action(async (node: string, opts: SetupCliOptions & { slot?: string; method?: string }) => {
+    .option('--sync [mode]', 'then make replication synchronous: "ANY n" or "FIRST n" (quoted; default ANY 1), as "pgpool-cluster sync" does')
+    .action(async (node: string, opts: SetupCliOptions & { slot?: string; method?: string; sync?: string | boolean }) => {
+      const sync = opts.sync === undefined ? undefined : parseSyncSpec(opts.sync === true ? 'ANY 1' : String(opts.sync));
+      if (typeof sync === 'string') throw new CliError(`--sync: ${sync}`, 2);
+      if (sync?.method === 'off') throw new CliError('--sync: off is not a synchronous mode; leave --sync out (or run "pgpool-cluster sync off").', 2);
       if (opts.method !== undefined && !(COPY_METHODS as readonly string[]).includes(opts.method)) {
         throw new CliError(`--method must be one of ${COPY_METHODS.join(', ')}, not "${opts.method}".`, 2);
       }
@@ -29,9 +34,10 @@ export function registerSetupReplicationCommand(program: Command): void {
         const discovered = await s.env.discover(status);
         const cluster = applyDiscovery(s.cluster, discovered);
         const facts = method ? {} : await probeSetupReplicationFacts({ cluster }, s.env, node);
-        const built = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
+        const setup = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
           ...(method ? { method } : {}), ...(opts.slot ? { slot: opts.slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
         }), discovered);
+        const built = sync && setup.ok ? withSyncSteps(setup, { cluster, status }, sync, [setup.plan.node]) : setup;
         process.exitCode = await refuseShowOrRun(s, built, opts, built.ok ? built.plan.node : '');
       } finally {
         await s.close();

@@ -37,6 +37,9 @@ export function statusToTable(clusters: readonly ClusterStatus[]): string {
         n.postgres.timeline !== undefined ? String(n.postgres.timeline) : '-', lsn, lagText(n), note]);
     }
     out.push(table(rows));
+    for (const n of c.nodes) {
+      if (n.postgres.reachable && n.postgres.role === 'primary' && n.postgres.syncStandbyNames) out.push(`Synchronous replication on ${n.name}: ${n.postgres.syncStandbyNames}`);
+    }
     if (c.problems.length) {
       out.push('Problems:');
       for (const pr of c.problems) out.push(`  ${pr.severity === 'error' ? 'ERROR  ' : 'warning'} ${pr.message}`);

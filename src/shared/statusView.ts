@@ -40,6 +40,8 @@ export interface NodeStateView {
     readonly currentLsn?: string;
     readonly receiveLsn?: string;
     readonly replayLsn?: string;
+    /** synchronous_standby_names the node runs with (shown for the primary). */
+    readonly syncStandbyNames?: string;
   };
   readonly lag?: ReplicationLagView;
   /** Problem codes (`false-primary`, `detached`, ...). */

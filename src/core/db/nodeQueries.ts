@@ -37,12 +37,14 @@ export interface PgNodeView {
   readonly walReceiver?: WalReceiverInfo;
   readonly replication: readonly ReplicationPeer[];
   readonly clusterName?: string;
+  readonly syncStandbyNames?: string;
 }
 
 export const NODE_STATE_SQL = `
 SELECT current_setting('server_version_num')::int AS version_num,
   pg_is_in_recovery() AS in_recovery,
   current_setting('cluster_name') AS cluster_name,
+  current_setting('synchronous_standby_names') AS sync_names,
   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn,
   CASE WHEN pg_is_in_recovery() THEN NULL
        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS insert_tli,
@@ -93,6 +95,7 @@ export function parseNodeState(row: Json): PgNodeView {
     ...(inRecovery && row.replay_age != null ? { replayAgeSeconds: Number(row.replay_age) } : {}),
     ...(walReceiver ? { walReceiver } : {}),
     ...(clusterName ? { clusterName } : {}),
+    ...(typeof row.sync_names === 'string' ? { syncStandbyNames: row.sync_names } : {}),
     replication: repl.map((r) => ({
       applicationName: String(r.application_name ?? ''),
       ...opt('clientAddr', str(r.client_addr)), ...opt('state', str(r.state)), ...opt('syncState', str(r.sync_state)),

@@ -9,7 +9,7 @@ import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
 export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
 /** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
-export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust';
+export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust' | 'sync-replication';
 
 /** Where a step runs. `host` names a node (or the pgpool instance) of the cluster definition. */
 export type StepAction =

@@ -153,6 +153,8 @@ function postgresView(probe: NodeProbe | undefined): PostgresView {
     ...(v.replayLsn ? { replayLsn: v.replayLsn } : {}),
     ...(v.walReceiver ? { walReceiverStatus: v.walReceiver.status } : {}),
     ...(upstream ? { upstream } : {}),
+    ...(v.walReceiver?.applicationName ? { applicationName: v.walReceiver.applicationName } : {}),
+    ...(v.syncStandbyNames !== undefined ? { syncStandbyNames: v.syncStandbyNames } : {}),
     ...elapsed,
   };
 }

@@ -30,6 +30,10 @@ export interface PostgresView {
   /** `pg_stat_wal_receiver.status` on a standby (`streaming`, ...), absent when no receiver runs. */
   readonly walReceiverStatus?: string;
   readonly upstream?: string;
+  /** The application_name a standby streams under (its primary_conninfo, else cluster_name). */
+  readonly applicationName?: string;
+  /** synchronous_standby_names as this node runs with it (empty: asynchronous). */
+  readonly syncStandbyNames?: string;
   readonly elapsedMs?: number;
 }
 

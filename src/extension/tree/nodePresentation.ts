@@ -137,6 +137,7 @@ export function nodeTooltipMarkdown(def: NodeDefinition, status: NodeStatus | un
         ['Replay LSN', pg.replayLsn],
         ['WAL receiver', pg.walReceiverStatus],
         ['Upstream', pg.upstream],
+        ['Synchronous standbys', pg.role === 'primary' ? pg.syncStandbyNames || 'none (asynchronous)' : undefined],
         ['Answered in', pg.elapsedMs !== undefined ? `${pg.elapsedMs} ms` : undefined],
       ])
       : `Unreachable: ${escapeMarkdown(pg.error ?? 'no answer')}`);

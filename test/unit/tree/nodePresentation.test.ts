@@ -18,9 +18,9 @@ test('contextValue follows node+<role>+<status>', () => {
 
 test('contextValue appends +detached, +problem, +was-primary, then the +can- flags, in that order', () => {
   assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true })), 'node+standby+down+detached+can-recover+can-attach');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'primary', status: 'up', problems: ['split-brain'] })), 'node+primary+up+problem+can-recover+can-detach');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'primary', status: 'up', problems: ['split-brain'] })), 'node+primary+up+problem+can-recover+can-detach+can-fence');
   assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', detached: true, problems: ['detached'] })), 'node+standby+down+detached+problem+can-recover+can-attach');
-  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', postgres: { reachable: false }, problems: ['node-unreachable'] }), true), 'node+standby+down+problem+was-primary+can-recover');
+  assert.equal(nodeContextValue(node({ name: 'n', role: 'standby', status: 'down', postgres: { reachable: false }, problems: ['node-unreachable'] }), true), 'node+standby+down+problem+was-primary+can-recover+can-fence');
 });
 
 test('contextValue before the first refresh matches no operation menu', () => {
