@@ -18,6 +18,7 @@ import { configurePgpool } from './configurePgpool';
 import { setupReplication } from './setupReplication';
 import { setupSshTrust } from './setupSshTrust';
 import { showClusterHistory, showNodeHistory } from './showHistory';
+import { setSyncReplication } from './setSyncReplication';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -45,6 +46,7 @@ export const commands: Record<string, CommandHandler> = {
   setupSshTrust,
   showClusterHistory,
   showNodeHistory,
+  setSyncReplication,
 };
 
 export function registerCommands(services: ExtensionServices): void {
