@@ -139,7 +139,7 @@ export async function acquireLock(cluster: string, operation: string, options: L
     if (await createExclusive(file, mine)) return held(file, mine, now, options.heartbeatMs ?? HEARTBEAT_MS);
     const holder = await readHolder(file);
     if (holder && !isStale(holder, now(), options.staleAfterMs ?? 2 * 60_000)) {
-      throw new LockError(`Another operation (${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is running on cluster ${cluster}. `
+      throw new LockError(`operation-in-progress: held by pid ${holder.pid} on ${holder.host} (${holder.operation}) since ${holder.startedAt} on cluster ${cluster}. `
         + `Wait for it; if that process is gone and its host cannot say so, delete ${file}.`, holder);
     }
     if (await takeOver(file, holder, mine, now)) return held(file, mine, now, options.heartbeatMs ?? HEARTBEAT_MS);

@@ -7,7 +7,8 @@ import { applyDiscovery, NOTHING_DISCOVERED, type Discovered } from './discovery
 import { pcpEndpoint, type OpsEnvironment } from './environment';
 import { findNode, type OpsInput, type OpsOptions } from './input';
 import { listLeftoversArgv } from './pgCommands';
-import { acquireLock, type LockOptions } from './lock';
+import { acquireLock, LockError, type LockOptions } from './lock';
+import { acquireClusterLock, type ClusterLockOptions, type HeldClusterLock } from './clusterLock';
 import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
@@ -98,19 +99,40 @@ export interface RunOperationOptions {
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: RunEvent) => void;
   readonly lock?: LockOptions;
+  /** The lock on the pgpool host that other workstations see; `false` skips it (default: taken when the cluster has a pgpool). */
+  readonly clusterLock?: ClusterLockOptions | false;
   readonly auditFile?: string;
+}
+
+/**
+ * The cluster lock on the pgpool host. Another workstation's live lock refuses the operation (LockError); a pgpool
+ * host that cannot be reached only warns: the operation may be what brings the cluster back.
+ */
+async function takeClusterLock(plan: Plan, cluster: ClusterDefinition, env: OpsEnvironment, options: RunOperationOptions): Promise<HeldClusterLock | undefined> {
+  const pgpool = cluster.pgpool[0];
+  if (options.clusterLock === false || !pgpool) return undefined;
+  try {
+    return await acquireClusterLock(env.remote(pgpool.name), plan.cluster, `${plan.operation} ${plan.node}`, { ...options.clusterLock, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (err) {
+    if (err instanceof LockError) throw err;
+    options.onEvent?.({ type: 'warning', message: `Could not take the cluster lock on ${pgpool.name} (${err instanceof Error ? err.message : String(err)}): other workstations will not see this operation.` });
+    return undefined;
+  }
 }
 
 /** Takes the cluster's lock, runs the plan, appends the audit record (also for failures), releases the lock. */
 export async function runOperation(plan: Plan, cluster: ClusterDefinition, env: OpsEnvironment, options: RunOperationOptions): Promise<RunOutcome> {
   const lock = await acquireLock(plan.cluster, `${plan.operation} ${plan.node}`, options.lock);
+  let clusterLock: HeldClusterLock | undefined;
   try {
+    clusterLock = await takeClusterLock(plan, cluster, env, options);
     const outcome = await runPlan(plan, env, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
     await appendAudit(auditRecord(plan, options.via, outcome, env.planPcpEndpoint ? await env.planPcpEndpoint() : pcpEndpoint(cluster, await env.pcpPlacement?.())), options.auditFile ?? auditPath()).catch((err: unknown) => {
       options.onEvent?.({ type: 'warning', message: `Could not write the audit record: ${err instanceof Error ? err.message : String(err)}` });
     });
     return outcome;
   } finally {
+    await clusterLock?.release();
     await lock.release();
   }
 }
