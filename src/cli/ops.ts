@@ -20,6 +20,7 @@ import { clusterOptions, planOptions } from './setupCommon';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
 import { CliSecretProvider } from './secrets';
+import { installInterrupts, type Interrupts } from './interrupt';
 
 export interface OpsCliOptions {
   cluster?: string;
@@ -83,8 +84,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
   const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
   const collector = new StatusCollector(cluster, { log });
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
+  let interrupts: Interrupts | undefined;
   try {
     if (!opts.dryRun) env.warmUp();
     const probes = startPlanProbes(kind, cluster, env);
@@ -115,10 +115,11 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
         return 3;
       }
     }
-    process.on('SIGINT', onSigint);
+    const ints = installInterrupts((t) => process.stderr.write(t), pcp);
+    interrupts = ints;
     const outcome = await runOperation(plan, cluster, env, {
-      via: 'cli', signal: abort.signal,
-      onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
+      via: 'cli', signal: ints.signal,
+      onEvent: (e) => { ints.onEvent(e); const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n` : formatOutcome(plan, outcome));
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
@@ -126,7 +127,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     if (err instanceof LockError) throw new CliError(err.message, 4);
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupts?.dispose();
     await collector.close();
     await env.close();
     await sshPool.close();

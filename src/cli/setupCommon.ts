@@ -14,6 +14,7 @@ import { StatusCollector } from '../core/status/collector';
 import type { ClusterStatus } from '../core/status/model';
 import { CliError, clusterFileError, errorJson, outcomeError, reportFailure } from './errors';
 import { CliSecretProvider } from './secrets';
+import { installInterrupts } from './interrupt';
 
 export interface SetupCliOptions {
   cluster?: string;
@@ -72,13 +73,11 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
       return 3;
     }
   }
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.on('SIGINT', onSigint);
+  const ints = installInterrupts((t) => process.stderr.write(t), pcp);
   try {
     const outcome = await runOperation(plan, session.cluster, session.env, {
-      via: 'cli', signal: abort.signal,
-      onEvent: (e) => { const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
+      via: 'cli', signal: ints.signal,
+      onEvent: (e) => { ints.onEvent(e); const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     process.stdout.write(opts.json
       ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n`
@@ -88,7 +87,7 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
     if (err instanceof LockError) throw new CliError(err.message, 4);
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    ints.dispose();
   }
 }
 

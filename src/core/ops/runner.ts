@@ -40,6 +40,9 @@ export interface RunOutcome {
   readonly steps: readonly StepTiming[];
 }
 
+/** An SSH step without its own limit (a quick command: test, mkdir, a config edit) that runs longer has stalled. */
+export const SSH_STEP_DEFAULT_TIMEOUT_MS = 300_000;
+
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 const tail = (s: string, n = 600): string => (s.length > n ? `…${s.slice(-n)}` : s).trim();
@@ -55,11 +58,11 @@ async function act(step: PlanStep, index: number, env: OpsEnvironment, options: 
       if (a.stdinFact !== undefined && stdin === undefined) throw new Error(`${a.stdinFact} was not recorded by an earlier step`);
       const r = await env.remote(a.host).exec(a.argv, {
         ...(stdin !== undefined ? { stdin } : {}),
-        ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}), ...(signal ? { signal } : {}),
+        timeoutMs: a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS, ...(signal ? { signal } : {}),
         onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
         onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
       });
-      if (r.timedOut) throw new Error(`timed out after ${a.timeoutMs} ms on ${a.host}`);
+      if (r.timedOut) throw new Error(`timed out after ${Math.round((a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS) / 1000)} s on ${a.host} (the command may still run there)`);
       if (r.code === null || !(a.okExitCodes ?? [0]).includes(r.code)) {
         // Long enough for the 20 log lines a failed start prints.
         throw new Error(`exit ${r.code ?? r.signal ?? 'none'} on ${a.host}${r.stderr.trim() ? `: ${tail(r.stderr, 3000)}` : r.stdout.trim() ? `: ${tail(r.stdout)}` : ''}`);

@@ -139,7 +139,8 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
       finish();
     });
     client.once('close', () => finish(hostKeyError ?? new RemoteError('connect-failed', `${label} closed the connection during login.`, label)));
-    client.once('error', (err: Error & { level?: string }) => {
+    // `on`, not `once`: ssh2 may emit a second error after a timeout ("Connection lost before handshake"), which would be uncaught.
+    client.on('error', (err: Error & { level?: string }) => {
       if (hostKeyError) return finish(hostKeyError);
       if (err.level === 'client-authentication') {
         // A password that was sent and refused is forgotten, so nothing retries it.

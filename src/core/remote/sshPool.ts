@@ -121,7 +121,7 @@ export class SshPool {
 
   private async withChannel<T>(target: SshTarget, signal: AbortSignal | undefined, fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
     const conn = await this.pooled(target, signal);
-    while (conn.active >= this.maxChannels) await new Promise<void>((r) => conn.waiters.push(r));
+    while (conn.active >= this.maxChannels) await waitForChannel(conn, signal, targetLabel(target));
     conn.active++;
     conn.channels++;
     this.channelsOpened++;
@@ -199,6 +199,22 @@ export class SshPool {
 
 /** How long a timed-out or cancelled command's channel may take to close before the caller gets its answer. */
 const STOP_GRACE_MS = 2000;
+
+/** Waits for a free channel on a busy connection; a cancel ends the wait at once (the waiter is removed). */
+function waitForChannel(conn: PooledConnection, signal: AbortSignal | undefined, label: string): Promise<void> {
+  const cancelled = (): RemoteError => new RemoteError('cancelled', `Cancelled while waiting for a free SSH channel on ${label} (every channel of the connection was busy).`, label);
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise<void>((resolve, reject) => {
+    const wake = (): void => { signal?.removeEventListener('abort', onAbort); resolve(); };
+    const onAbort = (): void => {
+      const i = conn.waiters.indexOf(wake);
+      if (i >= 0) conn.waiters.splice(i, 1);
+      reject(cancelled());
+    };
+    conn.waiters.push(wake);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 function runChannel(client: Client, line: string, options: ExecOptions, label: string): Promise<{ code: number | null; signal: string | null; stdout: Buffer; stderr: Buffer; timedOut?: boolean }> {
   return new Promise((resolve, reject) => {
