@@ -48,7 +48,8 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
 
   // Started again behind the tool's back, the fenced node still takes no TCP client: the pg_hba block holds.
   const dir = old.dataDir;
-  const start = ssh(layout, labUser(), old.host, shellCommand(['pg_ctl', '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
+  const pgCtl = layout.isolation ? '/usr/lib/postgresql/15/bin/pg_ctl' : 'pg_ctl'; // not on the isolated hosts' PATH
+  const start = ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
   assert.equal(start.code, 0, start.stderr);
   const refused = await connectError(old.host);
   assert.match(refused ?? 'it connected', /pg_hba\.conf rejects connection/);
