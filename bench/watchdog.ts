@@ -85,7 +85,7 @@ function writeSingleConf(layout: LabLayout, uid: number, gid: number): string {
 }
 
 async function trio(layout: LabLayout): Promise<LabPgpoolHost> {
-  for (const h of layout.pgpools) startPgpool(layout, h);
+  for (const h of layout.pgpools) await startPgpool(layout, h);
   return waitForLeader(layout, layout.pgpools, 90_000);
 }
 
@@ -113,7 +113,7 @@ export async function benchWatchdog(): Promise<void> {
     if (labCli(['fault', 'crash', leader.name]).code !== 0) throw new Error(`lab fault crash ${leader.name} failed`);
     vipMove.push(await firstWrite(vip, t0));
     if (labCli(['heal']).code !== 0) throw new Error('lab heal failed');
-    startPgpool(layout, leader);
+    await startPgpool(layout, leader);
     await waitFor(`${leader.name} to rejoin`, async () => (await waitForLeader(layout, layout.pgpools, 5_000).then(() => true, () => false)), 90_000, 500);
   }
   console.log(`VIP move after the leader's host crashes (crash -> first write through the VIP, fast profile): ${spread(vipMove, 's', 2)}   goal <= 3 s`);

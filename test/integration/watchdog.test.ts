@@ -153,7 +153,7 @@ test('004: the leader pgpool is killed: another becomes leader, the VIP moves, w
   assert.deepEqual(await vipHolders(layout), [next.name], 'the escalation cleared the killed leader\'s VIP');
   await writeThroughVip('after the leader was killed', 30_000);
   // The old leader comes back as a standby of the new one.
-  startPgpool(layout, leader);
+  await startPgpool(layout, leader);
   await waitUntil(`${leader.name} to rejoin`, () => {
     try { return watchdogInfo(layout, leader).leaderHost === next.address && watchdogInfo(layout, next).nodes.every((n) => n.status === 'LEADER' || n.status === 'STANDBY'); } catch { return false; }
   }, 90_000);
@@ -167,7 +167,7 @@ test('a clean stop of the leader moves the VIP to a survivor, which keeps quorum
   assert.ok(survivors.every((h) => watchdogInfo(layout, h).quorum), 'two of three hold the quorum');
   assert.deepEqual(await vipHolders(layout), [next.name]);
   await writeThroughVip('after a clean stop of the leader', 30_000);
-  startPgpool(layout, leader);
+  await startPgpool(layout, leader);
   await waitUntil(`${leader.name} to rejoin`, () => {
     try { return watchdogInfo(layout, leader).leaderHost === next.address; } catch { return false; }
   }, 90_000);

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { labContext, labLayoutFor, type LabContext } from '../../src/core/lab/lab';
 import type { LabLayout, LabPgpoolHost } from '../../src/core/lab/layout';
 import { LAB_PCP_PORT, LAB_PGPOOL_PORT } from '../../src/core/lab/layout';
-import { onMachine } from '../../src/core/lab/isolation';
+import { onHostArgv, onMachine } from '../../src/core/lab/isolation';
 import { pgpoolPidsOn, startLabPgpool } from '../../src/core/lab/isolatedLab';
 import { vipHolders } from '../../src/core/lab/watchdogLab';
 import { cli } from './labFixture';
@@ -106,9 +106,19 @@ export async function waitForLeader(layout: LabLayout, running: readonly LabPgpo
   }, timeoutMs, 250);
 }
 
-/** kill -9 of every pgpool process on the host (the parent and its children): a pgpool crash, sshd stays. */
+/**
+ * kill -9 of every pgpool process on the host (the parent and its children): a pgpool crash, sshd stays. All are
+ * stopped first, then killed: pgpool's parent replaces a dead child at once, and a child forked between a listing
+ * and the parent's death would keep the ports.
+ */
 export function killPgpool(layout: LabLayout, host: LabPgpoolHost): number {
-  const pids = pgpoolPidsOn(layout, host);
+  let pids: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    pids = pgpoolPidsOn(layout, host);
+    for (const p of pids) try { process.kill(p, 'SIGSTOP'); } catch { /* gone */ }
+    if (pgpoolPidsOn(layout, host).every((p) => pids.includes(p))) break;
+  }
+  pids = pgpoolPidsOn(layout, host);
   for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
   return pids.length;
 }
@@ -126,9 +136,9 @@ export async function stopPgpool(layout: LabLayout, host: LabPgpoolHost): Promis
 }
 
 /** Starts pgpool again on the host, as lab up did. */
-export function startPgpool(layout: LabLayout, host: LabPgpoolHost): void {
+export async function startPgpool(layout: LabLayout, host: LabPgpoolHost): Promise<void> {
   const ctx = context();
-  startLabPgpool(layout, ctx.user, ctx.programs, host);
+  await startLabPgpool(layout, ctx.user, ctx.programs, host);
 }
 
 /** pgpool's test hook on one pgpool only: backend_down_request in its logdir says the backend is down. */
@@ -171,8 +181,8 @@ export function pgCtlOnNode(layout: LabLayout, nodeName: string, args: string[])
   if (!node) throw new Error(`no node ${nodeName}`);
   const ctx = context();
   const anchors = JSON.parse(readFileSync(`${layout.dir}/anchors.json`, 'utf8')) as Record<string, number>;
-  const r = spawnSync('nsenter', ['-t', String(anchors[node.name]), '-m', '-n', '-p', '--wdns=/', '-S', String(ctx.user.uid), '-G', String(ctx.user.gid), '--',
-    `${ctx.programs.pgBin}/pg_ctl`, '-D', node.dataDir, ...args], { encoding: 'utf8', timeout: 60_000, env: { PATH: '/usr/bin:/bin', HOME: '/var/lib/postgresql', LANG: 'C.UTF-8' } });
+  const argv = onHostArgv(anchors[node.name]!, [`${ctx.programs.pgBin}/pg_ctl`, '-D', node.dataDir, ...args], { uid: ctx.user.uid, gid: ctx.user.gid });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000, env: { PATH: '/usr/bin:/bin', HOME: '/var/lib/postgresql', LANG: 'C.UTF-8' } });
   return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
 }
 

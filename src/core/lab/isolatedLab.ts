@@ -383,7 +383,7 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
       // health_check_test reads this file every check and logs a warning when it is missing: an empty one says "all up".
       await sh.writeFile(p, join(p.workDir, 'backend_down_request'), '', 0o644);
     }
-    startLabPgpool(layout, user, programs, p);
+    await startLabPgpool(layout, user, programs, p);
   }));
   try {
     await Promise.all([...layout.pgpools.map((p) => waitForPgpool(layout, pw, layout.nodes.length, undefined, p.address)), waitForStreaming(primary, standbys, pw)]);
@@ -404,8 +404,11 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
 }
 
 /** Starts pgpool on a lab pgpool host as the postgres user; -D discards pgpool_status, the key is ~/.pgpoolkey as on a packaged install. */
-export function startLabPgpool(layout: LabLayout, user: ServiceUser, programs: LabPrograms, p: LabPgpoolHost): void {
+export async function startLabPgpool(layout: LabLayout, user: ServiceUser, programs: LabPrograms, p: LabPgpoolHost): Promise<void> {
   const sh = new HostShell(layout, user);
+  // A pgpool killed with -9 leaves its pid file; in the host's PID namespace that pid is soon another process's,
+  // and pgpool then refuses to start ("is another pgpool running?"). No pgpool runs here, so the file is stale.
+  if (pgpoolPidsOn(layout, p).length === 0) await sh.run(p, ['rm', '-f', join(p.runDir, 'pgpool.pid')], { what: 'removing a stale pgpool pid file' });
   sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
 }
 
@@ -460,9 +463,17 @@ async function applyFaultOnly(layout: LabLayout, user: ServiceUser, fault: Fault
       const host = resolveHost(layout, fault.host);
       const anchor = readAnchors(layout)[host.name];
       // The host itself stays: its PID 1 and the unshare that waits for it (a crash is a reboot's first half).
-      const pids = hostPids(layout, host).filter((p) => p !== anchor && comm(p) !== 'unshare' && !isChildOf(p, anchor));
-      const sig = fault.kind === 'freeze' ? 'SIGSTOP' : 'SIGKILL';
-      for (const p of pids) try { process.kill(p, sig); } catch { /* gone */ }
+      const victims = (): number[] => hostPids(layout, host).filter((p) => p !== anchor && comm(p) !== 'unshare' && !isChildOf(p, anchor));
+      const pids = victims();
+      // Everything is stopped first, then listed again: a parent (pgpool's, a postmaster) forks a replacement child
+      // between the listing and its own death, and that child would survive a single pass.
+      for (let round = 0; round < 5; round++) {
+        const now = victims();
+        for (const p of now) try { process.kill(p, 'SIGSTOP'); } catch { /* gone */ }
+        if (victims().every((p) => now.includes(p))) break;
+      }
+      const stopped = victims();
+      if (fault.kind === 'crash') for (const p of stopped) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
       // A crashed machine's run-time addresses (the watchdog VIP) go with it; only its configured address stays.
       if (fault.kind === 'crash' && layout.watchdog && isPgpoolHost(layout, host)) {
         const prefix = isolationOf(layout).subnet.split('/')[1] ?? '24';
