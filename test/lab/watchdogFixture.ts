@@ -101,6 +101,8 @@ export async function waitForLeader(layout: LabLayout, running: readonly LabPgpo
     const leaders = new Set(infos.map((i) => i.leaderHost));
     if (leaders.size !== 1 || !infos.every((i) => i.quorum)) return undefined;
     const leader = pgpoolHost(layout, [...leaders][0]!);
+    // A leader outside `running` (just killed, not yet noticed by the others) is not an answer.
+    if (!running.some((h) => h.name === leader.name)) return undefined;
     const holders = await vipHolders(layout);
     return holders.length === 1 && holders[0] === leader.name ? leader : undefined;
   }, timeoutMs, 250);
