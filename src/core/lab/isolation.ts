@@ -116,9 +116,13 @@ export function anchorScript(layout: LabLayout, host: LabHost, pgUid: number, pg
   return lines.join('\n');
 }
 
-/** argv that starts a host's anchor: mount and PID namespaces (own /proc) inside the host's network namespace. */
+/**
+ * argv that starts a host's anchor: mount, PID (own /proc) and IPC namespaces inside the host's network namespace.
+ * Its own IPC namespace frees the System V shared memory of a killed server (pgpool leaves ~130 MB per kill -9)
+ * when the host goes down, instead of leaking it on the machine.
+ */
 export function anchorArgv(layout: LabLayout, host: LabHost, script: string): Argv {
-  return ['ip', 'netns', 'exec', netnsName(isolationOf(layout), host), 'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc',
+  return ['ip', 'netns', 'exec', netnsName(isolationOf(layout), host), 'unshare', '--mount', '--propagation', 'private', '--pid', '--ipc', '--fork', '--mount-proc',
     '--', 'sh', '-c', script];
 }
 
@@ -126,7 +130,7 @@ export interface HostUser { readonly uid: number; readonly gid: number }
 
 /** argv running a program on a host: the namespaces of its anchor (nsenter forks into the PID namespace), as root or as the user. */
 export function onHostArgv(anchorPid: number, argv: Argv, as?: HostUser): Argv {
-  return ['nsenter', '-t', String(anchorPid), '-m', '-n', '-p', '--wdns=/', ...(as ? ['-S', String(as.uid), '-G', String(as.gid)] : []), '--', ...argv];
+  return ['nsenter', '-t', String(anchorPid), '-m', '-n', '-p', '-i', '--wdns=/', ...(as ? ['-S', String(as.uid), '-G', String(as.gid)] : []), '--', ...argv];
 }
 
 /** The environment of a process on a host: nothing of the workstation's (no PGPASSFILE, no HOME of root). */

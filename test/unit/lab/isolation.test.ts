@@ -68,7 +68,7 @@ test('the anchor gives the host private /tmp and /run, its own /etc folders and 
 
 test('commands on a host enter its namespaces, as postgres when asked', () => {
   assert.deepEqual(onHostArgv(42, ['pg_ctl', 'status'], { uid: 101, gid: 104 }),
-    ['nsenter', '-t', '42', '-m', '-n', '-p', '--wdns=/', '-S', '101', '-G', '104', '--', 'pg_ctl', 'status']);
+    ['nsenter', '-t', '42', '-m', '-n', '-p', '-i', '--wdns=/', '-S', '101', '-G', '104', '--', 'pg_ctl', 'status']);
   assert.deepEqual(onHostArgv(42, ['sshd']).slice(-2), ['--', 'sshd']);
   // File contents and paths are arguments of a fixed script.
   const w = writeFileArgv("/tmp/a b'c", 0o600);

@@ -6,6 +6,7 @@
  */
 import { PGPOOL_RENAMES } from '../../conf/catalog/pgpoolHistory';
 import { parseConf, type ConfEntry } from '../../conf/parser';
+import { SECRET_PARAMS } from './watchdog';
 
 /**
  * `set`: what the tool needs, written as generated. `site`: a site choice the generator only has a default
@@ -20,8 +21,10 @@ const SITE = new Set([
   'load_balance_mode', 'sr_check_password', 'sr_check_database', 'health_check_password', 'health_check_database',
   'search_primary_node_timeout', 'auto_failback', 'recovery_password', 'recovery_timeout', 'recovery_database',
   'log_destination', 'log_min_messages',
+  // Watchdog: how this site moves its VIP (sudo rule or capability, device) and who it trusts.
+  'if_cmd_path', 'if_up_cmd', 'if_down_cmd', 'arping_path', 'arping_cmd', 'trusted_servers', 'wd_priority',
 ]);
-const SITE_INDEXED = /^backend_(?:weight|flag)\d+$/;
+const SITE_INDEXED = /^(?:backend_(?:weight|flag)|heartbeat_device)\d+$/;
 
 export function managedPolicy(name: string): ManagedPolicy {
   const n = name.toLowerCase();
@@ -184,6 +187,7 @@ export function perNodeOverrides(current: string | undefined, changes: readonly 
 /** One line per managed parameter for the plan: `name: old -> new`, `added`, `left alone`. */
 export function describeChanges(changes: readonly ParamChange[]): string[] {
   return changes.map((c) => {
+    if (SECRET_PARAMS.has(c.name.toLowerCase())) return `${c.name}: ${c.kind === 'unchanged' || c.kind === 'kept' ? 'left alone' : c.kind} (secret, not shown)`;
     const dup = c.duplicatesCommented ? ` (${c.duplicatesCommented} earlier duplicate(s) commented out)` : '';
     switch (c.kind) {
       case 'changed': return `${c.name}: ${c.renamedFrom ? `${c.renamedFrom} = ` : ''}${show(c.old)} -> ${show(c.new)}${dup}`;
