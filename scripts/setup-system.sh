@@ -4,7 +4,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-client-15 pgpool2 postgresql-15-pgpool2 openssh-server openssh-client rsync)
+packages=(postgresql-15 postgresql-client-15 pgpool2 postgresql-15-pgpool2 openssh-server openssh-client rsync libcap2-bin)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium libkrb5-dev ripgrep); fi
 
 missing=()

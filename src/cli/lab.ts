@@ -31,14 +31,15 @@ export function registerLabCommand(program: Command): void {
     .option('-q, --quiet', 'print only the summary')
     .option('--postgres <major>', `PostgreSQL major version of the nodes: ${LAB_PG_MAJORS.join(', ')}`, '15')
     .option('--isolated', 'each host its own network and mount namespace on a bridge (root; default net 10.213.1; also PGPOOL_CLUSTER_LAB_ISOLATED=1)')
-    .action(async (opts: { quiet?: boolean; postgres: string; isolated?: boolean }) => {
+    .option('--watchdog', 'three pgpool hosts (.10, .20, .30) with watchdog, heartbeat, quorum and a virtual IP (.100) held by the leader; isolated lab only')
+    .action(async (opts: { quiet?: boolean; postgres: string; isolated?: boolean; watchdog?: boolean }) => {
       const { dir, net } = lab.opts<{ dir: string; net?: string }>();
       const major = Number.parseInt(opts.postgres, 10);
       if (!(LAB_PG_MAJORS as readonly number[]).includes(major)) {
         throw new CliError(`--postgres must be one of ${LAB_PG_MAJORS.join(', ')} (got ${JSON.stringify(opts.postgres)}).`, 2);
       }
       await asCliError(async () => {
-        const ctx = labContext(dir, major, net, opts.isolated);
+        const ctx = labContext(dir, major, net, opts.isolated, opts.watchdog);
         const r = await labUp(ctx, opts.quiet ? undefined : (m) => process.stderr.write(`  ${m}\n`));
         const l = r.layout;
         process.stdout.write(r.alreadyUp
@@ -50,7 +51,8 @@ export function registerLabCommand(program: Command): void {
         if (state2?.steps && !opts.quiet) process.stdout.write(`  steps: ${Object.entries(state2.steps).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}\n`);
         process.stdout.write([
           ...(l.isolation ? [`  isolated: each host its own network + mount namespace on bridge ${l.isolation.bridge} (${l.isolation.subnet}); this workstation is ${l.isolation.workstation}`] : []),
-          `  pgpool-II   ${l.pgpool.address}:9999 (pcp 9898), ssh ${l.pgpool.address}:${l.sshPort}`,
+          ...l.pgpools.map((p) => `  ${(l.watchdog ? p.name : 'pgpool-II').padEnd(10)}  ${p.address}:9999 (pcp 9898${l.watchdog ? `, watchdog ${l.watchdog.wdPort}, heartbeat ${l.watchdog.heartbeatPort}` : ''}), ssh ${p.address}:${l.sshPort}`),
+          ...(l.watchdog ? [`  VIP         ${l.watchdog.vip}:9999, held by the watchdog leader (clients connect here)`] : []),
           ...l.nodes.map((n) => `  ${n.name.padEnd(10)}  ${n.address}:5432 ${n.id === 0 ? 'primary' : 'standby'}, ssh ${n.address}:${l.sshPort}, data ${n.dataDir}`),
           `  cluster file  ${l.clusterFile}`,
           `Use it by hand:  eval "$(pgpool-cluster lab env)"; psql -c 'SHOW pool_nodes'`,

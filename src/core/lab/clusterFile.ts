@@ -69,19 +69,18 @@ export function isolatedClusterDefinition(layout: LabLayout, programs: LabProgra
         },
         database: { user: 'postgres', name: 'postgres', passfile: layout.pgpassFile },
         replication: { user: 'replicator' },
-        pgpool: [
-          {
-            name: 'pgpool',
-            host: layout.pgpool.address,
-            port: LAB_PGPOOL_PORT,
-            pcpPort: LAB_PCP_PORT,
-            pcpUser: 'pcpadmin',
-            pcpPassFile: `${home}/.pcppass`,
-            configFile: `${layout.pgpool.confDir}/pgpool.conf`,
-            binDir: programs.pcpBin,
-            ssh: { hostToHost: { authorizedKeysFile: `${home}/.ssh/authorized_keys` } },
-          },
-        ],
+        // The watchdog lab lists its three pgpool nodes in pgpool_node_id order.
+        pgpool: layout.pgpools.map((p) => ({
+          name: p.name,
+          host: p.address,
+          port: LAB_PGPOOL_PORT,
+          pcpPort: LAB_PCP_PORT,
+          pcpUser: 'pcpadmin',
+          pcpPassFile: `${home}/.pcppass`,
+          configFile: `${p.confDir}/pgpool.conf`,
+          binDir: programs.pcpBin,
+          ssh: { hostToHost: { authorizedKeysFile: `${home}/.ssh/authorized_keys` } },
+        })),
         nodes: layout.nodes.map((n) => ({
           name: n.name, id: n.id, host: n.address, port: LAB_PG_PORT, dataDirectory: n.dataDir,
           ssh: { hostToHost: { authorizedKeysFile: `${home}/.ssh/authorized_keys` } },
@@ -89,5 +88,8 @@ export function isolatedClusterDefinition(layout: LabLayout, programs: LabProgra
       },
     ],
   };
-  return `# Written by \`pgpool-cluster lab up --isolated\`: each host is its own network and mount namespace.\n${stringify(def)}`;
+  const head = layout.watchdog
+    ? `# Written by \`pgpool-cluster lab up --isolated --watchdog\`: each host is its own network and mount namespace;\n# the pgpool nodes run watchdog and the leader holds the virtual IP ${layout.watchdog.vip} (port ${LAB_PGPOOL_PORT}).\n`
+    : '# Written by `pgpool-cluster lab up --isolated`: each host is its own network and mount namespace.\n';
+  return `${head}${stringify(def)}`;
 }

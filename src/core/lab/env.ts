@@ -6,7 +6,8 @@ import { LAB_PGPOOL_PORT } from './layout';
 export function labEnvLines(layout: LabLayout, sshUser: string): string[] {
   const sshOpts = `-F /dev/null -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${layout.clientKnownHosts} -i ${layout.clientKey} -p ${layout.sshPort} -l ${sshUser}`;
   const vars: Array<[string, string]> = [
-    ['PGHOST', layout.pgpool.address],
+    // With watchdog, clients use the VIP the leader holds.
+    ['PGHOST', layout.watchdog?.vip ?? layout.pgpool.address],
     ['PGPORT', String(LAB_PGPOOL_PORT)],
     ['PGUSER', 'postgres'],
     ['PGDATABASE', 'postgres'],

@@ -5,8 +5,8 @@ import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, open
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
-import type { LabHost, LabLayout, LabNode } from './layout';
-import { allHosts, HOST_PG_HOME, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
+import type { LabHost, LabLayout, LabNode, LabPgpoolHost } from './layout';
+import { allHosts, HOST_PG_HOME, isPgpoolHost, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
 import {
   anchorArgv, anchorScript, APPEND_FILE_SCRIPT, hostEnv, isolatedSshdConfig, isolationOf, netnsName, networkDownCommands, networkUpCommands,
   onHostArgv, onMachine, seedDir, writeFileArgv, type Argv, type NetCommand,
@@ -18,6 +18,7 @@ import type { ServiceUser } from './serviceUser';
 import { createRolesAndExtensions, identityConf, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
 import { labPgpoolInput, waitForPgpool } from './pgpool';
 import { knownHostsLine } from './sshd';
+import { labWatchdogSpec, vipToolsScript, waitForVip } from './watchdogLab';
 
 const ANCHORS = 'anchors.json';
 const FAULTS = 'faults.json';
@@ -180,7 +181,7 @@ export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid:
     const anchor = anchors[h.name];
     out.push({ what: `host ${h.name}`, pid: anchor, alive: anchor !== undefined && processAlive(anchor) });
     const find = (name: string): number | undefined => pids.filter((p) => comm(p) === name).sort((a, b) => a - b)[0];
-    const servers = h === layout.pgpool ? ['sshd', 'pgpool'] : ['sshd', 'postgres'];
+    const servers = isPgpoolHost(layout, h) ? ['sshd', 'pgpool'] : ['sshd', 'postgres'];
     for (const s of servers) {
       const pid = find(s);
       out.push({ what: `${s} ${h.name}`, pid, alive: pid !== undefined });
@@ -189,14 +190,20 @@ export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid:
   return out;
 }
 
-/** The loopback lab's pgpool input with what belongs to the hosts: the postgres user's key, known_hosts, ~/.pgpass, ~/.pcppass. */
-export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser): PgpoolConfigInput {
+/**
+ * The loopback lab's pgpool input with what belongs to the hosts: the postgres user's key, known_hosts, ~/.pgpass,
+ * ~/.pcppass. With watchdog, each pgpool host listens on all its addresses (the VIP comes and goes) and gets its
+ * own watchdog settings (`wdAuthkey` is the lab's wd_authkey).
+ */
+export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser, host: LabPgpoolHost = layout.pgpool, wdAuthkey = ''): PgpoolConfigInput {
   // No passFile: the scripts use ~/.pgpass of the postgres user on each host.
   const { passFile: _workstationPassFile, ...base } = labPgpoolInput(layout, programs, user);
+  const self = layout.pgpools.indexOf(host);
   return {
     ...base,
     ssh: { user: user.name, port: layout.sshPort, identityFile: `${HOST_PG_HOME}/.ssh/id_ed25519`, knownHostsFile: `${HOST_PG_HOME}/.ssh/known_hosts` },
-    pcp: { host: layout.pgpool.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
+    pcp: { host: host.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
+    ...(layout.watchdog ? { listenAddresses: '*', pcpListenAddresses: '*', watchdog: labWatchdogSpec(layout, self, wdAuthkey) } : {}),
   };
 }
 
@@ -239,7 +246,7 @@ export interface IsolatedUpInput {
 }
 
 /** Files of each host on the machine (bind-mounted or seeded into it); the workstation's own files are elsewhere. */
-async function prepareHostFiles(input: IsolatedUpInput, pgpoolFiles: Array<[string, string, number]>): Promise<void> {
+async function prepareHostFiles(input: IsolatedUpInput, pgpoolFilesOf: (h: LabPgpoolHost) => Array<[string, string, number]>): Promise<void> {
   const { layout, programs, user, pw } = input;
   const hosts = allHosts(layout);
   mkdirSync(layout.clientDir, { recursive: true, mode: 0o700 });
@@ -273,14 +280,16 @@ async function prepareHostFiles(input: IsolatedUpInput, pgpoolFiles: Array<[stri
       ['.ssh/id_ed25519', readFileSync(layout.postgresKey, 'utf8'), 0o600],
       ['.ssh/id_ed25519.pub', `${postgresKey}\n`, 0o644],
       ['.ssh/known_hosts', knownHosts, 0o644],
-      // The pgpool host is reached by the operator only; nodes also by pgpool's scripts and each other.
-      ['.ssh/authorized_keys', (h === layout.pgpool ? [clientKey] : [clientKey, postgresKey]).join('\n') + '\n', 0o600],
+      // A lone pgpool host is reached by the operator only; nodes also by pgpool's scripts and each other, and
+      // watchdog pgpool hosts by the new leader's escalation script (it clears a stale VIP).
+      ['.ssh/authorized_keys', (isPgpoolHost(layout, h) && !layout.watchdog ? [clientKey] : [clientKey, postgresKey]).join('\n') + '\n', 0o600],
       ['.pgpass', hostPgpass, 0o600],
     ];
-    if (h === layout.pgpool) {
+    const pgpoolHost = layout.pgpools.find((p) => p.name === h.name);
+    if (pgpoolHost) {
       files.push(['.pcppass', passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', 0o600]);
       files.push(['.pgpoolkey', `${randomBytes(24).toString('base64url')}\n`, 0o600]);
-      for (const [name, content, mode] of pgpoolFiles) {
+      for (const [name, content, mode] of pgpoolFilesOf(pgpoolHost)) {
         const p = join(etc, 'pgpool2', name);
         writeFileSync(p, content, { mode });
         own(p, user);
@@ -309,14 +318,19 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
     throw new LabError(`A network interface ${iso.bridge} already exists and this lab folder does not know it. Another lab on ${iso.subnet}? Pick another --net or remove it (ip link del ${iso.bridge}).`);
   }
   const hosts = allHosts(layout);
-  const pgInput = isolatedPgpoolInput(layout, programs, user);
-  const pgpoolFiles: Array<[string, string, number]> = [
-    ['pgpool.conf', generatePgpoolConf(pgInput), 0o640],
-    ['pcp.conf', generatePcpConf([{ user: 'pcpadmin', password: pw.pcpadmin }]), 0o600],
-    ['pool_hba.conf', generatePoolHba([iso.subnet]), 0o640],
-    ...generateScripts(pgInput).filter((s) => s.target === 'pgpool').map((s): [string, string, number] => [s.name, s.content, s.mode]),
-  ];
-  await prepareHostFiles(input, pgpoolFiles);
+  const wdAuthkey = randomBytes(18).toString('base64url');
+  const pgInput = isolatedPgpoolInput(layout, programs, user, layout.pgpool, wdAuthkey);
+  const pgpoolFilesOf = (h: LabPgpoolHost): Array<[string, string, number]> => {
+    const hostInput = isolatedPgpoolInput(layout, programs, user, h, wdAuthkey);
+    return [
+      ['pgpool.conf', generatePgpoolConf(hostInput), 0o640],
+      ['pcp.conf', generatePcpConf([{ user: 'pcpadmin', password: pw.pcpadmin }]), 0o600],
+      ['pool_hba.conf', generatePoolHba([iso.subnet]), 0o640],
+      // Scripts and pgpool_node_id both live in /etc/pgpool2 on the lab's hosts.
+      ...generateScripts(hostInput).filter((s) => s.target === 'pgpool' || s.target === 'pgpoolConf').map((s): [string, string, number] => [s.name, s.content, s.mode]),
+    ];
+  };
+  await prepareHostFiles(input, pgpoolFilesOf);
   step('files');
   await runNet(layout, networkUpCommands(layout, hosts));
   const hide = foldersToHide(layout);
@@ -355,17 +369,23 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
     await startNode(s);
   }));
   step('standbys');
-  const p = layout.pgpool;
-  await sh.writeFile(p, '/tmp/pool_passwd.input', `postgres:${pw.postgres}\npgpool:${pw.pgpool}\nreplicator:${pw.replicator}\n`, 0o600);
-  await sh.run(p, [programs.pgEnc, '-m', '-k', p.keyFile, '-f', join(p.confDir, 'pgpool.conf'), '-i', '/tmp/pool_passwd.input'], { what: 'pg_enc (pool_passwd)' });
-  await sh.run(p, ['rm', '-f', '/tmp/pool_passwd.input'], { what: 'removing the pool_passwd input' });
-  // -D discards pgpool_status; pgpool finds its key in ~/.pgpoolkey as on a packaged install.
-  sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+  await Promise.all(layout.pgpools.map(async (p) => {
+    await sh.writeFile(p, '/tmp/pool_passwd.input', `postgres:${pw.postgres}\npgpool:${pw.pgpool}\nreplicator:${pw.replicator}\n`, 0o600);
+    await sh.run(p, [programs.pgEnc, '-m', '-k', p.keyFile, '-f', join(p.confDir, 'pgpool.conf'), '-i', '/tmp/pool_passwd.input'], { what: 'pg_enc (pool_passwd)' });
+    await sh.run(p, ['rm', '-f', '/tmp/pool_passwd.input'], { what: 'removing the pool_passwd input' });
+    // The VIP tools (ip with CAP_NET_ADMIN, gratuitous ARP) exist inside the watchdog lab's pgpool hosts only.
+    if (layout.watchdog) await sh.run(p, ['sh', '-c', vipToolsScript(user.gid)], { asUser: false, what: 'installing the VIP tools' });
+    // -D discards pgpool_status; pgpool finds its key in ~/.pgpoolkey as on a packaged install.
+    sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+  }));
   try {
-    await Promise.all([waitForPgpool(layout, pw, layout.nodes.length), waitForStreaming(primary, standbys, pw)]);
+    await Promise.all([...layout.pgpools.map((p) => waitForPgpool(layout, pw, layout.nodes.length, undefined, p.address)), waitForStreaming(primary, standbys, pw)]);
+    if (layout.watchdog) await waitForVip(layout, pw);
   } catch (err) {
-    const log = (() => { try { return readFileSync(onMachine(p, p.logFile), 'utf8').trim().split('\n').slice(-8).join('\n'); } catch { return ''; } })();
-    throw new LabError(`${(err as Error).message}\npgpool log:\n${log}`);
+    const logs = layout.pgpools.map((p) => {
+      try { return `${p.name}:\n${readFileSync(onMachine(p, p.logFile), 'utf8').trim().split('\n').slice(-8).join('\n')}`; } catch { return ''; }
+    }).filter(Boolean).join('\n');
+    throw new LabError(`${(err as Error).message}\npgpool log:\n${logs}`);
   }
   step('pgpool');
   await Promise.all(hosts.map(async (h) => {
@@ -425,11 +445,16 @@ async function applyFaultOnly(layout: LabLayout, user: ServiceUser, fault: Fault
       const pids = hostPids(layout, host).filter((p) => p !== anchor && comm(p) !== 'unshare' && !isChildOf(p, anchor));
       const sig = fault.kind === 'freeze' ? 'SIGSTOP' : 'SIGKILL';
       for (const p of pids) try { process.kill(p, sig); } catch { /* gone */ }
+      // A crashed machine's run-time addresses (the watchdog VIP) go with it; only its configured address stays.
+      if (fault.kind === 'crash' && layout.watchdog && isPgpoolHost(layout, host)) {
+        const prefix = isolationOf(layout).subnet.split('/')[1] ?? '24';
+        await runIn({ netns: netnsName(isolationOf(layout), host) }, ['ip', 'addr', 'del', `${layout.watchdog.vip}/${prefix}`, 'dev', 'eth0'], layout, 'removing the VIP', true);
+      }
       return `${fault.kind === 'freeze' ? 'Stopped (SIGSTOP)' : 'Killed (SIGKILL)'} ${pids.length} processes on ${host.name}.`;
     }
     case 'disk-full': {
       const host = resolveHost(layout, fault.host);
-      if (host === layout.pgpool) throw new FaultError('disk-full fills a node\'s /var/lib/postgresql (where pg_wal lives); name a node.');
+      if (isPgpoolHost(layout, host)) throw new FaultError('disk-full fills a node\'s /var/lib/postgresql (where pg_wal lives); name a node.');
       for (let i = 0; ; i++) {
         const used = parseDfUsed(await sh.run(host, diskUsageArgv(), { asUser: false, what: 'df' }));
         try {
@@ -452,7 +477,7 @@ export async function healLab(layout: LabLayout, user: ServiceUser, programs: La
   for (const h of allHosts(layout)) {
     const pids = hostPids(layout, h);
     for (const p of pids) try { process.kill(p, 'SIGCONT'); } catch { /* gone */ }
-    if (h !== layout.pgpool) await sh.run(h, diskFreeArgv(), { asUser: false, what: 'freeing /var/lib/postgresql' });
+    if (!isPgpoolHost(layout, h)) await sh.run(h, diskFreeArgv(), { asUser: false, what: 'freeing /var/lib/postgresql' });
     if (!pids.some((p) => comm(p) === 'sshd')) {
       // A crashed host comes back as a rebooted machine would with only sshd enabled: servers are the operator's to start.
       await sh.run(h, ['rm', '-f', '/run/sshd.pid'], { asUser: false, what: 'sshd pid file' });

@@ -33,6 +33,8 @@ export interface LabState {
   readonly net: string;
   /** Hosts are namespaces on a bridge (lab up --isolated). */
   readonly isolated?: boolean;
+  /** Three pgpool hosts with watchdog and a VIP (lab up --watchdog, isolated only). */
+  readonly watchdog?: { readonly vip: string; readonly pgpools: readonly string[] };
   readonly pgMajor: number;
   /** Why pgpool's online recovery (pcp_recovery_node) cannot work on this lab, if it cannot. */
   readonly onlineRecoveryUnavailable?: string;
@@ -46,13 +48,16 @@ function stateIn(dir: string): LabState | undefined {
 }
 
 /** The layout of the lab in dir: isolated when that lab is, else when asked (flag, then environment). */
-export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env): LabLayout {
+export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env, watchdog?: boolean): LabLayout {
   const state = stateIn(dir);
   // The environment is a default: an explicit loopback --net still means the loopback lab (e.g. a test's second lab).
-  const iso = state?.isolated ?? isolated ?? (isolatedRequested(env) && (net === undefined || isPrivateNet(net)));
+  const iso = state?.isolated ?? isolated ?? (watchdog || (isolatedRequested(env) && (net === undefined || isPrivateNet(net))));
+  // Asked for explicitly wins (labUp then refuses a running lab of the other kind); else what runs in dir.
+  const wd = watchdog ?? (state?.watchdog !== undefined);
+  if (wd && !iso) throw new LabError('The watchdog lab runs on the isolated lab only (one network namespace per pgpool host): lab up --isolated --watchdog, as root.');
   const envNet = defaultLabNet(env);
   return iso
-    ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET))
+    ? isolatedLabLayout(dir, 3, net ?? state?.net ?? (isPrivateNet(envNet) ? envNet : ISOLATED_DEFAULT_NET), wd)
     : labLayout(dir, 3, net ?? state?.net ?? envNet);
 }
 
@@ -63,9 +68,9 @@ export const isolatedRequested = (env: NodeJS.ProcessEnv = process.env): boolean
  * The lab in dir; its PostgreSQL version is the one asked for, else the running lab's, else 15. It is the
  * isolated lab when asked (flag or environment) or when the lab in dir is one.
  */
-export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string, isolated?: boolean): LabContext {
+export function labContext(dir = defaultLabDir(), pgMajor?: number, net?: string, isolated?: boolean, watchdog?: boolean): LabContext {
   const state = stateIn(dir);
-  const layout = labLayoutFor(dir, net, isolated);
+  const layout = labLayoutFor(dir, net, isolated, process.env, watchdog);
   const major = pgMajor ?? state?.pgMajor ?? LAB_PG_MAJOR;
   return { layout, programs: findLabPrograms(major), user: resolveServiceUser() };
 }
@@ -157,6 +162,11 @@ export function labUp(ctx: LabContext, log: (msg: string) => void = () => undefi
 async function labUpLocked(ctx: LabContext, log: (msg: string) => void): Promise<LabUpResult> {
   const { layout, programs, user } = ctx;
   const started = Date.now();
+  const existing = readLabState(layout);
+  if (existing && (existing.watchdog !== undefined) !== (layout.watchdog !== undefined)) {
+    const was = existing.watchdog !== undefined;
+    throw new LabError(`The lab in ${layout.dir} was built ${was ? 'with' : 'without'} watchdog. Take it down first (pgpool-cluster lab down) to start it ${was ? 'without' : 'with'} watchdog.`);
+  }
   if (labIsUp(layout)) {
     const running = readLabState(layout)?.pgMajor ?? LAB_PG_MAJOR;
     if (running !== programs.pgMajor) {
@@ -239,6 +249,7 @@ function finishUp(ctx: LabContext, started: number, steps: Record<string, number
   const state: LabState = {
     createdAt: new Date().toISOString(), net: layout.nodes[0]!.address.split('.').slice(0, 3).join('.'), pgMajor: programs.pgMajor, user: user.name, upSeconds: seconds, steps,
     ...(layout.isolation ? { isolated: true } : {}),
+    ...(layout.watchdog ? { watchdog: { vip: layout.watchdog.vip, pgpools: layout.pgpools.map((p) => p.name) } } : {}),
     ...(recoveryExtension ? {} : {
       onlineRecoveryUnavailable: `pgpool_recovery (Debian postgresql-${LAB_PG_MAJOR}-pgpool2) is built for PostgreSQL ${LAB_PG_MAJOR} only; ` +
         `on ${programs.pgMajor}, pcp_recovery_node fails (function pgpool_recovery does not exist). Recover nodes with pgpool-cluster recover instead.`,

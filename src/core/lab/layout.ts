@@ -56,15 +56,38 @@ export interface LabLayout {
   readonly postgresSshDir: string;
   readonly postgresKey: string;
   readonly postgresKnownHosts: string;
-  readonly pgpool: LabHost & {
-    readonly confDir: string;
-    readonly runDir: string;
-    readonly workDir: string;
-    readonly logFile: string;
-    readonly keyFile: string;
-  };
+  /** The pgpool host operations go through (with watchdog: the first of `pgpools`). */
+  readonly pgpool: LabPgpoolHost;
+  /** Every pgpool host: `[pgpool]`, or the watchdog lab's three. */
+  readonly pgpools: readonly LabPgpoolHost[];
+  /** Set for the watchdog lab (isolated only): three pgpool hosts and a virtual IP on the lab network. */
+  readonly watchdog?: LabWatchdog;
   readonly nodes: readonly LabNode[];
 }
+
+export interface LabPgpoolHost extends LabHost {
+  readonly confDir: string;
+  readonly runDir: string;
+  readonly workDir: string;
+  readonly logFile: string;
+  readonly keyFile: string;
+}
+
+export interface LabWatchdog {
+  /** The virtual IP clients connect to, held by the leader (e.g. 10.213.11.100). */
+  readonly vip: string;
+  readonly wdPort: number;
+  readonly heartbeatPort: number;
+}
+
+export const LAB_WD_PORT = 9000;
+export const LAB_HEARTBEAT_PORT = 9694;
+/** Last octet of the watchdog lab's VIP and of its pgpool hosts (pgpool0 keeps the single pgpool's .10). */
+export const LAB_VIP_OCTET = 100;
+export const LAB_WATCHDOG_PGPOOL_OCTETS = [10, 20, 30] as const;
+
+/** True for a host that runs pgpool (not PostgreSQL). */
+export const isPgpoolHost = (layout: LabLayout, host: LabHost): boolean => layout.pgpools.some((p) => p.name === host.name);
 
 export function defaultLabDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
   if (env.PGPOOL_CLUSTER_LAB_DIR) return env.PGPOOL_CLUSTER_LAB_DIR;
@@ -97,7 +120,7 @@ export const HOST_PG_HOME = '/var/lib/postgresql';
 export const HOST_DATA_DIR = `${HOST_PG_HOME}/${LAB_PG_MAJOR}/main`;
 
 /** The isolated lab's shape: Debian paths on every host, sshd on 22, a bridge named after the subnet. */
-export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEFAULT_NET): LabLayout {
+export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEFAULT_NET, watchdog = false): LabLayout {
   if (!isPrivateNet(net)) {
     throw new Error(`The isolated lab needs a private network prefix such as ${ISOLATED_DEFAULT_NET} (got ${JSON.stringify(net)}); loopback prefixes are for the loopback lab.`);
   }
@@ -116,13 +139,19 @@ export function isolatedLabLayout(dir: string, nodeCount = 3, net = ISOLATED_DEF
       identityConf: `${HOST_PG_HOME}/${LAB_PG_MAJOR}/identity.conf`, logFile: `/var/log/postgresql/postgresql-${LAB_PG_MAJOR}-main.log`,
     });
   }
+  const pgpoolHost = (name: string, address: string): LabPgpoolHost => ({
+    ...mk(name, address), confDir: '/etc/pgpool2', runDir: '/var/run/postgresql', workDir: '/var/log/postgresql',
+    logFile: '/var/log/postgresql/pgpool.log', keyFile: `${HOST_PG_HOME}/.pgpoolkey`,
+  });
+  const pgpools = watchdog
+    ? LAB_WATCHDOG_PGPOOL_OCTETS.map((o, i) => pgpoolHost(`pgpool${i}`, `${net}.${o}`))
+    : [pgpoolHost('pgpool', `${net}.10`)];
   return {
     dir, isolation, sshPort: 22,
     ...workstationFiles(dir),
-    pgpool: {
-      ...mk('pgpool', `${net}.10`), confDir: '/etc/pgpool2', runDir: '/var/run/postgresql', workDir: '/var/log/postgresql',
-      logFile: '/var/log/postgresql/pgpool.log', keyFile: `${HOST_PG_HOME}/.pgpoolkey`,
-    },
+    pgpool: pgpools[0]!,
+    pgpools,
+    ...(watchdog ? { watchdog: { vip: `${net}.${LAB_VIP_OCTET}`, wdPort: LAB_WD_PORT, heartbeatPort: LAB_HEARTBEAT_PORT } } : {}),
     nodes,
   };
 }
@@ -160,20 +189,22 @@ export function labLayout(dir: string, nodeCount = 3, net = defaultLabNet()): La
       logFile: join(h.dir, 'data', 'startup.log'),
     });
   }
+  const pgpool: LabPgpoolHost = {
+    ...pgpoolHost,
+    confDir: join(pgpoolHost.dir, 'etc'),
+    runDir: join(pgpoolHost.dir, 'run'),
+    workDir: join(pgpoolHost.dir, 'work'),
+    logFile: join(pgpoolHost.dir, 'pgpool.log'),
+    keyFile: join(pgpoolHost.dir, 'etc', '.pgpoolkey'),
+  };
   return {
     dir,
     sshPort: LAB_SSH_PORT,
     ...workstationFiles(dir),
-    pgpool: {
-      ...pgpoolHost,
-      confDir: join(pgpoolHost.dir, 'etc'),
-      runDir: join(pgpoolHost.dir, 'run'),
-      workDir: join(pgpoolHost.dir, 'work'),
-      logFile: join(pgpoolHost.dir, 'pgpool.log'),
-      keyFile: join(pgpoolHost.dir, 'etc', '.pgpoolkey'),
-    },
+    pgpool,
+    pgpools: [pgpool],
     nodes,
   };
 }
 
-export const allHosts = (l: LabLayout): LabHost[] => [l.pgpool, ...l.nodes];
+export const allHosts = (l: LabLayout): LabHost[] => [...l.pgpools, ...l.nodes];

@@ -106,11 +106,11 @@ export async function startPgpool(layout: LabLayout, programs: LabPrograms, user
     layout.pgpool.logFile, { as: user, env: { PGPOOLKEYFILE: layout.pgpool.keyFile }, cwd: layout.pgpool.dir, what: 'starting pgpool' });
 }
 
-export async function waitForPgpool(layout: LabLayout, pw: LabPasswords, nodeCount: number, timeoutMs = 20_000): Promise<void> {
+export async function waitForPgpool(layout: LabLayout, pw: LabPasswords, nodeCount: number, timeoutMs = 20_000, address = layout.pgpool.address): Promise<void> {
   let last = '';
   try {
-    await waitFor('pgpool to list every node up', async () => {
-      const c = new Client({ host: layout.pgpool.address, port: LAB_PGPOOL_PORT, user: 'postgres', password: pw.postgres, database: 'postgres', connectionTimeoutMillis: 2000 });
+    await waitFor(`pgpool on ${address} to list every node up`, async () => {
+      const c = new Client({ host: address, port: LAB_PGPOOL_PORT, user: 'postgres', password: pw.postgres, database: 'postgres', connectionTimeoutMillis: 2000 });
       await c.connect();
       try {
         const r = await c.query<{ status: string }>('SHOW pool_nodes');

@@ -125,6 +125,7 @@ function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
   const primary = currentPrimary({ cluster, status: t.status });
   for (const s of generateScripts(input)) {
     if (s.target === 'pgpool') files.push({ host: inst.name, path: path.posix.join(input.scriptsDir, s.name), content: s.content, mode: s.mode, secret: false });
+    else if (s.target === 'pgpoolConf') files.push({ host: inst.name, path: path.posix.join(path.posix.dirname(paths.configFile), s.name), content: s.content, mode: s.mode, secret: false });
     else if (primary) files.push({ host: primary.name, path: path.posix.join(dataDir(primary), s.name), content: s.content, mode: s.mode, secret: false });
   }
   return { files, changes: edit.changes, ...(hba ? { hba } : {}) };

@@ -3,6 +3,7 @@ import { confLine } from './confValues';
 import type { PgpoolConfigInput } from './types';
 import { atLeast } from './version';
 import { worstCaseDetectionSeconds } from './profiles';
+import { watchdogLines, worstCaseLeaderLossSeconds } from './watchdog';
 
 /** Placeholders in the order the generated failover/follow scripts read them (pgpool's sample order). */
 export function failoverPlaceholders(pgpoolVersion: string): string {
@@ -123,6 +124,12 @@ export function generatePgpoolConf(input: PgpoolConfigInput): string {
     confLine('recovery_timeout', 90),
   );
   if (atLeast(v, '4.7')) out.push(confLine('recovery_database', 'postgres'));
+
+  if (input.watchdog) {
+    const w = p.watchdog;
+    section(`Watchdog (${input.watchdog.nodes.length} pgpool nodes; profile "${p.name}": a lost leader is noticed within ${worstCaseLeaderLossSeconds(w)} s)`);
+    out.push(...watchdogLines(v, input.watchdog, w, input.watchdog.vip !== undefined ? pgpoolCommandWord(`${scripts}/escalation.sh`) : undefined));
+  }
 
   section('Logging');
   out.push(confLine('log_destination', 'stderr'), confLine('log_min_messages', 'warning'));

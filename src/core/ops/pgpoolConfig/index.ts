@@ -5,3 +5,5 @@ export { confString, confLine } from './confValues';
 export { generatePgpoolConf, failoverPlaceholders, pgpoolCommandProgram, pgpoolCommandWord } from './generatePgpoolConf';
 export { generateScripts, CLEAN_STOP_MARKER } from './scripts';
 export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';
+export { defaultVipCommands, delegateIpName, escalationScript, maskSecretParams, nodeIdFile, SECRET_PARAMS, usesNodeIdFile, watchdogLines, worstCaseLeaderLossSeconds } from './watchdog';
+export type { VipCommands, WatchdogNode, WatchdogSpec } from './watchdog';

@@ -1,6 +1,7 @@
 import { shellQuote as q } from '../../remote/shellQuote';
 import type { GeneratedFile, PgpoolConfigInput } from './types';
 import { atLeast } from './version';
+import { escalationScript, nodeIdFile, usesNodeIdFile } from './watchdog';
 
 /*
  * The scripts pgpool runs (failover, follow primary, online recovery). Values known when generating are
@@ -264,7 +265,7 @@ exit 0
 `;
 }
 
-/** The four scripts pgpool needs, for the cluster's versions. */
+/** The four scripts pgpool needs (and the watchdog's files), for the cluster's versions. */
 export function generateScripts(input: PgpoolConfigInput): GeneratedFile[] {
   if (!atLeast(input.pgpoolVersion, '3.4')) {
     throw new Error(`pgpool-II ${input.pgpoolVersion} is older than the oldest release these scripts support (3.4).`);
@@ -274,5 +275,16 @@ export function generateScripts(input: PgpoolConfigInput): GeneratedFile[] {
     { target: 'pgpool', name: 'follow_primary.sh', content: followPrimaryScript(input), mode: 0o750 },
     { target: 'primaryData', name: 'recovery_1st_stage', content: recoveryFirstStage(input), mode: 0o750 },
     { target: 'primaryData', name: 'pgpool_remote_start', content: remoteStart(input), mode: 0o750 },
+    ...watchdogFiles(input),
   ];
+}
+
+/** With watchdog: the escalation script (when there is a VIP) and, from 4.2, the host's pgpool_node_id file. */
+function watchdogFiles(input: PgpoolConfigInput): GeneratedFile[] {
+  const w = input.watchdog;
+  if (!w) return [];
+  const files: GeneratedFile[] = [];
+  if (w.vip !== undefined) files.push({ target: 'pgpool', name: 'escalation.sh', content: escalationScript(w, input.ssh, input.pgpoolVersion), mode: 0o750 });
+  if (usesNodeIdFile(input.pgpoolVersion)) files.push({ target: 'pgpoolConf', name: 'pgpool_node_id', content: nodeIdFile(w.self), mode: 0o644 });
+  return files;
 }

@@ -1,4 +1,5 @@
 import type { DetectionProfile } from './profiles';
+import type { WatchdogSpec } from './watchdog';
 
 export interface BackendSpec {
   readonly id: number;
@@ -54,13 +55,18 @@ export interface PgpoolConfigInput {
   readonly numInitChildren?: number;
   readonly maxPool?: number;
   readonly loadBalance?: boolean;
+  /** Several pgpool nodes with watchdog (heartbeat, VIP, quorum); unset: one pgpool, no watchdog. */
+  readonly watchdog?: WatchdogSpec;
   /** Extra lines appended to pgpool.conf (already formatted `name = value`). */
   readonly extra?: readonly string[];
 }
 
 export interface GeneratedFile {
-  /** Where the file goes: `pgpool` files on the pgpool host, `primaryData` into the primary's data directory. */
-  readonly target: 'pgpool' | 'primaryData';
+  /**
+   * Where the file goes: `pgpool` files on the pgpool host (scripts folder), `pgpoolConf` beside its pgpool.conf
+   * (pgpool_node_id), `primaryData` into the primary's data directory.
+   */
+  readonly target: 'pgpool' | 'pgpoolConf' | 'primaryData';
   readonly name: string;
   readonly content: string;
   readonly mode: number;
