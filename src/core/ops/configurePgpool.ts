@@ -21,6 +21,7 @@ import { detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba
 import { editPcpConf, editPoolHba, type HbaEdit } from './pgpoolConfig/editAuthFiles';
 import { describeChanges, editPgpoolConf, perNodeOverrides, type ParamChange } from './pgpoolConfig/editPgpoolConf';
 import { atLeast } from './pgpoolConfig/version';
+import { maskSecretParams } from './pgpoolConfig/watchdog';
 import type { Check, Plan, PlanStep } from './plan';
 import { unifiedDiff } from './unifiedDiff';
 import { timestampSuffix } from './timestamp';
@@ -220,7 +221,8 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
     if (f.secret) return `--- ${f.host}:${f.path}\n+++ ${f.host}:${f.path} (edited)\n(${old === undefined ? 'new file' : 'changed'}; content not shown: it holds a password or its hash)\n`;
     // pgpool.conf and pool_hba.conf: only the lines the edit touches, no context.
     const context = f.path === confPath || f.path === paths.hbaFile ? 0 : 3;
-    return unifiedDiff(old ?? '', f.content, old === undefined ? '/dev/null' : `${f.host}:${f.path}`, `${f.host}:${f.path} (${f.mode === 0o750 ? 'generated' : 'edited'})`, context);
+    // wd_authkey is a secret: its lines are masked in the diff like pass files.
+    return maskSecretParams(unifiedDiff(old ?? '', f.content, old === undefined ? '/dev/null' : `${f.host}:${f.path}`, `${f.host}:${f.path} (${f.mode === 0o750 ? 'generated' : 'edited'})`, context));
   }).filter(Boolean).join('');
   const restartParams = restartParameters(oldConf, conf, v.pgpool);
 

@@ -6,6 +6,7 @@
  */
 import { PGPOOL_RENAMES } from '../../conf/catalog/pgpoolHistory';
 import { parseConf, type ConfEntry } from '../../conf/parser';
+import { SECRET_PARAMS } from './watchdog';
 
 /**
  * `set`: what the tool needs, written as generated. `site`: a site choice the generator only has a default
@@ -184,6 +185,7 @@ export function perNodeOverrides(current: string | undefined, changes: readonly 
 /** One line per managed parameter for the plan: `name: old -> new`, `added`, `left alone`. */
 export function describeChanges(changes: readonly ParamChange[]): string[] {
   return changes.map((c) => {
+    if (SECRET_PARAMS.has(c.name.toLowerCase())) return `${c.name}: ${c.kind === 'unchanged' || c.kind === 'kept' ? 'left alone' : c.kind} (secret, not shown)`;
     const dup = c.duplicatesCommented ? ` (${c.duplicatesCommented} earlier duplicate(s) commented out)` : '';
     switch (c.kind) {
       case 'changed': return `${c.name}: ${c.renamedFrom ? `${c.renamedFrom} = ` : ''}${show(c.old)} -> ${show(c.new)}${dup}`;
