@@ -13,6 +13,7 @@ const areas: Array<[file: string, fn: string]> = [
   ['ops', 'benchOps'],
   ['recover', 'benchRecover'],
   ['events', 'benchEvents'],
+  ['watchdog', 'benchWatchdog'],
 ];
 
 async function main(): Promise<void> {

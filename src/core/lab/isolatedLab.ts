@@ -203,7 +203,11 @@ export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, us
     ...base,
     ssh: { user: user.name, port: layout.sshPort, identityFile: `${HOST_PG_HOME}/.ssh/id_ed25519`, knownHostsFile: `${HOST_PG_HOME}/.ssh/known_hosts` },
     pcp: { host: host.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
-    ...(layout.watchdog ? { listenAddresses: '*', pcpListenAddresses: '*', watchdog: labWatchdogSpec(layout, self, wdAuthkey) } : {}),
+    ...(layout.watchdog ? {
+      listenAddresses: '*', pcpListenAddresses: '*', watchdog: labWatchdogSpec(layout, self, wdAuthkey),
+      // pgpool's test hook: a backend_down_request file in logdir fakes a backend error on this pgpool only.
+      extra: ['health_check_test = on'],
+    } : {}),
   };
 }
 
@@ -373,10 +377,13 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
     await sh.writeFile(p, '/tmp/pool_passwd.input', `postgres:${pw.postgres}\npgpool:${pw.pgpool}\nreplicator:${pw.replicator}\n`, 0o600);
     await sh.run(p, [programs.pgEnc, '-m', '-k', p.keyFile, '-f', join(p.confDir, 'pgpool.conf'), '-i', '/tmp/pool_passwd.input'], { what: 'pg_enc (pool_passwd)' });
     await sh.run(p, ['rm', '-f', '/tmp/pool_passwd.input'], { what: 'removing the pool_passwd input' });
-    // The VIP tools (ip with CAP_NET_ADMIN, gratuitous ARP) exist inside the watchdog lab's pgpool hosts only.
-    if (layout.watchdog) await sh.run(p, ['sh', '-c', vipToolsScript(user.gid)], { asUser: false, what: 'installing the VIP tools' });
-    // -D discards pgpool_status; pgpool finds its key in ~/.pgpoolkey as on a packaged install.
-    sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+    if (layout.watchdog) {
+      // The VIP tools (ip with CAP_NET_ADMIN, gratuitous ARP) exist inside the watchdog lab's pgpool hosts only.
+      await sh.run(p, ['sh', '-c', vipToolsScript(user.gid)], { asUser: false, what: 'installing the VIP tools' });
+      // health_check_test reads this file every check and logs a warning when it is missing: an empty one says "all up".
+      await sh.writeFile(p, join(p.workDir, 'backend_down_request'), '', 0o644);
+    }
+    startLabPgpool(layout, user, programs, p);
   }));
   try {
     await Promise.all([...layout.pgpools.map((p) => waitForPgpool(layout, pw, layout.nodes.length, undefined, p.address)), waitForStreaming(primary, standbys, pw)]);
@@ -394,6 +401,17 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
     if (out.trim() !== 'ok') throw new LabError(`ssh to ${h.name} answered ${JSON.stringify(out)} instead of "ok".`);
   }));
   step('ssh');
+}
+
+/** Starts pgpool on a lab pgpool host as the postgres user; -D discards pgpool_status, the key is ~/.pgpoolkey as on a packaged install. */
+export function startLabPgpool(layout: LabLayout, user: ServiceUser, programs: LabPrograms, p: LabPgpoolHost): void {
+  const sh = new HostShell(layout, user);
+  sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+}
+
+/** pgpool's processes on a lab host (the parent and its children, orphans included), from /proc. */
+export function pgpoolPidsOn(layout: LabLayout, host: LabHost): number[] {
+  return hostPids(layout, host).filter((p) => comm(p) === 'pgpool');
 }
 
 /** Kills everything on every host (anchors included), then removes namespaces, veths and the bridge. */

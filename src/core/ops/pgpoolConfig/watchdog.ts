@@ -180,13 +180,18 @@ DOWN_CMD=${q(downCmd)}
 
 log() { printf '%s %s: %s\\n' "$(date '+%F %T')" "$(basename "$0")" "$*" >&2; }
 
-for host in "\${OTHERS[@]}"; do
+clear_on() {
+  local host=$1
   # Only a host that holds the VIP is touched; an unreachable host is reported, not waited for.
   if ssh "\${SSH_OPTS[@]}" "$SSH_USER@$host" "$(printf '%q ' ip -o addr show dev "$DEVICE")" 2>/dev/null | grep -qF " $VIP/"; then
     log "$host holds $VIP: removing it"
     ssh "\${SSH_OPTS[@]}" "$SSH_USER@$host" "$DOWN_CMD" || log "could not remove $VIP from $host"
   fi
-done
+}
+
+# All hosts at once: the VIP is down everywhere until this script ends.
+for host in "\${OTHERS[@]}"; do clear_on "$host" & done
+wait
 exit 0
 `;
 }

@@ -1,0 +1,153 @@
+/*
+ * `npm run bench -- watchdog`, on the watchdog lab (root; isolated hosts):
+ * - VIP move after the leader's host crashes (`lab fault crash`: every process on it killed, its VIP gone):
+ *   crash -> first write accepted through the VIP. Goal <= 3 s with the fast profile.
+ * - failover RTO through the VIP with watchdog consensus (the primary stopped with -m immediate -> first write
+ *   through the VIP), paired with the single-pgpool RTO in the same run: pgpool0 alone, its own file with
+ *   use_watchdog = off, through its own address. Goal: ratio <= 1.5.
+ * Figures only, never assertions. The lab is left up and whole (the old primary comes back by pcp_recovery_node).
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { LabLayout, LabPgpoolHost } from '../src/core/lab/layout';
+import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT } from '../src/core/lab/layout';
+import { onMachine } from '../src/core/lab/isolation';
+import { labContext } from '../src/core/lab/lab';
+import { HostShell } from '../src/core/lab/isolatedLab';
+import { detectionProfiles, worstCaseDetectionSeconds, worstCaseLeaderLossSeconds } from '../src/core/ops/pgpoolConfig';
+import {
+  backendStatusOn, ensureWatchdogLab, labCli, pgCtlOnNode, startPgpool, stopPgpool, waitForLeader, watchdogLabDir, watchdogLabNet,
+} from '../test/lab/watchdogFixture';
+import { sleep, waitFor } from '../test/harness/wait';
+import { median, spread } from './stats';
+
+const RUNS = Number(process.env.BENCH_WATCHDOG_RUNS ?? 3);
+
+async function tryWrite(host: string): Promise<boolean> {
+  const c = new Client({ host, port: LAB_PGPOOL_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000, query_timeout: 2000 });
+  try {
+    await c.connect();
+    await c.query('INSERT INTO wd_bench VALUES (now())');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Seconds from t0 to the first accepted write through `host` (polled every 50 ms, new connection each time). */
+async function firstWrite(host: string, t0: number, timeoutMs = 60_000): Promise<number> {
+  for (;;) {
+    if (await tryWrite(host)) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`no write through ${host} within ${timeoutMs / 1000} s`);
+    await sleep(50);
+  }
+}
+
+async function primaryNode(layout: LabLayout): Promise<string> {
+  return waitFor('one primary', async () => {
+    const found: string[] = [];
+    for (const n of layout.nodes) {
+      const c = new Client({ host: n.address, port: LAB_PG_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 });
+      try {
+        await c.connect();
+        if (!(await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r) found.push(n.name);
+      } catch { /* down */ } finally { await c.end().catch(() => undefined); }
+    }
+    return found.length === 1 ? found[0] : undefined;
+  }, 60_000);
+}
+
+function pcpOn(layout: LabLayout, host: LabPgpoolHost, tool: string, args: string[]): void {
+  execFileSync(`/usr/sbin/${tool}`, ['-h', host.address, '-p', String(LAB_PCP_PORT), '-U', 'pcpadmin', '-w', ...args], {
+    env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 180_000, stdio: 'pipe',
+  });
+}
+
+/** Brings the failed old primary back as a standby through pgpool's online recovery, and waits until it is up. */
+async function recoverNode(layout: LabLayout, via: LabPgpoolHost, nodeName: string, pgpools: readonly LabPgpoolHost[]): Promise<void> {
+  const id = layout.nodes.findIndex((n) => n.name === nodeName);
+  await waitFor(`pcp_recovery_node ${id}`, () => { try { pcpOn(layout, via, 'pcp_recovery_node', ['-n', String(id)]); return true; } catch { return false; } }, 120_000, 1000);
+  await waitFor(`node ${id} up on every pgpool`, () => pgpools.every((h) => /^(up|waiting)$/.test(backendStatusOn(layout, h, id))), 60_000);
+}
+
+/** pgpool0 alone: the same file with use_watchdog = off appended (pgpool reads the last occurrence). */
+function writeSingleConf(layout: LabLayout, uid: number, gid: number): string {
+  const p = layout.pgpool;
+  const conf = onMachine(p, join(p.confDir, 'pgpool.conf'));
+  const single = onMachine(p, join(p.confDir, 'pgpool-single.conf'));
+  writeFileSync(single, `${readFileSync(conf, 'utf8')}\n# bench: one pgpool, no watchdog\nuse_watchdog = off\n`, { mode: 0o640 });
+  chownSync(single, uid, gid);
+  return join(p.confDir, 'pgpool-single.conf');
+}
+
+async function trio(layout: LabLayout): Promise<LabPgpoolHost> {
+  for (const h of layout.pgpools) startPgpool(layout, h);
+  return waitForLeader(layout, layout.pgpools, 90_000);
+}
+
+export async function benchWatchdog(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.log('watchdog: not measured, the watchdog lab needs root (network namespaces)');
+    return;
+  }
+  const fast = detectionProfiles.fast;
+  console.log(`profiles: ${Object.values(detectionProfiles).map((p) => `${p.name}: wd_interval ${p.watchdog.interval}, keepalive ${p.watchdog.heartbeatKeepalive}, deadtime ${p.watchdog.heartbeatDeadtime} -> lost leader noticed within ${worstCaseLeaderLossSeconds(p.watchdog)} s; backend within ${worstCaseDetectionSeconds(p)} s`).join(' | ')}`);
+  const layout = ensureWatchdogLab();
+  const ctx = labContext(watchdogLabDir(), undefined, watchdogLabNet(), true, true);
+  const vip = layout.watchdog!.vip;
+  let leader = await waitForLeader(layout);
+  await waitFor('the bench table', async () => {
+    const c = new Client({ host: vip, port: LAB_PGPOOL_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+    try { await c.connect(); await c.query('CREATE TABLE IF NOT EXISTS wd_bench (at timestamptz)'); return true; } finally { await c.end().catch(() => undefined); }
+  }, 30_000);
+
+  // 1. The leader's host crashes: kill -> first write through the VIP.
+  const vipMove: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    leader = await waitForLeader(layout);
+    const t0 = performance.now();
+    if (labCli(['fault', 'crash', leader.name]).code !== 0) throw new Error(`lab fault crash ${leader.name} failed`);
+    vipMove.push(await firstWrite(vip, t0));
+    if (labCli(['heal']).code !== 0) throw new Error('lab heal failed');
+    startPgpool(layout, leader);
+    await waitFor(`${leader.name} to rejoin`, async () => (await waitForLeader(layout, layout.pgpools, 5_000).then(() => true, () => false)), 90_000, 500);
+  }
+  console.log(`VIP move after the leader's host crashes (crash -> first write through the VIP, fast profile): ${spread(vipMove, 's', 2)}   goal <= 3 s`);
+
+  // 2. Failover RTO through the VIP with consensus, paired with one pgpool alone, same backends, same run.
+  const withWd: number[] = [];
+  const single: number[] = [];
+  const singleConf = writeSingleConf(layout, ctx.user.uid, ctx.user.gid);
+  const sh = new HostShell(layout, ctx.user);
+  for (let i = 0; i < RUNS; i++) {
+    // Watchdog: three pgpools, consensus for failover, clients on the VIP.
+    leader = await waitForLeader(layout);
+    let primary = await primaryNode(layout);
+    let t0 = performance.now();
+    pgCtlOnNode(layout, primary, ['-m', 'immediate', 'stop']);
+    withWd.push(await firstWrite(vip, t0));
+    await recoverNode(layout, leader, primary, layout.pgpools);
+
+    // One pgpool, no watchdog: pgpool0 through its own address.
+    for (const h of layout.pgpools) await stopPgpool(layout, h);
+    const p = layout.pgpool;
+    sh.startDetached(p, [ctx.programs.pgpool, '-n', '-D', '-f', singleConf, '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
+    await waitFor('pgpool0 alone to serve writes', () => tryWrite(p.address), 60_000, 200);
+    primary = await primaryNode(layout);
+    t0 = performance.now();
+    pgCtlOnNode(layout, primary, ['-m', 'immediate', 'stop']);
+    single.push(await firstWrite(p.address, t0));
+    await recoverNode(layout, p, primary, [p]);
+    await stopPgpool(layout, p);
+    leader = await trio(layout);
+  }
+  const ratios = withWd.map((x, i) => x / (single[i] ?? NaN));
+  console.log(`failover RTO through the VIP, 3 pgpools with consensus (primary stopped -m immediate -> first write): ${spread(withWd, 's', 2)}`);
+  console.log(`failover RTO through one pgpool without watchdog, same run: ${spread(single, 's', 2)}`);
+  console.log(`ratio watchdog / single: x${median(ratios).toFixed(2)} (x${Math.min(...ratios).toFixed(2)} .. x${Math.max(...ratios).toFixed(2)})   goal <= x1.5`);
+  console.log(`(fast profile: health_check_period ${fast.healthCheckPeriod} s; the lab stays up: pgpool-cluster lab --dir ${watchdogLabDir()} down)`);
+}
