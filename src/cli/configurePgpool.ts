@@ -1,12 +1,13 @@
 /** `pgpool-cluster configure-pgpool`: edit the files pgpool runs with (managed lines only), lint, diff, deploy with backups, reload. */
 import type { Command } from 'commander';
 import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
-import { pgpoolOf, pcpEndpoint } from '../core/ops/environment';
+import { pcpEndpoint } from '../core/ops/environment';
+import { pgpoolInstance } from '../core/ops/configurePgpoolInput';
 import { planToJson, renderPlan } from '../core/ops/plan';
 import { CliError } from './errors';
 import { clusterOptions, confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
 
-interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean }
+interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean; pgpool?: string; vip?: string }
 
 const PROFILES: readonly ProfileName[] = ['fast', 'balanced', 'conservative'];
 
@@ -18,6 +19,8 @@ export function registerConfigurePgpoolCommand(program: Command): void {
       + 'The pcp password comes from $PGPOOL_CLUSTER_PCP_PASSWORD or a prompt (pcp.conf and .pcppass are kept as they are without it). Exit 0 done, 1 failed, 3 refused, 4 locked.')
     .option('--profile <name>', 'failure detection profile: fast | balanced | conservative', 'fast')
     .option('--pgpool-version <v>', 'target pgpool-II version (default: the cluster file, else what pgpool reports)')
+    .option('--pgpool <name>', 'with several pgpool instances (watchdog): the one to configure, by its cluster file name (default the first); run once per instance')
+    .option('--vip <address>', 'watchdog: the virtual IP the leader holds (delegate_ip); default the one in the file. wd_authkey comes from $PGPOOL_CLUSTER_WD_AUTHKEY or a prompt')
     .option('--dry-run', 'print the diff and the plan; change nothing')
     .option('--diff', 'print the diff against the files on the hosts')
     .option('-y, --yes', 'do not ask before deploying')
@@ -29,14 +32,26 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
   const profile = (opts.profile ?? 'fast') as ProfileName;
   if (!PROFILES.includes(profile)) throw new CliError(`--profile must be one of ${PROFILES.join(', ')}.`, 2);
   if (opts.pgpoolVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(opts.pgpoolVersion)) throw new CliError('--pgpool-version must look like 4.3 or 4.3.5.', 2);
+  if (opts.vip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.vip)) throw new CliError('--vip must be an IPv4 address such as 192.168.1.100.', 2);
   const s = await openSession(opts);
   try {
-    const inst = pgpoolOf(s.cluster);
+    let inst;
+    try { inst = pgpoolInstance(s.cluster, opts.pgpool).inst; } catch (err) { throw new CliError((err as Error).message, 2); }
+    const watchdog = s.cluster.pgpool.length > 1;
+    // wd_authkey: a secret like the pcp password (never on the command line); empty keeps the file's.
+    const authkey = watchdog ? await s.secrets.getSecret({
+      kind: 'wd-authkey', key: `${s.cluster.name}:watchdog`,
+      prompt: `wd_authkey shared by the ${s.cluster.pgpool.length} pgpool nodes of ${s.cluster.name} (empty: keep the file's)`,
+    }) : undefined;
     const pcpPassword = await s.secrets.getSecret({
       kind: 'pcp-password', key: `${s.cluster.name}:${inst.pcpUser ?? 'pgpool'}`,
       prompt: `pcp password for ${inst.pcpUser ?? 'pgpool'} on ${inst.name} (empty: keep pcp.conf as it is)`,
     });
-    const options = { profile, ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(pcpPassword ? { pcpPassword } : {}) };
+    const options = {
+      profile, ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(pcpPassword ? { pcpPassword } : {}),
+      ...(opts.pgpool ? { pgpool: opts.pgpool } : {}),
+      ...(watchdog ? { watchdog: { ...(opts.vip ? { vip: opts.vip } : {}), ...(authkey ? { authkey } : {}) } } : {}),
+    };
     const target = { cluster: s.cluster, status: await s.status(), options };
     const built = buildConfigurePgpoolPlan(target, await readCurrentFiles(target, s.env));
     if (!built.ok) {

@@ -6,6 +6,7 @@ const ENV: Record<SecretRequest['kind'], string> = {
   'ssh-password': 'PGPOOL_CLUSTER_SSH_PASSWORD',
   'pcp-password': 'PGPOOL_CLUSTER_PCP_PASSWORD',
   'replication-password': 'PGPOOL_CLUSTER_REPLICATION_PASSWORD',
+  'wd-authkey': 'PGPOOL_CLUSTER_WD_AUTHKEY',
 };
 
 export class CliSecretProvider implements SecretProvider {

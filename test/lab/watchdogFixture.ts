@@ -74,7 +74,7 @@ export function parseWatchdogInfo(text: string): WatchdogInfo {
 /** What the pgpool on `host` says about the watchdog cluster (pcp from this machine). */
 export function watchdogInfo(layout: LabLayout, host: LabPgpoolHost): WatchdogInfo {
   const out = execFileSync('/usr/sbin/pcp_watchdog_info', ['-h', host.address, '-p', String(LAB_PCP_PORT), '-U', 'pcpadmin', '-w', '-v'], {
-    encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 10_000,
+    encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 10_000, stdio: 'pipe',
   });
   return parseWatchdogInfo(out);
 }
@@ -82,7 +82,7 @@ export function watchdogInfo(layout: LabLayout, host: LabPgpoolHost): WatchdogIn
 /** pcp_node_info on one pgpool: the backend's status there (up, waiting, down, quarantine). */
 export function backendStatusOn(layout: LabLayout, host: LabPgpoolHost, nodeId: number): string {
   const out = execFileSync('/usr/sbin/pcp_node_info', ['-h', host.address, '-p', String(LAB_PCP_PORT), '-U', 'pcpadmin', '-w', '-n', String(nodeId)], {
-    encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 10_000,
+    encoding: 'utf8', env: { ...process.env, PCPPASSFILE: layout.pcppassFile }, timeout: 10_000, stdio: 'pipe',
   });
   // host port status_number weight status_name ...
   return out.trim().split(/\s+/)[4] ?? '';

@@ -12,8 +12,10 @@ import { pgpoolCatalog, pgpoolReleaseOf, resolvePgpoolName } from '../conf/catal
 import type { Diagnostic } from '../conf/types';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
-import { pgpoolOf, type OpsEnvironment } from './environment';
-import { confValues, pgpoolConfigInput, pgpoolConfPath } from './configurePgpoolInput';
+import type { PgpoolInstance } from '../inventory/model';
+import { type OpsEnvironment } from './environment';
+import { confValues, pgpoolConfigInput, pgpoolInstance, type WatchdogOptions } from './configurePgpoolInput';
+import { worstCaseLeaderLossSeconds } from './pgpoolConfig/watchdog';
 import { discoverPgpoolPaths, readIfExists, type PgpoolPaths } from './configurePgpoolDiscovery';
 import { currentPrimary, resolveVersions } from './input';
 import { dataDir, withNodePassFile } from './pgCommands';
@@ -37,6 +39,10 @@ export interface ConfigurePgpoolOptions {
   /** pcp user's password, from a SecretProvider; pcp.conf and .pcppass are written only with it. */
   readonly pcpPassword?: string;
   readonly now?: Date;
+  /** The pgpool instance to configure (cluster file name); default the first. Run once per pgpool host. */
+  readonly pgpool?: string;
+  /** Several pgpool instances run watchdog: the VIP (else the file's) and wd_authkey (from the secret store). */
+  readonly watchdog?: WatchdogOptions;
 }
 
 export interface DeployFile {
@@ -75,14 +81,21 @@ function versionsOf(t: Target): { pgpool: string; postgres: string } {
   return { pgpool: t.options.pgpoolVersion ?? v.pgpool, postgres: v.postgres };
 }
 
-/** The paths of `current`, else the cluster file's configFile (or Debian's) with the other files beside it. */
-export function pathsOf(cluster: ClusterDefinition, current?: CurrentFiles): PgpoolPaths {
+/** The pgpool instance the plan configures (options.pgpool, else the first). */
+const instanceOf = (t: Target): PgpoolInstance => pgpoolInstance(t.cluster, t.options.pgpool).inst;
+
+/** The cluster as discovery sees it: only the instance being configured. */
+const scopedCluster = (t: Target): ClusterDefinition => ({ ...t.cluster, pgpool: [instanceOf(t)] });
+
+/** The paths of `current`, else the instance's configFile (or Debian's) with the other files beside it. */
+export function pathsOf(cluster: ClusterDefinition, current?: CurrentFiles, pgpool?: string): PgpoolPaths {
   if (current?.paths) return current.paths;
-  const conf = pgpoolConfPath(cluster);
+  const inst = pgpoolInstance(cluster, pgpool).inst;
+  const conf = inst.configFile ?? '/etc/pgpool2/pgpool.conf';
   const dir = path.posix.dirname(conf);
   return {
     configFile: conf, pcpFile: path.posix.join(dir, 'pcp.conf'), hbaFile: path.posix.join(dir, 'pool_hba.conf'),
-    source: pgpoolOf(cluster).configFile ? 'cluster file (pgpool configFile)' : 'Debian default (not discovered)',
+    source: inst.configFile ? 'cluster file (pgpool configFile)' : 'Debian default (not discovered)',
   };
 }
 
@@ -98,12 +111,13 @@ interface PlannedFiles { readonly files: DeployFile[]; readonly changes: readonl
 /** Every file the plan writes, edited from what `current` holds (pgpool.conf also decides the scripts' folder). */
 function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
   const { cluster } = t;
-  const inst = pgpoolOf(cluster);
+  const inst = instanceOf(t);
   const v = versionsOf(t);
-  const paths = pathsOf(cluster, current);
+  const paths = pathsOf(cluster, current, t.options.pgpool);
   const currentConf = current.get(fileKey(inst.name, paths.configFile));
   const input = pgpoolConfigInput(cluster, currentConf, {
     pgpoolVersion: v.pgpool, postgresMajor: v.postgres, profile: detectionProfiles[t.options.profile ?? 'fast'], confPath: paths.configFile,
+    ...(t.options.pgpool ? { pgpool: t.options.pgpool } : {}), ...(t.options.watchdog ? { watchdog: t.options.watchdog } : {}),
   });
   const edit = editPgpoolConf(currentConf, generatePgpoolConf(input));
   const files: DeployFile[] = [{ host: inst.name, path: paths.configFile, content: edit.text, mode: 0o640, secret: false }];
@@ -171,10 +185,10 @@ function psqlArgv(cluster: ClusterDefinition, node: NodeDefinition, db: string, 
 export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): ConfigurePgpoolResult {
   const { cluster } = t;
   let inst;
-  try { inst = pgpoolOf(cluster); } catch (err) { return { ok: false, reason: (err as Error).message }; }
+  try { inst = instanceOf(t); } catch (err) { return { ok: false, reason: (err as Error).message }; }
   const v = versionsOf(t);
   if (!atLeast(v.pgpool, '3.4')) return { ok: false, reason: `pgpool-II ${v.pgpool} is older than 3.4, the oldest release this generator supports.` };
-  const paths = pathsOf(cluster, current);
+  const paths = pathsOf(cluster, current, t.options.pgpool);
   const confPath = paths.configFile;
   const oldConf = current.get(fileKey(inst.name, confPath));
   const lintOptions = { languageId: 'pgpool-conf', pgpoolVersion: v.pgpool, postgresVersion: v.postgres, fileName: 'pgpool.conf' } as const;
@@ -265,9 +279,15 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   }
   const nodeUp = (id: number): Check => ({ kind: 'pgpool-node', id, status: ['up', 'waiting'], waitMs: 10_000, describe: `pgpool lists node ${id} as up` });
   if (changed.some((f) => f.host === inst.name)) {
+    // The operations' pcp goes to the first pgpool; another instance is reloaded through its own pcp port, on its host.
+    const first = cluster.pgpool[0]?.name === inst.name;
+    const reloadHere = [
+      ...(inst.pcpPassFile && inst.pcpPassFile.startsWith('/') ? ['env', `PCPPASSFILE=${inst.pcpPassFile}`] : []),
+      path.posix.join(inst.binDir ?? '/usr/sbin', 'pcp_reload_config'), '-h', inst.host, '-p', String(inst.pcpPort), '-U', inst.pcpUser ?? 'pgpool', '-w',
+    ];
     steps.push({
-      id: 'reload-pgpool', title: 'Reload pgpool (pcp_reload_config)', why: 'pgpool applies reloadable parameters and re-reads pool_hba.conf on reload.',
-      destructive: false, action: { kind: 'pcp', tool: 'pcp_reload_config', args: [] },
+      id: 'reload-pgpool', title: `Reload pgpool${first ? '' : ` on ${inst.name}`} (pcp_reload_config)`, why: 'pgpool applies reloadable parameters and re-reads pool_hba.conf on reload.',
+      destructive: false, action: first ? { kind: 'pcp', tool: 'pcp_reload_config', args: [] } : { kind: 'ssh', host: inst.name, argv: reloadHere, timeoutMs: 30_000 },
       onFailure: 'The new files are on the pgpool host but pgpool still runs with the old ones. Reload or restart pgpool by hand.',
     });
   }
@@ -276,9 +296,17 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
   const head = changed.length
     ? `Write ${changed.length} of ${files.length} file(s) for pgpool-II ${v.pgpool} (profile "${profile.name}") and reload pgpool.${restartParams.length ? ' A restart is needed afterwards.' : ''}`
     : `The ${files.length} file(s) already hold what pgpool-cluster manages; only the extension is checked.`;
+  const wd = cluster.pgpool.length > 1 ? pgpoolInstance(cluster, t.options.pgpool).index : undefined;
+  const vipSet = confValues(conf).get(atLeast(v.pgpool, '4.4') ? 'delegate_ip' : 'delegate_IP');
+  if (wd !== undefined && !vipSet) warnings.push('No VIP (delegate_ip): clients must know every pgpool node. Give one with --vip to let the leader hold it.');
   const summary = [
     head,
     `pgpool.conf: ${confPath} on ${inst.name} (${paths.source})`,
+    ...(wd !== undefined ? [
+      `watchdog: pgpool node ${wd} of ${cluster.pgpool.length} (${atLeast(v.pgpool, '4.2') ? `pgpool_node_id ${wd}` : 'wd_hostname layout'}), VIP ${vipSet || 'none'}; `
+      + `a lost leader is noticed within ${worstCaseLeaderLossSeconds(profile.watchdog)} s (worst case, profile "${profile.name}"), then pgpool's election (about 5 s on 4.3) and the escalation. `
+      + 'Configure every pgpool instance (--pgpool NAME) and restart them.',
+    ] : []),
     ...describeChanges(changes).map((l) => `  ${l}`),
   ].join('\n');
   return {
@@ -295,8 +323,8 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
  * pool_hba.conf and pcp.conf first: the others depend on them).
  */
 export async function readCurrentFiles(t: Target, env: OpsEnvironment, signal?: AbortSignal): Promise<CurrentFiles> {
-  const inst = pgpoolOf(t.cluster);
-  const paths = await discoverPgpoolPaths(env, t.cluster, signal);
+  const inst = instanceOf(t);
+  const paths = await discoverPgpoolPaths(env, scopedCluster(t), signal);
   const current = Object.assign(new Map<string, string | undefined>(), { paths });
   // pcp.conf is read only when it will be written (with the pcp password): it is often readable by root alone.
   for (const p of [paths.configFile, paths.hbaFile, ...(t.options.pcpPassword !== undefined ? [paths.pcpFile] : [])]) {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseConf } from '../conf/parser';
 import type { ClusterDefinition } from '../inventory/model';
 import { hostToHost } from './hostToHost';
-import { pgpoolCommandProgram, type DetectionProfile, type PgpoolConfigInput } from './pgpoolConfig';
+import { defaultVipCommands, pgpoolCommandProgram, type DetectionProfile, type PgpoolConfigInput, type WatchdogSpec } from './pgpoolConfig';
 import { pgpoolOf } from './environment';
 import { sharedNodePassFile } from './pgCommands';
 
@@ -31,12 +31,60 @@ export interface PgpoolInputOptions {
   readonly profile: DetectionProfile;
   /** The pgpool.conf pgpool runs with (discovered); default pgpoolConfPath(cluster). */
   readonly confPath?: string;
+  /** The pgpool instance whose files these are (cluster file name); default the first. */
+  readonly pgpool?: string;
+  /** With several pgpool instances: the VIP (else the file's delegate_ip) and wd_authkey (from the secret store). */
+  readonly watchdog?: WatchdogOptions;
+}
+
+export interface WatchdogOptions {
+  readonly vip?: string;
+  readonly authkey?: string;
+}
+
+/** The pgpool instance named (default the first), with its index in the cluster file: its pgpool_node_id. */
+export function pgpoolInstance(cluster: ClusterDefinition, name?: string): { inst: ReturnType<typeof pgpoolOf>; index: number } {
+  if (name === undefined) return { inst: pgpoolOf(cluster), index: 0 };
+  const index = cluster.pgpool.findIndex((p) => p.name === name);
+  if (index < 0) throw new Error(`Cluster ${cluster.name} has no pgpool named ${JSON.stringify(name)}; it has ${cluster.pgpool.map((p) => p.name).join(', ') || 'none'}.`);
+  return { inst: cluster.pgpool[index]!, index };
+}
+
+/**
+ * The watchdog settings of pgpool `self` when the cluster file lists several pgpool instances (in pgpool_node_id
+ * order). Ports, heartbeat devices and the VIP commands come from the current file when it has them.
+ */
+export function watchdogSpecFor(cluster: ClusterDefinition, self: number, cur: ReadonlyMap<string, string>, pgpoolVersion: string, w: WatchdogOptions = {}): WatchdogSpec | undefined {
+  if (cluster.pgpool.length < 2) return undefined;
+  const nodes = cluster.pgpool.map((p, i) => ({
+    host: p.host, pgpoolPort: p.port,
+    wdPort: int(cur.get(`wd_port${i}`)) ?? (i === self ? int(cur.get('wd_port')) : undefined) ?? 9000,
+    heartbeatPort: int(cur.get(`heartbeat_port${i}`)) ?? int(cur.get('wd_heartbeat_port')) ?? 9694,
+    heartbeatDevice: cur.get(`heartbeat_device${i}`) ?? '',
+  }));
+  // pgpool's names are case-sensitive as written: delegate_IP up to 4.3, delegate_ip after.
+  const vip = w.vip ?? (cur.get('delegate_ip') || cur.get('delegate_IP') || undefined);
+  const upCmd = cur.get('if_up_cmd');
+  const device = (upCmd && /\bdev\s+(\S+)/.exec(upCmd)?.[1]) || 'eth0';
+  const prefix = Number((upCmd && /\$_IP_\$\/(\d+)/.exec(upCmd)?.[1]) || 24);
+  const d = defaultVipCommands(pgpoolVersion, device, prefix);
+  const commands = {
+    ifCmdPath: cur.get('if_cmd_path') ?? d.ifCmdPath, ifUpCmd: upCmd ?? d.ifUpCmd, ifDownCmd: cur.get('if_down_cmd') ?? d.ifDownCmd,
+    arpingPath: cur.get('arping_path') ?? d.arpingPath, arpingCmd: cur.get('arping_cmd') ?? d.arpingCmd,
+  };
+  return {
+    nodes, self, device, vipPrefix: prefix, commands,
+    ...(vip !== undefined ? { vip } : {}),
+    ...(w.authkey ? { authkey: w.authkey } : {}),
+    ...(cur.get('trusted_servers') ? { trustedServers: cur.get('trusted_servers')! } : {}),
+  };
 }
 
 export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: string | undefined, o: PgpoolInputOptions): PgpoolConfigInput {
-  const inst = pgpoolOf(cluster);
+  const { inst, index } = pgpoolInstance(cluster, o.pgpool);
   const cur = confValues(currentConf);
-  const confDir = path.posix.dirname(o.confPath ?? pgpoolConfPath(cluster));
+  const confDir = path.posix.dirname(o.confPath ?? inst.configFile ?? '/etc/pgpool2/pgpool.conf');
+  const watchdog = watchdogSpecFor(cluster, index, cur, o.pgpoolVersion, o.watchdog);
   const failoverCmd = pgpoolCommandProgram(cur.get('failover_command') ?? '');
   const scriptsDir = failoverCmd && failoverCmd.startsWith('/') ? path.posix.dirname(failoverCmd) : confDir;
   const socketDir = cur.get('unix_socket_directories') ?? cur.get('socket_dir') ?? '/var/run/postgresql';
@@ -77,5 +125,6 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
     ...(sharedNodePassFile(cluster) ? { passFile: sharedNodePassFile(cluster)! } : {}),
     numInitChildren: int(cur.get('num_init_children')) ?? 32,
     maxPool: int(cur.get('max_pool')) ?? 4,
+    ...(watchdog ? { watchdog } : {}),
   };
 }

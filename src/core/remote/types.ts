@@ -46,8 +46,8 @@ export interface SecretProvider {
 }
 
 export interface SecretRequest {
-  /** `pcp-password` (Configure pgpool), `replication-password` (Set up streaming replication). */
-  readonly kind: 'ssh-passphrase' | 'ssh-password' | 'pcp-password' | 'replication-password';
+  /** `pcp-password` and `wd-authkey` (Configure pgpool), `replication-password` (Set up streaming replication). */
+  readonly kind: 'ssh-passphrase' | 'ssh-password' | 'pcp-password' | 'replication-password' | 'wd-authkey';
   readonly key: string;
   /** A sentence to show the user. */
   readonly prompt: string;

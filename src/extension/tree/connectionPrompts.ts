@@ -8,6 +8,7 @@ import type { HostKeyDecision, HostKeyPolicy, SecretProvider, SecretRequest, Unk
 const SECRET_TITLES: Record<SecretRequest['kind'], string> = {
   'ssh-passphrase': 'SSH key passphrase', 'ssh-password': 'SSH password',
   'pcp-password': 'pcp password (pgpool)', 'replication-password': 'Replication role password',
+  'wd-authkey': 'Watchdog key (wd_authkey)',
 };
 
 /**

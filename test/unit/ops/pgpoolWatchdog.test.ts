@@ -10,6 +10,8 @@ import {
 import { PGPOOL_RELEASE_LIST, pgpoolCatalog, resolvePgpoolName } from '../../../src/core/conf/catalog/pgpool';
 import { lintDocument } from '../../../src/core/conf/lint';
 import { editPgpoolConf, describeChanges } from '../../../src/core/ops/pgpoolConfig/editPgpoolConf';
+import { buildConfigurePgpoolPlan, fileKey, type CurrentFiles } from '../../../src/core/ops/configurePgpool';
+import { cluster as opsCluster, HEALTHY, status as opsStatus } from './fixtures';
 
 const HOSTS = ['pg-a.example', 'pg-b.example', 'pg-c.example'];
 
@@ -167,4 +169,53 @@ test('a hostile host name is one quoted word in the escalation script', () => {
   const hostile = { ...w, nodes: [w.nodes[0]!, { ...w.nodes[1]!, host: "x'; rm -rf / #" }, w.nodes[2]!] };
   const f = generateScripts(input('4.3', hostile)).find((s) => s.name === 'escalation.sh');
   assert.ok(f?.content.includes(`'x'\\''; rm -rf / #'`));
+});
+
+// Configure pgpool on a cluster file with three pgpool instances: one plan per instance, each editing that host's file.
+
+const wdCluster = (() => {
+  const c = opsCluster('15', '4.3');
+  const base = c.pgpool[0]!;
+  return { ...c, pgpool: [0, 1, 2].map((i) => ({ ...base, name: `pgpool${i}`, host: `10.0.0.${20 + i}`, configFile: '/etc/pgpool2/pgpool.conf' })) };
+})();
+
+function current(host: string, conf: string | undefined): CurrentFiles {
+  const m = new Map<string, string | undefined>([[fileKey(host, '/etc/pgpool2/pgpool.conf'), conf]]);
+  return Object.assign(m, { paths: { configFile: '/etc/pgpool2/pgpool.conf', hbaFile: '/etc/pgpool2/pool_hba.conf', pcpFile: '/etc/pgpool2/pcp.conf', source: 'test' } });
+}
+
+test('configure-pgpool --pgpool NAME: that host\'s pgpool.conf gets its watchdog settings and pgpool_node_id; the VIP commands of the site stay', () => {
+  const site = "port = 9999\ndelegate_IP = '10.0.0.100'\nif_up_cmd = '/usr/bin/sudo /sbin/ip addr add $_IP_$/24 dev ens3 label ens3:0'\n";
+  const r = buildConfigurePgpoolPlan({
+    cluster: wdCluster, status: opsStatus(wdCluster, HEALTHY),
+    options: { now: new Date(0), pgpool: 'pgpool1', watchdog: { authkey: 'k3y-secret' } },
+  }, current('pgpool1', site));
+  if (!r.ok) assert.fail(r.reason);
+  const conf = r.files.find((f) => f.host === 'pgpool1' && f.path === '/etc/pgpool2/pgpool.conf')?.content ?? '';
+  const s = settings(conf);
+  assert.equal(s.get('hostname1'), "'10.0.0.21'");
+  assert.equal(s.get('delegate_IP'), "'10.0.0.100'", 'the VIP in the file is kept');
+  assert.equal(s.get('if_up_cmd'), "'/usr/bin/sudo /sbin/ip addr add $_IP_$/24 dev ens3 label ens3:0'", 'the site\'s if_up_cmd stays');
+  assert.equal(s.get('wd_authkey'), "'k3y-secret'");
+  const nodeId = r.files.find((f) => f.path === '/etc/pgpool2/pgpool_node_id');
+  assert.equal(nodeId?.host, 'pgpool1');
+  assert.equal(nodeId?.content, '1\n');
+  const esc = r.files.find((f) => f.path.endsWith('/escalation.sh'))?.content ?? '';
+  assert.match(esc, /OTHERS=\(10\.0\.0\.20 10\.0\.0\.22\)/);
+  assert.match(esc, /DEVICE=ens3/, 'the escalation script removes the VIP from the site\'s device');
+  assert.ok(!r.diff.includes('k3y-secret'), 'the diff never shows wd_authkey');
+  assert.ok(!r.plan.summary.includes('k3y-secret'));
+  assert.match(r.plan.summary, /watchdog: pgpool node 1 of 3 \(pgpool_node_id 1\), VIP 10\.0\.0\.100; a lost leader is noticed within 4 s/);
+  assert.ok(r.plan.steps.some((st) => st.id === 'reload-pgpool' && st.action.kind === 'ssh' && st.action.host === 'pgpool1'), 'pgpool1 is reloaded through its own pcp port');
+  assert.ok(r.restartParams.includes('use_watchdog'), 'watchdog settings need a restart');
+});
+
+test('configure-pgpool refuses an unknown --pgpool and warns when no VIP is known', () => {
+  const bad = buildConfigurePgpoolPlan({ cluster: wdCluster, status: opsStatus(wdCluster, HEALTHY), options: { pgpool: 'nope' } }, current('pgpool0', undefined));
+  assert.equal(bad.ok, false);
+  assert.match(bad.ok ? '' : bad.reason, /no pgpool named "nope"; it has pgpool0, pgpool1, pgpool2/);
+  const r = buildConfigurePgpoolPlan({ cluster: wdCluster, status: opsStatus(wdCluster, HEALTHY), options: {} }, current('pgpool0', 'port = 9999\n'));
+  if (!r.ok) assert.fail(r.reason);
+  assert.ok(r.plan.warnings.some((w) => /No VIP/.test(w)));
+  assert.equal(settings(r.files[0]?.content ?? '').get('hostname0'), "'10.0.0.20'");
 });

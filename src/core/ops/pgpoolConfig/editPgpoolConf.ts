@@ -21,8 +21,10 @@ const SITE = new Set([
   'load_balance_mode', 'sr_check_password', 'sr_check_database', 'health_check_password', 'health_check_database',
   'search_primary_node_timeout', 'auto_failback', 'recovery_password', 'recovery_timeout', 'recovery_database',
   'log_destination', 'log_min_messages',
+  // Watchdog: how this site moves its VIP (sudo rule or capability, device) and who it trusts.
+  'if_cmd_path', 'if_up_cmd', 'if_down_cmd', 'arping_path', 'arping_cmd', 'trusted_servers', 'wd_priority',
 ]);
-const SITE_INDEXED = /^backend_(?:weight|flag)\d+$/;
+const SITE_INDEXED = /^(?:backend_(?:weight|flag)|heartbeat_device)\d+$/;
 
 export function managedPolicy(name: string): ManagedPolicy {
   const n = name.toLowerCase();
