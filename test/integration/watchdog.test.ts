@@ -11,6 +11,7 @@ import {
   stopPgpool, VipSampler, vipHolders, waitForLeader, watchdogInfo, watchdogLabDown,
 } from '../lab/watchdogFixture';
 import { waitFor, waitUntil } from '../harness/wait';
+import { cli } from '../lab/labFixture';
 import { PreconditionFailed, strictPreconditions } from '../harness/precondition';
 
 const root = process.getuid?.() === 0;
@@ -66,6 +67,17 @@ test('004: a leader is elected, the standbys join, and only the leader holds the
   }
   assert.deepEqual(await vipHolders(layout), [leader.name]);
   await writeThroughVip('steady state', 10_000);
+});
+
+test('configure-pgpool --pgpool pgpool1 finds that host\'s watchdog settings already in place (the lab is built by the same generator)', { skip }, () => {
+  const r = cli(['configure-pgpool', '--file', layout.clusterFile, '--pgpool', 'pgpool1', '--dry-run', '--json'], { PGPOOL_CLUSTER_PCP_PASSWORD: '', PGPOOL_CLUSTER_WD_AUTHKEY: '' });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { diff: string; changes: Array<{ name: string; kind: string }>; plan: { summary: string } };
+  assert.equal(out.diff, '', 'nothing to change on pgpool1');
+  for (const name of ['use_watchdog', 'hostname0', 'hostname2', 'heartbeat_hostname1', 'delegate_IP', 'failover_require_consensus']) {
+    assert.ok(out.changes.some((c) => c.name === name && c.kind === 'unchanged'), `${name} is managed and already right`);
+  }
+  assert.match(out.plan.summary, /watchdog: pgpool node 1 of 3 \(pgpool_node_id 1\)/);
 });
 
 test('011/013: a fake backend error on one pgpool alone is not failed over (no consensus)', { skip }, async () => {
