@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { checkWatchdogHost, parseIpAddrLines, subnetHolding } from '../../../src/core/ops/watchdogCheck';
+import { checkWatchdogHost } from '../../../src/core/ops/watchdogCheck';
+import { parseIpAddrLines, subnetHolding } from '../../../src/core/remote/ipAddr';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 import { cluster } from './fixtures';
 
