@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../conf/paths';
 import { statusToJson, statusToTable } from '../../../src/cli/statusFormat';
 import type { PgNodeView } from '../../../src/core/db/nodeQueries';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
@@ -173,4 +176,15 @@ test('status JSON: a watchdog cluster lists every pgpool under "pgpool" with its
   assert.equal(Array.isArray(oneJson.clusters[0]!.pgpool), false);
   assert.equal('watchdog' in oneJson.clusters[0]!, false);
   assert.doesNotMatch(statusToTable([one]), /Watchdog/);
+});
+
+test('real output captured from pgpool-II 4.3.5 on the watchdog lab (a standby pgpool asked) parses', () => {
+  const text = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'watchdog', 'pcp_watchdog_info-4.3.5-standby.txt'), 'utf8');
+  const w = parseWatchdogInfo(text);
+  assert.equal(w.quorum, 'exist');
+  assert.equal(w.localEscalation, false);
+  assert.equal(w.leaderHost, '10.213.12.10');
+  assert.deepEqual(w.nodes.map((n) => [n.host, n.role, n.priority, n.delegateIp]), [
+    ['10.213.12.20', 'STANDBY', 2, '10.213.12.100'], ['10.213.12.10', 'LEADER', 3, '10.213.12.100'], ['10.213.12.30', 'STANDBY', 1, '10.213.12.100'],
+  ]);
 });
