@@ -81,7 +81,8 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   const sshConfigText = await readSshConfigText();
   const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
   const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
-  const collector = new StatusCollector(cluster, { log });
+  // With several pgpool nodes the status reads the watchdog over SSH: the leader is the one operations go through.
+  const collector = new StatusCollector(cluster, { log, ...(cluster.pgpool.length > 1 ? { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) } : {}) });
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   try {
