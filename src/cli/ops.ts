@@ -17,6 +17,7 @@ import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { CliError, clusterFileError, errorJson, outcomeError, reportFailure } from './errors';
 import { clusterOptions, planOptions } from './setupCommon';
+import { registerPgpoolNodeCommand } from './pgpoolNode';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
 import { CliSecretProvider } from './secrets';
@@ -51,6 +52,7 @@ export function registerOpsCommands(program: Command): void {
       process.exitCode = await runOpsCommand(kind, node, opts);
     });
   }
+  registerPgpoolNodeCommand(program);
 }
 
 function pickCluster(clusters: readonly ClusterDefinition[]): ClusterDefinition {
