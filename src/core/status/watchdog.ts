@@ -174,7 +174,8 @@ export function analyseWatchdog(cluster: ClusterDefinition, probes: readonly Wat
     const v = views.get(inst.name)?.watchdog;
     const sqlView = sql.find((s) => s.name === inst.name);
     if (v && DOWN_ROLES.has(v.role)) {
-      add('pgpool-node-down', 'warning', `pgpool ${inst.name} is ${v.role}${v.reportedBy && v.reportedBy !== inst.name ? ` (as ${v.reportedBy} sees it)` : ''}: the watchdog runs without it. Start it ("pgpool-cluster pgpool start ${inst.name}").`);
+      const orphans = sqlView?.reachable === true && v.reportedBy !== inst.name;
+      add('pgpool-node-down', 'warning', `pgpool ${inst.name} is ${v.role}${v.reportedBy && v.reportedBy !== inst.name ? ` (as ${v.reportedBy} sees it)` : ''}: the watchdog runs without it.${orphans ? ' Yet its port still answers: the children of a killed pgpool parent are serving clients outside the watchdog.' : ''} Start it ("pgpool-cluster pgpool start ${inst.name}"${orphans ? ' stops those children first' : ''}).`);
     } else if (byName.get(inst.name)?.infoError && sqlView?.reachable) {
       add('watchdog-unknown', 'warning', `Cannot read pgpool ${inst.name}'s watchdog state: ${byName.get(inst.name)?.infoError ?? ''}`);
     }
