@@ -17,6 +17,7 @@ import { configurePgpool } from './configurePgpool';
 import { setupReplication } from './setupReplication';
 import { setupSshTrust } from './setupSshTrust';
 import { showClusterHistory, showNodeHistory } from './showHistory';
+import { recoverPgpool, startPgpool, stopPgpool } from './pgpoolNodeCommands';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -43,6 +44,9 @@ export const commands: Record<string, CommandHandler> = {
   setupSshTrust,
   showClusterHistory,
   showNodeHistory,
+  startPgpool,
+  stopPgpool,
+  recoverPgpool,
 };
 
 export function registerCommands(services: ExtensionServices): void {

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../conf/paths';
 import type { ClusterStatus, PgpoolStatus } from '../../../src/core/status/model';
 import {
   isWatchdogCluster, pgpoolContextValue, pgpoolWatchdogDescription, pgpoolWatchdogTooltip, watchdogGroupDescription,
@@ -51,4 +54,20 @@ test('the core status with watchdog fields is what the panel reads (assignable t
   const view: ClusterStatusView = status;
   assert.equal(view.watchdog?.leader, 'pgpool0');
   assert.deepEqual(view.pgpoolInstances?.map((p) => p.watchdog?.role), ['LEADER', 'STANDBY', 'SHUTDOWN']);
+});
+
+test('the pgpool row menus: stop a running member, start a stopped or orphaned one, recover either; a single pgpool offers none', () => {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+  const menus = pkg.contributes.menus['view/item/context'] ?? [];
+  const offered = (cv: string): string[] => menus.filter((m) => m.command.endsWith('Pgpool')).filter((m) => {
+    const re = /^view == pgpoolCluster\.clusters && viewItem =~ \/(.*)\/$/.exec(m.when ?? '');
+    assert.ok(re, `when clause of ${m.command}`);
+    return new RegExp(re[1] ?? '').test(cv);
+  }).map((m) => m.command.replace('pgpoolCluster.', ''));
+  assert.deepEqual(offered(pgpoolContextValue(leader)), ['stopPgpool', 'recoverPgpool']);
+  assert.deepEqual(offered(pgpoolContextValue(standby)), ['stopPgpool', 'recoverPgpool']);
+  assert.deepEqual(offered(pgpoolContextValue(down)), ['startPgpool', 'recoverPgpool']);
+  assert.deepEqual(offered(pgpoolContextValue({ ...standby, watchdog: { role: 'SHUTDOWN' } })), ['startPgpool', 'recoverPgpool'], 'orphans still answer');
+  assert.deepEqual(offered(pgpoolContextValue({ name: 'p', host: 'h', port: 1, reachable: true })), []);
+  assert.deepEqual(offered('pgpool+unknown'), []);
 });
