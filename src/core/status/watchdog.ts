@@ -71,6 +71,9 @@ export interface PgpoolSqlView {
   readonly nodes?: readonly PgpoolNodeView[];
 }
 
+/** pcp_watchdog_info's answer from a pgpool run with use_watchdog = off. */
+const watchdogOff = (p: WatchdogProbe | undefined): boolean => /watchdog is not enabled/i.test(p?.infoError ?? '');
+
 const DOWN_ROLES = new Set(['SHUTDOWN', 'LOST', 'DEAD', 'NO-CONTACT', 'NETWORK ISOLATION', 'IN NETWORK TROUBLE']);
 
 /** Which cluster-file pgpool a watchdog node entry means: the queried node itself, else by host and port. */
@@ -123,12 +126,14 @@ export function analyseWatchdog(cluster: ClusterDefinition, probes: readonly Wat
     const all = claims.get(inst.name) ?? [];
     const own = all.find((c) => c.from === inst.name);
     const chosen = own ?? all.find((c) => ownRole(c.from) === 'LEADER') ?? all[0];
+    // Several pgpools without watchdog (use_watchdog = off): nothing to elect, nothing to report.
+    const off = !chosen && watchdogOff(probe);
     const holdsVip = vip === undefined ? false : probe?.addresses ? holdsAddress(vip, probe.addresses) : undefined;
     const error = [probe?.infoError, probe?.addressError].filter(Boolean).join('; ');
     const sqlView = sql.find((s) => s.name === inst.name);
     views.set(inst.name, {
       watchdog: {
-        role: chosen?.node.role ?? (sqlView?.reachable === false ? 'NO-CONTACT' : 'UNKNOWN'),
+        role: chosen?.node.role ?? (off ? 'OFF' : sqlView?.reachable === false ? 'NO-CONTACT' : 'UNKNOWN'),
         ...(chosen?.node.priority !== undefined ? { priority: chosen.node.priority } : {}),
         ...(holdsVip !== undefined ? { holdsVip } : {}),
         ...(chosen ? { reportedBy: chosen.from } : {}),
@@ -176,7 +181,7 @@ export function analyseWatchdog(cluster: ClusterDefinition, probes: readonly Wat
     if (v && DOWN_ROLES.has(v.role)) {
       const orphans = sqlView?.reachable === true && v.reportedBy !== inst.name;
       add('pgpool-node-down', 'warning', `pgpool ${inst.name} is ${v.role}${v.reportedBy && v.reportedBy !== inst.name ? ` (as ${v.reportedBy} sees it)` : ''}: the watchdog runs without it.${orphans ? ' Yet its port still answers: the children of a killed pgpool parent are serving clients outside the watchdog.' : ''} Start it ("pgpool-cluster pgpool start ${inst.name}"${orphans ? ' stops those children first' : ''}).`);
-    } else if (byName.get(inst.name)?.infoError && sqlView?.reachable) {
+    } else if (byName.get(inst.name)?.infoError && sqlView?.reachable && !watchdogOff(byName.get(inst.name))) {
       add('watchdog-unknown', 'warning', `Cannot read pgpool ${inst.name}'s watchdog state: ${byName.get(inst.name)?.infoError ?? ''}`);
     }
   }

@@ -188,3 +188,16 @@ test('real output captured from pgpool-II 4.3.5 on the watchdog lab (a standby p
     ['10.213.12.20', 'STANDBY', 2, '10.213.12.100'], ['10.213.12.10', 'LEADER', 3, '10.213.12.100'], ['10.213.12.30', 'STANDBY', 1, '10.213.12.100'],
   ]);
 });
+
+test('several pgpools without watchdog (use_watchdog = off): role OFF, no watchdog problems; disagreeing views still reported', () => {
+  const off = (i: number): WatchdogProbe => ({ name: cluster.pgpool[i]!.name, infoError: 'pcp_watchdog_info on x failed (exit 1): ERROR: watchdog is not enabled.', addresses: parseIpAddrLines(ip(i, false)) });
+  const a = analyseWatchdog(cluster, [off(0), off(1), off(2)], sqlUp());
+  assert.deepEqual(codes(a), []);
+  assert.deepEqual(cluster.pgpool.map((p) => a.pgpool.get(p.name)?.watchdog.role), ['OFF', 'OFF', 'OFF']);
+  assert.equal(a.watchdog.leader, null);
+  const differ = analyseWatchdog(cluster, [off(0), off(1), off(2)], [...sqlUp().slice(0, 2), { name: 'pool-c', reachable: true, nodes: backends(1, [0]) }]);
+  assert.ok(codes(differ).includes('pgpool-views-differ'));
+  // Any other pcp failure on a reachable pgpool is said.
+  const broken = analyseWatchdog(cluster, [{ name: 'pool-a', infoError: 'authentication failed' }, probe(1, ['LOST', 'LEADER', 'STANDBY'], true), probe(2, ['LOST', 'LEADER', 'STANDBY'], false)], sqlUp());
+  assert.ok(codes(broken).includes('watchdog-unknown') || codes(broken).includes('pgpool-node-down'));
+});
