@@ -20,6 +20,7 @@ export interface WatchdogCheckCell {
   readonly ok: boolean;
   readonly detail: string;
   readonly fix?: string;
+  readonly unknown?: boolean;
 }
 
 const confPathOf = (p: PgpoolInstance): string => p.configFile ?? '/etc/pgpool2/pgpool.conf';
@@ -61,6 +62,7 @@ export async function checkWatchdogHost(cluster: ClusterDefinition, inst: Pgpool
       cells.push({ ...base, what, ok: false, detail: `cannot read ${idFile}: ${msg(err)}`, fix: `Check this machine's SSH access to ${inst.name}.` });
     }
   }
+  if (wd.delegateIp) cells.push(await vipCommandCell(env, inst, text, release, wd.delegateIp.value));
   if (wd.delegateIp) {
     const vip = wd.delegateIp.value;
     const what = `delegate_ip ${vip} in a subnet of this host`;
@@ -81,4 +83,30 @@ export async function checkWatchdogHost(cluster: ClusterDefinition, inst: Pgpool
     }
   }
   return cells;
+}
+
+/**
+ * if_up_cmd must be allowed to add the VIP as the pgpool user: with sudo, `sudo -n -l` (run as that user, never
+ * prompting) says whether the exact command is permitted. Without sudo it cannot be told from here (a
+ * capability or setuid on the program, or pgpool run as root).
+ */
+async function vipCommandCell(env: OpsEnvironment, inst: PgpoolInstance, text: string, release: string, vip: string): Promise<WatchdogCheckCell> {
+  const model = new PgpoolModel(parseConf(text, 'pgpool'), release);
+  const cmd = (model.effective('if_up_cmd') ?? '').trim();
+  const base = { from: inst.name, to: inst.name, what: 'if_up_cmd may add the VIP' };
+  const words = cmd.replace(/\$_IP_\$/g, vip).split(/\s+/).filter(Boolean);
+  const sudoAt = words.findIndex((w) => /(^|\/)sudo$/.test(w));
+  if (sudoAt < 0) {
+    return { ...base, ok: true, unknown: true, detail: `cannot tell: "${cmd}" runs without sudo; it works only if its program has the capability (setcap cap_net_admin+ep), is setuid root, or pgpool runs as root` };
+  }
+  const rest = words.slice(sudoAt + 1).filter((w, i) => !(i === 0 && w.startsWith('-')));
+  try {
+    const r = await env.remote(inst.name).exec([words[sudoAt] ?? 'sudo', '-n', '-l', '--', ...rest], { timeoutMs: 10_000 });
+    return r.code === 0
+      ? { ...base, ok: true, detail: `sudo allows ${rest.join(' ')}` }
+      : { ...base, ok: false, detail: `sudo refuses it without a password: ${(r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.code ?? 'timeout'}`}`,
+        fix: `Add a sudoers rule for the pgpool user on ${inst.name}, e.g. "postgres ALL=NOPASSWD: ${rest[0] ?? '/sbin/ip'}" (and the if_down_cmd and arping_cmd programs).` };
+  } catch (err) {
+    return { ...base, ok: false, detail: `cannot ask sudo on ${inst.name}: ${msg(err)}`, fix: `Check this machine's SSH access to ${inst.name}.` };
+  }
 }

@@ -13,11 +13,18 @@ const IP_OUT = [
 ].join('\n');
 
 /** Files and `ip addr` output per host; anything else is an error. */
-function env(files: Record<string, string>, ipOut = IP_OUT): OpsEnvironment {
+const sudoRuns: string[][] = [];
+
+function env(files: Record<string, string>, ipOut = IP_OUT, sudoAllows = true): OpsEnvironment {
   const host: RemoteHost = {
     label: 'pgpool',
     exec: async (cmd): Promise<ExecResult> => {
-      assert.deepEqual(cmd, ['ip', '-o', '-4', 'addr', 'show']);
+      const argv = [...(cmd as readonly string[])];
+      if (argv[0]?.endsWith('sudo')) {
+        sudoRuns.push(argv);
+        return sudoAllows ? { code: 0, signal: null, stdout: argv.slice(4).join(' '), stderr: '' } : { code: 1, signal: null, stdout: '', stderr: 'sudo: a password is required' };
+      }
+      assert.deepEqual(argv, ['ip', '-o', '-4', 'addr', 'show']);
       return { code: 0, signal: null, stdout: ipOut, stderr: '' };
     },
     readFile: async (p) => {
@@ -43,7 +50,8 @@ test('ip -o addr lines: device, address and prefix; the VIP\'s subnet is found o
 test('check: pgpool_node_id present and naming a hostnameN, VIP inside eth0\'s subnet: both cells pass', async () => {
   const c = cluster('15', '4.3');
   const cells = await checkWatchdogHost(c, { ...c.pgpool[0]!, configFile: '/etc/pgpool2/pgpool.conf' }, env({ '/etc/pgpool2/pgpool.conf': CONF, '/etc/pgpool2/pgpool_node_id': '1\n' }), undefined);
-  assert.deepEqual(cells.map((x) => [x.what.split(' ')[0], x.ok]), [['pgpool_node_id', true], ['delegate_ip', true]]);
+  assert.deepEqual(cells.map((x) => [x.what.split(' ')[0], x.ok]), [['pgpool_node_id', true], ['if_up_cmd', true], ['delegate_ip', true]]);
+  assert.deepEqual(sudoRuns.at(-1), ['/usr/bin/sudo', '-n', '-l', '--', '/sbin/ip', 'addr', 'add', '10.213.12.100/24', 'dev', 'eth0', 'label', 'eth0:0'], 'the exact command, as the pgpool user, never prompting');
   assert.match(cells[0]?.detail ?? '', /hostname1 = pgpool2/);
 });
 
@@ -51,10 +59,16 @@ test('check: a missing or wrong pgpool_node_id and a VIP outside every subnet fa
   const c = cluster('15', '4.3');
   const inst = c.pgpool[0]!;
   const missing = await checkWatchdogHost(c, inst, env({ '/etc/pgpool2/pgpool.conf': CONF.replace('10.213.12.100', '192.168.5.5') }), undefined);
-  assert.deepEqual(missing.map((x) => x.ok), [false, false]);
+  assert.deepEqual(missing.map((x) => x.ok), [false, true, false]);
   assert.match(missing[0]?.detail ?? '', /does not exist/);
   assert.match(missing[0]?.fix ?? '', /0\.\.2/);
-  assert.match(missing[1]?.detail ?? '', /no interface's subnet holds 192\.168\.5\.5/);
+  assert.match(missing[2]?.detail ?? '', /no interface's subnet holds 192\.168\.5\.5/);
+  const refused = await checkWatchdogHost(c, inst, env({ '/etc/pgpool2/pgpool.conf': CONF, '/etc/pgpool2/pgpool_node_id': '0' }, IP_OUT, false), undefined);
+  assert.equal(refused[1]?.ok, false);
+  assert.match(refused[1]?.detail ?? '', /password is required/);
+  assert.match(refused[1]?.fix ?? '', /NOPASSWD: \/sbin\/ip/);
+  const noSudo = await checkWatchdogHost(c, inst, env({ '/etc/pgpool2/pgpool.conf': `${CONF}if_up_cmd = '/usr/local/sbin/as-netadmin /usr/sbin/ip addr add $_IP_$/24 dev eth0'\n`, '/etc/pgpool2/pgpool_node_id': '0' }), undefined);
+  assert.equal(noSudo[1]?.unknown, true, 'a capability wrapper cannot be judged from here');
   const wrong = await checkWatchdogHost(c, inst, env({ '/etc/pgpool2/pgpool.conf': CONF, '/etc/pgpool2/pgpool_node_id': '7' }), undefined);
   assert.equal(wrong[0]?.ok, false);
   assert.match(wrong[0]?.detail ?? '', /no hostname7/);
@@ -68,5 +82,5 @@ test('check: watchdog off, no file, or a pre-4.2 layout (no node id file) checks
   assert.deepEqual(await checkWatchdogHost(c, c.pgpool[0]!, env({}), undefined), []);
   const old = cluster('15', '4.1');
   const cells = await checkWatchdogHost(old, old.pgpool[0]!, env({ '/etc/pgpool2/pgpool.conf': "use_watchdog = on\nwd_hostname = 'a'\ndelegate_IP = '10.213.12.100'\n" }), undefined);
-  assert.deepEqual(cells.map((x) => x.what.split(' ')[0]), ['delegate_ip']);
+  assert.deepEqual(cells.map((x) => x.what.split(' ')[0]), ['if_up_cmd', 'delegate_ip']);
 });
