@@ -1,6 +1,6 @@
 // Builds the panel's DOM from a StatusUpdate. Text goes in through textContent only: nothing from the
 // cluster (host names, error messages) is ever parsed as HTML.
-import type { NodeStateView as NodeStatus } from '../src/shared/statusView';
+import type { NodeStateView as NodeStatus, PgpoolNodeStateView } from '../src/shared/statusView';
 import { formatBytes, formatSeconds } from '../src/shared/format';
 import { applicableOperations } from '../src/shared/nodeOperations';
 import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
@@ -114,6 +114,42 @@ function nodeGrid(view: ClusterView, update: StatusUpdate, hooks: RenderHooks): 
   return grid;
 }
 
+/** The pgpool nodes of a watchdog cluster: role, priority, VIP (checked on each host), the backends each reports. */
+const PGPOOL_COLUMNS: readonly { title: string; width: string; value: (p: PgpoolNodeStateView) => string }[] = [
+  { title: 'pgpool', width: '110px', value: (p) => p.name },
+  { title: 'Address', width: '140px', value: (p) => `${p.host}:${p.port}` },
+  { title: 'Reachable', width: '90px', value: (p) => (p.reachable ? 'yes' : `no: ${dash(p.error)}`) },
+  { title: 'Watchdog', width: '110px', value: (p) => dash(p.watchdog?.role) },
+  { title: 'Priority', width: '70px', value: (p) => dash(p.watchdog?.priority) },
+  { title: 'VIP', width: '80px', value: (p) => (p.watchdog?.holdsVip === undefined ? '?' : p.watchdog.holdsVip ? 'holds' : '—') },
+  { title: 'Primary it sees', width: '120px', value: (p) => (p.backends ? dash(p.backends.primary) : '—') },
+  { title: 'Down it sees', width: 'minmax(120px, 1fr)', value: (p) => (p.backends ? p.backends.down.join(', ') || '—' : '—') },
+];
+
+function pgpoolGrid(view: ClusterView): HTMLElement {
+  const s = view.status;
+  const box = h('div', 'pgpool-nodes');
+  const w = s?.watchdog;
+  if (!s || !w) return box;
+  box.append(h('div', w.leader && w.quorum === 'exist' && w.vipHolders.length <= 1 ? 'topology' : 'topology bad',
+    `Watchdog: quorum ${w.quorum} · leader ${w.leader ?? 'none'}${w.vip ? ` · VIP ${w.vip} on ${w.vipHolders.length ? w.vipHolders.join(' and ') : 'no host'}` : ''}`));
+  const grid = document.createElement(TAG.grid);
+  grid.setAttribute('aria-label', `pgpool nodes of ${view.name}`);
+  grid.setAttribute('generate-header', 'none');
+  grid.setAttribute('grid-template-columns', PGPOOL_COLUMNS.map((c) => c.width).join(' '));
+  const header = document.createElement(TAG.row);
+  header.setAttribute('row-type', 'header');
+  PGPOOL_COLUMNS.forEach((c, i) => header.append(cell(i + 1, c.title, true)));
+  grid.append(header);
+  for (const p of s.pgpoolInstances ?? []) {
+    const row = document.createElement(TAG.row);
+    PGPOOL_COLUMNS.forEach((c, i) => row.append(cell(i + 1, h('span', !p.reachable ? 'bad' : undefined, c.value(p)))));
+    grid.append(row);
+  }
+  box.append(grid);
+  return box;
+}
+
 /** `node0 (primary) → node1 [0 B] , node2 [unreachable]`. */
 function topology(view: ClusterView): HTMLElement {
   const line = h('div', 'topology');
@@ -151,7 +187,9 @@ function clusterSection(view: ClusterView, update: StatusUpdate, hooks: RenderHo
   if (s) {
     const scroller = h('div', 'grid-scroll');
     scroller.append(nodeGrid(view, update, hooks));
-    section.append(topology(view), scroller, h('h3', undefined, 'Replication lag'), renderLagChart(view.lagHistory));
+    section.append(topology(view), scroller);
+    if (s.watchdog) section.append(h('h3', undefined, 'pgpool nodes'), pgpoolGrid(view));
+    section.append(h('h3', undefined, 'Replication lag'), renderLagChart(view.lagHistory));
   }
   section.append(historySection(view.name, hooks.history[view.name], hooks));
   return section;

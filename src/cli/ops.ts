@@ -17,6 +17,7 @@ import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { CliError, clusterFileError, errorJson, outcomeError, reportFailure } from './errors';
 import { clusterOptions, planOptions } from './setupCommon';
+import { registerPgpoolNodeCommand } from './pgpoolNode';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
 import { CliSecretProvider } from './secrets';
@@ -53,6 +54,7 @@ export function registerOpsCommands(program: Command): void {
       process.exitCode = await runOpsCommand(kind, node, opts);
     });
   }
+  registerPgpoolNodeCommand(program);
 }
 
 function pickCluster(clusters: readonly ClusterDefinition[]): ClusterDefinition {
@@ -83,7 +85,8 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   const sshConfigText = await readSshConfigText();
   const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
   const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
-  const collector = new StatusCollector(cluster, { log });
+  // With several pgpool nodes the status reads the watchdog over SSH: the leader is the one operations go through.
+  const collector = new StatusCollector(cluster, { log, ...(cluster.pgpool.length > 1 ? { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) } : {}) });
   let interrupts: Interrupts | undefined;
   try {
     if (!opts.dryRun) env.warmUp();

@@ -47,7 +47,8 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
   const sshConfigText = await readSshConfigText();
   const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
   const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
-  const collector = new StatusCollector(cluster, { log });
+  // Several pgpool nodes: the status reads the watchdog (leader, VIP) over SSH.
+  const collector = new StatusCollector(cluster, { log, ...(cluster.pgpool.length > 1 ? { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) } : {}) });
   return {
     cluster, env, secrets,
     status: () => collector.refresh(),

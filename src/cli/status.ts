@@ -25,7 +25,7 @@ export function registerStatusCommand(program: Command): void {
     .description('Show each node\'s role, status and lag as pgpool-II and PostgreSQL see them. Exit 0 healthy, 1 degraded, 2 unreachable.')
     .option('-c, --cluster <name>', 'only this cluster of the file')
     .option('-f, --file <path>', 'cluster file (default: $PGPOOL_CLUSTER_FILE, else ./pgpool-cluster.yaml)')
-    .option('--json', 'print JSON: {"clusters":[{"name","pgpool","nodes":[...],"problems":[...]}]}')
+    .option('--json', 'print JSON: {"clusters":[{"name","pgpool","nodes":[...],"problems":[...]}]}; with several pgpool nodes "pgpool" is a list and "watchdog" is added')
     .option('--timeout <ms>', 'per-node time limit', '3000')
     .option('--accept-new-host-keys', 'remember unknown SSH host keys (for tunnels) instead of refusing them')
     .action(async (opts: StatusOptions) => {
@@ -42,7 +42,7 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   const clusters = selectClusters(loaded.file, opts.cluster);
   if (typeof clusters === 'string') throw new CliError(clusters, 2, { code: 'unknown-cluster', file: loaded.path });
 
-  const needsSsh = clusters.some((c) => c.database.tunnel === true);
+  const needsSsh = clusters.some((c) => c.database.tunnel === true || c.pgpool.length > 1);
   const sshPool = needsSsh
     ? new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() })
     : undefined;

@@ -5,7 +5,21 @@ import type { ClusterHealth, ClusterStatus, NodeStatus } from '../core/status/mo
 export const EXIT_FOR_HEALTH: Record<ClusterHealth, number> = { healthy: 0, degraded: 1, unreachable: 2 };
 
 export function statusToJson(clusters: readonly ClusterStatus[]): string {
-  return `${JSON.stringify({ clusters }, null, 2)}\n`;
+  // A watchdog cluster lists every pgpool node (with its watchdog state) under "pgpool"; one pgpool stays an object.
+  const shaped = clusters.map((c) => (c.watchdog ? { ...c, pgpool: c.pgpoolInstances } : c));
+  return `${JSON.stringify({ clusters: shaped }, null, 2)}\n`;
+}
+
+function watchdogLines(c: ClusterStatus): string[] {
+  const w = c.watchdog;
+  if (!w) return [];
+  const rows = [['PGPOOL', 'ADDRESS', 'REACHABLE', 'WATCHDOG', 'PRIORITY', 'VIP', 'PRIMARY', 'DOWN']];
+  for (const p of c.pgpoolInstances) {
+    const wd = p.watchdog;
+    rows.push([p.name, `${p.host}:${p.port}`, p.reachable ? 'yes' : 'NO', wd?.role ?? '-', wd?.priority !== undefined ? String(wd.priority) : '-',
+      wd?.holdsVip === undefined ? '?' : wd.holdsVip ? 'HOLDS' : '-', p.backends ? p.backends.primary ?? 'none' : '-', p.backends ? p.backends.down.join(',') || '-' : '-']);
+  }
+  return [`Watchdog: quorum ${w.quorum}, leader ${w.leader ?? 'NONE'}${w.vip ? `, VIP ${w.vip} on ${w.vipHolders.length ? w.vipHolders.join(' and ') : 'no host'}` : ''}`, table(rows)];
 }
 
 function lagText(n: NodeStatus): string {
@@ -40,6 +54,7 @@ export function statusToTable(clusters: readonly ClusterStatus[]): string {
     for (const n of c.nodes) {
       if (n.postgres.reachable && n.postgres.role === 'primary' && n.postgres.syncStandbyNames) out.push(`Synchronous replication on ${n.name}: ${n.postgres.syncStandbyNames}`);
     }
+    out.push(...watchdogLines(c));
     if (c.problems.length) {
       out.push('Problems:');
       for (const pr of c.problems) out.push(`  ${pr.severity === 'error' ? 'ERROR  ' : 'warning'} ${pr.message}`);

@@ -48,6 +48,25 @@ export interface NodeStateView {
   readonly problems: readonly string[];
 }
 
+/** One pgpool node of a watchdog cluster: its watchdog state and the backends it reports. */
+export interface PgpoolNodeStateView {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly reachable: boolean;
+  readonly version?: string;
+  readonly error?: string;
+  readonly watchdog?: { readonly role: string; readonly priority?: number; readonly holdsVip?: boolean; readonly reportedBy?: string; readonly error?: string };
+  readonly backends?: { readonly primary?: string; readonly down: readonly string[] };
+}
+
+export interface WatchdogStateView {
+  readonly quorum: string;
+  readonly leader: string | null;
+  readonly vip?: string;
+  readonly vipHolders: readonly string[];
+}
+
 export interface ClusterStatusView {
   readonly name: string;
   readonly pgpool: { readonly name: string; readonly host: string; readonly port: number; readonly reachable: boolean; readonly version?: string; readonly error?: string };
@@ -56,4 +75,8 @@ export interface ClusterStatusView {
   readonly health: ClusterHealthView;
   readonly refreshedAt: string;
   readonly elapsedMs: number;
+  /** Every pgpool node (watchdog clusters show them as a group). */
+  readonly pgpoolInstances?: readonly PgpoolNodeStateView[];
+  /** Watchdog clusters (several pgpool nodes) only. */
+  readonly watchdog?: WatchdogStateView;
 }

@@ -6,6 +6,7 @@ import { PgpoolModel } from './pgpoolModel';
 import { detectVersions } from './version';
 import { parseBool, parseNumber } from './values';
 import { range, type ConfLanguageId, type Diagnostic } from './types';
+import { checkWatchdogFiles } from './watchdogCrossFile';
 
 export interface ConfFile {
   fileName: string;
@@ -48,6 +49,7 @@ export function hbaAdmits(rec: HbaRecord, host: string): boolean {
 export function crossCheck(files: ConfFile[], options: { pgpoolVersion?: string; postgresVersion?: string } = {}): Map<string, Diagnostic[]> {
   const out = new Map<string, Diagnostic[]>();
   const add = (file: string, d: Diagnostic): void => { const l = out.get(file) ?? []; l.push(d); out.set(file, l); };
+  checkWatchdogFiles(files, options, add);
   const pgpoolFile = files.find((f) => f.languageId === 'pgpool-conf');
   if (!pgpoolFile) return out;
   const v = detectVersions(pgpoolFile.text, options.pgpoolVersion, options.postgresVersion);

@@ -12,6 +12,7 @@ import { checkPgpoolCluster } from './rules/pgpoolCluster';
 import { checkPgpoolCommands } from './rules/pgpoolCommands';
 import { checkPgpoolNames } from './rules/pgpoolNames';
 import { checkPgpoolSecurity } from './rules/pgpoolSecurity';
+import { checkPgpoolWatchdog } from './rules/pgpoolWatchdog';
 import { checkPostgresql } from './rules/postgresql';
 import { checkRecoveryConf } from './rules/recoveryConf';
 import { detectVersions } from './version';
@@ -60,6 +61,7 @@ function runConfRules(ctx: RuleContext, lang: ConfLanguageId): void {
     checkPgpoolCommands(ctx, model);
     checkPgpoolCluster(ctx, model);
     checkPgpoolSecurity(ctx, model);
+    checkPgpoolWatchdog(ctx, model);
   } else if (lang === 'postgresql-conf') {
     checkPostgresql(ctx);
     checkDuplicates(ctx);

@@ -19,8 +19,9 @@ import { nodePassFileCell, pcpPassFileCell, type PassFileCell } from './passFile
 import { scriptHopArgv, scriptSsh, type ScriptSshResult } from './scriptSsh';
 import { commandProgram, scriptWaitsForCleanStop } from './pgpoolScriptFacts';
 import { atLeast } from './pgpoolConfig/version';
+import { checkWatchdogHost } from './watchdogCheck';
 
-export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp';
+export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp' | 'watchdog';
 
 export interface CheckCell {
   readonly section: CheckSection;
@@ -294,6 +295,7 @@ export async function checkCluster(file: ClusterDefinition, status: ClusterStatu
   const probes = [
     ...sshProbes(cluster, env, scripts), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
     ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary, runningConf),
+    ...cluster.pgpool.map((inst) => async () => (await checkWatchdogHost(cluster, inst, env, status.pgpool.version)).map((c) => ({ section: 'watchdog' as const, ...c }))),
   ];
   const cells = [...discoveryCells, ...await limited(probes, 6)];
   return { cluster: cluster.name, ok: cells.every((c) => c.ok), cells };

@@ -12,6 +12,7 @@ const TITLES: Record<CheckSection, string> = {
   extension: 'pgpool_recovery extension',
   scripts: 'Failover and recovery scripts',
   pcp: 'pcp',
+  watchdog: 'Watchdog on each pgpool host (pgpool_node_id, the VIP\'s subnet)',
 };
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

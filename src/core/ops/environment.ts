@@ -39,6 +39,11 @@ export interface OpsEnvironment {
    * step that then needs the host.
    */
   warmUp?(hosts?: readonly string[]): void;
+  /**
+   * Several pgpool nodes (watchdog): pcp goes to the one `activePgpool` picks from this status (the leader, else
+   * the first that answers). Returns its name. Without it, the first pgpool of the cluster file is used.
+   */
+  choosePgpool?(status: ClusterStatus): string;
   close(): Promise<void>;
 }
 
@@ -49,11 +54,23 @@ export function pgpoolOf(cluster: ClusterDefinition): PgpoolInstance {
 }
 
 /**
+ * The pgpool operations go through: the watchdog leader when it answers, else the first pgpool that answers,
+ * else the first of the cluster file. A single pgpool is always itself.
+ */
+export function activePgpool(cluster: ClusterDefinition, status?: ClusterStatus): PgpoolInstance {
+  const reachable = (name: string): boolean => status?.pgpoolInstances.find((p) => p.name === name)?.reachable === true;
+  const leader = status?.watchdog?.leader;
+  return (leader && reachable(leader) ? cluster.pgpool.find((p) => p.name === leader) : undefined)
+    ?? cluster.pgpool.find((p) => reachable(p.name))
+    ?? pgpoolOf(cluster);
+}
+
+/**
  * pcp as the plan text shows it: on the pgpool host against its own pcp port (the default), or on this machine
  * when `placement` says so (then with this machine's tools and pass file).
  */
-export function pcpEndpoint(cluster: ClusterDefinition, placement?: LocalPcpDecision): PcpEndpoint | undefined {
-  const p = cluster.pgpool[0];
+export function pcpEndpoint(cluster: ClusterDefinition, placement?: LocalPcpDecision, pgpoolName?: string): PcpEndpoint | undefined {
+  const p = (pgpoolName !== undefined ? cluster.pgpool.find((x) => x.name === pgpoolName) : undefined) ?? cluster.pgpool[0];
   if (!p) return undefined;
   if (placement?.local) {
     return { host: p.host, port: p.pcpPort, ...(p.pcpUser ? { user: p.pcpUser } : {}), ...(placement.binDir ? { binDir: placement.binDir } : {}), local: true };
@@ -121,11 +138,26 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   }
 
   private placement?: Promise<LocalPcpDecision>;
+  private active?: PgpoolInstance;
+
+  /** The pgpool pcp goes to (see choosePgpool). */
+  private pgpool(): PgpoolInstance | undefined {
+    return this.active ?? this.cluster.pgpool[0];
+  }
+
+  choosePgpool(status: ClusterStatus): string {
+    const next = activePgpool(this.cluster, status);
+    if (next.name !== this.pgpool()?.name) {
+      this.active = next;
+      this.placement = undefined;
+    }
+    return next.name;
+  }
 
   /** Local only when this machine has the tools, reaches the pcp port and has a .pcppass entry for it. */
   pcpPlacement(): Promise<LocalPcpDecision> {
     if (!this.placement) {
-      const p = this.cluster.pgpool[0];
+      const p = this.pgpool();
       this.placement = this.options.localPcp === false || !p
         ? Promise.resolve({ local: false, reason: 'pcp runs on the pgpool host' })
         : decidePcpPlacement(p.host, p.pcpPort, p.pcpUser, this.options.env ?? process.env).catch(() => ({ local: false, reason: 'the local pcp probe failed' }));
@@ -138,7 +170,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   /** pcp as plans show it: where it runs, with the pcp tools' directory the hosts revealed when the file names none. */
   async planPcpEndpoint(): Promise<PcpEndpoint | undefined> {
     const d = this.discovered ? await this.discovered : NOTHING_DISCOVERED;
-    return pcpEndpoint(applyDiscovery(this.cluster, d), await this.pcpPlacement());
+    return pcpEndpoint(applyDiscovery(this.cluster, d), await this.pcpPlacement(), this.pgpool()?.name);
   }
 
   discover(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered> {
@@ -147,7 +179,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   }
 
   private async pcpTarget(timeoutMs?: number): Promise<PcpTarget> {
-    const p = pgpoolOf(this.cluster);
+    const p = this.pgpool() ?? pgpoolOf(this.cluster);
     const where = await this.pcpPlacement();
     const common = { pcpHost: p.host, pcpPort: p.pcpPort, ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
     if (where.local) return { ...common, remote: new LocalHost(), local: true, ...(where.binDir ? { binDir: where.binDir } : {}) };
@@ -162,7 +194,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     try {
       return await run(await this.pcpTarget(timeoutMs));
     } catch (err) {
-      const p = this.cluster.pgpool[0];
+      const p = this.pgpool();
       if (!(err instanceof PcpError) || err.exitCode !== 127 || !p || p.binDir || this.discovered) throw err;
       if (!(await this.discover()).pgpool.get(p.name)?.binDir) throw err;
       return run(await this.pcpTarget(timeoutMs));

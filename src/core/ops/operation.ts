@@ -56,6 +56,8 @@ export async function preparePlan(
   kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal,
   probes: PlanProbes = startPlanProbes(kind, cluster, env, signal),
 ): Promise<PlanResult> {
+  // With several pgpool nodes, pcp goes through the current leader (or the first that answers).
+  const via = env.choosePgpool?.(status) ?? cluster.pgpool[0]?.name;
   // What the cluster file leaves out (program and data directories) comes from the hosts; the plan says so.
   const discovered = env.discover ? await env.discover(status, signal) : NOTHING_DISCOVERED;
   const known = applyDiscovery(cluster, discovered);
@@ -68,7 +70,7 @@ export async function preparePlan(
     cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}), ...(fenceReach ? { fenceReach } : {}),
   }, node),
     kind === 'recover' ? await probeLeftovers(known, env, node, signal) : undefined);
-  return withDiscovery(withPgpoolScriptsIdle(built, cluster.pgpool[0]?.name, (await probes.pgpoolScripts) ?? []), discovered);
+  return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);
 }
 
 /** What a killed postmaster left running on the node's data directory (read-only), for the plan's warnings. */

@@ -10,6 +10,8 @@ import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
 /** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
 export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust' | 'sync-replication';
+/** Start, stop or recover one pgpool node (pgpoolNode.ts); `node` is then the pgpool's name. */
+export type PgpoolOperationKind = 'pgpool-start' | 'pgpool-stop' | 'pgpool-recover';
 
 /** Where a step runs. `host` names a node (or the pgpool instance) of the cluster definition. */
 export type StepAction =
@@ -78,7 +80,7 @@ export interface PlanStep {
 }
 
 export interface Plan {
-  readonly operation: OperationKind | SetupOperationKind;
+  readonly operation: OperationKind | SetupOperationKind | PgpoolOperationKind;
   readonly cluster: string;
   /** The node the operation is about. */
   readonly node: string;

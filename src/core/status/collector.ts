@@ -10,9 +10,11 @@ import type { SqlClient } from '../db/types';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
 import { resolveSshTarget } from '../remote/sshConfig';
 import type { SshPool } from '../remote/sshPool';
+import { SshRemoteHost } from '../remote/sshRemoteHost';
 import { openTunnel, type Tunnel } from '../remote/tunnel';
 import { mergeClusterStatus, type NodeProbe } from './merge';
 import type { ClusterStatus, PgpoolStatus } from './model';
+import { analyseWatchdog, probeWatchdogHost, withWatchdog, type WatchdogProbe } from './watchdog';
 
 export interface StatusCollectorOptions {
   /** Per node (and per pgpool) budget for one refresh; a slower target is reported unreachable. Default 3000. */
@@ -47,13 +49,42 @@ export class StatusCollector {
 
   async refresh(signal?: AbortSignal): Promise<ClusterStatus> {
     const started = performance.now();
-    const [pgpool, nodeProbes] = await Promise.all([
+    const [pgpool, nodeProbes, watchdog] = await Promise.all([
       Promise.all(this.cluster.pgpool.map((p) => this.probePgpool(p, signal))),
       Promise.all(this.cluster.nodes.map(async (n) => [n.id, await this.probeNode(n, signal)] as const)),
+      this.probeWatchdog(signal),
     ]);
-    return mergeClusterStatus({
-      cluster: this.cluster, pgpool, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
+    if (!watchdog) {
+      return mergeClusterStatus({
+        cluster: this.cluster, pgpool, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
+      });
+    }
+    // Several pgpool nodes: the leader's view of the backends is the one merged (it is the one that fails over).
+    const analysis = analyseWatchdog(this.cluster, watchdog, pgpool);
+    const leader = pgpool.find((p) => p.name === analysis.watchdog.leader && p.reachable);
+    const ordered = leader ? [leader, ...pgpool.filter((p) => p !== leader)] : pgpool;
+    const merged = mergeClusterStatus({
+      cluster: this.cluster, pgpool: ordered, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
     });
+    return withWatchdog(merged, this.cluster, analysis);
+  }
+
+  private readonly pgpoolHosts = new Map<string, SshRemoteHost>();
+
+  /** Every pgpool node's watchdog view and addresses, over SSH; undefined for a single-pgpool cluster. */
+  private async probeWatchdog(signal?: AbortSignal): Promise<WatchdogProbe[] | undefined> {
+    if (this.cluster.pgpool.length < 2) return undefined;
+    const pool = this.options.sshPool;
+    if (!pool) return [];
+    return Promise.all(this.cluster.pgpool.map((p) => {
+      let host = this.pgpoolHosts.get(p.name);
+      if (!host) {
+        const target = resolveSshTarget(p.host, { ...this.cluster.ssh, ...p.ssh }, this.options.sshConfigText !== undefined ? { sshConfigText: this.options.sshConfigText } : {});
+        host = new SshRemoteHost(pool, target);
+        this.pgpoolHosts.set(p.name, host);
+      }
+      return probeWatchdogHost(p, host, this.timeoutMs, signal);
+    }));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 /** The merged status model: what pgpool thinks and what each PostgreSQL says, with disagreements flagged. */
 import type { PgpoolNodeState, PgpoolNodeView } from '../db/poolNodes';
+import type { PgpoolBackendView, PgpoolWatchdogView, WatchdogProblemCode, WatchdogStatus } from './watchdogModel';
 
 export type NodeRole = 'primary' | 'standby' | 'unknown';
 export type NodeState = 'up' | 'waiting' | 'down' | 'quarantine' | 'unreachable';
@@ -7,7 +8,8 @@ export type ClusterHealth = 'healthy' | 'degraded' | 'unreachable';
 
 export type ProblemCode =
   | 'pgpool-unreachable' | 'node-unreachable' | 'false-primary' | 'role-mismatch' | 'split-brain' | 'no-primary'
-  | 'not-streaming' | 'detached' | 'timeline-mismatch' | 'not-in-pgpool' | 'unknown-backend';
+  | 'not-streaming' | 'detached' | 'timeline-mismatch' | 'not-in-pgpool' | 'unknown-backend'
+  | WatchdogProblemCode;
 
 export interface Problem {
   readonly code: ProblemCode;
@@ -71,6 +73,10 @@ export interface PgpoolStatus {
   readonly version?: string;
   readonly error?: string;
   readonly elapsedMs?: number;
+  /** Watchdog clusters (several pgpool nodes) only. */
+  readonly watchdog?: PgpoolWatchdogView;
+  /** Watchdog clusters only: the backends as this pgpool sees them. */
+  readonly backends?: PgpoolBackendView;
 }
 
 export interface ClusterStatus {
@@ -83,6 +89,8 @@ export interface ClusterStatus {
   readonly health: ClusterHealth;
   readonly refreshedAt: string;
   readonly elapsedMs: number;
+  /** Watchdog clusters (several pgpool nodes) only: quorum, leader and who holds the VIP. */
+  readonly watchdog?: WatchdogStatus;
 }
 
 export type { PgpoolNodeState };

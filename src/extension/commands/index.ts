@@ -19,6 +19,7 @@ import { setupReplication } from './setupReplication';
 import { setupSshTrust } from './setupSshTrust';
 import { showClusterHistory, showNodeHistory } from './showHistory';
 import { setSyncReplication } from './setSyncReplication';
+import { recoverPgpool, startPgpool, stopPgpool } from './pgpoolNodeCommands';
 
 export type CommandHandler = (services: ExtensionServices, ...args: unknown[]) => unknown;
 
@@ -47,6 +48,9 @@ export const commands: Record<string, CommandHandler> = {
   showClusterHistory,
   showNodeHistory,
   setSyncReplication,
+  startPgpool,
+  stopPgpool,
+  recoverPgpool,
 };
 
 export function registerCommands(services: ExtensionServices): void {

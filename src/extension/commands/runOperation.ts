@@ -90,7 +90,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
     }
     if (!built.ok) return refused(editorWords(built.reason));
     const plan = built.plan;
-    await showPlanDocument(services.context, `${plan.operation}-${plan.node}`, renderPlan(plan, pcpEndpoint(cluster)));
+    await showPlanDocument(services.context, `${plan.operation}-${plan.node}`, renderPlan(plan, (await session.env.planPcpEndpoint()) ?? pcpEndpoint(cluster)));
     if (!(await confirmPlan(plan))) return cancelled(`${plan.operation} ${plan.node} was not started.`);
     const outcome = await runWithProgress(services, plan, session);
     if (outcome.outcome === 'done') {
@@ -106,7 +106,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
   }
 }
 
-async function confirmPlan(plan: Plan): Promise<boolean> {
+export async function confirmPlan(plan: Plan): Promise<boolean> {
   const run = `Run ${plan.operation} on ${plan.node}`;
   const detail = `${plan.steps.length} steps; the plan is open in the editor.${plan.warnings.length ? `\n\n${plan.warnings.map(editorWords).join('\n')}` : ''}`;
   const answer = plan.destructive

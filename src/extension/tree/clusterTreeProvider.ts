@@ -6,6 +6,7 @@ import type { ClusterEntry, ClusterModel, FileProblem, NodeRef } from './cluster
 import {
   clusterIcon, nodeContextValue, upCount, nodeDescription, nodeIcon, nodeTooltipMarkdown, pgpoolDescription, problemsOfNode, type IconSpec,
 } from './nodePresentation';
+import { isWatchdogCluster, pgpoolContextValue, pgpoolWatchdogDescription, pgpoolWatchdogTooltip, watchdogGroupDescription } from './watchdogPresentation';
 
 const icon = (spec: IconSpec): vscode.ThemeIcon =>
   new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
@@ -27,11 +28,34 @@ export class ClusterItem extends vscode.TreeItem {
   }
 }
 
+/** The pgpool nodes of a watchdog cluster (several pgpools): quorum, leader and VIP on the row. */
+export class PgpoolGroupItem extends vscode.TreeItem {
+  constructor(readonly entry: ClusterEntry) {
+    super('pgpool nodes', vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `pgpool-group:${entry.file}#${entry.definition.name}`;
+    this.contextValue = 'pgpool-group';
+    const w = entry.status?.watchdog;
+    const trouble = entry.status?.problems.some((p) => ['watchdog-no-leader', 'watchdog-leaders', 'watchdog-quorum-lost', 'vip-on-two-hosts', 'vip-not-held'].includes(p.code));
+    this.iconPath = icon(!w ? { id: 'server-environment' } : trouble ? { id: 'server-environment', color: 'errorForeground' } : { id: 'server-environment', color: 'charts.green' });
+    this.description = watchdogGroupDescription(entry.status, entry.definition.pgpool.length);
+  }
+}
+
 export class PgpoolItem extends vscode.TreeItem {
   constructor(readonly entry: ClusterEntry, readonly instance: PgpoolInstance) {
-    super(instance.name, vscode.TreeItemCollapsibleState.Expanded);
+    const watchdog = isWatchdogCluster(entry.definition.pgpool.length);
+    super(instance.name, watchdog ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
     const p = entry.status?.pgpoolInstances.find((x) => x.name === instance.name);
     this.id = `pgpool:${entry.file}#${entry.definition.name}/${instance.name}`;
+    if (watchdog) {
+      this.contextValue = pgpoolContextValue(p);
+      const role = p?.watchdog?.role;
+      this.iconPath = icon(!p ? { id: 'server' } : !p.reachable || (role && role !== 'LEADER' && role !== 'STANDBY') ? { id: 'debug-disconnect', color: 'errorForeground' }
+        : role === 'LEADER' ? { id: 'star-full', color: 'charts.green' } : { id: 'server', color: 'charts.green' });
+      this.description = pgpoolWatchdogDescription(p, instance.host, instance.port);
+      this.tooltip = new vscode.MarkdownString(pgpoolWatchdogTooltip(p, entry.status, instance.name, instance.host, instance.port, instance.pcpPort));
+      return;
+    }
     this.contextValue = `pgpool+${p ? (p.reachable ? 'up' : 'unreachable') : 'unknown'}`;
     this.iconPath = icon(!p ? { id: 'server' } : p.reachable ? { id: 'server', color: 'charts.green' } : { id: 'debug-disconnect', color: 'errorForeground' });
     this.description = pgpoolDescription(p, instance.host, instance.port);
@@ -83,7 +107,7 @@ export class ErrorItem extends vscode.TreeItem {
   }
 }
 
-export type ClusterTreeItem = ClusterItem | PgpoolItem | NodeItem | ErrorItem;
+export type ClusterTreeItem = ClusterItem | PgpoolGroupItem | PgpoolItem | NodeItem | ErrorItem;
 
 function fileProblemItems(p: FileProblem): ErrorItem[] {
   const base = vscode.workspace.asRelativePath(p.file);
@@ -120,7 +144,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ClusterTreeI
         return [item.description, item.contextValue, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value];
       });
       return [e.file, e.definition, e.error, items.description, items.tooltip instanceof vscode.MarkdownString ? items.tooltip.value : items.tooltip,
-        e.status?.pgpoolInstances.map((p) => [p.name, p.reachable, p.version, p.error]), nodes];
+        e.status?.pgpoolInstances.map((p) => [p.name, p.reachable, p.version, p.error, p.watchdog, p.backends]), e.status?.watchdog, nodes];
     })]);
   }
 
@@ -138,12 +162,20 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ClusterTreeI
       const { entry } = element;
       const items: ClusterTreeItem[] = [];
       if (entry.error) items.push(new ErrorItem('Refresh failed', entry.error));
+      if (isWatchdogCluster(entry.definition.pgpool.length)) {
+        // Every pgpool sees the same nodes: show them once, beside the group of pgpool nodes.
+        return [...items, new PgpoolGroupItem(entry), ...entry.definition.nodes.map((n) => this.nodeItem(entry, n, 'watchdog'))];
+      }
       items.push(...entry.definition.pgpool.map((p) => new PgpoolItem(entry, p)));
       // A cluster without a pgpool instance still shows its nodes.
       if (entry.definition.pgpool.length === 0) items.push(...entry.definition.nodes.map((n) => this.nodeItem(entry, n, '-')));
       return items;
     }
+    if (element instanceof PgpoolGroupItem) {
+      return element.entry.definition.pgpool.map((p) => new PgpoolItem(element.entry, p));
+    }
     if (element instanceof PgpoolItem) {
+      if (isWatchdogCluster(element.entry.definition.pgpool.length)) return [];
       return element.entry.definition.nodes.map((n) => this.nodeItem(element.entry, n, element.instance.name));
     }
     return [];
