@@ -4,6 +4,7 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
+import { currentLockHolder } from '../core/ops/lockHolder';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';
@@ -42,16 +43,15 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   const clusters = selectClusters(loaded.file, opts.cluster);
   if (typeof clusters === 'string') throw new CliError(clusters, 2, { code: 'unknown-cluster', file: loaded.path });
 
-  const needsSsh = clusters.some((c) => c.database.tunnel === true || c.pgpool.length > 1);
-  const sshPool = needsSsh
-    ? new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() })
-    : undefined;
-  const sshConfigText = needsSsh ? await readSshConfigText() : undefined;
+  // SSH also tells the fault problems (a changed host key, a refused key, a full disk): every host is logged in to.
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() });
+  const sshConfigText = await readSshConfigText();
   const results: ClusterStatus[] = [];
   try {
     await Promise.all(clusters.map(async (cluster) => {
       const collector = new StatusCollector(cluster, {
-        timeoutMs, ...(sshPool ? { sshPool } : {}), ...(sshConfigText !== undefined ? { sshConfigText } : {}),
+        timeoutMs, sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}),
+        hostProbes: true, lockHolder: () => currentLockHolder(cluster.name),
         log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`),
       });
       try {
@@ -65,7 +65,7 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
       }
     }));
   } finally {
-    await sshPool?.close();
+    await sshPool.close();
   }
   results.sort((a, b) => clusters.findIndex((c) => c.name === a.name) - clusters.findIndex((c) => c.name === b.name));
   process.stdout.write(opts.json ? statusToJson(results) : statusToTable(results));

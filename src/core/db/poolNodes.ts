@@ -23,6 +23,9 @@ export interface PgpoolNodeView {
   readonly replicationState?: string;
   readonly replicationSyncState?: string;
   readonly lastStatusChange?: string;
+  /** SHOW pool_health_check_stats (4.2+): pgpool's clock, `YYYY-MM-DD HH:MM:SS`, empty when never. */
+  readonly lastSuccessfulHealthCheck?: string;
+  readonly lastFailedHealthCheck?: string;
 }
 
 const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v).trim());
@@ -84,6 +87,8 @@ export function parsePoolNodes(rows: readonly SqlRow[]): PgpoolNodeView[] {
       ...optional('replicationState', text(pick(r, 'replication_state')) || undefined),
       ...optional('replicationSyncState', text(pick(r, 'replication_sync_state')) || undefined),
       ...optional('lastStatusChange', text(pick(r, 'last_status_change')) || undefined),
+      ...optional('lastSuccessfulHealthCheck', text(pick(r, 'last_successful_health_check')) || undefined),
+      ...optional('lastFailedHealthCheck', text(pick(r, 'last_failed_health_check')) || undefined),
     };
     return view;
   });

@@ -87,6 +87,8 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       if (err) {
+        // A connection given up on (cancelled, timed out) may still report its end: nothing listens any more.
+        client.on('error', () => undefined);
         client.end();
         reject(err);
       } else resolve(client);

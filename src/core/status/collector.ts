@@ -13,6 +13,8 @@ import type { SshPool } from '../remote/sshPool';
 import { SshRemoteHost } from '../remote/sshRemoteHost';
 import { openTunnel, type Tunnel } from '../remote/tunnel';
 import { mergeClusterStatus, type NodeProbe } from './merge';
+import { withFaultProblems, type LockHolderView } from './faultProblems';
+import { probeHosts } from './hostProbes';
 import type { ClusterStatus, PgpoolStatus } from './model';
 import { analyseWatchdog, probeWatchdogHost, withWatchdog, type WatchdogProbe } from './watchdog';
 
@@ -26,6 +28,10 @@ export interface StatusCollectorOptions {
   readonly sqlClientFactory?: (endpoint: PgEndpoint) => SqlClient;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /** Log in to every host over `sshPool` (host key, credentials) and df a silent node's disk: fault problems. */
+  readonly hostProbes?: boolean;
+  /** Who holds the cluster's operation lock (read, never taken): `operation-in-progress`. */
+  readonly lockHolder?: () => Promise<LockHolderView | undefined>;
 }
 
 export class StatusCollector {
@@ -49,24 +55,40 @@ export class StatusCollector {
 
   async refresh(signal?: AbortSignal): Promise<ClusterStatus> {
     const started = performance.now();
+    let mergedReady: (s: ClusterStatus) => void = () => undefined;
+    const mergedLater = new Promise<ClusterStatus>((resolve) => { mergedReady = resolve; });
+    const pool = this.options.hostProbes ? this.options.sshPool : undefined;
+    // SSH logins run beside the SQL probes; a disk is looked at only once the merge says its node went silent.
+    const hostsLater = pool
+      ? probeHosts(this.cluster, mergedLater, {
+        sshPool: pool, timeoutMs: this.timeoutMs, ...(this.options.sshConfigText !== undefined ? { sshConfigText: this.options.sshConfigText } : {}),
+      }).catch(() => undefined)
+      : Promise.resolve(undefined);
+    const lockLater = this.options.lockHolder?.().catch(() => undefined) ?? Promise.resolve(undefined);
     const [pgpool, nodeProbes, watchdog] = await Promise.all([
       Promise.all(this.cluster.pgpool.map((p) => this.probePgpool(p, signal))),
       Promise.all(this.cluster.nodes.map(async (n) => [n.id, await this.probeNode(n, signal)] as const)),
       this.probeWatchdog(signal),
     ]);
+    let merged: ClusterStatus;
     if (!watchdog) {
-      return mergeClusterStatus({
+      merged = mergeClusterStatus({
         cluster: this.cluster, pgpool, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
       });
+    } else {
+      // Several pgpool nodes: the leader's view of the backends is the one merged (it is the one that fails over).
+      const analysis = analyseWatchdog(this.cluster, watchdog, pgpool);
+      const leader = pgpool.find((p) => p.name === analysis.watchdog.leader && p.reachable);
+      const ordered = leader ? [leader, ...pgpool.filter((p) => p !== leader)] : pgpool;
+      const byLeader = mergeClusterStatus({
+        cluster: this.cluster, pgpool: ordered, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
+      });
+      merged = withWatchdog(byLeader, this.cluster, analysis);
     }
-    // Several pgpool nodes: the leader's view of the backends is the one merged (it is the one that fails over).
-    const analysis = analyseWatchdog(this.cluster, watchdog, pgpool);
-    const leader = pgpool.find((p) => p.name === analysis.watchdog.leader && p.reachable);
-    const ordered = leader ? [leader, ...pgpool.filter((p) => p !== leader)] : pgpool;
-    const merged = mergeClusterStatus({
-      cluster: this.cluster, pgpool: ordered, nodes: new Map(nodeProbes), now: new Date(), elapsedMs: Math.round(performance.now() - started),
-    });
-    return withWatchdog(merged, this.cluster, analysis);
+    mergedReady(merged);
+    const [hosts, lock] = await Promise.all([hostsLater, lockLater]);
+    const status = withFaultProblems(merged, { ...(hosts ? { hosts } : {}), ...(lock ? { lock } : {}) });
+    return pool || status !== merged ? { ...status, elapsedMs: Math.round(performance.now() - started) } : merged;
   }
 
   private readonly pgpoolHosts = new Map<string, SshRemoteHost>();

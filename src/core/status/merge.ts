@@ -3,6 +3,7 @@ import type { PgpoolNodeView } from '../db/poolNodes';
 import type { PgNodeView, ReplicationPeer } from '../db/nodeQueries';
 import { lsnDiff } from '../db/lsn';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
+import { falsePrimaryMessage, splitBrainMessage } from './faultProblems';
 import type {
   ClusterHealth, ClusterStatus, NodeRole, NodeState, NodeStatus, PgpoolStatus, PostgresView, Problem, ProblemCode, ReplicationLag,
 } from './model';
@@ -35,6 +36,7 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
   const primaries = probes.filter((p) => p.probe?.ok && !p.probe.view.inRecovery);
   const primary = primaries.length === 1 ? primaries[0] : undefined;
   const primaryView = primary?.probe?.ok ? primary.probe.view : undefined;
+  const routedTo = input.cluster.nodes.find((d) => pgpoolNodes?.some((v) => v.id === d.id && v.role === 'primary' && (v.status === 'up' || v.status === 'waiting')))?.name;
 
   const nodeProblems = new Map<string, ProblemCode[]>();
   const flag = (node: string, code: ProblemCode): void => {
@@ -58,7 +60,7 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
     if (pool && postgres.reachable) {
       if (pool.role === 'standby' && pgRole === 'primary') {
         flag(def.name, 'false-primary');
-        add('false-primary', 'error', [def.name], `pgpool treats ${def.name} as a standby, but it is not in recovery (a false primary: it accepts writes pgpool does not send there). Stop it or rebuild it as a standby.`);
+        add('false-primary', 'error', [def.name], falsePrimaryMessage(def.name, routedTo));
       } else if (pool.role === 'primary' && pgRole === 'standby') {
         flag(def.name, 'role-mismatch');
         add('role-mismatch', 'error', [def.name], `pgpool treats ${def.name} as the primary, but it is in recovery (a standby): writes through pgpool will fail.`);
@@ -72,7 +74,7 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
           : undefined;
         if (otherPrimary !== undefined) {
           if (!nodeProblems.get(def.name)?.includes('false-primary')) flag(def.name, 'false-primary');
-          add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, and it answers as a primary while ${otherPrimary} is the primary: do not attach it. Stop it, then recover it as a standby.`);
+          add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, and it answers as a primary while ${otherPrimary} is the primary: do not attach it. Fence it, then Recover it as a standby.`);
         } else {
           add('detached', 'warning', [def.name], `pgpool has ${def.name} ${pool.status}, but PostgreSQL answers; once it is a healthy ${pgRole ?? 'node'}, attach it (pcp_attach_node -n ${def.id}).`);
         }
@@ -104,7 +106,7 @@ export function mergeClusterStatus(input: MergeInput): ClusterStatus {
   if (primaries.length > 1) {
     const names = primaries.map((p) => p.def.name);
     for (const n of names) flag(n, 'split-brain');
-    add('split-brain', 'error', names, `Split brain: ${names.length === 2 ? `${names.join(' and ')} are both primaries` : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''} are all primaries`} (out of recovery). Keep one, stop the others and recover them as standbys.`);
+    add('split-brain', 'error', names, splitBrainMessage(names, routedTo));
   } else if (primaries.length === 0 && probes.some((p) => p.probe?.ok)) {
     add('no-primary', 'error', [], 'No reachable node is a primary (all are in recovery): writes cannot succeed. Promote a standby.');
   }

@@ -9,7 +9,9 @@ export type ClusterHealth = 'healthy' | 'degraded' | 'unreachable';
 export type ProblemCode =
   | 'pgpool-unreachable' | 'node-unreachable' | 'false-primary' | 'role-mismatch' | 'split-brain' | 'no-primary'
   | 'not-streaming' | 'detached' | 'timeline-mismatch' | 'not-in-pgpool' | 'unknown-backend'
-  | WatchdogProblemCode;
+  | WatchdogProblemCode
+  // Faults (faultProblems.ts):
+  | 'partitioned' | 'disk-full' | 'credentials-rejected' | 'host-key-changed' | 'operation-in-progress';
 
 export interface Problem {
   readonly code: ProblemCode;

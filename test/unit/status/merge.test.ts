@@ -124,11 +124,11 @@ test('a detached false primary is told to stop and recover, not to attach; two p
   const s = merge(pools, [[0, ok(primary('0/6000000'))], [1, ok(primary('0/7000000', 2))], [2, ok(standby('node2'))]]);
   const detached = s.problems.find((p) => p.code === 'detached');
   assert.ok(detached);
-  assert.match(detached.message, /while node1 is the primary: do not attach it\. Stop it, then recover it as a standby\./);
+  assert.match(detached.message, /while node1 is the primary: do not attach it\. Fence it, then Recover it as a standby\./);
   assert.doesNotMatch(detached.message, /attach it \(/);
   assert.ok(s.nodes[0]!.problems.includes('false-primary'));
   assert.equal(s.nodes[0]!.problems.filter((c) => c === 'false-primary').length, 1, 'flagged once');
-  assert.match(s.problems.find((p) => p.code === 'split-brain')!.message, /node0 and node1 are both primaries/);
+  assert.match(s.problems.find((p) => p.code === 'split-brain')!.message, /node0 and node1 both accept writes .*pgpool sends writes to node1, so keep it: Fence node0/);
 });
 
 test('a detached node that is the only primary is still told to attach', () => {
