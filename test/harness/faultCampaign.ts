@@ -553,3 +553,15 @@ function codesOf(json: string): string {
 
 /** Keeps `existsSync` and `readAnchors` honest for callers that check the lab first. */
 export const labRunning = (layout: LabLayout): boolean => existsSync(layout.clusterFile) && Object.keys(readAnchors(layout)).length > 0;
+
+/**
+ * The lab an integration test of faults uses: the test lab itself when the suite runs on the isolated lab
+ * (PGPOOL_CLUSTER_LAB_ISOLATED=1: it is rebuilt, and left up and healthy), else an isolated lab of its own beside it
+ * (PGPOOL_CLUSTER_FAULTS_NET, default 10.213.3). Sets the variables the campaign and the CLI read.
+ */
+export function useFaultTestLab(): void {
+  if (process.env.PGPOOL_CLUSTER_LAB_ISOLATED === '1') return;
+  process.env.PGPOOL_CLUSTER_LAB_DIR = `${defaultLabDir().replace(/\/+$/, '')}-faults`;
+  process.env.PGPOOL_CLUSTER_LAB_NET = process.env.PGPOOL_CLUSTER_FAULTS_NET ?? '10.213.3';
+  process.env.PGPOOL_CLUSTER_LAB_ISOLATED = '1';
+}

@@ -1,0 +1,127 @@
+// status names faults on the isolated lab: credentials-rejected, host-key-changed, operation-in-progress, disk-full,
+// and the false primary a thawed primary becomes (split-brain naming the node pgpool writes to). Through the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock } from '../../src/core/ops/lock';
+import { freshLab, labCli, repair, useFaultTestLab, type CampaignOptions, type Lab, type OperationOutcome } from '../harness/faultCampaign';
+import { prepareTables, Writer } from '../harness/faultProbes';
+import { unmetPrecondition } from '../harness/precondition';
+import { waitFor } from '../harness/wait';
+import { repoRoot } from '../lab/labFixture';
+
+const isRoot = process.getuid?.() === 0;
+const o: CampaignOptions = { cliPath: join(repoRoot, 'dist', 'cli.js'), mode: 'async' };
+
+interface Problem { code: string; nodes: string[]; message: string }
+function status(lab: Lab, args: string[] = [], env: NodeJS.ProcessEnv = {}): Problem[] {
+  const r = labCli(o, ['status', '--json', ...args], { ...lab.env, ...env });
+  const json = JSON.parse(r.stdout) as { clusters: { problems: Problem[] }[] };
+  return json.clusters[0]!.problems;
+}
+const find = (ps: Problem[], code: string, node?: string): Problem | undefined => ps.find((p) => p.code === code && (node === undefined || p.nodes.includes(node)));
+const show = (ps: Problem[]): string => ps.map((p) => `${p.code}[${p.nodes.join()}]: ${p.message}`).join('\n');
+
+test('status names credentials-rejected, host-key-changed, operation-in-progress, disk-full and the false primary', async (t) => {
+  if (unmetPrecondition(isRoot ? undefined : 'the isolated lab needs root (network and mount namespaces)', (r) => t.skip(r))) return;
+  useFaultTestLab();
+  const lab = await freshLab(o);
+  const scratch = mkdtempSync(join(tmpdir(), 'fault-detect-'));
+  try {
+    assert.deepEqual(status(lab).map((p) => p.code), [], 'a fresh lab is healthy');
+
+    await t.test('credentials-rejected: a wrong password in the workstation\'s .pgpass', () => {
+      const pgpass = join(scratch, 'pgpass');
+      writeFileSync(pgpass, readFileSync(lab.layout.pgpassFile, 'utf8').split('\n').map((l) => (l.includes(':') ? `${l.split(':').slice(0, 4).join(':')}:not-the-password` : l)).join('\n'), { mode: 0o600 });
+      const file = join(scratch, 'wrong-pgpass.yaml');
+      writeFileSync(file, readFileSync(lab.layout.clusterFile, 'utf8').replace(`passfile: ${lab.layout.pgpassFile}`, `passfile: ${pgpass}`));
+      const ps = status(lab, ['--file', file]);
+      const p = find(ps, 'credentials-rejected', 'node0');
+      assert.ok(p, show(ps));
+      assert.match(p.message, /password authentication failed.*fix the password in the \.pgpass file/);
+    });
+
+    await t.test('credentials-rejected: an SSH key whose passphrase is no longer the one given', () => {
+      const key = join(scratch, 'id_ed25519');
+      copyFileSync(lab.layout.clientKey, key);
+      assert.equal(spawnSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'old passphrase', '-f', key]).status, 0);
+      const file = join(scratch, 'wrong-key.yaml');
+      writeFileSync(file, readFileSync(lab.layout.clusterFile, 'utf8').replace(`identityFile: ${lab.layout.clientKey}`, `identityFile: ${key}`));
+      const ps = status(lab, ['--file', file], { PGPOOL_CLUSTER_SSH_PASSPHRASE: 'new passphrase' });
+      const p = find(ps, 'credentials-rejected', 'node1');
+      assert.ok(p, show(ps));
+      assert.match(p.message, /SSH to node1 .*refused the login: The passphrase for .* is wrong/);
+    });
+
+    await t.test('host-key-changed: node1 has a new host key', () => {
+      const key = join(lab.layout.dir, 'hosts', 'node1', 'etc', 'ssh', 'ssh_host_ed25519_key');
+      renameSync(key, `${key}.old`);
+      renameSync(`${key}.pub`, `${key}.pub.old`);
+      try {
+        assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0);
+        const ps = status(lab);
+        const p = find(ps, 'host-key-changed', 'node1');
+        assert.ok(p, show(ps));
+        assert.match(p.message, /ssh-keygen -R 10\.\d+\.\d+\.12/);
+        assert.equal(find(ps, 'host-key-changed', 'node2'), undefined, 'only node1 changed');
+      } finally {
+        renameSync(`${key}.old`, key);
+        renameSync(`${key}.pub.old`, `${key}.pub`);
+      }
+    });
+
+    await t.test('operation-in-progress: who holds the lock and since when', async () => {
+      const held = await acquireLock(lab.cluster.name, 'recover node2', { dir: join(lab.stateDir, 'locks') });
+      try {
+        const p = find(status(lab), 'operation-in-progress');
+        assert.ok(p);
+        assert.match(p.message, new RegExp(`recover node2 is running on cluster ${lab.cluster.name} \\(pid ${process.pid} on .*, since 20`));
+      } finally {
+        await held.release();
+      }
+      assert.equal(find(status(lab), 'operation-in-progress'), undefined, 'gone once released');
+    });
+
+    await t.test('disk-full: a standby\'s pg_wal filesystem is full', async () => {
+      await prepareTables(lab.pgpool, lab.login);
+      assert.equal(labCli(o, ['lab', 'fault', 'disk-full', 'node1'], lab.env).code, 0);
+      const writer = new Writer(lab.pgpool, lab.login, { maxIds: 1_000_000, maxMs: 60_000, answerMs: 5000 });
+      writer.start();
+      try {
+        const ps = await waitFor('status to say disk-full on node1', () => { const x = status(lab); return find(x, 'disk-full', 'node1') ? x : undefined; }, 60_000, 1000);
+        assert.match(find(ps, 'disk-full', 'node1')!.message, /node1's disk is full \(.*pg_wal.* free\): free space there/);
+      } finally {
+        await writer.stop();
+        labCli(o, ['lab', 'heal'], lab.env);
+      }
+      const ops: OperationOutcome[] = [];
+      await repair(o, lab, ops, []);
+    });
+
+    await t.test('false-primary / split-brain: the primary frozen past failover, then thawed', async () => {
+      assert.equal(labCli(o, ['lab', 'fault', 'freeze', 'node0'], lab.env).code, 0);
+      try {
+        // pgpool itself may hang while the primary is frozen: ask the standbys directly whether one was promoted.
+        await waitFor('pgpool\'s failover to promote node1', () => {
+          const r = spawnSync('psql', ['-h', lab.nodes[1]!.host, '-p', '5432', '-U', 'postgres', '-d', 'postgres', '-Atc', 'SELECT pg_is_in_recovery()'],
+            { encoding: 'utf8', env: { ...lab.env, PGCONNECT_TIMEOUT: '2' }, timeout: 5000 });
+          return r.stdout.trim() === 'f';
+        }, 60_000, 500);
+      } finally {
+        labCli(o, ['lab', 'heal'], lab.env);
+      }
+      const ps = await waitFor('status to name the false primary', () => { const x = status(lab); return find(x, 'false-primary', 'node0') && find(x, 'split-brain') ? x : undefined; }, 30_000, 1000);
+      const sb = find(ps, 'split-brain')!;
+      assert.deepEqual([...sb.nodes].sort(), ['node0', 'node1'], show(ps));
+      assert.match(sb.message, /pgpool sends writes to node1, so keep it: Fence node0 .*then Recover it/);
+      assert.match(find(ps, 'false-primary', 'node0')!.message, /Fence it \(pgpool-cluster fence node0\), then Recover it/);
+      await repair(o, lab, [], []);
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    labCli(o, ['lab', 'heal'], lab.env);
+  }
+});
