@@ -9,6 +9,7 @@ import { ClusterOpsEnvironment } from '../../core/ops/environment';
 import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
 import { SshPool } from '../../core/remote/sshPool';
 import { StatusCollector } from '../../core/status/collector';
+import { currentLockHolder } from '../../core/ops/lockHolder';
 import type { ClusterStatus } from '../../core/status/model';
 import { HistoryStore, historyDir } from '../../core/history/store';
 import { recordStatus } from '../../core/history/statusTransitions';
@@ -40,6 +41,7 @@ export class ClusterSession {
     this.collector = new StatusCollector(definition, {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       sshPool: this.pool, ...sshConfig, ...log,
+      lockHolder: () => currentLockHolder(definition.name),
     });
     this.env = new ClusterOpsEnvironment(definition, { sshPool: this.pool, ...sshConfig, ...log });
   }
