@@ -426,7 +426,8 @@ export const SCENARIOS: FaultScenario[] = [
       await sleep(2500); // pgpool's health check marks node1 down
       ctx.ops.push(await runOperation(ctx.o, ctx.lab, 'during: recover node1 --method basebackup (sshd killed)', ['recover', 'node1', '--method', 'basebackup', '--yes'], async (_child, output) => {
         const until = Date.now() + 20_000;
-        while (Date.now() < until && !/basebackup|copy|moving|aside/i.test(output().split('\n').filter((l) => !/^plan|^\s*\d+\./i.test(l)).join('\n'))) await sleep(20);
+        // The runner prints `[i/n] <step title> ...` when a step starts: cut SSH as the copy begins.
+        while (Date.now() < until && !/^\[\d+\/\d+\] pg_basebackup /m.test(output())) await sleep(10);
         ctx.faultAt = Date.now();
         const sshd = programPids(ctx.lab, 'node1', 'sshd');
         kill(sshd, 'SIGKILL');

@@ -13,6 +13,8 @@ export interface HostProbe {
   readonly kind: 'node' | 'pgpool';
   /** The SSH login's failure: a RemoteError code (`host-key-changed`, `auth-failed`, ...) and its message. */
   readonly sshError?: { readonly code: string; readonly message: string };
+  /** The SSH login succeeded (true) or got no answer (false): a host that answers SSH is not cut off from here. */
+  readonly reached?: boolean;
   /** `df` of the data directory and its pg_wal (the same filesystem twice when pg_wal is not a link elsewhere). */
   readonly disks?: readonly DiskUsage[];
 }
@@ -143,13 +145,15 @@ export function faultProblems(status: ClusterStatus, input: FaultProblemInput = 
     }
     if (n.postgres.reachable && n.pgpool && pgpoolCannotReach(n)) {
       add('partitioned', 'error', [n.name], `pgpool cannot reach ${n.name} but this workstation can: the network between pgpool's host and ${n.host} is cut; repair it, and keep clients off ${n.name} while pgpool ${n.pgpool.status === 'down' ? 'has it down' : 'fails it over'}.`);
-    } else if (!n.postgres.reachable && NO_ROUTE.test(err ?? '') && pgpoolReaches(n)) {
+    } else if (!n.postgres.reachable && NO_ROUTE.test(err ?? '') && pgpoolReaches(n) && probe?.reached !== true) {
       add('partitioned', 'error', [n.name], `pgpool reaches ${n.name} but this workstation gets no answer from ${n.host}: the network between here and there is cut (or ${n.name} froze just now); repair that link before running operations from here.`);
     }
   }
   // Only when every node answers: a silent node can hang pgpool too (a frozen primary), which is not a partition.
+  // pgpool's host answering SSH means pgpool itself hangs (a failover under way), not the network.
+  const pgpoolHost = hosts.find((h) => h.kind === 'pgpool' && h.name === status.pgpool.name);
   if (!status.pgpool.reachable && NO_ROUTE.test(status.pgpool.error ?? '') && status.nodes.length > 0
-    && status.nodes.every((n) => n.postgres.reachable)) {
+    && status.nodes.every((n) => n.postgres.reachable) && pgpoolHost?.reached !== true) {
     add('partitioned', 'error', [], `pgpool ${status.pgpool.name} (${status.pgpool.host}) gets no answer from this workstation although the nodes do: the network to pgpool's host is cut (or pgpool froze); clients that go through pgpool cannot write until it is repaired.`);
   }
   if (!status.pgpool.reachable && isCredentialsError(status.pgpool.error)) {

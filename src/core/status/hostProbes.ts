@@ -38,14 +38,15 @@ export async function probeHosts(cluster: ClusterDefinition, statusOf: Promise<C
     try {
       await options.sshPool.client(t, signal);
     } catch (err) {
-      if (isRemoteError(err) && (err.code === 'host-key-changed' || err.code === 'auth-failed')) return { ...base, sshError: { code: err.code, message: err.message } };
-      return undefined;
+      if (isRemoteError(err) && (err.code === 'host-key-changed' || err.code === 'auth-failed')) return { ...base, reached: true, sshError: { code: err.code, message: err.message } };
+      return isRemoteError(err) && (err.code === 'timeout' || err.code === 'cancelled' || (err.code === 'connect-failed' && /unreachable|timed out/.test(err.message)))
+        ? { ...base, reached: false } : undefined;
     }
-    if (kind !== 'node') return base;
+    if (kind !== 'node') return { ...base, reached: true };
     const status = await statusOf.catch(() => undefined);
-    if (!status || !suspect(status, d as NodeDefinition)) return base;
+    if (!status || !suspect(status, d as NodeDefinition)) return { ...base, reached: true };
     const dataDir = (d as NodeDefinition).dataDirectory;
-    if (!dataDir?.startsWith('/')) return base;
+    if (!dataDir?.startsWith('/')) return { ...base, reached: true };
     const paths = [dataDir, `${dataDir.replace(/\/+$/, '')}/pg_wal`];
     const disks: DiskUsage[] = [];
     await Promise.all(paths.map(async (p) => {
@@ -55,7 +56,7 @@ export async function probeHosts(cluster: ClusterDefinition, statusOf: Promise<C
       } catch { /* no answer in time: nothing to report */ }
     }));
     disks.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
-    return { ...base, disks };
+    return { ...base, reached: true, disks };
   };
   const all = await Promise.all([
     ...cluster.pgpool.map((p) => one(p, 'pgpool')),

@@ -113,12 +113,16 @@ test('partitioned: the workstation gets no answer while pgpool still reaches the
   const p = faultProblems(status(pools, probes));
   assert.deepEqual(p.map((x) => [x.code, x.nodes.join()]), [['partitioned', 'node2']]);
   assert.match(p[0]!.message, /pgpool reaches node2 but this workstation gets no answer from 10\.213\.13\.13/);
+  assert.deepEqual(faultProblems(status(pools, probes), { hosts: [{ name: 'node2', host: '10.213.13.13', kind: 'node', reached: true }] }), [],
+    'SSH to the host works: PostgreSQL hangs there, the network is fine');
   probes[2] = [2, bad('connection refused (is PostgreSQL running and listening there?).')];
   assert.deepEqual(faultProblems(status(pools, probes)), []);
 });
 
 test('partitioned: pgpool silent while every node answers; not when a node is silent too (a frozen primary hangs pgpool)', () => {
   assert.deepEqual(faultProblems(status('no answer within 3000 ms', healthy())).map((p) => p.code), ['partitioned']);
+  assert.deepEqual(faultProblems(status('no answer within 3000 ms', healthy()), { hosts: [{ name: 'pgpool', host: '10.213.13.10', kind: 'pgpool', reached: true }] }), [],
+    'pgpool\'s host answers SSH: pgpool hangs (a failover under way), not the network');
   const frozen = healthy();
   frozen[0] = [0, bad('no answer within 3000 ms')];
   assert.deepEqual(faultProblems(status('no answer within 3000 ms', frozen)).map((p) => p.code), []);
