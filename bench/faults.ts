@@ -5,11 +5,12 @@
  * JSON (bench/results/faults-<time>.json). Figures only, never assertions: the integration subset asserts.
  *
  *   npm run faults -- [--only 1,3] [--mode async|sync|both] [--sync-names 'ANY 1 (node1, node2)'] [--hold-ms 8000]
+ *   npm run faults -- --table-from bench/results/A.json [B.json...]   (the table of earlier runs, later rows win)
  *
  * Needs root and the isolated lab's variables (PGPOOL_CLUSTER_LAB_ISOLATED=1, PGPOOL_CLUSTER_LAB_DIR, _NET): the lab
  * there is torn down and rebuilt for every fault.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { campaignLayout, labCli, runFault, SCENARIOS, type CampaignOptions, type FaultResult, type Mode } from '../test/harness/faultCampaign';
 
@@ -38,7 +39,22 @@ export function markdownTable(results: readonly FaultResult[]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...results.map((r) => `| ${resultRow(r).map(esc).join(' | ')} |`)].join('\n');
 }
 
+/**
+ * `--table-from A.json B.json ...`: the Markdown table of earlier runs (a later file's row replaces an earlier one for
+ * the same fault and mode, e.g. a re-run of one fault), ordered by mode then fault.
+ */
+function tableFrom(files: readonly string[]): void {
+  const rows = new Map<string, FaultResult>();
+  for (const f of files) {
+    for (const r of (JSON.parse(readFileSync(f, 'utf8')) as { results: FaultResult[] }).results) rows.set(`${r.mode}:${r.n}`, r);
+  }
+  const sorted = [...rows.values()].sort((a, b) => a.mode.localeCompare(b.mode) || a.n - b.n);
+  console.log(markdownTable(sorted));
+}
+
 async function main(): Promise<void> {
+  const from = process.argv.indexOf('--table-from');
+  if (from >= 0) return tableFrom(process.argv.slice(from + 1));
   if (process.getuid?.() !== 0) throw new Error('The fault campaign needs root (network namespaces of the isolated lab).');
   process.env.PGPOOL_CLUSTER_LAB_ISOLATED = '1';
   const layout = campaignLayout();

@@ -89,7 +89,7 @@ export function labCli(o: CampaignOptions, args: string[], env: NodeJS.ProcessEn
 
 /** Runs a CLI operation; `during` may act while it runs (kill sshd, send SIGINT) and gets its output so far. */
 export async function runOperation(o: CampaignOptions, lab: Lab, name: string, args: string[],
-  during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>, env: NodeJS.ProcessEnv = {}): Promise<OperationOutcome> {
+  during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>, env: NodeJS.ProcessEnv = {}, pick?: RegExp): Promise<OperationOutcome> {
   const started = Date.now();
   const child = spawn(process.execPath, [o.cliPath, ...args], { env: { ...lab.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -100,7 +100,8 @@ export async function runOperation(o: CampaignOptions, lab: Lab, name: string, a
   if (during) await during(child, () => out).catch((err: unknown) => { out += `\n(harness: ${err instanceof Error ? err.message : String(err)})`; });
   const exit = await exited;
   clearTimeout(watchdog);
-  const outcome = { name, exit, message: lastLine(out.replace(/^duration: .*$/gm, '')), ms: Date.now() - started };
+  const picked = pick ? out.split('\n').find((l) => pick.test(l))?.trim() : undefined;
+  const outcome = { name, exit, message: picked ?? lastLine(out.replace(/^duration: .*$/gm, '')), ms: Date.now() - started };
   o.log?.(`    ${name}: exit ${exit} in ${outcome.ms} ms: ${outcome.message}`);
   return outcome;
 }
@@ -489,7 +490,7 @@ export const SCENARIOS: FaultScenario[] = [
       ctx.faultAt = Date.now();
       const st = labCli(ctx.o, ['status', '--json'], ctx.lab.env);
       ctx.notes.push(`status exit ${st.code}, codes ${codesOf(st.stdout)}`);
-      ctx.ops.push(await runOperation(ctx.o, ctx.lab, 'recover node1 --dry-run', ['recover', 'node1', '--dry-run']));
+      ctx.ops.push(await runOperation(ctx.o, ctx.lab, 'check', ['check'], undefined, {}, /host key/i));
       await hold(ctx, 3000);
       renameSync(`${key}.campaign`, key);
       renameSync(`${key}.pub.campaign`, `${key}.pub`);
