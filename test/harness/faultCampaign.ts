@@ -210,7 +210,8 @@ export async function repair(o: CampaignOptions, lab: Lab, ops: OperationOutcome
     const sick = s.nodes.filter((n) => n.name !== writeTarget && (n.status !== 'up' && n.status !== 'waiting' || n.problems.length > 0));
     if (sick.length === 0) { await sleep(1000); continue; }
     for (const n of sick) {
-      if (n.postgres.reachable && n.postgres.role === 'primary') {
+      // A false primary is stopped only when pgpool writes to another node; with none, stopping it could stop the last primary.
+      if (n.postgres.reachable && n.postgres.role === 'primary' && writeTarget !== undefined) {
         await pgCtl(lab, n.name, ['stop', '-m', 'fast', '-w']);
         notes.push(`repair: stopped false primary ${n.name} (pg_ctl stop -m fast) before recover`);
       }
