@@ -30,9 +30,9 @@ while :; do b=$(busy "$@"); [ -z "$b" ] && exit 0
 export const waitScriptsIdleArgv = (scripts: readonly string[], seconds = PGPOOL_SCRIPTS_WAIT_S): string[] => ['sh', '-c', WAIT_SCRIPTS_IDLE, 'pgpool-cluster-wait-scripts', String(seconds), ...scripts];
 
 /** The absolute script paths pgpool.conf runs on failover and follow_primary; [] when it cannot be read. */
-export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<string[]> {
+export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, confRead?: Promise<ReadonlyMap<string, string>>): Promise<string[]> {
   try {
-    const conf = confValues(await readRunningPgpoolConf(env, cluster, signal));
+    const conf = confRead ? await confRead : confValues(await readRunningPgpoolConf(env, cluster, signal));
     return [commandProgram(conf, 'failover_command'), commandProgram(conf, 'follow_primary_command') ?? commandProgram(conf, 'follow_master_command')]
       .filter((x): x is string => !!x && x.startsWith('/'));
   } catch {
