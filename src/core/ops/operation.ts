@@ -14,8 +14,9 @@ import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
 import { buildFencePlan, probeFenceReach } from './fence';
 import { probeRecoveryFacts } from './recoverFacts';
-import { failoverFacts, readPgpoolConf, type FailoverScriptFacts } from './pgpoolScriptFacts';
-import { pgpoolScriptPaths, withPgpoolScriptsIdle } from './pgpoolBusy';
+import type { FailoverScriptFacts } from './pgpoolScriptFacts';
+import { probePgpoolScripts } from './pgpoolScriptCache';
+import { withPgpoolScriptsIdle } from './pgpoolBusy';
 
 export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
@@ -47,11 +48,14 @@ export interface PlanProbes {
 }
 
 export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
-  // pgpool.conf is read once for both probes.
-  const conf = kind === 'recover' || kind === 'promote' || kind === 'switchover' ? readPgpoolConf(cluster, env, signal) : undefined;
+  // Discovery needs the status only for the PostgreSQL version and for nodes without a data directory: when the
+  // cluster file gives both, it runs alongside the status refresh (ClusterOpsEnvironment keeps the one promise).
+  if (env.discover && cluster.postgresVersion && cluster.nodes.every((n) => n.dataDirectory)) void env.discover(undefined, signal).catch(() => undefined);
+  // One probe (cached by the files' stamps, pgpoolScriptCache.ts) for the failover script's facts and the scripts' paths.
+  const probe = kind === 'recover' || kind === 'promote' || kind === 'switchover' ? probePgpoolScripts(cluster, env, signal) : undefined;
   return {
-    failoverScript: conf && kind !== 'recover' ? failoverFacts(cluster, env, signal, conf) : Promise.resolve({}),
-    pgpoolScripts: conf ? pgpoolScriptPaths(cluster, env, signal, conf) : Promise.resolve([]),
+    failoverScript: probe && kind !== 'recover' ? probe.then((p) => p.facts) : Promise.resolve({}),
+    pgpoolScripts: probe ? probe.then((p) => p.scripts) : Promise.resolve([]),
   };
 }
 

@@ -85,7 +85,6 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
   if (livePrimary) {
     steps.push(stopStep(livePrimary, `Fencing: ${livePrimary.name} must stop accepting writes before ${target.name} becomes primary (never two primaries).`,
       `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
-    steps.push({ ...checkpointStep(livePrimary, 'oldPrimaryEnd'), optional: true });
   }
   steps.push(captureReceivedStep(target, v, 'targetReceived'));
   steps.push(noOtherPrimaryStep(target, cluster.nodes, `pgpool promoted another node itself; ${target.name} was not promoted. Check "pgpool-cluster status" and recover ${target.name} as a standby of that primary.`));
@@ -101,6 +100,8 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
     action: { kind: 'wait' }, check: pgpoolPrimary(target.id, 30_000),
     onFailure: `${target.name} is the primary but pgpool does not use it yet. Run pcp_promote_node -n ${target.id} on the pgpool host, or restart pgpool.`,
   });
+  // The stopped old primary's last checkpoint (for the lost-WAL report) does not change: read once writes flow again.
+  if (livePrimary) steps.push({ ...checkpointStep(livePrimary, 'oldPrimaryEnd'), optional: true });
   for (const o of others) {
     if (!nodeStatus(status, o)?.postgres.reachable) {
       warnings.push(`${o.name} does not answer; it is left as it is. Recover it afterwards.`);
