@@ -1,13 +1,15 @@
 /**
  * What a plan needs from pgpool's scripts (failover script facts, the scripts' paths), cached between runs on
- * this machine and keyed by pgpool.conf's and the failover script's inode, size and modification time: a run
- * whose files did not change pays one `stat` on the pgpool host instead of two SFTP reads.
+ * this machine and keyed by the running pgpool's command line and by its pgpool.conf's and failover script's
+ * inode, size and modification time: a run where none changed pays one `stat` on the pgpool host instead of
+ * the discovery of the pgpool.conf pgpool runs with and two SFTP reads.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ClusterDefinition } from '../inventory/model';
 import { readIfExists } from './configurePgpool';
-import { confValues, pgpoolConfPath } from './configurePgpoolInput';
+import { confValues } from './configurePgpoolInput';
+import { discoverPgpoolPaths } from './configurePgpoolDiscovery';
 import { pgpoolOf, type OpsEnvironment } from './environment';
 import { stateDir } from './lock';
 import { pgpoolScriptPaths } from './pgpoolBusy';
@@ -20,13 +22,16 @@ export interface PgpoolScriptProbe {
 }
 
 interface Entry extends PgpoolScriptProbe {
-  /** `stat` lines of pgpool.conf and of the failover script (when it has an absolute path). */
+  /** `stat` lines of pgpool.conf and of the failover script (when it has an absolute path), then pgpool's command line. */
   readonly stamps: string;
+  /** The pgpool.conf pgpool ran with when the entry was made. */
+  readonly confPath: string;
   readonly failoverScript?: string;
 }
 
-/** One line per file: inode, size, modification time with nanoseconds; a missing file prints nothing. */
-const statArgv = (files: readonly string[]): string[] => ['sh', '-c', 'for f; do stat -c "%i %s %y" -- "$f" 2>/dev/null || echo missing; done', 'pgpool-cluster-stat', ...files];
+/** One line per file (inode, size, modification time with nanoseconds, or "missing"), then the oldest pgpool process's command line. */
+const STAT = 'for f; do stat -c "%i %s %y" -- "$f" 2>/dev/null || echo missing; done; p=$(pgrep -o -x pgpool 2>/dev/null) && tr "\\000" " " < "/proc/$p/cmdline" 2>/dev/null; :';
+const statArgv = (files: readonly string[]): string[] => ['sh', '-c', STAT, 'pgpool-cluster-stat', ...files];
 
 export const scriptCachePath = (env: NodeJS.ProcessEnv = process.env): string => path.join(stateDir(env), 'pgpool-scripts.json');
 
@@ -49,13 +54,13 @@ async function stamps(env: OpsEnvironment, host: string, files: readonly string[
 
 export async function probePgpoolScripts(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, cacheFile = scriptCachePath()): Promise<PgpoolScriptProbe> {
   const host = pgpoolOf(cluster).name;
-  const confPath = pgpoolConfPath(cluster);
-  const key = `${cluster.name}|${host}|${confPath}`;
+  const key = `${cluster.name}|${host}`;
   const cached = (await readCache(cacheFile))[key];
   if (cached) {
-    const now = await stamps(env, host, [confPath, ...(cached.failoverScript ? [cached.failoverScript] : [])], signal);
+    const now = await stamps(env, host, [cached.confPath, ...(cached.failoverScript ? [cached.failoverScript] : [])], signal);
     if (now !== undefined && now === cached.stamps) return { facts: cached.facts, scripts: cached.scripts };
   }
+  const confPath = (await discoverPgpoolPaths(env, cluster, signal)).configFile;
   const confText = readIfExists(env, host, confPath, signal).catch(() => undefined);
   const conf = confText.then((t) => confValues(t));
   const failoverScript = commandProgram(await conf, 'failover_command');
@@ -68,7 +73,7 @@ export async function probePgpoolScripts(cluster: ClusterDefinition, env: OpsEnv
   ]);
   if (stamp !== undefined && (await confText) !== undefined && !stamp.includes('missing')) {
     const all = await readCache(cacheFile);
-    all[key] = { stamps: stamp, ...(scriptFile ? { failoverScript: scriptFile } : {}), facts, scripts };
+    all[key] = { stamps: stamp, confPath, ...(scriptFile ? { failoverScript: scriptFile } : {}), facts, scripts };
     try {
       await mkdir(path.dirname(cacheFile), { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;

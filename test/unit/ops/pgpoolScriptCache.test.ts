@@ -16,7 +16,8 @@ function fakeHost(files: Record<string, { text: string; stamp: string }>): { env
       label: 'fake', writeFile: async () => undefined,
       readFile: async (p: string) => { seen.reads.push(p); const f = files[p]; if (!f) throw new Error(`No such file: ${p}`); return Buffer.from(f.text); },
       exec: async (argv: readonly string[]) => {
-        assert.equal(argv[3], 'pgpool-cluster-stat');
+        // The discovery of the running pgpool.conf finds nothing here: the default path is used.
+        if (argv[3] !== 'pgpool-cluster-stat') return { code: 1, signal: null, stderr: 'no pgpool running', stdout: '' };
         seen.stats++;
         return { code: 0, signal: null, stderr: '', stdout: argv.slice(4).map((p) => files[p]?.stamp ?? 'missing').join('\n') };
       },
