@@ -56,7 +56,7 @@ export async function probePgpoolScripts(cluster: ClusterDefinition, env: OpsEnv
   const host = pgpoolOf(cluster).name;
   const key = `${cluster.name}|${host}`;
   const cached = (await readCache(cacheFile))[key];
-  if (cached) {
+  if (typeof cached?.confPath === 'string' && typeof cached.stamps === 'string') {
     const now = await stamps(env, host, [cached.confPath, ...(cached.failoverScript ? [cached.failoverScript] : [])], signal);
     if (now !== undefined && now === cached.stamps) return { facts: cached.facts, scripts: cached.scripts };
   }
