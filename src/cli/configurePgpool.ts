@@ -9,9 +9,18 @@ import { planToJson, renderPlan } from '../core/ops/plan';
 import { CliError } from './errors';
 import { clusterOptions, confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
 
-interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean; pgpool?: string; vip?: string }
+interface ConfigureOptions extends SetupCliOptions { profile?: string; pgpoolVersion?: string; diff?: boolean; pgpool?: string; vip?: string; failoverMaxLag?: string }
 
 const PROFILES: readonly ProfileName[] = ['fast', 'balanced', 'conservative'];
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** "16MB", "512kB", "1048576": bytes (PostgreSQL's units, powers of 1024); null when it is no such size. */
+export function parseSize(text: string): number | null {
+  const m = /^\s*(\d+)\s*([kmg]?b)?\s*$/i.exec(text);
+  const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
+  return m && unit !== undefined ? Number(m[1]) * unit : null;
+}
 
 export function registerConfigurePgpoolCommand(program: Command): void {
   clusterOptions(program.command('configure-pgpool'))
@@ -23,6 +32,7 @@ export function registerConfigurePgpoolCommand(program: Command): void {
     .option('--pgpool-version <v>', 'target pgpool-II version (default: the cluster file, else what pgpool reports)')
     .option('--pgpool <name>', 'with several pgpool instances (watchdog): the one to configure, by its cluster file name (default the first); run once per instance')
     .option('--vip <address>', 'watchdog: the virtual IP the leader holds (delegate_ip); default the one in the file. wd_authkey comes from $PGPOOL_CLUSTER_WD_AUTHKEY or a prompt')
+    .option('--failover-max-lag <size>', 'automatic failover refuses a standby further behind than this (bytes, or with kB/MB/GB; default 16MB)')
     .option('--dry-run', 'print the diff and the plan; change nothing')
     .option('--diff', 'print the diff against the files on the hosts')
     .option('-y, --yes', 'do not ask before deploying')
@@ -35,6 +45,8 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
   if (!PROFILES.includes(profile)) throw new CliError(`--profile must be one of ${PROFILES.join(', ')}.`, 2);
   if (opts.pgpoolVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(opts.pgpoolVersion)) throw new CliError('--pgpool-version must look like 4.3 or 4.3.5.', 2);
   if (opts.vip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.vip)) throw new CliError('--vip must be an IPv4 address such as 192.168.1.100.', 2);
+  const maxLag = opts.failoverMaxLag === undefined ? undefined : parseSize(opts.failoverMaxLag);
+  if (maxLag === null) throw new CliError('--failover-max-lag must be a size such as 16MB, 512kB or 1048576 (bytes).', 2);
   const s = await openSession(opts);
   try {
     let inst;
@@ -53,6 +65,7 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
       profile, ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(pcpPassword ? { pcpPassword } : {}),
       ...(opts.pgpool ? { pgpool: opts.pgpool } : {}),
       ...(watchdog ? { watchdog: { ...(opts.vip ? { vip: opts.vip } : {}), ...(authkey ? { authkey } : {}) } } : {}),
+      ...(maxLag !== undefined ? { failoverMaxLagBytes: maxLag } : {}),
     };
     const status = await s.status();
     // Program and data directories the cluster file leaves out come from the hosts (psql for the extension, the scripts' PGBIN).

@@ -72,6 +72,9 @@ function formatOutcome(plan: Plan, o: RunOutcome): string {
 }
 
 export async function runOpsCommand(kind: OperationKind, node: string, opts: OpsCliOptions): Promise<number> {
+  // Milliseconds since the process started, per phase: in --json for the bench's per-step figures.
+  const phases: Record<string, number> = { start: Math.round(performance.now()) };
+  const mark = (name: string): void => { phases[name] = Math.round(performance.now()); };
   if (opts.method !== undefined && !(RECOVER_METHODS as readonly string[]).includes(opts.method)) {
     throw new CliError(`--method must be one of ${RECOVER_METHODS.join(', ')}, not "${opts.method}".`, 2);
   }
@@ -92,6 +95,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     if (!opts.dryRun) env.warmUp();
     const probes = startPlanProbes(kind, cluster, env);
     const status = await collector.refresh();
+    mark('status');
     const built = await preparePlan(kind, cluster, status, env, node, {
       ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
     }, undefined, probes);
@@ -101,6 +105,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
       return 3;
     }
     const plan = built.plan;
+    mark('plan');
     const pcp = await env.planPcpEndpoint();
     if (opts.dryRun) {
       process.stdout.write(opts.json ? `${JSON.stringify(planToJson(plan, pcp), null, 2)}\n` : renderPlan(plan, pcp));
@@ -120,11 +125,13 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     }
     const ints = installInterrupts((t) => process.stderr.write(t), pcp);
     interrupts = ints;
+    mark('run');
     const outcome = await runOperation(plan, cluster, env, {
       via: 'cli', signal: ints.signal,
       onEvent: (e) => { ints.onEvent(e); const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
-    process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n` : formatOutcome(plan, outcome));
+    mark('done');
+    process.stdout.write(opts.json ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome), phases }, null, 2)}\n` : formatOutcome(plan, outcome));
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
   } catch (err) {
     if (err instanceof LockError) throw new CliError(err.message, 4);

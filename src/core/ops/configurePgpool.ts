@@ -43,6 +43,8 @@ export interface ConfigurePgpoolOptions {
   readonly pgpool?: string;
   /** Several pgpool instances run watchdog: the VIP (else the file's) and wd_authkey (from the secret store). */
   readonly watchdog?: WatchdogOptions;
+  /** Bound for the failover script's automatic choice (bytes behind); default FAILOVER_MAX_LAG_BYTES. */
+  readonly failoverMaxLagBytes?: number;
 }
 
 export interface DeployFile {
@@ -119,6 +121,7 @@ function planFiles(t: Target, current: CurrentFiles): PlannedFiles {
     pgpoolVersion: v.pgpool, postgresMajor: v.postgres, profile: detectionProfiles[t.options.profile ?? 'fast'], confPath: paths.configFile,
     ...(paths.home ? { pgpoolHome: paths.home } : {}),
     ...(t.options.pgpool ? { pgpool: t.options.pgpool } : {}), ...(t.options.watchdog ? { watchdog: t.options.watchdog } : {}),
+    ...(t.options.failoverMaxLagBytes !== undefined ? { failoverMaxLagBytes: t.options.failoverMaxLagBytes } : {}),
   });
   const edit = editPgpoolConf(currentConf, generatePgpoolConf(input));
   const files: DeployFile[] = [{ host: inst.name, path: paths.configFile, content: edit.text, mode: 0o640, secret: false }];

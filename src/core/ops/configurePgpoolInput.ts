@@ -37,6 +37,8 @@ export interface PgpoolInputOptions {
   readonly pgpool?: string;
   /** With several pgpool instances: the VIP (else the file's delegate_ip) and wd_authkey (from the secret store). */
   readonly watchdog?: WatchdogOptions;
+  /** Bound for the failover script's automatic choice (bytes behind); default FAILOVER_MAX_LAG_BYTES. */
+  readonly failoverMaxLagBytes?: number;
 }
 
 export interface WatchdogOptions {
@@ -126,6 +128,7 @@ export function pgpoolConfigInput(cluster: ClusterDefinition, currentConf: strin
     superuser,
     profile: o.profile,
     scriptsDir,
+    ...(o.failoverMaxLagBytes !== undefined ? { failoverMaxLagBytes: o.failoverMaxLagBytes } : {}),
     // ssh expands `~` itself; a path relative to the home directory must not depend on pgpool's cwd.
     ssh: { user: ssh.user, port: ssh.port, identityFile: fromHome(ssh.identityFile), knownHostsFile: fromHome(ssh.knownHostsFile) },
     pcp: {

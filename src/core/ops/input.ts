@@ -70,6 +70,8 @@ export interface OpsInput {
   readonly failoverWaitsForCleanStop?: boolean;
   /** fence: whether the node's host answers over SSH (probed right before planning). */
   readonly fenceReach?: FenceReach;
+  /** The file the installed failover script reads the operator's chosen node from (failoverTarget.ts); undefined for older scripts. */
+  readonly failoverTargetFile?: string;
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

@@ -14,8 +14,9 @@ import { buildPromotePlan } from './promote';
 import { buildRecoverPlan } from './recover';
 import { buildFencePlan, probeFenceReach } from './fence';
 import { probeRecoveryFacts } from './recoverFacts';
-import { failoverWaitsForCleanStop } from './pgpoolScriptFacts';
-import { pgpoolScriptPaths, withPgpoolScriptsIdle } from './pgpoolBusy';
+import type { FailoverScriptFacts } from './pgpoolScriptFacts';
+import { probePgpoolScripts } from './pgpoolScriptCache';
+import { withPgpoolScriptsIdle } from './pgpoolBusy';
 
 export { probeRecoveryFacts };
 import { runPlan, type RunEvent, type RunOutcome } from './runner';
@@ -40,15 +41,21 @@ export function buildPlan(kind: OperationKind, input: OpsInput, node: string): P
 
 /** Facts a plan needs that do not depend on the status: start them with the status refresh, not after it. */
 export interface PlanProbes {
-  readonly failoverWaitsForCleanStop: Promise<boolean | undefined>;
+  /** What the installed failover script does (clean-stop wait, target file); {} when unknown. */
+  readonly failoverScript: Promise<FailoverScriptFacts>;
   /** pgpool's failover / follow_primary script paths (recover, promote, switchover wait while they run). */
   readonly pgpoolScripts?: Promise<string[]>;
 }
 
 export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
+  // Discovery needs the status only for the PostgreSQL version and for nodes without a data directory: when the
+  // cluster file gives both, it runs alongside the status refresh (ClusterOpsEnvironment keeps the one promise).
+  if (env.discover && cluster.postgresVersion && cluster.nodes.every((n) => n.dataDirectory)) void env.discover(undefined, signal).catch(() => undefined);
+  // One probe (cached by the files' stamps, pgpoolScriptCache.ts) for the failover script's facts and the scripts' paths.
+  const probe = kind === 'recover' || kind === 'promote' || kind === 'switchover' ? probePgpoolScripts(cluster, env, signal) : undefined;
   return {
-    failoverWaitsForCleanStop: kind === 'switchover' || kind === 'promote' ? failoverWaitsForCleanStop(cluster, env, signal) : Promise.resolve(undefined),
-    pgpoolScripts: kind === 'recover' || kind === 'promote' || kind === 'switchover' ? pgpoolScriptPaths(cluster, env, signal) : Promise.resolve([]),
+    failoverScript: probe && kind !== 'recover' ? probe.then((p) => p.facts) : Promise.resolve({}),
+    pgpoolScripts: probe ? probe.then((p) => p.scripts) : Promise.resolve([]),
   };
 }
 
@@ -62,12 +69,14 @@ export async function preparePlan(
   const discovered = env.discover ? await env.discover(status, signal) : NOTHING_DISCOVERED;
   const known = applyDiscovery(cluster, discovered);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
-  const waits = await probes.failoverWaitsForCleanStop;
+  const script = await probes.failoverScript;
   const fenceReach = kind === 'fence'
     ? await probeFenceReach({ cluster: known }, env, node, status.nodes.find((n) => n.name === findNode(known, node)?.name)?.postgres.reachable === true, signal)
     : undefined;
   const built = withLeftovers(buildPlan(kind, {
-    cluster: known, status, options, ...(facts ? { facts } : {}), ...(waits !== undefined ? { failoverWaitsForCleanStop: waits } : {}), ...(fenceReach ? { fenceReach } : {}),
+    cluster: known, status, options, ...(facts ? { facts } : {}), ...(fenceReach ? { fenceReach } : {}),
+    ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
+    ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
   }, node),
     kind === 'recover' ? await probeLeftovers(known, env, node, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);

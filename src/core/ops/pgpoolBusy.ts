@@ -18,7 +18,13 @@ export const PGPOOL_SCRIPTS_WAIT_S = 60;
  * and its subshells excluded by their `$0`); exit 3 after the bound, printing the pids and command lines still running.
  */
 const WAIT_SCRIPTS_IDLE = `limit=$1; shift; me=$$; end=$(( $(date +%s) + limit ))
-busy() { for p in /proc/[0-9]*; do pid=\${p#/proc/}; [ "$pid" = "$me" ] && continue; [ -r "$p/cmdline" ] || continue
+fast=; printf 'x\\000' | grep -qzxF x 2>/dev/null && fast=1
+busy() { if [ -n "$fast" ]; then
+    # One grep over every command line (GNU grep -z); the patterns come on stdin so grep never names them itself.
+    for p in $(printf '%s\\n' "$@" | grep -lzxFf - /proc/[0-9]*/cmdline 2>/dev/null); do pid=\${p#/proc/}; pid=\${pid%/cmdline}
+      [ "$pid" = "$me" ] && continue; grep -qzxF pgpool-cluster-wait-scripts "$p" 2>/dev/null && continue
+      cmd=$(tr '\\000' ' ' 2>/dev/null < "$p") || continue; printf '%s: %s\\n' "$pid" "$cmd"; done; return; fi
+  for p in /proc/[0-9]*; do pid=\${p#/proc/}; [ "$pid" = "$me" ] && continue; [ -r "$p/cmdline" ] || continue
   cmd=$(tr '\\000' '\\n' < "$p/cmdline" 2>/dev/null) || continue
   printf '%s\\n' "$cmd" | grep -qxF pgpool-cluster-wait-scripts && continue
   for s; do printf '%s\\n' "$cmd" | grep -qxF -- "$s" && { printf '%s: %s\\n' "$pid" "$(printf '%s' "$cmd" | tr '\\n' ' ')"; break; }; done; done; }
@@ -30,9 +36,9 @@ while :; do b=$(busy "$@"); [ -z "$b" ] && exit 0
 export const waitScriptsIdleArgv = (scripts: readonly string[], seconds = PGPOOL_SCRIPTS_WAIT_S): string[] => ['sh', '-c', WAIT_SCRIPTS_IDLE, 'pgpool-cluster-wait-scripts', String(seconds), ...scripts];
 
 /** The absolute script paths pgpool.conf runs on failover and follow_primary; [] when it cannot be read. */
-export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<string[]> {
+export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, confRead?: Promise<ReadonlyMap<string, string>>): Promise<string[]> {
   try {
-    const conf = confValues(await readRunningPgpoolConf(env, cluster, signal));
+    const conf = confRead ? await confRead : confValues(await readRunningPgpoolConf(env, cluster, signal));
     return [commandProgram(conf, 'failover_command'), commandProgram(conf, 'follow_primary_command') ?? commandProgram(conf, 'follow_master_command')]
       .filter((x): x is string => !!x && x.startsWith('/'));
   } catch {

@@ -1,7 +1,8 @@
 /**
  * Promote (failover to a chosen standby). Never two primaries: a primary that still answers is either
- * stopped first (`fence`) or the plan is refused. Standbys pgpool's own failover could pick instead of the
- * chosen node (numbered below it) are detached before the old primary goes; the chosen node is promoted, then
+ * stopped first (`fence`) or the plan is refused. pgpool's failover script is told the chosen node (its target
+ * file, failoverTarget.ts), or with older scripts the standbys pgpool's own failover could pick instead (numbered
+ * below it) are detached before the old primary goes; the chosen node is promoted, then
  * pgpool is told; the other standbys are re-pointed and attached after.
  */
 import { lsnDiff, formatBytes } from '../db/lsn';
@@ -11,8 +12,9 @@ import { receivedSql, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  handoverDetachSteps, stopStep, streamsFrom,
+  stopStep, streamsFrom,
 } from './steps';
+import { handoverSteps } from './failoverTarget';
 
 export function onePrimary(node: NodeDefinition, waitMs = 0): Check {
   return { kind: 'one-primary', expected: node.name, waitMs, describe: `${node.name} is the only primary among the reachable nodes` };
@@ -75,7 +77,7 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
   }
   const others = otherStandbys(input, target, old);
   // Only a fenced promote stops a primary cleanly; a dead one cannot be promoted over too early.
-  const handover = handoverDetachSteps(target, ts.pgpool?.status, others, { safe: !livePrimary || input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
+  const handover = handoverSteps(input, target, old, others, { safe: !livePrimary || input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
     (o) => `So that pgpool's own failover cannot choose ${o.name} when ${old?.name ?? 'the primary'} goes away (pgpool names the lowest-numbered attached node); re-attached at the end.`);
   if (handover.warning) warnings.push(handover.warning);
   const reattach = handover.reattach;
@@ -83,7 +85,6 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
   if (livePrimary) {
     steps.push(stopStep(livePrimary, `Fencing: ${livePrimary.name} must stop accepting writes before ${target.name} becomes primary (never two primaries).`,
       `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
-    steps.push({ ...checkpointStep(livePrimary, 'oldPrimaryEnd'), optional: true });
   }
   steps.push(captureReceivedStep(target, v, 'targetReceived'));
   steps.push(noOtherPrimaryStep(target, cluster.nodes, `pgpool promoted another node itself; ${target.name} was not promoted. Check "pgpool-cluster status" and recover ${target.name} as a standby of that primary.`));
@@ -99,6 +100,8 @@ export function buildPromotePlan(input: OpsInput, targetName: string): PlanResul
     action: { kind: 'wait' }, check: pgpoolPrimary(target.id, 30_000),
     onFailure: `${target.name} is the primary but pgpool does not use it yet. Run pcp_promote_node -n ${target.id} on the pgpool host, or restart pgpool.`,
   });
+  // The stopped old primary's last checkpoint (for the lost-WAL report) does not change: read once writes flow again.
+  if (livePrimary) steps.push({ ...checkpointStep(livePrimary, 'oldPrimaryEnd'), optional: true });
   for (const o of others) {
     if (!nodeStatus(status, o)?.postgres.reachable) {
       warnings.push(`${o.name} does not answer; it is left as it is. Recover it afterwards.`);

@@ -11,8 +11,9 @@ import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { captureReceivedStep, onePrimary, otherStandbys } from './promote';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  handoverDetachSteps, standbyConfigSteps, startStep, stopStep, streamsFrom,
+  standbyConfigSteps, startStep, stopStep, streamsFrom,
 } from './steps';
+import { handoverSteps } from './failoverTarget';
 
 const DEFAULT_MAX_LAG = 16 * 1024 * 1024;
 
@@ -43,7 +44,7 @@ export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanRe
     warnings.push(`${target.name}'s WAL receiver is "${ts.postgres.walReceiverStatus}", not streaming; the first step waits for it.`);
   }
   const others = otherStandbys(input, target, old);
-  const handover = handoverDetachSteps(target, ts.pgpool?.status, others, { safe: input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
+  const handover = handoverSteps(input, target, old, others, { safe: input.failoverWaitsForCleanStop === true, scriptWaits: input.failoverWaitsForCleanStop },
     (o) => `So that pgpool's failover, when ${old.name} stops, cannot choose ${o.name} (pgpool names the lowest-numbered attached node); re-attached at the end.`);
   if (handover.warning) warnings.push(handover.warning);
   const reattach = handover.reattach;

@@ -171,3 +171,15 @@ test('status transitions: a role, status or timeline change and a problem that a
   assert.deepEqual((await recordStatus(dir, status('2026-11-29T18:00:05.000Z', 'primary'))).map((e) => e.kind), ['role-changed']);
   assert.deepEqual(await recordStatus(dir, status('2026-11-29T18:00:01.000Z', 'standby')), [], 'a late, older refresh changes nothing');
 });
+
+test("failover.sh's choice of standby is an event on the chosen node; its refusal is an error", () => {
+  const text = [
+    '2026-11-29 21:03:54 failover.sh: chose node 2 (10.0.0.13:5432) to promote: it received the most WAL (0/5000060) of the 2 standby(s) that answered; pgpool proposed node 1',
+    '2026-11-29 21:03:55 failover.sh: refusing to promote: the most advanced standby, node 1 (0/5000000), is 20000000 bytes behind the primary\'s last known WAL position (bound 16777216 bytes); promote a node by hand (pgpool-cluster promote NODE) if losing that is acceptable',
+    '2026-11-29 21:03:56 failover.sh: promoting node 2 (10.0.0.13:5432), the node the operator chose',
+  ].join('\n');
+  const events = parsePgpoolLog(text, ctx()).events;
+  assert.deepEqual(events.map((e) => [e.kind, e.node, e.severity]), [
+    ['script:failover', 'node2', 'info'], ['script:failover', 'node1', 'error'], ['script:failover', 'node2', 'info'],
+  ]);
+});

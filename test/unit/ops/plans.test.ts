@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
-import { CLEAN_STOP_MARKER } from '../../../src/core/ops/pgpoolConfig';
-import { failoverWaitsForCleanStop } from '../../../src/core/ops/pgpoolScriptFacts';
+import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/pgpoolConfig';
+import { failoverFacts, failoverWaitsForCleanStop } from '../../../src/core/ops/pgpoolScriptFacts';
 import { buildPlan } from '../../../src/core/ops/operation';
 import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/plan';
 import { cluster, HEALTHY, status } from './fixtures';
@@ -81,6 +81,30 @@ test('a failover_command that may promote during the clean stop: every other sta
   const s = status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]);
   const p = ok(buildPlan('promote', { cluster: c, status: s, failoverWaitsForCleanStop: false }, 'db1'));
   assert.ok(!ids(p).includes('detach-db2'), ids(p).join(','));
+});
+
+test('a failover script that reads a target file: promote and switchover write it instead of detaching any standby', () => {
+  const c = cluster('15', '4.3');
+  const file = '/etc/pgpool2/failover.target';
+  for (const kind of ['promote', 'switchover'] as const) {
+    const options = kind === 'promote' ? { fence: true } : {};
+    const p = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
+    const order = ids(p);
+    assert.ok(!order.some((id) => id === 'detach-db1'), `${kind}: no standby detached: ${order.join(',')}`);
+    assert.ok(order.indexOf('failover-target') >= 0 && order.indexOf('failover-target') < order.indexOf('stop-db0'), `${kind}: ${order.join(',')}`);
+    assert.ok(order.indexOf('pgpool-uses-db2') < order.indexOf('stop-db0'), kind);
+    const write = p.steps.find((s) => s.id === 'failover-target')!;
+    assert.equal(write.action.kind, 'ssh');
+    // "<target id> <old primary id>", renamed into place; every word through the quoting helper.
+    assert.match(commandText(write.action), /mv -f -- "\$1\.\$\$" "\$1"' pgpool-cluster-failover-target \/etc\/pgpool2\/failover\.target 2 0$/);
+    assert.deepEqual(p.warnings, [], kind);
+    // A script that may promote during the clean stop, or a detached target: the detaches as before.
+    const unsafe = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: false, failoverTargetFile: file }, 'db2'));
+    assert.ok(!ids(unsafe).includes('failover-target') && ids(unsafe).includes('detach-db1'), kind);
+    const detachedTarget = status(c, [{ role: 'primary' }, { role: 'standby' }, { role: 'standby', pgpool: 'down' }]);
+    const d = ok(buildPlan(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
+    assert.ok(!ids(d).includes('failover-target') && ids(d).includes('detach-db1'), kind);
+  }
 });
 
 test('promote of a standby when the primary is down needs no fencing and warns about a standby further ahead', () => {
@@ -210,6 +234,9 @@ test('the installed failover_command script is read from pgpool.conf and recogni
   assert.equal(await failoverWaitsForCleanStop(c, env), true);
   files['/etc/pgpool2/failover.sh'] = '#!/bin/bash\npg_promote\n';
   assert.equal(await failoverWaitsForCleanStop(c, env), false);
+  files['/etc/pgpool2/failover.sh'] = `#!/bin/bash\n${CLEAN_STOP_MARKER}: ...\n${TARGET_FILE_MARKER}: /etc/pgpool2/failover.target\nTARGET_FILE=x\n`;
+  assert.deepEqual(await failoverFacts(c, env), { waitsForCleanStop: true, targetFile: '/etc/pgpool2/failover.target' });
   delete files['/etc/pgpool2/failover.sh'];
   assert.equal(await failoverWaitsForCleanStop(c, env), undefined);
+  assert.deepEqual(await failoverFacts(c, env), {});
 });

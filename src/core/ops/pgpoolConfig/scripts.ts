@@ -120,10 +120,11 @@ start_node() {
 export const CLEAN_STOP_MARKER = '# pgpool-cluster: waits for a clean shutdown';
 
 function waitForCleanStop(input: PgpoolConfigInput): string {
-  if (input.postgresMajor < 10) return '';
+  if (input.postgresMajor < 10) return 'wait_clean_stop() { :; }';
   return `${CLEAN_STOP_MARKER}: a primary in one is still sending its standbys its last WAL.
-if timeout 0.2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$FAILED_HOST" "$FAILED_PORT" 2>/dev/null; then
-  waited=0
+wait_clean_stop() {
+  timeout 0.2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$FAILED_HOST" "$FAILED_PORT" 2>/dev/null || return 0
+  local waited=0
   on_host "$FAILED_HOST" bash -c 'w=0; for _ in $(seq 1 600); do s=$(sed -n 8p "$1/postmaster.pid" 2>/dev/null) || exit $w; [ "\${s%% *}" = stopping ] || exit $w; w=3; sleep 0.1; done; exit 1' _ "$FAILED_DATA" || waited=$?
   case $waited in
     0) ;;
@@ -131,14 +132,138 @@ if timeout 0.2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$FAILED_HOST" "$FAILED_PORT
     1) log "node $FAILED_NODE_ID ($FAILED_HOST) is still shutting down after 60 s; promoting anyway" ;;
     *) log "could not read the state of node $FAILED_NODE_ID on $FAILED_HOST (exit $waited); promoting" ;;
   esac
-fi`;
+}`;
+}
+
+/** The line promote and switchover look for: the script then promotes the node named in the target file after it. */
+export const TARGET_FILE_MARKER = '# pgpool-cluster: promotes the node named in its target file';
+/** The target file's name, beside the scripts on the pgpool host. */
+export const FAILOVER_TARGET_FILE = 'failover.target';
+/** Automatic failover's default bound on how far behind a standby it promotes may be: 16 MiB (one WAL segment). */
+export const FAILOVER_MAX_LAG_BYTES = 16 * 1024 * 1024;
+/** A target file older than this (seconds) is stale: the operation that wrote it is over. */
+export const FAILOVER_TARGET_MAX_AGE_S = 120;
+
+/** The target file a generated failover script reads (from its marker line); undefined for older scripts. */
+export function failoverTargetFileOf(script: string): string | undefined {
+  const at = script.indexOf(`\n${TARGET_FILE_MARKER}: `);
+  if (at < 0) return undefined;
+  const start = at + TARGET_FILE_MARKER.length + 3;
+  const end = script.indexOf('\n', start);
+  const file = script.slice(start, end < 0 ? undefined : end);
+  return file.startsWith('/') ? file : undefined;
+}
+
+export function failoverTargetPath(scriptsDir: string): string {
+  return `${scriptsDir.replace(/\/+$/, '')}/${FAILOVER_TARGET_FILE}`;
+}
+
+/** Per standby: in recovery (t/f) | received (or replayed) WAL in bytes | the primary's WAL end it last reported | the LSN. */
+function positionSql(pgMajor: number): string {
+  const [recv, replay, diff] = pgMajor >= 10
+    ? ['pg_last_wal_receive_lsn()', 'pg_last_wal_replay_lsn()', 'pg_wal_lsn_diff']
+    : ['pg_last_xlog_receive_location()', 'pg_last_xlog_replay_location()', 'pg_xlog_location_diff'];
+  return `SELECT pg_is_in_recovery(), COALESCE(${diff}(GREATEST(${recv}, ${replay}), '0/0')::bigint, -1), `
+    + `COALESCE((SELECT ${diff}(latest_end_lsn, '0/0')::bigint FROM pg_stat_wal_receiver), -1), COALESCE(GREATEST(${recv}, ${replay})::text, '')`;
+}
+
+/**
+ * Which node the failover promotes. (a) The node an operation chose (promote, switchover) when its target file
+ * names it: no standby has to be detached for pgpool's %m not to matter. (b) Otherwise the standby that has
+ * every acknowledged commit: the one that received the most WAL (a synchronous standby flushed every
+ * acknowledged commit, so the furthest one has them too), among those pgpool has not detached, and none
+ * further behind than the bound from the furthest position any standby saw the old primary reach.
+ */
+function chooseNewPrimary(input: PgpoolConfigInput): string {
+  const b = input.backends;
+  const target = failoverTargetPath(input.scriptsDir);
+  const maxLag = input.failoverMaxLagBytes ?? FAILOVER_MAX_LAG_BYTES;
+  return `# Backends as pgpool.conf numbers them.
+B_IDS=(${b.map((x) => x.id).join(' ')})
+B_HOSTS=(${b.map((x) => q(x.host)).join(' ')})
+B_PORTS=(${b.map((x) => x.port).join(' ')})
+B_DATA=(${b.map((x) => q(x.dataDirectory)).join(' ')})
+MAX_LAG_BYTES=${maxLag}
+PGPOOL_STATUS=${q(`${input.workDir.replace(/\/+$/, '')}/pgpool_status`)}
+${TARGET_FILE_MARKER}: ${target}
+TARGET_FILE=${q(target)}
+
+# Makes backend $1 the node to promote; false when pgpool.conf has no such node.
+use_backend() {
+  local i
+  for i in "\${!B_IDS[@]}"; do
+    if [ "\${B_IDS[$i]}" = "$1" ]; then
+      NEW_MAIN_ID=\${B_IDS[$i]} NEW_MAIN_HOST=\${B_HOSTS[$i]} NEW_MAIN_PORT=\${B_PORTS[$i]} NEW_MAIN_DATA=\${B_DATA[$i]}
+      return 0
+    fi
+  done
+  return 1
+}
+
+# The operator's choice: promote and switchover write "<node id> <old primary id>" here just before the old
+# primary goes. Read once and removed; ignored when stale or written for the failover of another node.
+operator_target() {
+  [ -f "$TARGET_FILE" ] || return 1
+  local written age target='' old=''
+  written=$(stat -c %Y -- "$TARGET_FILE" 2>/dev/null || echo 0)
+  read -r target old _ < "$TARGET_FILE" || true
+  rm -f -- "$TARGET_FILE" || log "could not remove $TARGET_FILE"
+  age=$(( $(date +%s) - written ))
+  if [ "$age" -gt ${FAILOVER_TARGET_MAX_AGE_S} ]; then log "ignoring $TARGET_FILE, written $age s ago"; return 1; fi
+  if [ "$old" != "$FAILED_NODE_ID" ]; then log "ignoring $TARGET_FILE, written for a failover of node \${old:-?}"; return 1; fi
+  use_backend "$target" || { log "ignoring $TARGET_FILE: pgpool.conf has no node '$target'"; return 1; }
+  log "promoting node $NEW_MAIN_ID ($NEW_MAIN_HOST:$NEW_MAIN_PORT), the node the operator chose"
+}
+
+# Sets NEW_MAIN_* to the standby with the most WAL; exit 0 when a node is already the primary, 1 when the best
+# standby lags too far. Every standby is asked at once (2 s at most each); pgpool's detached nodes are skipped.
+choose_standby() {
+  local i dir id rec pos end lsn best=-1 best_pos=-1 best_lsn='' furthest=-1 answered=0 proposed=$NEW_MAIN_ID
+  local -a status=()
+  [ -r "$PGPOOL_STATUS" ] && mapfile -t status < "$PGPOOL_STATUS"
+  dir=$(mktemp -d) || { log "mktemp failed; promoting pgpool's choice, node $NEW_MAIN_ID"; return 0; }
+  for i in "\${!B_IDS[@]}"; do
+    [ "\${B_IDS[$i]}" = "$FAILED_NODE_ID" ] && continue
+    if [ "\${status[\${B_IDS[$i]}]:-up}" = down ]; then log "node \${B_IDS[$i]} is detached in pgpool: not a candidate"; continue; fi
+    PGCONNECT_TIMEOUT=2 timeout 3 "$PGCLIENT/psql" -X -q -At -h "\${B_HOSTS[$i]}" -p "\${B_PORTS[$i]}" -U "$SUPERUSER" -d postgres \\
+      -c ${q(positionSql(input.postgresMajor))} > "$dir/$i" 2>/dev/null &
+  done
+  wait
+  for i in "\${!B_IDS[@]}"; do
+    [ -s "$dir/$i" ] || continue
+    IFS='|' read -r rec pos end lsn < "$dir/$i" || continue
+    id=\${B_IDS[$i]}
+    if [ "$rec" = f ]; then
+      rm -rf -- "$dir"
+      log "primary node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) is down; node $id is already the primary"
+      exit 0
+    fi
+    answered=$((answered + 1))
+    [ "$end" -gt "$furthest" ] && furthest=$end
+    [ "$pos" -gt "$furthest" ] && furthest=$pos
+    if [ "$pos" -gt "$best_pos" ] || { [ "$pos" -eq "$best_pos" ] && [ "$id" = "$proposed" ]; }; then
+      best=$id best_pos=$pos best_lsn=$lsn
+    fi
+  done
+  rm -rf -- "$dir"
+  if [ "$best" = -1 ]; then
+    log "no standby answered with its WAL position; promoting pgpool's choice, node $NEW_MAIN_ID"
+    return 0
+  fi
+  if [ $((furthest - best_pos)) -gt "$MAX_LAG_BYTES" ]; then
+    log "refusing to promote: the most advanced standby, node $best ($best_lsn), is $((furthest - best_pos)) bytes behind the primary's last known WAL position (bound $MAX_LAG_BYTES bytes); promote a node by hand (pgpool-cluster promote NODE) if losing that is acceptable"
+    exit 1
+  fi
+  use_backend "$best"
+  log "chose node $best ($NEW_MAIN_HOST:$NEW_MAIN_PORT) to promote: it received the most WAL ($best_lsn) of the $answered standby(s) that answered; pgpool proposed node $proposed"
+}`;
 }
 
 function failoverScript(input: PgpoolConfigInput): string {
   const promote = input.postgresMajor >= 12
-    ? `  result=$(echo 'SELECT pg_promote(true, 60)' | sql "$NEW_MAIN_HOST" "$NEW_MAIN_PORT") || { log "pg_promote() failed on $NEW_MAIN_HOST"; exit 1; }
+    ? `  result=$(echo 'SELECT pg_promote(true, 60)' | sql "$NEW_MAIN_HOST" "$NEW_MAIN_PORT") || { already_primary; log "pg_promote() failed on $NEW_MAIN_HOST"; exit 1; }
   [ "$result" = t ] || { log "pg_promote() returned '$result' on $NEW_MAIN_HOST"; exit 1; }`
-    : `  on_host "$NEW_MAIN_HOST" "$PGBIN/pg_ctl" -D "$NEW_MAIN_DATA" -w -t 60 promote >/dev/null || { log "pg_ctl promote failed on $NEW_MAIN_HOST"; exit 1; }`;
+    : `  on_host "$NEW_MAIN_HOST" "$PGBIN/pg_ctl" -D "$NEW_MAIN_DATA" -w -t 60 promote >/dev/null || { already_primary; log "pg_ctl promote failed on $NEW_MAIN_HOST"; exit 1; }`;
   return `#!/bin/bash
 # failover_command: promote the new main node when the primary goes down. Generated by pgpool-cluster.
 # Arguments: %d %h %p %D %m %H %M %P %r %R %N %S
@@ -146,6 +271,8 @@ ${prelude(input)}
 FAILED_NODE_ID=$1 FAILED_HOST=$2 FAILED_PORT=$3 FAILED_DATA=$4
 NEW_MAIN_ID=$5 NEW_MAIN_HOST=$6 OLD_PRIMARY_ID=$8
 NEW_MAIN_PORT=\${9:-5432} NEW_MAIN_DATA=\${10:-}
+
+${chooseNewPrimary(input)}
 
 if [ "$FAILED_NODE_ID" != "$OLD_PRIMARY_ID" ]; then
   log "standby node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) is down; the primary stays, nothing to promote"
@@ -156,10 +283,22 @@ if [ "$NEW_MAIN_ID" -lt 0 ] || [ -z "$NEW_MAIN_HOST" ]; then
   exit 1
 fi
 ${waitForCleanStop(input)}
-# pgpool-cluster's switchover and promote promote the node before they tell pgpool: nothing left to do.
-if [ "$(echo 'SELECT pg_is_in_recovery()' | sql "$NEW_MAIN_HOST" "$NEW_MAIN_PORT" 2>/dev/null)" = f ]; then
-  log "primary node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) is down; node $NEW_MAIN_ID is already the primary"
-  exit 0
+
+already_primary() {
+  if [ "$(echo 'SELECT pg_is_in_recovery()' | sql "$NEW_MAIN_HOST" "$NEW_MAIN_PORT" 2>/dev/null)" = f ]; then
+    log "primary node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) is down; node $NEW_MAIN_ID is already the primary"
+    exit 0
+  fi
+}
+
+if operator_target; then
+  # pgpool-cluster's switchover and promote promote the node themselves too: often nothing is left to do.
+  already_primary
+  wait_clean_stop
+  already_primary
+else
+  wait_clean_stop
+  choose_standby
 fi
 log "primary node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) failed; promoting node $NEW_MAIN_ID ($NEW_MAIN_HOST:$NEW_MAIN_PORT)"
 ${promote}

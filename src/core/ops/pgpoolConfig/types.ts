@@ -43,6 +43,11 @@ export interface PgpoolConfigInput {
   readonly profile: DetectionProfile;
   /** Where failover.sh and follow_primary.sh are installed on the pgpool host. */
   readonly scriptsDir: string;
+  /**
+   * Automatic failover refuses to promote a standby whose received WAL is more than this many bytes behind the
+   * furthest position any standby saw from the failed primary (default FAILOVER_MAX_LAG_BYTES, 16 MiB).
+   */
+  readonly failoverMaxLagBytes?: number;
   readonly ssh: ScriptSsh;
   /** pcp endpoint the follow-primary script uses to re-attach nodes; password comes from pcpPassFile. */
   readonly pcp: { readonly host: string; readonly user: string; readonly passFile: string; readonly binDir: string };
