@@ -8,6 +8,7 @@ import { ClusterOpsEnvironment } from '../core/ops/environment';
 import { LockError } from '../core/ops/lock';
 import { runOperation } from '../core/ops/operation';
 import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/plan';
+import type { RunOutcome } from '../core/ops/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
@@ -58,31 +59,34 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
 
 
 /**
- * Confirms, then runs under the cluster's lock with the audit record. `expected` is what the user types
- * (the node name for destructive plans, "yes" otherwise). Returns the exit code.
+ * Shows the plan, confirms, then runs it under the cluster's lock with the audit record. `expected` is what the user
+ * types (the node name for destructive plans, "yes" otherwise); undefined runs without asking. Returns the exit code.
  */
-export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string, extra = ''): Promise<number> {
+export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string | undefined, extra = '', phases?: Record<string, number>): Promise<number> {
   const pcp = await session.env.planPcpEndpoint();
   if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
-  if (!opts.yes) {
+  if (!opts.yes && expected !== undefined) {
     if (!process.stdin.isTTY) {
-      reportFailure(opts.json, 'not-confirmed', 'refused: there is no terminal to confirm on; re-run with --yes after reading the plan (--dry-run).');
+      reportFailure(opts.json, 'not-confirmed', `refused: ${plan.destructive ? 'this plan is destructive and ' : ''}there is no terminal to confirm on; re-run with --yes after reading the plan (--dry-run).`);
       return 3;
     }
-    if ((await ask(`${extra}Type "${expected}" to run this plan: `)) !== expected) {
+    if ((await ask(`${extra}Type ${expected === plan.node ? 'the node name ' : ''}"${expected}" to run this plan: `)) !== expected) {
       reportFailure(opts.json, 'not-confirmed', 'not confirmed; nothing was changed.');
       return 3;
     }
   }
   const ints = installInterrupts((t) => process.stderr.write(t), pcp);
+  const mark = (name: string): void => { if (phases) phases[name] = Math.round(performance.now()); };
   try {
+    mark('run');
     const outcome = await runOperation(plan, session.cluster, session.env, {
       via: 'cli', signal: ints.signal,
       onEvent: (e) => { ints.onEvent(e); const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
+    mark('done');
     process.stdout.write(opts.json
-      ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome) }, null, 2)}\n`
-      : `${outcome.message}\nduration: ${outcome.durationMs} ms\n`);
+      ? `${JSON.stringify({ operation: plan.operation, node: plan.node, ...outcome, ...outcomeError(outcome), ...(phases ? { phases } : {}) }, null, 2)}\n`
+      : formatOutcome(plan, outcome));
     return outcome.ok ? 0 : outcome.cancelled ? 130 : 1;
   } catch (err) {
     if (err instanceof LockError) throw new CliError(err.message, 4);
@@ -92,8 +96,14 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
   }
 }
 
-/** The end of every setup command: a refusal (exit 3), the plan for --dry-run, or confirm and run it. */
-export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string): Promise<number> {
+function formatOutcome(plan: Plan, o: RunOutcome): string {
+  const lines = [o.message, `duration: ${o.durationMs} ms`];
+  if (o.lostWalBytes !== undefined) lines.push(`WAL the old primary had that ${plan.node} never received: ${o.lostWalBytes} bytes`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The end of every plan command: a refusal (exit 3), the plan for --dry-run, or confirm and run it. */
+export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string | undefined, phases?: Record<string, number>): Promise<number> {
   if (!built.ok) {
     if (opts.json) process.stdout.write(errorJson({ code: 'refused', message: built.reason }));
     else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
@@ -104,7 +114,7 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
     return 0;
   }
-  return confirmAndRun(s, built.plan, opts, expected);
+  return confirmAndRun(s, built.plan, opts, expected, '', phases);
 }
 
 /** The options every command working on one cluster of a cluster file takes: -c, -f, --accept-new-host-keys. */
