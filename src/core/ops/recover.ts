@@ -4,15 +4,15 @@
  * primary), a fresh pg_basebackup (old data directory moved aside, never deleted), or a copy by the backup
  * API + rsync (servers newer than the hosts' pg_basebackup). The default is the fastest safe one (recoverFacts.ts).
  */
-import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
-import { bin, dataDir, pgAtLeast, replicationConninfo, superuserConninfo, withNodePassFile, type Versions } from './pgCommands';
+import { bin, dataDir, pgAtLeast, superuserConninfo, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
-import { attachStep, detachStep, isStandby, leftoversStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
-import { timestampSuffix } from './timestamp';
+import {
+  asideDirectory, attachStep, basebackupStep, detachStep, isStandby, leftoversStep, moveAsideStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom,
+} from './steps';
 import { fenceBlockedArgv, fenceUnblockArgv } from './fenceHba';
 
 export { defaultRecoverMethod };
@@ -22,9 +22,6 @@ export { defaultRecoverMethod };
  * first stage's copy: cutting it off halfway wedged pgpool. The same limit runs remotely (`timeout`).
  */
 export const PCP_RECOVERY_TIMEOUT_MS = 1_800_000;
-
-
-const stamp = timestampSuffix;
 
 function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
   const data = dataDir(node);
@@ -67,26 +64,6 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
     onFailure: `${node.name} is stopped and detached; its data directory may be partly rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
   });
   return steps;
-}
-
-function basebackupSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition): { steps: PlanStep[]; aside: string } {
-  const data = dataDir(node);
-  const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp(input.options?.now ?? new Date())}`;
-  return {
-    aside,
-    steps: [{
-      id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
-      why: `pg_basebackup needs an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
-      action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
-      skipIf: { kind: 'ssh-exit', host: node.name, argv: ['test', '!', '-e', data], exitCodes: [0], describe: `${data} does not exist` },
-      onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
-    }, {
-      id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}`, destructive: false,
-      why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
-      action: { kind: 'ssh', host: node.name, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(input.cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast']), timeoutMs: 24 * 3_600_000 },
-      onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line) and re-run.`,
-    }],
-  };
 }
 
 /** Removes a fence's pg_hba block (skipped when the node was never fenced), while the node is stopped. */
@@ -153,9 +130,9 @@ export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult 
     if (chosen.method === 'restart') { /* only the standby configuration below */ } else if (chosen.method === 'rewind') steps.push(...rewindSteps(input, node, primary, v));
     else if (chosen.method === 'copy') steps.push(...copySteps(cluster, node, primary, v));
     else {
-      const b = basebackupSteps(input, node, primary);
-      steps.push(...b.steps);
-      summary += ` The old data directory is kept as ${b.aside}.`;
+      const aside = asideDirectory(node, input.options?.now ?? new Date());
+      steps.push(moveAsideStep(node, aside), basebackupStep(cluster, node, primary, aside));
+      summary += ` The old data directory is kept as ${aside}.`;
     }
     const notStarted = `${node.name} is configured but not running (detached). Read ${dataDir(node)}/startup.log on the host, fix, and run "pg_ctl start" then "pgpool-cluster attach ${node.name}".`;
     steps.push(...standbyConfigSteps(cluster, node, primary, v), startStep(node, notStarted));

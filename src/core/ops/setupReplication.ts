@@ -7,18 +7,18 @@
  * through a slot, standby configuration for the version, start, verify it streams, attach in pgpool.
  */
 import { isIP } from 'node:net';
-import * as path from 'node:path';
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
 import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
-import { bin, confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, putPassEntry, replicationConninfo, startShowingLogArgv, withNodePassFile, type Versions } from './pgCommands';
+import { confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, putPassEntry, startShowingLogArgv, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
 import { fullCopyMethod, probeClientMajor } from './recoverFacts';
 import { scramSha256Verifier, sqlIdent } from './scramVerifier';
-import { attachStep, detachStep, isStandby, leftoversStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom } from './steps';
-import { timestampSuffix } from './timestamp';
+import {
+  asideDirectory, attachStep, basebackupStep, detachStep, isStandby, leftoversStep, moveAsideStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom,
+} from './steps';
 
 export interface SetupReplicationOptions {
   /** How to copy the primary; default from the node's pg_basebackup version (`facts.clientMajor`), as recover does. */
@@ -100,8 +100,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   const userProblem = replicationUserProblem(user);
   if (userProblem) return refuse(userProblem);
   const data = dataDir(node);
-  const stamp = timestampSuffix(o.now ?? new Date());
-  const aside = `${data.replace(/\/+$/, '')}.pgpool-cluster-${stamp}`;
+  const aside = asideDirectory(node, o.now ?? new Date());
   const warnings: string[] = [];
   const steps: PlanStep[] = settingSteps(primary, v, Math.max(10, cluster.nodes.length + 2));
   const onPrimary = `Nothing changed on ${node.name}; ${primary.name}'s settings may be half applied (ALTER SYSTEM, see postgresql.auto.conf).`;
@@ -190,23 +189,8 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
   if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
   steps.push(stopStep(node, `${copier} needs the node stopped and its data directory out of the way.`, down));
   steps.push(leftoversStep(node));
-  steps.push({
-    id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
-    why: `${copier} starts from an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
-    action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
-    skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ]', '_', data], exitCodes: [0], describe: `${data} is missing or empty` },
-    onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
-  });
-  if (chosen.method === 'copy') {
-    steps.push(...copySteps(cluster, node, primary, v, 'setup-replication'));
-  } else {
-    steps.push({
-      id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${o.slot ? ` (slot ${o.slot})` : ''}`, destructive: false,
-      why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
-      action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', data, '-X', 'stream', '-c', 'fast', ...(o.slot ? ['-C', '-S', o.slot] : [])]) },
-      onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
-    });
-  }
+  steps.push(moveAsideStep(node, aside, copier));
+  steps.push(...(chosen.method === 'copy' ? copySteps(cluster, node, primary, v, 'setup-replication') : [basebackupStep(cluster, node, primary, aside, o.slot)]));
   steps.push(...standbyConfigSteps(cluster, node, primary, v));
   const extra = pgAtLeast(v, '12')
     ? (o.slot ? [`primary_slot_name = ${confLiteral(o.slot)}`] : [])

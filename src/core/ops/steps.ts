@@ -1,10 +1,12 @@
 /** Step builders shared by the operations; each step says what it runs, why, and how it is checked. */
+import * as path from 'node:path';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { Check, PlanStep } from './plan';
 import {
-  IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, confLinesArgv, confLiteral, controldataArgv, dataDir, nodePassFile,
-  pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, startShowingLogArgv, stopLeftoversArgv, type Versions,
+  IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, bin, confLinesArgv, confLiteral, controldataArgv, dataDir, nodePassFile,
+  pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, startShowingLogArgv, stopLeftoversArgv, withNodePassFile, type Versions,
 } from './pgCommands';
+import { timestampSuffix } from './timestamp';
 
 export const WAIT_STREAMING_MS = 30_000;
 export const WAIT_PGPOOL_MS = 20_000;
@@ -97,6 +99,36 @@ export function checkpointStep(node: NodeDefinition, capture?: string): PlanStep
     destructive: false, action: { kind: 'ssh', host: node.name, argv: controldataArgv(node) },
     ...(capture ? { capture: { fact: capture, from: 'controldata-checkpoint' as const } } : {}),
     onFailure: `pg_controldata could not be read on ${node.name}; the node is stopped and nothing else changed. Start it again (pg_ctl start) to undo.`,
+  };
+}
+
+/** Where a full copy keeps the node's old data directory (never deleted): `<dir>.pgpool-cluster-<timestamp>`. */
+export function asideDirectory(node: NodeDefinition, now: Date): string {
+  return `${dataDir(node).replace(/\/+$/, '')}.pgpool-cluster-${timestampSuffix(now)}`;
+}
+
+/**
+ * Moves a stopped node's data directory to `aside` before a full copy (recover, setup-replication). Skipped when
+ * the directory is missing or empty: there is nothing to keep, and pg_basebackup accepts an empty directory.
+ */
+export function moveAsideStep(node: NodeDefinition, aside: string, copier = 'pg_basebackup'): PlanStep {
+  const data = dataDir(node);
+  return {
+    id: `move-aside-${node.name}`, title: `Move ${node.name}'s data directory aside`, destructive: true,
+    why: `${copier} starts from an empty directory; the old one is kept as ${aside} (delete it yourself once the node is healthy).`,
+    action: { kind: 'ssh', host: node.name, argv: ['mv', '--', data, aside] },
+    skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ]', '_', data], exitCodes: [0], describe: `${data} is missing or empty` },
+    onFailure: `${node.name} is stopped and detached; its data directory was not moved. Check permissions on ${path.posix.dirname(data)}.`,
+  };
+}
+
+/** pg_basebackup of `primary` into the node's (empty or missing) data directory, optionally creating and using `slot`. */
+export function basebackupStep(cluster: ClusterDefinition, node: NodeDefinition, primary: NodeDefinition, aside: string, slot?: string): PlanStep {
+  return {
+    id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${slot ? ` (slot ${slot})` : ''}`, destructive: false,
+    why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
+    action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', dataDir(node), '-X', 'stream', '-c', 'fast', ...(slot ? ['-C', '-S', slot] : [])]) },
+    onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
   };
 }
 
