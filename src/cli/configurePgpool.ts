@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
 import { applyDiscovery } from '../core/ops/discovery';
-import { pcpEndpoint } from '../core/ops/environment';
 import { withDiscovery } from '../core/ops/operation';
 import { pgpoolInstance } from '../core/ops/configurePgpoolInput';
 import { planToJson, renderPlan } from '../core/ops/plan';
@@ -78,7 +77,7 @@ export async function runConfigurePgpool(opts: ConfigureOptions): Promise<number
       return 3;
     }
     if (!pcpPassword) process.stderr.write('pgpool-cluster: no pcp password given: pcp.conf and .pcppass are left as they are.\n');
-    const pcp = pcpEndpoint(s.cluster);
+    const pcp = await s.env.planPcpEndpoint();
     if (opts.dryRun) {
       if (opts.json) process.stdout.write(`${JSON.stringify({ paths: built.paths, changes: built.changes, diff: built.diff, restartParams: built.restartParams, plan: planToJson(built.plan, pcp) }, null, 2)}\n`);
       else process.stdout.write(`${built.diff || '(no differences)\n'}\n${renderPlan(built.plan, pcp)}`);

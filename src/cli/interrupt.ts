@@ -2,7 +2,8 @@
  * Ctrl-C during an operation: the first cancels (the runner stops the current command and says what state the
  * cluster is in); a second exits at once, saying which command may still be running on which host.
  */
-import { commandText, type PcpEndpoint } from '../core/ops/plan';
+import type { PcpEndpoint } from '../core/db/pcp';
+import { commandText } from '../core/ops/plan';
 import type { RunEvent } from '../core/ops/runner';
 
 export interface Interrupts {

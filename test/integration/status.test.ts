@@ -176,7 +176,7 @@ test('stop a standby: status shows it down; restart and pcp_attach_node bring it
   const host = new SshRemoteHost(pool, target(def));
   const pgCtl = path.posix.join(def.binDir ?? '/usr/lib/postgresql/15/bin', 'pg_ctl');
   const pgpoolDef = cluster.pgpool[0]!;
-  const pcpTarget = { remote: new SshRemoteHost(pool, target(pgpoolDef)), pcpHost: pgpoolDef.host, pcpPort: pgpoolDef.pcpPort, pcpUser: pgpoolDef.pcpUser!, pcpPassFile: pgpoolDef.pcpPassFile!, binDir: pgpoolDef.binDir! };
+  const pcpTarget = { remote: new SshRemoteHost(pool, target(pgpoolDef)), host: pgpoolDef.host, port: pgpoolDef.pcpPort, user: pgpoolDef.pcpUser!, passFile: pgpoolDef.pcpPassFile!, binDir: pgpoolDef.binDir! };
   try {
     const stop = await host.exec([pgCtl, 'stop', '-D', def.dataDirectory!, '-m', 'fast', '-w'], { timeoutMs: 30_000 });
     assert.equal(stop.code, 0, stop.stderr);

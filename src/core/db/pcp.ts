@@ -8,18 +8,38 @@ import { describeHostPassFile, hostPassFile, withPassFileVariable } from '../inv
 import type { RemoteHost } from '../remote/types';
 import { parseNodeState, parseReplicationDelay, parseReportedRole, type PgpoolNodeView } from './poolNodes';
 
-export interface PcpTarget {
-  readonly remote: RemoteHost;
-  /** Where pcp listens, as seen from the pgpool host. */
-  readonly pcpHost: string;
-  readonly pcpPort: number;
-  readonly pcpUser?: string;
-  /** On the pgpool host (absolute or `~/...` there); ignored when `local`. */
-  readonly pcpPassFile?: string;
+/**
+ * Where and how a pcp tool runs: pcp's host/port/user as seen from the machine that runs the tool; `passFile` is
+ * on the pgpool host (absolute or `~/...` there), ignored when `local` (this machine, its PCPPASSFILE or ~/.pcppass).
+ */
+export interface PcpEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly user?: string;
+  readonly passFile?: string;
   readonly binDir?: string;
-  readonly timeoutMs?: number;
-  /** The tool runs on this machine (`remote` is then a LocalHost), with this machine's PCPPASSFILE / ~/.pcppass. */
   readonly local?: boolean;
+}
+
+export interface PcpTarget extends PcpEndpoint {
+  /** The pgpool host, or a LocalHost when `local`. */
+  readonly remote: RemoteHost;
+  readonly timeoutMs?: number;
+}
+
+/** Local timeout of a pcp tool without its own (the remote `timeout` is the same, so the remote side ends first). */
+export const PCP_DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The one pcp command line: what runPcp executes and what a plan shows (no secret: `-w` reads the pass file).
+ * The remote `timeout` ends the tool on the pgpool host (no pcp processes left behind); the local timeout is
+ * longer, so the tool is never cut off from this side halfway through.
+ */
+export function pcpArgv(e: PcpEndpoint, tool: string, args: readonly string[], timeoutMs = PCP_DEFAULT_TIMEOUT_MS): string[] {
+  const exe = e.binDir ? path.posix.join(e.binDir, tool) : tool;
+  const argv = ['timeout', '-k', '5', String(Math.max(1, Math.ceil(timeoutMs / 1000))),
+    exe, '-h', e.host, '-p', String(e.port), ...(e.user ? ['-U', e.user] : []), '-w', ...args];
+  return e.local ? argv : withPassFileVariable('PCPPASSFILE', hostPassFile(e.passFile, '.pcppass'), argv);
 }
 
 export class PcpError extends Error {
@@ -31,14 +51,8 @@ export class PcpError extends Error {
 
 /** Runs one pcp tool with the common options; returns stdout or throws a PcpError with advice. */
 export async function runPcp(t: PcpTarget, tool: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
-  const exe = t.binDir ? path.posix.join(t.binDir, tool) : tool;
-  const limitMs = t.timeoutMs ?? 10_000;
-  // The remote `timeout` ends the tool on the pgpool host (no pcp processes left behind); the local
-  // timeout is longer, so the tool is never cut off from this side halfway through.
-  const argv = ['timeout', '-k', '5', String(Math.max(1, Math.ceil(limitMs / 1000))),
-    exe, '-h', t.pcpHost, '-p', String(t.pcpPort), ...(t.pcpUser ? ['-U', t.pcpUser] : []), '-w', ...args];
-  const passFile = hostPassFile(t.pcpPassFile, '.pcppass');
-  const r = await t.remote.exec(t.local ? argv : withPassFileVariable('PCPPASSFILE', passFile, argv), {
+  const limitMs = t.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS;
+  const r = await t.remote.exec(pcpArgv(t, tool, args, limitMs), {
     timeoutMs: limitMs + 15_000,
     ...(signal ? { signal } : {}),
   });
@@ -50,9 +64,9 @@ export async function runPcp(t: PcpTarget, tool: string, args: readonly string[]
   else if (/authentication|password/i.test(err)) {
     advice = t.local
       ? ' Put "host:port:user:password" for pcp in this machine\'s .pcppass (PCPPASSFILE or ~/.pcppass, mode 0600).'
-      : ` Put "host:port:user:password" for pcp in ${describeHostPassFile(passFile, '.pcppass', undefined, t.remote.label)} (mode 0600), or set pgpool.pcpPassFile to the file there.`;
+      : ` Put "host:port:user:password" for pcp in ${describeHostPassFile(hostPassFile(t.passFile, '.pcppass'), '.pcppass', undefined, t.remote.label)} (mode 0600), or set pgpool.pcpPassFile to the file there.`;
   }
-  else if (/connection|connect/i.test(err)) advice = ` Is pgpool running with pcp on port ${t.pcpPort}?`;
+  else if (/connection|connect/i.test(err)) advice = ` Is pgpool running with pcp on port ${t.port}?`;
   throw new PcpError(`${tool} on ${t.remote.label} failed (exit ${r.code ?? 'none'}): ${err || 'no message'}.${advice}`, r.code, err);
 }
 

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stateDir } from './lock';
-import { commandText, type Plan, type PcpEndpoint } from './plan';
+import type { PcpEndpoint } from '../db/pcp';
+import { commandText, type Plan } from './plan';
 import type { RunOutcome } from './runner';
 
 export interface AuditRecord {

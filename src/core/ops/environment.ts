@@ -5,7 +5,7 @@
 import type { SqlClient } from '../db/types';
 import { PgSqlClient } from '../db/pgClient';
 import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../db/localPcp';
-import { PcpError, pcpNodeInfo, runPcp, type PcpTarget } from '../db/pcp';
+import { PcpError, pcpNodeInfo, runPcp, type PcpEndpoint, type PcpTarget } from '../db/pcp';
 import type { PgpoolNodeView } from '../db/poolNodes';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
 import { resolveSshTarget } from '../remote/sshConfig';
@@ -14,7 +14,6 @@ import { SshRemoteHost } from '../remote/sshRemoteHost';
 import type { RemoteHost } from '../remote/types';
 import type { ClusterStatus } from '../status/model';
 import { applyDiscovery, discover, NOTHING_DISCOVERED, type Discovered } from './discovery';
-import type { PcpEndpoint } from './plan';
 
 export interface OpsEnvironment {
   /** Node names, for checks that look at every node. */
@@ -26,7 +25,7 @@ export interface OpsEnvironment {
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
   /** What the hosts have where the cluster file says nothing (programs, data directories); probed once. */
   discover?(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered>;
-  /** pcp as plans show it (placement and discovered tools' directory). */
+  /** pcp as plans show it and as it runs (placement and discovered tools' directory). */
   planPcpEndpoint?(): Promise<PcpEndpoint | undefined>;
   /** Where pcp runs (this machine or the pgpool host) and why; decided once. */
   pcpPlacement?(): Promise<LocalPcpDecision>;
@@ -167,7 +166,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
 
   private discovered?: Promise<Discovered>;
 
-  /** pcp as plans show it: where it runs, with the pcp tools' directory the hosts revealed when the file names none. */
+  /** pcp as plans show it and as it runs: where, with the pcp tools' directory the hosts revealed when the file names none. */
   async planPcpEndpoint(): Promise<PcpEndpoint | undefined> {
     const d = this.discovered ? await this.discovered : NOTHING_DISCOVERED;
     return pcpEndpoint(applyDiscovery(this.cluster, d), await this.pcpPlacement(), this.pgpool()?.name);
@@ -178,15 +177,12 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     return this.discovered;
   }
 
+  /** Where pcp runs: the endpoint plans show (planPcpEndpoint), on this machine or over SSH on the pgpool host. */
   private async pcpTarget(timeoutMs?: number): Promise<PcpTarget> {
     const p = this.pgpool() ?? pgpoolOf(this.cluster);
-    const where = await this.pcpPlacement();
-    const common = { pcpHost: p.host, pcpPort: p.pcpPort, ...(p.pcpUser ? { pcpUser: p.pcpUser } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
-    if (where.local) return { ...common, remote: new LocalHost(), local: true, ...(where.binDir ? { binDir: where.binDir } : {}) };
-    const binDir = p.binDir ?? (this.discovered ? (await this.discovered).pgpool.get(p.name)?.binDir : undefined);
-    return {
-      ...common, remote: this.remote(p.name), ...(p.pcpPassFile ? { pcpPassFile: p.pcpPassFile } : {}), ...(binDir ? { binDir } : {}),
-    };
+    const e = await this.planPcpEndpoint();
+    if (!e) throw new Error(`Cluster ${this.cluster.name} defines no pgpool instance; pcp steps need one.`);
+    return { ...e, remote: e.local ? new LocalHost() : this.remote(p.name), ...(timeoutMs ? { timeoutMs } : {}) };
   }
 
   /** A pcp tool that is not on the remote PATH (Debian keeps them in /usr/sbin) is looked for once, then retried. */

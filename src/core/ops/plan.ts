@@ -2,8 +2,7 @@
  * A Plan is data: ordered steps saying where each runs, exactly what it runs, why, whether it is destructive
  * and how its result is checked. Builders are pure; the runner interprets; renderPlan shows it to the user.
  */
-import { buildCommandLine } from '../remote/commandLine';
-import { hostPassFile, withPassFileVariable } from '../inventory/hostPath';
+import { pcpArgv, type PcpEndpoint } from '../db/pcp';
 import { shellCommand } from '../remote/shellQuote';
 import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
@@ -102,35 +101,13 @@ export type PlanResult = { readonly ok: true; readonly plan: Plan } | { readonly
 
 export const refuse = (reason: string): PlanResult => ({ ok: false, reason });
 
-/** Local timeout of a pcp step without its own (the remote `timeout` is the same, so the remote side ends first). */
-export const PCP_DEFAULT_TIMEOUT_MS = 10_000;
-
-/**
- * Connection details the command text needs (pcp host/port/user); from the cluster definition. `passFile` is on
- * the pgpool host; `local` runs the tool on this machine (its own PCPPASSFILE or ~/.pcppass).
- */
-export interface PcpEndpoint { readonly host: string; readonly port: number; readonly user?: string; readonly passFile?: string; readonly binDir?: string; readonly local?: boolean }
-
-/** Seconds the remote `timeout` gives a pcp tool whose local timeout is `timeoutMs` (the remote side ends first). */
-export const pcpRemoteSeconds = (timeoutMs: number): number => Math.max(1, Math.ceil(timeoutMs / 1000));
-
-export function pcpArgv(pcp: PcpEndpoint, tool: string, args: readonly string[], timeoutMs?: number): string[] {
-  const exe = pcp.binDir ? `${pcp.binDir.replace(/\/+$/, '')}/${tool}` : tool;
-  const limit = timeoutMs ? ['timeout', '-k', '5', String(pcpRemoteSeconds(timeoutMs))] : [];
-  return [...limit, exe, '-h', pcp.host, '-p', String(pcp.port), ...(pcp.user ? ['-U', pcp.user] : []), '-w', ...args];
-}
-
 /** The exact text a step sends (what the user reads before confirming). */
 export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
   switch (action.kind) {
     case 'ssh': return shellCommand(action.argv) + (action.stdinFact ? ` < (${action.stdinFact}, captured above)` : '') + (action.stdinSecret !== undefined ? ' < (secret, not shown)' : '');
     case 'sql': if (action.display) return action.display;
       return action.params?.length ? `${action.sql}   -- with $n = ${action.params.map((p) => JSON.stringify(p)).join(', ')}` : action.sql;
-    case 'pcp': {
-      if (!pcp) return shellCommand([action.tool, ...action.args]);
-      const argv = pcpArgv(pcp, action.tool, action.args, action.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS);
-      return buildCommandLine(pcp.local ? argv : withPassFileVariable('PCPPASSFILE', hostPassFile(pcp.passFile, '.pcppass'), argv), undefined);
-    }
+    case 'pcp': return shellCommand(pcp ? pcpArgv(pcp, action.tool, action.args, action.timeoutMs) : [action.tool, ...action.args]);
     case 'write-file': return `write ${action.path} (${action.content.length} bytes, mode ${action.mode.toString(8)}${action.secret ? ', content not shown' : ''})${action.backupSuffix ? `, old file kept as ${action.path}${action.backupSuffix}` : ''}`;
     case 'wait': return '(wait)';
     case 'backup-copy': return backupCopyText(action);

@@ -27,8 +27,8 @@ const msg = (err: unknown): string => (err instanceof Error ? err.message : Stri
 /** Asks one pgpool host for its watchdog view and its addresses (both over SSH, at once). */
 export async function probeWatchdogHost(inst: PgpoolInstance, remote: RemoteHost, timeoutMs: number, signal?: AbortSignal): Promise<WatchdogProbe> {
   const pcp = async (binDir: string | undefined): Promise<string> => runPcp({
-    remote, pcpHost: inst.host, pcpPort: inst.pcpPort, timeoutMs, ...(inst.pcpUser ? { pcpUser: inst.pcpUser } : {}),
-    ...(inst.pcpPassFile ? { pcpPassFile: inst.pcpPassFile } : {}), ...(binDir ? { binDir } : {}),
+    remote, host: inst.host, port: inst.pcpPort, timeoutMs, ...(inst.pcpUser ? { user: inst.pcpUser } : {}),
+    ...(inst.pcpPassFile ? { passFile: inst.pcpPassFile } : {}), ...(binDir ? { binDir } : {}),
   }, 'pcp_watchdog_info', ['--verbose'], signal);
   const info = (async (): Promise<{ info?: WatchdogInfo; infoError?: string }> => {
     try {

@@ -6,7 +6,6 @@
  * ended (done / failed / refused / cancelled) so the status panel can say so.
  */
 import * as vscode from 'vscode';
-import { pcpEndpoint } from '../../core/ops/environment';
 import type { OpsOptions } from '../../core/ops/input';
 import { LockError } from '../../core/ops/lock';
 import { preparePlan, runOperation, startPlanProbes } from '../../core/ops/operation';
@@ -90,7 +89,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
     }
     if (!built.ok) return refused(editorWords(built.reason));
     const plan = built.plan;
-    await showPlanDocument(services.context, `${plan.operation}-${plan.node}`, renderPlan(plan, (await session.env.planPcpEndpoint()) ?? pcpEndpoint(cluster)));
+    await showPlanDocument(services.context, `${plan.operation}-${plan.node}`, renderPlan(plan, await session.env.planPcpEndpoint()));
     if (!(await confirmPlan(plan))) return cancelled(`${plan.operation} ${plan.node} was not started.`);
     const outcome = await runWithProgress(services, plan, session);
     if (outcome.outcome === 'done') {

@@ -1,7 +1,6 @@
 /** "Set Up Streaming Replication": make the chosen node a standby of the primary (destructive: confirm by name). */
 import * as vscode from 'vscode';
 import { renderPlan } from '../../core/ops/plan';
-import { pcpEndpoint } from '../../core/ops/environment';
 import type { CopyMethod } from '../../core/ops/input';
 import { applyDiscovery } from '../../core/ops/discovery';
 import { withDiscovery } from '../../core/ops/operation';
@@ -45,7 +44,7 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
     }), discovered);
     if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
-    await showText(services, `setup-replication-${node}`, renderPlan(built.plan, pcpEndpoint(cluster)));
+    await showText(services, `setup-replication-${node}`, renderPlan(built.plan, await s.env.planPcpEndpoint()));
     const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
     if (typed !== node) return;
     const outcome = await runWithProgress(services, s, built.plan);

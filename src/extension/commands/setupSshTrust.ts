@@ -1,6 +1,5 @@
 /** "Set Up SSH Trust": keys, authorized_keys and verified known_hosts for every hop pgpool's scripts need, each proven. */
 import * as vscode from 'vscode';
-import { pcpEndpoint } from '../../core/ops/environment';
 import { renderPlan } from '../../core/ops/plan';
 import { prepareSshTrustPlan } from '../../core/ops/sshTrust';
 import type { ExtensionServices } from '../context';
@@ -17,7 +16,7 @@ export async function setupSshTrust(services: ExtensionServices, arg?: unknown):
     const built = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading host keys of ${cluster.name}` },
       async () => prepareSshTrustPlan({ cluster, status: await s.status() }, s.env));
     if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
-    await showText(services, `setup-ssh-trust-${cluster.name}`, renderPlan(built.plan, pcpEndpoint(cluster)));
+    await showText(services, `setup-ssh-trust-${cluster.name}`, renderPlan(built.plan, await s.env.planPcpEndpoint()));
     const choice = await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail: 'The plan is open beside this dialog.' }, 'Run');
     if (choice !== 'Run') return;
     await runWithProgress(services, s, built.plan);

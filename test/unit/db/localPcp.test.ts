@@ -32,7 +32,7 @@ test('pcp placement: local only when tools, port and pass-file entry are all the
     server.close();
     assert.match((await decidePcpPlacement('127.0.0.1', port, 'pcpadmin', env({ PCPPASSFILE: pass }), [bin])).reason, /does not reach pcp/);
     // Run locally: the tool gets no PCPPASSFILE from the cluster file (it reads this machine's own).
-    const out = await runPcp({ remote: new LocalHost(), local: true, pcpHost: '127.0.0.1', pcpPort: port, pcpPassFile: '/on/the/pgpool/host', binDir: bin }, 'pcp_node_count', []);
+    const out = await runPcp({ remote: new LocalHost(), local: true, host: '127.0.0.1', port, passFile: '/on/the/pgpool/host', binDir: bin }, 'pcp_node_count', []);
     assert.equal(out.trim(), '3');
   } finally {
     server.close();

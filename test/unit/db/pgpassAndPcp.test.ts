@@ -26,7 +26,7 @@ class FakeHost implements RemoteHost {
 
 test('pcp: password file travels as PCPPASSFILE env, -w never prompts, no password in argv', async () => {
   const host = new FakeHost({ code: 0, signal: null, stdout: 'Hostname : h\nPort : 5432\nStatus Name : up\nRole : primary\n', stderr: '' });
-  const v = await pcpNodeInfo({ remote: host, pcpHost: '127.0.0.10', pcpPort: 9898, pcpUser: 'pcpadmin', pcpPassFile: '/lab/pcppass', binDir: '/usr/sbin' }, 0);
+  const v = await pcpNodeInfo({ remote: host, host: '127.0.0.10', port: 9898, user: 'pcpadmin', passFile: '/lab/pcppass', binDir: '/usr/sbin' }, 0);
   assert.equal(v.role, 'primary');
   const call = host.calls[0]!;
   // The remote side gets its own time limit (timeout -k) so a stuck pcp tool never outlives the call.
@@ -37,9 +37,9 @@ test('pcp: password file travels as PCPPASSFILE env, -w never prompts, no passwo
 
 test('pcp: failures say what to do', async () => {
   const host = new FakeHost({ code: 1, signal: null, stdout: '', stderr: 'ERROR: authentication failed for user "pcpadmin"' });
-  await assert.rejects(pcpNodeInfo({ remote: host, pcpHost: 'h', pcpPort: 9898 }, 0), (e: PcpError) => /\.pcppass/.test(e.message));
+  await assert.rejects(pcpNodeInfo({ remote: host, host: 'h', port: 9898 }, 0), (e: PcpError) => /\.pcppass/.test(e.message));
   const missing = new FakeHost({ code: 127, signal: null, stdout: '', stderr: 'sh: pcp_node_info: not found' });
-  await assert.rejects(pcpNodeInfo({ remote: missing, pcpHost: 'h', pcpPort: 9898 }, 0), /binDir/);
+  await assert.rejects(pcpNodeInfo({ remote: missing, host: 'h', port: 9898 }, 0), /binDir/);
 });
 
 test('node state row: standby timeline from the WAL receiver, app name from conninfo', () => {
