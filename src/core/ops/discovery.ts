@@ -5,7 +5,8 @@
  */
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
-import type { OpsEnvironment } from './environment';
+import type { SqlClient } from '../db/types';
+import type { RemoteHost } from '../remote/types';
 import { resolveVersions } from './input';
 
 /** The directories searched, in order, as the plan and check name them. */
@@ -59,7 +60,13 @@ export interface Discovered {
 
 export const NOTHING_DISCOVERED: Discovered = { nodes: new Map(), pgpool: new Map(), notes: [], missing: [] };
 
-async function probe(env: OpsEnvironment, host: string, want: string | undefined, signal?: AbortSignal): Promise<HostPrograms | undefined> {
+/** What discovery reads through: a part of the operations environment (environment.ts, which calls discover). */
+interface DiscoveryAccess {
+  remote(host: string): RemoteHost;
+  sql(node: string): SqlClient;
+}
+
+async function probe(env: DiscoveryAccess, host: string, want: string | undefined, signal?: AbortSignal): Promise<HostPrograms | undefined> {
   try {
     const r = await env.remote(host).exec(discoverArgv(want), { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
     return r.code === 0 ? parseDiscovery(r.stdout) : undefined;
@@ -68,7 +75,7 @@ async function probe(env: OpsEnvironment, host: string, want: string | undefined
   }
 }
 
-async function showDataDirectory(env: OpsEnvironment, node: NodeDefinition): Promise<string | undefined> {
+async function showDataDirectory(env: DiscoveryAccess, node: NodeDefinition): Promise<string | undefined> {
   try {
     const rows = await env.sql(node.name).query<{ data_directory: string }>('SHOW data_directory', [], { timeoutMs: 5000 });
     const d = rows[0]?.data_directory;
@@ -79,7 +86,7 @@ async function showDataDirectory(env: OpsEnvironment, node: NodeDefinition): Pro
 }
 
 /** Probes only the hosts whose binDir / dataDirectory the cluster file leaves out; never fails (unknown stays unknown). */
-export async function discover(cluster: ClusterDefinition, status: ClusterStatus | undefined, env: OpsEnvironment, signal?: AbortSignal): Promise<Discovered> {
+export async function discover(cluster: ClusterDefinition, status: ClusterStatus | undefined, env: DiscoveryAccess, signal?: AbortSignal): Promise<Discovered> {
   const want = status ? resolveVersions(cluster, status).postgres : cluster.postgresVersion;
   const nodes = new Map<string, { binDir?: string; dataDirectory?: string }>();
   const pgpool = new Map<string, { binDir?: string }>();

@@ -4,7 +4,6 @@
  */
 import { pcpArgv, type PcpEndpoint } from '../db/pcp';
 import { shellCommand } from '../remote/shellQuote';
-import { backupCopyText, type BackupCopyAction } from './recoverCopy';
 
 export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
 /** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
@@ -38,6 +37,21 @@ export type StepAction =
   | { readonly kind: 'wait' }
   /** The copy method: backup start/stop in one SQL session on `primary` around an rsync run on `target`. */
   | BackupCopyAction;
+
+/** The copy method (recoverCopy.ts): backup start/stop in one SQL session on `primary` around an rsync run on `target`. */
+export type BackupCopyAction = {
+  readonly kind: 'backup-copy';
+  /** Node whose SQL session runs the backup functions. */
+  readonly primary: string;
+  /** Host (node) that runs rsync and receives the files. */
+  readonly target: string;
+  readonly startSql: string;
+  readonly startParams: readonly string[];
+  readonly stopSql: string;
+  readonly rsync: readonly string[];
+  readonly dataDir: string;
+  readonly timeoutMs?: number;
+};
 
 /** How a step's result (or a precondition) is checked; evaluated by the runner, polled up to `waitMs`. */
 export type Check =
@@ -112,6 +126,16 @@ export function commandText(action: StepAction, pcp?: PcpEndpoint): string {
     case 'wait': return '(wait)';
     case 'backup-copy': return backupCopyText(action);
   }
+}
+
+/** The plan text of a backup-copy action. */
+function backupCopyText(a: BackupCopyAction): string {
+  return [
+    `[sql ${a.primary}, one session] ${a.startSql}   -- with $1 = ${JSON.stringify(a.startParams[0] ?? '')}`,
+    `[ssh ${a.target}] ${shellCommand(a.rsync)}`,
+    `[sql ${a.primary}, same session] ${a.stopSql}`,
+    `[ssh ${a.target}] write backup_label (and tablespace_map) from its result into ${a.dataDir}`,
+  ].join('\n          ');
 }
 
 function where(action: StepAction, pcp?: PcpEndpoint): string {

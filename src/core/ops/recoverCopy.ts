@@ -8,24 +8,10 @@ import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import { shellCommand } from '../remote/shellQuote';
 import type { OpsEnvironment } from './environment';
 import { dataDir, pgAtLeast, type Versions } from './pgCommands';
-import type { PlanStep } from './plan';
+import type { BackupCopyAction, PlanStep } from './plan';
 
 /** Files a copy must not take from the primary (its runtime state, its WAL, its recovery configuration). */
 export const COPY_EXCLUDES = ['postmaster.pid', 'postmaster.opts', 'pg_wal/*', 'pg_replslot/*', 'standby.signal', 'recovery.signal', 'recovery.conf', 'backup_label', 'tablespace_map', 'startup.log'];
-
-export type BackupCopyAction = {
-  readonly kind: 'backup-copy';
-  /** Node whose SQL session runs the backup functions. */
-  readonly primary: string;
-  /** Host (node) that runs rsync and receives the files. */
-  readonly target: string;
-  readonly startSql: string;
-  readonly startParams: readonly string[];
-  readonly stopSql: string;
-  readonly rsync: readonly string[];
-  readonly dataDir: string;
-  readonly timeoutMs?: number;
-};
 
 /** Backup API by version: pg_backup_start/stop (15+), pg_start_backup(label, fast, exclusive=false)/pg_stop_backup(false, true) (9.6-14). */
 export function backupApiSql(v: Versions): { start: string; stop: string } {
@@ -72,16 +58,6 @@ export function copySteps(cluster: ClusterDefinition, node: NodeDefinition, prim
     action: { kind: 'backup-copy', primary: primary.name, target: node.name, startSql: api.start, startParams: [`pgpool-cluster ${operation} ${node.name}`], stopSql: api.stop, rsync, dataDir: data, timeoutMs: 24 * 3_600_000 },
     onFailure: `${node.name} is stopped and detached; its data directory may be a partial copy. Check that ${node.name}'s host can "ssh ${ssh.login}" non-interactively (ssh.hostToHost), then re-run.`,
   }];
-}
-
-/** The plan text of a backup-copy action. */
-export function backupCopyText(a: BackupCopyAction): string {
-  return [
-    `[sql ${a.primary}, one session] ${a.startSql}   -- with $1 = ${JSON.stringify(a.startParams[0] ?? '')}`,
-    `[ssh ${a.target}] ${shellCommand(a.rsync)}`,
-    `[sql ${a.primary}, same session] ${a.stopSql}`,
-    `[ssh ${a.target}] write backup_label (and tablespace_map) from its result into ${a.dataDir}`,
-  ].join('\n          ');
 }
 
 const WRITE_FILE = 'umask 077; cat > "$1"';
