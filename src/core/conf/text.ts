@@ -1,11 +1,5 @@
 /** Line splitting and binary detection shared by every parser. */
 
-export interface SourceLine {
-  /** Text of the line without its terminator (`\r\n`, `\n` or `\r`). */
-  text: string;
-  line: number;
-}
-
 /** Splits on `\n`, `\r\n` and lone `\r`, like the editor does. */
 export function splitLines(text: string): string[] {
   // Fast path: the native split is several times faster than a character loop.
@@ -38,6 +32,3 @@ export function looksBinary(text: string): boolean {
   const control = head.match(CONTROL)?.length ?? 0;
   return head.length > 0 && control / head.length > 0.1;
 }
-
-/** Lines longer than this are reported once and not tokenised further (keeps hostile input linear). */
-export const MAX_LINE_LENGTH = 100_000;

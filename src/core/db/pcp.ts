@@ -70,13 +70,6 @@ export async function runPcp(t: PcpTarget, tool: string, args: readonly string[]
   throw new PcpError(`${tool} on ${t.remote.label} failed (exit ${r.code ?? 'none'}): ${err || 'no message'}.${advice}`, r.code, err);
 }
 
-export async function pcpNodeCount(t: PcpTarget, signal?: AbortSignal): Promise<number> {
-  const out = await runPcp(t, 'pcp_node_count', [], signal);
-  const n = Number.parseInt(out.trim(), 10);
-  if (!Number.isFinite(n)) throw new PcpError(`pcp_node_count printed "${out.trim()}", not a number.`, 0, '');
-  return n;
-}
-
 /** Parses `pcp_node_info --verbose` ("Key : value" lines; keys vary by version). */
 export function parsePcpNodeInfoVerbose(id: number, out: string): PgpoolNodeView {
   const kv = new Map<string, string>();
@@ -113,14 +106,6 @@ export async function pcpNodeInfo(t: PcpTarget, id: number, signal?: AbortSignal
   return parsePcpNodeInfoVerbose(id, await runPcp(t, 'pcp_node_info', ['--verbose', '-n', String(id)], signal));
 }
 
-export async function pcpWatchdogInfo(t: PcpTarget, signal?: AbortSignal): Promise<string> {
-  return runPcp(t, 'pcp_watchdog_info', ['--verbose'], signal);
-}
-
 export async function pcpAttachNode(t: PcpTarget, id: number, signal?: AbortSignal): Promise<void> {
   await runPcp(t, 'pcp_attach_node', ['-n', String(id)], signal);
-}
-
-export async function pcpDetachNode(t: PcpTarget, id: number, signal?: AbortSignal): Promise<void> {
-  await runPcp(t, 'pcp_detach_node', ['-n', String(id)], signal);
 }

@@ -35,10 +35,6 @@ export function clusterHosts(cluster: ClusterDefinition): ClusterHost[] {
   return [...cluster.pgpool, ...cluster.nodes];
 }
 
-export function hostByName(cluster: ClusterDefinition, name: string): ClusterHost | undefined {
-  return clusterHosts(cluster).find((h) => h.name === name);
-}
-
 export function hostToHost(cluster: ClusterDefinition, host: ClusterHost): HostToHost {
   const merged: HostToHostSettings = { ...block(cluster.ssh), ...block(host.ssh) };
   return {

@@ -16,7 +16,6 @@ export interface Versions {
 }
 
 export const pgAtLeast = (v: Versions, min: string): boolean => compareVersions(v.postgres, min) >= 0;
-export const pgpoolAtLeast = (v: Versions, min: string): boolean => compareVersions(v.pgpool, min) >= 0;
 
 /** "150018" -> "15", "90624" -> "9.6". */
 export function majorFromVersionNum(num: number): string {

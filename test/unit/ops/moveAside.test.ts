@@ -43,8 +43,14 @@ function skipArgv(s: PlanStep): readonly string[] {
   return s.skipIf?.kind === 'ssh-exit' ? s.skipIf.argv : [];
 }
 
-function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-aside-'));
+/** Runs `body` with a fresh temporary folder, removed afterwards. */
+function inTmp(body: (root: string) => void): void {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pgc-aside-'));
+  try {
+    body(root);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }
 
 test('recover and setup-replication build the same move-aside step (one builder)', () => {
@@ -54,48 +60,33 @@ test('recover and setup-replication build the same move-aside step (one builder)
   assert.equal(recover.destructive, true);
 });
 
-test('move-aside: a missing data directory is skipped (nothing to keep)', () => {
-  const root = tmp();
-  try {
-    const { recover, setup } = moveAsideSteps(path.join(root, 'data'));
-    for (const s of [recover, setup]) assert.equal(run(skipArgv(s)), 0, 'skip check holds');
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+test('move-aside: a missing data directory is skipped (nothing to keep)', () => inTmp((root) => {
+  const { recover, setup } = moveAsideSteps(path.join(root, 'data'));
+  for (const s of [recover, setup]) assert.equal(run(skipArgv(s)), 0, 'skip check holds');
+}));
 
-test('move-aside: an empty data directory is skipped, and stays where pg_basebackup writes', () => {
-  const root = tmp();
-  try {
-    const data = path.join(root, 'data');
-    fs.mkdirSync(data);
-    const { recover, setup } = moveAsideSteps(data);
-    for (const s of [recover, setup]) assert.equal(run(skipArgv(s)), 0, 'skip check holds');
-    assert.ok(fs.statSync(data).isDirectory());
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+test('move-aside: an empty data directory is skipped, and stays where pg_basebackup writes', () => inTmp((root) => {
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const { recover, setup } = moveAsideSteps(data);
+  for (const s of [recover, setup]) assert.equal(run(skipArgv(s)), 0, 'skip check holds');
+  assert.ok(fs.statSync(data).isDirectory());
+}));
 
-test('move-aside: a non-empty data directory (even with only a dot file) is moved, never deleted', () => {
-  const root = tmp();
-  try {
-    const data = path.join(root, 'data dir');
-    fs.mkdirSync(data);
-    fs.writeFileSync(path.join(data, '.hidden'), 'x');
-    fs.writeFileSync(path.join(data, 'PG_VERSION'), '15\n');
-    const { recover, setup } = moveAsideSteps(data);
-    for (const s of [recover, setup]) assert.notEqual(run(skipArgv(s)), 0, 'skip check fails: the step runs');
-    const argv = argvOf(recover);
-    const aside = argv[3];
-    assert.equal(aside, `${data}.pgpool-cluster-20240506-070809`);
-    assert.equal(run(argv), 0);
-    assert.equal(fs.existsSync(data), false);
-    assert.equal(fs.readFileSync(path.join(aside!, 'PG_VERSION'), 'utf8'), '15\n');
-    assert.equal(fs.readFileSync(path.join(aside!, '.hidden'), 'utf8'), 'x');
-    // Once moved, a re-run skips the step.
-    assert.equal(run(skipArgv(setup)), 0);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+test('move-aside: a non-empty data directory (a dot file too) is moved, never deleted', () => inTmp((root) => {
+  const data = path.join(root, 'data dir');
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, '.hidden'), 'x');
+  fs.writeFileSync(path.join(data, 'PG_VERSION'), '15\n');
+  const { recover, setup } = moveAsideSteps(data);
+  for (const s of [recover, setup]) assert.notEqual(run(skipArgv(s)), 0, 'skip check fails: the step runs');
+  const argv = argvOf(recover);
+  const aside = argv[3];
+  assert.equal(aside, `${data}.pgpool-cluster-20240506-070809`);
+  assert.equal(run(argv), 0);
+  assert.equal(fs.existsSync(data), false);
+  assert.equal(fs.readFileSync(path.join(aside!, 'PG_VERSION'), 'utf8'), '15\n');
+  assert.equal(fs.readFileSync(path.join(aside!, '.hidden'), 'utf8'), 'x');
+  // Once moved, a re-run skips the step.
+  assert.equal(run(skipArgv(setup)), 0);
+}));

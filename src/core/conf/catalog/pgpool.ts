@@ -77,10 +77,6 @@ export function pgpoolReleasesOf(name: string): string[] {
   return out;
 }
 
-export function allPgpoolNames(): string[] {
-  return Object.keys(PGPOOL_PARAM_TABLE);
-}
-
 export interface ResolvedName {
   spec: ParamSpec;
   base: string;
