@@ -9,7 +9,7 @@ import { OPERATIONS, preparePlan, startPlanProbes } from '../core/ops/operation'
 import type { OperationKind } from '../core/ops/plan';
 import { CliError } from './errors';
 import { registerPgpoolNodeCommand } from './pgpoolNode';
-import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export interface OpsCliOptions extends SetupCliOptions {
   method?: string;
@@ -47,11 +47,12 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   const phases: Record<string, number> = { start: Math.round(performance.now()) };
   const s = await openSession(opts);
   try {
+    const target = nodeArgument(s.cluster, node);
     if (!opts.dryRun) s.env.warmUp();
     const probes = startPlanProbes(kind, s.cluster, s.env);
     const status = await s.status();
     phases['status'] = Math.round(performance.now());
-    const built = await preparePlan(kind, s.cluster, status, s.env, node, {
+    const built = await preparePlan(kind, s.cluster, status, s.env, target, {
       ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
     }, undefined, probes);
     if (built.ok) phases['plan'] = Math.round(performance.now());

@@ -1,6 +1,7 @@
 /** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
 import type { Command } from 'commander';
-import type { ClusterDefinition } from '../core/inventory/model';
+import type { ClusterDefinition, NodeDefinition } from '../core/inventory/model';
+import { findNode } from '../core/ops/input';
 import { describeRunEvent } from '../core/ops/runEventText';
 import { ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
@@ -115,6 +116,13 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     return 0;
   }
   return confirmAndRun(s, built.plan, opts, expected, '', phases);
+}
+
+/** The CLI's one guard for a NODE argument: the node by name (or pgpool node id), else a usage error naming the nodes. */
+export function nodeArgument(cluster: ClusterDefinition, name: string): NodeDefinition {
+  const node = findNode(cluster, name);
+  if (!node) throw new CliError(`Cluster ${cluster.name} has no node "${name}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`, 2);
+  return node;
 }
 
 /** The options every command working on one cluster of a cluster file takes: -c, -f, --accept-new-host-keys. */

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { applyDiscovery } from '../core/ops/discovery';
 import { COPY_METHODS, type CopyMethod } from '../core/ops/input';
-import { withDiscovery } from '../core/ops/operation';
+import { nodeIn, withDiscovery } from '../core/ops/operation';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../core/ops/setupReplication';
 import { parseSyncSpec, withSyncSteps } from '../core/ops/syncReplication';
 import { CliError } from './errors';
-import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export function registerSetupReplicationCommand(program: Command): void {
   planOptions(clusterOptions(program.command('setup-replication <node>')))
@@ -15,7 +15,7 @@ export function registerSetupReplicationCommand(program: Command): void {
     .option('--method <method>', `how to copy the primary: ${COPY_METHODS.join(' | ')} (default: basebackup when the node's pg_basebackup is as new as the server, else copy)`)
     .option('--slot <name>', 'create and use this physical replication slot')
     .option('--sync [mode]', 'then make replication synchronous: "ANY n" or "FIRST n" (quoted; default ANY 1), as "pgpool-cluster sync" does')
-    .action(async (node: string, opts: SetupCliOptions & { slot?: string; method?: string; sync?: string | boolean }) => {
+    .action(async (name: string, opts: SetupCliOptions & { slot?: string; method?: string; sync?: string | boolean }) => {
       const sync = opts.sync === undefined ? undefined : parseSyncSpec(opts.sync === true ? 'ANY 1' : String(opts.sync));
       if (typeof sync === 'string') throw new CliError(`--sync: ${sync}`, 2);
       if (sync?.method === 'off') throw new CliError('--sync: off is not a synchronous mode; leave --sync out (or run "pgpool-cluster sync off").', 2);
@@ -25,6 +25,7 @@ export function registerSetupReplicationCommand(program: Command): void {
       const method = opts.method as CopyMethod | undefined;
       const s = await openSession(opts);
       try {
+        const node = nodeArgument(s.cluster, name);
         const user = s.cluster.replication.user ?? 'replicator';
         const replicationPassword = await s.secrets.getSecret({
           kind: 'replication-password', key: `${s.cluster.name}:${user}`, prompt: `Password for the replication role ${user} (empty: keep the current one)`,
@@ -33,8 +34,9 @@ export function registerSetupReplicationCommand(program: Command): void {
         // Program and data directories the cluster file leaves out come from the hosts (shown in the plan).
         const discovered = await s.env.discover(status);
         const cluster = applyDiscovery(s.cluster, discovered);
-        const facts = method ? {} : await probeSetupReplicationFacts({ cluster }, s.env, node);
-        const setup = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
+        const target = nodeIn(cluster, s.cluster, node);
+        const facts = method ? {} : await probeSetupReplicationFacts(target, s.env);
+        const setup = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, target, {
           ...(method ? { method } : {}), ...(opts.slot ? { slot: opts.slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
         }), discovered);
         const built = sync && setup.ok ? withSyncSteps(setup, { cluster, status }, sync, [setup.plan.node]) : setup;

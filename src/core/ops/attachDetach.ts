@@ -1,12 +1,11 @@
 /** Attach / detach a node in pgpool (pcp_attach_node / pcp_detach_node). */
-import { findNode, nodeStatus, pgpoolPrimaryNode, resolveVersions, type OpsInput } from './input';
+import type { NodeDefinition } from '../inventory/model';
+import { nodeStatus, pgpoolPrimaryNode, resolveVersions, type OpsInput } from './input';
 import { refuse, type PlanResult } from './plan';
 import { attachStep, detachStep, pgpoolDown, pgpoolUp } from './steps';
 
-export function buildAttachPlan(input: OpsInput, nodeName: string): PlanResult {
+export function buildAttachPlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
-  const node = findNode(cluster, nodeName);
-  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}".`);
   const ns = nodeStatus(status, node);
   if (ns?.pgpool && (ns.pgpool.status === 'up' || ns.pgpool.status === 'waiting')) return refuse(`pgpool already lists ${node.name} as ${ns.pgpool.status}.`);
   const warnings: string[] = [];
@@ -28,10 +27,8 @@ export function buildAttachPlan(input: OpsInput, nodeName: string): PlanResult {
   };
 }
 
-export function buildDetachPlan(input: OpsInput, nodeName: string): PlanResult {
+export function buildDetachPlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
-  const node = findNode(cluster, nodeName);
-  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}".`);
   const ns = nodeStatus(status, node);
   if (ns?.pgpool?.status === 'down') return refuse(`pgpool already lists ${node.name} as down.`);
   const isPrimary = ns?.pgpool?.role === 'primary';

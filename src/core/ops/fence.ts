@@ -14,7 +14,7 @@
  */
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
-import { findNode, livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions, type FenceReach, type OpsInput } from './input';
+import { livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions, type FenceReach, type OpsInput } from './input';
 import { bin, dataDir } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { defaultHbaFile, fenceBlockArgv, fenceBlockedArgv } from './fenceHba';
@@ -31,9 +31,7 @@ export function notWritable(node: NodeDefinition, waitMs = 10_000): Check {
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Which way into the node still works: SSH to its host (`true`), and its hba file when PostgreSQL answers. */
-export async function probeFenceReach(input: { cluster: OpsInput['cluster'] }, env: OpsEnvironment, nodeName: string, postgresReachable: boolean, signal?: AbortSignal): Promise<FenceReach> {
-  const node = findNode(input.cluster, nodeName);
-  if (!node) return { ssh: false, sshError: 'not in the cluster file' };
+export async function probeFenceReach(env: OpsEnvironment, node: NodeDefinition, postgresReachable: boolean, signal?: AbortSignal): Promise<FenceReach> {
   const ssh = env.remote(node.name).exec(['true'], { timeoutMs: 10_000, ...(signal ? { signal } : {}) })
     .then((r) => (r.code === 0 ? { ssh: true } : { ssh: false, sshError: r.timedOut ? 'no answer within 10 s' : `exit ${r.code ?? r.signal ?? 'none'}` }),
       (err: unknown) => ({ ssh: false, sshError: errText(err) }));
@@ -47,10 +45,8 @@ export async function probeFenceReach(input: { cluster: OpsInput['cluster'] }, e
   return { ...s, ...(hbaFile ? { hbaFile } : {}) };
 }
 
-export function buildFencePlan(input: OpsInput, nodeName: string): PlanResult {
+export function buildFencePlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
-  const node = findNode(cluster, nodeName);
-  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
   const ns = nodeStatus(status, node);
   const pg = ns?.postgres;
   const writable = pg?.reachable === true && pg.role === 'primary';

@@ -1,11 +1,11 @@
 /** The one entry point the CLI and the editor share: build a plan from fresh status, run it under the lock, audit it. */
-import type { ClusterDefinition } from '../inventory/model';
+import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import { buildAttachPlan, buildDetachPlan } from './attachDetach';
 import { appendAudit, auditPath, auditRecord } from './audit';
 import { applyDiscovery, NOTHING_DISCOVERED, type Discovered } from './discovery';
 import { pcpEndpoint, type OpsEnvironment } from './environment';
-import { findNode, type OpsInput, type OpsOptions } from './input';
+import type { OpsInput, OpsOptions } from './input';
 import { listLeftoversArgv } from './pgCommands';
 import { acquireLock, LockError, type LockOptions } from './lock';
 import { acquireClusterLock, type ClusterLockOptions, type HeldClusterLock } from './clusterLock';
@@ -24,8 +24,10 @@ import { buildSwitchoverPlan } from './switchover';
 
 export const OPERATIONS: readonly OperationKind[] = ['promote', 'switchover', 'recover', 'attach', 'detach', 'fence'];
 
-export function buildPlan(kind: OperationKind, input: OpsInput, node: string): PlanResult {
+/** `node` is the resolved node (the one guard: the editor's nodeArgument.ts, the CLI's nodeArgument), one of `input.cluster.nodes`. */
+export function buildPlan(kind: OperationKind, input: OpsInput, node: NodeDefinition): PlanResult {
   try {
+    if (!input.cluster.nodes.includes(node)) throw new Error(`${node.name} is not a node of the cluster definition the plan was given (cluster ${input.cluster.name}).`);
     switch (kind) {
       case 'promote': return buildPromotePlan(input, node);
       case 'switchover': return buildSwitchoverPlan(input, node);
@@ -60,7 +62,7 @@ export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition,
 }
 
 export async function preparePlan(
-  kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: string, options: OpsOptions = {}, signal?: AbortSignal,
+  kind: OperationKind, cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: NodeDefinition, options: OpsOptions = {}, signal?: AbortSignal,
   probes: PlanProbes = startPlanProbes(kind, cluster, env, signal),
 ): Promise<PlanResult> {
   // With several pgpool nodes, pcp goes through the current leader (or the first that answers).
@@ -68,30 +70,37 @@ export async function preparePlan(
   // What the cluster file leaves out (program and data directories) comes from the hosts; the plan says so.
   const discovered = env.discover ? await env.discover(status, signal) : NOTHING_DISCOVERED;
   const known = applyDiscovery(cluster, discovered);
-  const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, node, signal) : undefined;
+  const target = nodeIn(known, cluster, node);
+  const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, target, signal) : undefined;
   const script = await probes.failoverScript;
   const fenceReach = kind === 'fence'
-    ? await probeFenceReach({ cluster: known }, env, node, status.nodes.find((n) => n.name === findNode(known, node)?.name)?.postgres.reachable === true, signal)
+    ? await probeFenceReach(env, target, status.nodes.find((n) => n.name === target.name)?.postgres.reachable === true, signal)
     : undefined;
   const built = withLeftovers(buildPlan(kind, {
     cluster: known, status, options, ...(facts ? { facts } : {}), ...(fenceReach ? { fenceReach } : {}),
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
-  }, node),
-    kind === 'recover' ? await probeLeftovers(known, env, node, signal) : undefined);
+  }, target),
+    kind === 'recover' ? await probeLeftovers(env, target, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);
 }
 
 /** What a killed postmaster left running on the node's data directory (read-only), for the plan's warnings. */
-export async function probeLeftovers(cluster: ClusterDefinition, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<string | undefined> {
-  const node = findNode(cluster, nodeName);
-  if (!node?.dataDirectory) return undefined;
+export async function probeLeftovers(env: OpsEnvironment, node: NodeDefinition, signal?: AbortSignal): Promise<string | undefined> {
+  if (!node.dataDirectory) return undefined;
   try {
     const r = await env.remote(node.name).exec(listLeftoversArgv(node), { timeoutMs: 10_000, ...(signal ? { signal } : {}) });
     return r.code === 0 && r.stdout.trim() ? `${node.name}: ${r.stdout.trim()}; they are stopped before the node starts.` : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** `node` of `cluster` as it is in `known`, the copy applyDiscovery made of `cluster` (same positions). */
+export function nodeIn(known: ClusterDefinition, cluster: ClusterDefinition, node: NodeDefinition): NodeDefinition {
+  const n = known.nodes[cluster.nodes.indexOf(node)];
+  if (!n) throw new Error(`${node.name} is not a node of cluster ${cluster.name}.`);
+  return n;
 }
 
 export function withLeftovers(built: PlanResult, leftovers: string | undefined): PlanResult {

@@ -7,7 +7,7 @@
  */
 import { lsnDiff, formatBytes } from '../db/lsn';
 import type { NodeDefinition } from '../inventory/model';
-import { findNode, livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions, type OpsInput } from './input';
+import { livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions, type OpsInput } from './input';
 import { receivedSql, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import {
@@ -49,11 +49,9 @@ export function standbysAhead(input: OpsInput, target: NodeDefinition): { node: 
   return out;
 }
 
-export function buildPromotePlan(input: OpsInput, targetName: string): PlanResult {
+export function buildPromotePlan(input: OpsInput, target: NodeDefinition): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
-  const target = findNode(cluster, targetName);
-  if (!target) return refuse(`Cluster ${cluster.name} has no node "${targetName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
   const ts = nodeStatus(status, target);
   if (!ts?.postgres.reachable) return refuse(`${target.name} does not answer (${ts?.postgres.error ?? 'no status'}); only a running standby can be promoted.`);
   if (ts.postgres.role === 'primary') return refuse(`${target.name} is already a primary.`);

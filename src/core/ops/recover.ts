@@ -5,7 +5,7 @@
  * API + rsync (servers newer than the hosts' pg_basebackup). The default is the fastest safe one (recoverFacts.ts).
  */
 import type { NodeDefinition } from '../inventory/model';
-import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
+import { currentPrimary, nodeStatus, resolveVersions, type OpsInput } from './input';
 import { bin, dataDir, pgAtLeast, superuserConninfo, withNodePassFile, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { copySteps } from './recoverCopy';
@@ -78,11 +78,9 @@ export function unfenceStep(node: NodeDefinition, optional: boolean): PlanStep {
   };
 }
 
-export function buildRecoverPlan(input: OpsInput, nodeName: string): PlanResult {
+export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
-  const node = findNode(cluster, nodeName);
-  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
   const ns = nodeStatus(status, node);
   const primary = currentPrimary({ ...input, cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) } });
   if (!primary) {

@@ -7,7 +7,7 @@ import { formatBytes, lsnDiff, parseLsn } from '../db/lsn';
 import type { ClusterDefinition, NodeDefinition } from '../inventory/model';
 import type { ClusterStatus } from '../status/model';
 import type { OpsEnvironment } from './environment';
-import { currentPrimary, findNode, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
+import { currentPrimary, resolveVersions, type CopyMethod, type OpsInput, type RecoverMethod, type RecoveryFacts } from './input';
 import { bin, controldataArgv, normalizePgMajor, parseControldata, pgAtLeast, walNames, type Versions } from './pgCommands';
 import { compareVersions } from './pgpoolConfig/version';
 import { op, shellScript } from '../remote/shellQuote';
@@ -93,10 +93,9 @@ const maxLsn = (...xs: (string | undefined)[]): string | undefined => {
 };
 
 /** Reads the node's control file and tools over SSH and the primary's system, timeline and position over SQL. */
-export async function probeRecoveryFacts(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<RecoveryFacts> {
-  const node = findNode(cluster, nodeName);
+export async function probeRecoveryFacts(cluster: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment, node: NodeDefinition, signal?: AbortSignal): Promise<RecoveryFacts> {
   const primary = currentPrimary({ cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) }, status });
-  if (!node?.dataDirectory || !primary) return { error: !node?.dataDirectory ? 'no data directory defined' : 'no primary' };
+  if (!node.dataDirectory || !primary) return { error: !node.dataDirectory ? 'no data directory defined' : 'no primary' };
   const v = resolveVersions(cluster, status);
   const w = walNames(v);
   const walFile = pgAtLeast(v, '10') ? 'pg_walfile_name' : 'pg_xlogfile_name';

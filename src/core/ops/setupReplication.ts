@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import type { NodeDefinition } from '../inventory/model';
 import type { OpsEnvironment } from './environment';
-import { currentPrimary, findNode, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
+import { currentPrimary, nodeStatus, resolveVersions, type CopyMethod, type OpsInput, type RecoveryFacts } from './input';
 import { describeHostPassFile } from '../inventory/hostPath';
 import { confLiteral, dataDir, nodePassFile, pgAtLeast, pgCtl, putPassEntry, startShowingLogArgv, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
@@ -81,11 +81,9 @@ export const HBA_ERRORS_SQL = `DO $$ DECLARE e text; BEGIN
   IF e IS NOT NULL THEN RAISE EXCEPTION 'pg_hba.conf has errors: %', e; END IF;
 END $$`;
 
-export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: SetupReplicationOptions = {}): PlanResult {
+export function buildSetupReplicationPlan(input: OpsInput, node: NodeDefinition, o: SetupReplicationOptions = {}): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
-  const node = findNode(cluster, nodeName);
-  if (!node) return refuse(`Cluster ${cluster.name} has no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
   const primary = currentPrimary({ ...input, cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) } });
   const ns = nodeStatus(status, node);
   if (ns?.postgres.reachable && ns.postgres.role === 'primary' && (!primary || ns.pgpool?.role === 'primary')) {
@@ -221,8 +219,7 @@ export function buildSetupReplicationPlan(input: OpsInput, nodeName: string, o: 
 }
 
 /** What the default copy method needs to know: the node's pg_basebackup version (the fact recover probes too). */
-export async function probeSetupReplicationFacts(input: Pick<OpsInput, 'cluster'>, env: OpsEnvironment, nodeName: string, signal?: AbortSignal): Promise<RecoveryFacts> {
-  const node = findNode(input.cluster, nodeName);
-  const clientMajor = node ? await probeClientMajor(node, env, signal) : undefined;
+export async function probeSetupReplicationFacts(node: NodeDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<RecoveryFacts> {
+  const clientMajor = await probeClientMajor(node, env, signal);
   return clientMajor ? { clientMajor } : {};
 }

@@ -5,7 +5,7 @@
  * sees the new primary (re-pointing, attaching) happens while clients already write.
  */
 import type { NodeDefinition } from '../inventory/model';
-import { currentPrimary, findNode, nodeStatus, resolveVersions, type OpsInput } from './input';
+import { currentPrimary, nodeStatus, resolveVersions, type OpsInput } from './input';
 import { pgAtLeast, positionSql, walNames, type Versions } from './pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from './plan';
 import { captureReceivedStep, onePrimary, otherStandbys } from './promote';
@@ -28,11 +28,9 @@ export function caughtUpCheck(primary: NodeDefinition, target: NodeDefinition, v
   };
 }
 
-export function buildSwitchoverPlan(input: OpsInput, targetName: string): PlanResult {
+export function buildSwitchoverPlan(input: OpsInput, target: NodeDefinition): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
-  const target = findNode(cluster, targetName);
-  if (!target) return refuse(`Cluster ${cluster.name} has no node "${targetName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')}).`);
   const ts = nodeStatus(status, target);
   if (!ts?.postgres.reachable) return refuse(`${target.name} does not answer (${ts?.postgres.error ?? 'no status'}); a switchover needs a running, caught-up standby.`);
   if (ts.postgres.role === 'primary') return refuse(`${target.name} is already a primary.`);

@@ -9,3 +9,7 @@ export class RemoteError extends Error {
     this.name = 'RemoteError';
   }
 }
+
+export function isRemoteError(err: unknown): err is RemoteError {
+  return err instanceof RemoteError;
+}

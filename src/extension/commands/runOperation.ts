@@ -77,7 +77,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
     const prepare = async (): Promise<PlanResult> => {
       const probes = startPlanProbes(request.kind, cluster, session.env);
       const status = await model.refreshCluster(target.entry);
-      return preparePlan(request.kind, cluster, status, session.env, node, options, undefined, probes);
+      return preparePlan(request.kind, cluster, status, session.env, target.node, options, undefined, probes);
     };
     let built = await prepare();
     if (!built.ok && request.onRefused) {

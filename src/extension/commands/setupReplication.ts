@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { renderPlan } from '../../core/ops/plan';
 import type { CopyMethod } from '../../core/ops/input';
 import { applyDiscovery } from '../../core/ops/discovery';
-import { withDiscovery } from '../../core/ops/operation';
+import { nodeIn, withDiscovery } from '../../core/ops/operation';
 import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
@@ -20,7 +20,7 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
   if (!picked) return;
   const { entry, node: ref } = picked;
   const fileCluster = entry.definition;
-  const node = ref?.node.name ?? (await vscode.window.showQuickPick(fileCluster.nodes.map((n) => n.name), { placeHolder: 'Node to make a standby' }));
+  const node = ref?.node ?? (await vscode.window.showQuickPick(fileCluster.nodes.map((n) => ({ label: n.name, node: n })), { placeHolder: 'Node to make a standby' }))?.node;
   if (!node) return;
   const slot = await vscode.window.showInputBox({ prompt: 'Replication slot name (empty: none)', validateInput: (v) => (v === '' || /^[a-z0-9_]{1,63}$/.test(v) ? undefined : 'lower-case letters, digits, _') });
   if (slot === undefined) return;
@@ -35,18 +35,19 @@ export async function setupReplication(services: ExtensionServices, arg?: unknow
     // As the CLI: program and data directories the cluster file leaves out come from the hosts (shown in the plan).
     const discovered = await s.env.discover(status);
     const cluster = applyDiscovery(fileCluster, discovered);
-    const facts = method ? {} : await probeSetupReplicationFacts({ cluster }, s.env, node);
+    const target = nodeIn(cluster, fileCluster, node);
+    const facts = method ? {} : await probeSetupReplicationFacts(target, s.env);
     // The role's password lives on the primary: the secret is named by the primary's host, port and the user.
     const primary = status.nodes.find((n) => n.role === 'primary' && n.postgres.reachable) ?? status.nodes.find((n) => n.role === 'primary');
     const secret = { kind: 'replication-password', key: `${user}@${primary?.host ?? cluster.nodes[0]?.host ?? '?'}:${primary?.port ?? 5432}`, prompt: `Password for ${user} (Escape: keep the current one)` } as const;
     const replicationPassword = await s.secrets.getSecret(secret);
-    const built = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, node, {
+    const built = withDiscovery(buildSetupReplicationPlan({ cluster, status, facts }, target, {
       ...(method ? { method } : {}), ...(slot ? { slot } : {}), ...(replicationPassword ? { replicationPassword } : {}),
     }), discovered);
     if (!built.ok) { void vscode.window.showWarningMessage(editorWords(built.reason)); return; }
-    await showText(services, `setup-replication-${node}`, renderPlan(built.plan, await s.env.planPcpEndpoint()));
-    const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node}" to run it.`, ignoreFocusOut: true });
-    if (typed !== node) return;
+    await showText(services, `setup-replication-${node.name}`, renderPlan(built.plan, await s.env.planPcpEndpoint()));
+    const typed = await vscode.window.showInputBox({ prompt: `${built.plan.summary} Type the node name "${node.name}" to run it.`, ignoreFocusOut: true });
+    if (typed !== node.name) return;
     const outcome = await runWithProgress(services, s, built.plan);
     if (outcome.outcome === 'done' && replicationPassword !== undefined) await s.secrets.secretWorked?.(secret);
   } finally {

@@ -7,10 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyDiscovery, discover, discoverArgv, parseDiscovery } from '../../../src/core/ops/discovery';
 import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { buildPlan, withDiscovery } from '../../../src/core/ops/operation';
+import { withDiscovery } from '../../../src/core/ops/operation';
 import { renderPlan } from '../../../src/core/ops/plan';
 import type { SqlClient } from '../../../src/core/db/types';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, planFor } from './fixtures';
 
 test('the probe output is parsed strictly: absolute directories only, on-PATH flags', () => {
   assert.deepEqual(parseDiscovery('pg=/usr/lib/postgresql/15/bin\npg_on_path=\npcp=/usr/sbin\npcp_on_path=1\n'),
@@ -69,7 +69,7 @@ test('only what the file leaves out is probed and filled; the file always wins; 
     [undefined, '/srv/db2'], // on the PATH already: nothing to set
   ]);
   assert.equal(known.pgpool[0]!.binDir, '/usr/sbin');
-  const built = withDiscovery(buildPlan('recover', { cluster: known, status: status(known, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]), options: { method: 'basebackup' } }, 'db1'), d);
+  const built = withDiscovery(planFor('recover', { cluster: known, status: status(known, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]), options: { method: 'basebackup' } }, 'db1'), d);
   assert.ok(built.ok, built.ok ? '' : built.reason);
   const text = renderPlan(built.plan);
   assert.match(text, /Discovered on the hosts \(the cluster file overrides\):\n {2}- db1: PostgreSQL programs in \/usr\/lib\/postgresql\/15\/bin \(discovered;/);

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { NodeDefinition } from '../../../src/core/inventory/model';
 import type { ClusterStatus } from '../../../src/core/status/model';
-import { buildPlan } from '../../../src/core/ops/operation';
 import { FENCE_BEGIN, FENCE_MARKER_FILE, fenceBlockArgv, fenceBlockedArgv, fenceUnblockArgv } from '../../../src/core/ops/fenceHba';
 import type { Plan, PlanResult } from '../../../src/core/ops/plan';
-import { cluster, status } from './fixtures';
+import { cluster, planFor, status } from './fixtures';
 
 function ok(r: PlanResult): Plan {
   if (!r.ok) assert.fail(`plan refused: ${r.reason}`);
@@ -28,7 +27,7 @@ function falsePrimary(c: ReturnType<typeof cluster>, db0Reachable = true): Clust
 
 test('fence over SSH: detach, block in pg_hba, reload, stop; verified stopped, down in pgpool and not writable', () => {
   const c = cluster('15', '4.3');
-  const p = ok(buildPlan('fence', { cluster: c, status: falsePrimary(c), fenceReach: { ssh: true, hbaFile: '/etc/pg/pg_hba.conf' } }, 'db0'));
+  const p = ok(planFor('fence', { cluster: c, status: falsePrimary(c), fenceReach: { ssh: true, hbaFile: '/etc/pg/pg_hba.conf' } }, 'db0'));
   assert.deepEqual(ids(p), ['detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
   assert.equal(p.operation, 'fence');
   assert.ok(p.destructive);
@@ -40,7 +39,7 @@ test('fence over SSH: detach, block in pg_hba, reload, stop; verified stopped, d
 
 test('fence without SSH but with SQL: read-only and sessions ended, and the plan says it is weaker', () => {
   const c = cluster('15', '4.3');
-  const p = ok(buildPlan('fence', { cluster: c, status: falsePrimary(c), fenceReach: { ssh: false, sshError: 'connect ECONNREFUSED' } }, 'db0'));
+  const p = ok(planFor('fence', { cluster: c, status: falsePrimary(c), fenceReach: { ssh: false, sshError: 'connect ECONNREFUSED' } }, 'db0'));
   assert.deepEqual(ids(p), ['detach-db0', 'fence-read-only-db0', 'fence-reload-db0', 'fence-sessions-db0']);
   assert.ok(p.warnings.some((w) => /ECONNREFUSED/.test(w) && /cannot be stopped/.test(w)), p.warnings.join('\n'));
   assert.ok(p.verify.some((v) => v.kind === 'not-writable'));
@@ -49,18 +48,18 @@ test('fence without SSH but with SQL: read-only and sessions ended, and the plan
 test('fence when nothing answers: detach only while pgpool still uses it, refused (with what to do) once pgpool has it down', () => {
   const c = cluster('15', '4.3');
   const down = falsePrimary(c, false);
-  const r = buildPlan('fence', { cluster: c, status: down, fenceReach: { ssh: false, sshError: 'timed out' } }, 'db0');
+  const r = planFor('fence', { cluster: c, status: down, fenceReach: { ssh: false, sshError: 'timed out' } }, 'db0');
   assert.equal(r.ok, false);
   if (!r.ok) assert.match(r.reason, /neither over SSH \(timed out\).*pgpool already has it down.*fence db0.*recover db0/s);
   const stillUp = { ...down, nodes: down.nodes.map((n) => (n.name === 'db0' && n.pgpool ? { ...n, pgpool: { ...n.pgpool, status: 'up' as const } } : n)) };
-  const p = ok(buildPlan('fence', { cluster: c, status: stillUp, fenceReach: { ssh: false, sshError: 'timed out' } }, 'db0'));
+  const p = ok(planFor('fence', { cluster: c, status: stillUp, fenceReach: { ssh: false, sshError: 'timed out' } }, 'db0'));
   assert.deepEqual(ids(p), ['detach-db0']);
   assert.ok(p.warnings.some((w) => /NOT stopped/.test(w)));
 });
 
 test('a down former primary whose host answers is blocked (the stop is skipped at run time when it is not running)', () => {
   const c = cluster('15', '4.3');
-  const p = ok(buildPlan('fence', { cluster: c, status: falsePrimary(c, false), fenceReach: { ssh: true } }, 'db0'));
+  const p = ok(planFor('fence', { cluster: c, status: falsePrimary(c, false), fenceReach: { ssh: true } }, 'db0'));
   assert.deepEqual(ids(p), ['detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
   const hba = p.steps[1]?.action;
   assert.ok(hba?.kind === 'ssh' && hba.argv.includes('/data/db0/pg_hba.conf'), 'default hba file in the data directory');
@@ -70,19 +69,19 @@ test('a down former primary whose host answers is blocked (the stop is skipped a
 test('fence is refused for the primary pgpool uses, the only writable node and a standby', () => {
   const c = cluster('15', '4.3');
   const healthy = status(c, [{ role: 'primary' }, { role: 'standby' }, { role: 'standby' }]);
-  const r1 = buildPlan('fence', { cluster: c, status: healthy, fenceReach: { ssh: true } }, 'db0');
+  const r1 = planFor('fence', { cluster: c, status: healthy, fenceReach: { ssh: true } }, 'db0');
   assert.ok(!r1.ok && /primary pgpool uses.*switchover/.test(r1.reason));
-  const r2 = buildPlan('fence', { cluster: c, status: healthy, fenceReach: { ssh: true } }, 'db1');
+  const r2 = planFor('fence', { cluster: c, status: healthy, fenceReach: { ssh: true } }, 'db1');
   assert.ok(!r2.ok && /standby/.test(r2.reason));
   const alone = status(c, [{ role: 'primary', pgpool: 'down' }, { role: 'standby', reachable: false }, { role: 'standby', reachable: false }]);
-  const r3 = buildPlan('fence', { cluster: c, status: { ...alone, nodes: alone.nodes.map((n) => (n.pgpool ? { ...n, pgpool: { ...n.pgpool, role: 'standby' as const } } : n)) }, fenceReach: { ssh: true } }, 'db0');
+  const r3 = planFor('fence', { cluster: c, status: { ...alone, nodes: alone.nodes.map((n) => (n.pgpool ? { ...n, pgpool: { ...n.pgpool, role: 'standby' as const } } : n)) }, fenceReach: { ssh: true } }, 'db0');
   assert.ok(!r3.ok && /only node that accepts writes/.test(r3.reason), r3.ok ? '' : r3.reason);
 });
 
 test('recover removes a fence block while the node is stopped, before it is rebuilt', () => {
   const c = cluster('15', '4.3');
   for (const method of ['rewind', 'basebackup', 'restart'] as const) {
-    const p = ok(buildPlan('recover', { cluster: c, status: falsePrimary(c, false), options: { method } }, 'db0'));
+    const p = ok(planFor('recover', { cluster: c, status: falsePrimary(c, false), options: { method } }, 'db0'));
     const order = ids(p);
     assert.ok(order.indexOf('stop-db0') < order.indexOf('unfence-db0'), `${method}: ${order.join(',')}`);
     assert.ok(order.indexOf('unfence-db0') < order.indexOf('start-db0'), method);

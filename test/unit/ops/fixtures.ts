@@ -1,6 +1,10 @@
 /** A 3-node cluster definition and status for plan tests, at any PostgreSQL / pgpool version. */
 import type { ClusterDefinition, NodeDefinition } from '../../../src/core/inventory/model';
 import type { ClusterStatus, NodeStatus } from '../../../src/core/status/model';
+import type { OpsInput } from '../../../src/core/ops/input';
+import { buildPlan } from '../../../src/core/ops/operation';
+import type { OperationKind, PlanResult } from '../../../src/core/ops/plan';
+import { buildSetupReplicationPlan, type SetupReplicationOptions } from '../../../src/core/ops/setupReplication';
 
 export const VERSION_NUM: Record<string, number> = { '9.6': 90624, '11': 110022, '12': 120020, '15': 150018, '16': 160006 };
 
@@ -46,3 +50,20 @@ export function status(c: ClusterDefinition, shapes: NodeShape[], pg = '15'): Cl
 }
 
 export const HEALTHY: NodeShape[] = [{ role: 'primary' }, { role: 'standby' }, { role: 'standby' }];
+
+/** The node named `name` (what the argument guards resolve before anything reaches the ops layer). */
+export function nodeNamed(c: ClusterDefinition, name: string): NodeDefinition {
+  const n = c.nodes.find((x) => x.name === name);
+  if (!n) throw new Error(`fixture cluster ${c.name} has no node ${name}`);
+  return n;
+}
+
+/** buildPlan for the node named `name` of `input.cluster`. */
+export function planFor(kind: OperationKind, input: OpsInput, name: string): PlanResult {
+  return buildPlan(kind, input, nodeNamed(input.cluster, name));
+}
+
+/** buildSetupReplicationPlan for the node named `name` of `input.cluster`. */
+export function setupPlanFor(input: OpsInput, name: string, o?: SetupReplicationOptions): PlanResult {
+  return buildSetupReplicationPlan(input, nodeNamed(input.cluster, name), o);
+}

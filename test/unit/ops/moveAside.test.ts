@@ -8,10 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildPlan } from '../../../src/core/ops/operation';
 import type { Plan, PlanResult, PlanStep } from '../../../src/core/ops/plan';
-import { buildSetupReplicationPlan } from '../../../src/core/ops/setupReplication';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, planFor, setupPlanFor } from './fixtures';
 
 const NOW = new Date('2024-05-06T07:08:09Z');
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
@@ -21,8 +19,8 @@ const step = (p: Plan, id: string): PlanStep => { const s = p.steps.find((x) => 
 function moveAsideSteps(data: string): { recover: PlanStep; setup: PlanStep } {
   const c = cluster('15', '4.3', [{}, {}, { dataDirectory: data }]);
   const down = status(c, [{ role: 'primary' }, { role: 'standby' }, { role: 'standby', reachable: false, pgpool: 'down' }]);
-  const recover = ok(buildPlan('recover', { cluster: c, status: down, options: { method: 'basebackup', now: NOW } }, 'db2'));
-  const setup = ok(buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY) }, 'db2', { method: 'basebackup', now: NOW }));
+  const recover = ok(planFor('recover', { cluster: c, status: down, options: { method: 'basebackup', now: NOW } }, 'db2'));
+  const setup = ok(setupPlanFor({ cluster: c, status: status(c, HEALTHY) }, 'db2', { method: 'basebackup', now: NOW }));
   return { recover: step(recover, 'move-aside-db2'), setup: step(setup, 'move-aside-db2') };
 }
 

@@ -10,9 +10,8 @@ import { hostPassFile } from '../../../src/core/inventory/hostPath';
 import { judgePassFile, nodeLookups, parsePassFileFields, readPassFileFieldsArgv } from '../../../src/core/ops/passFileCheck';
 import { auditRecord } from '../../../src/core/ops/audit';
 import { planToJson, renderPlan } from '../../../src/core/ops/plan';
-import { buildSetupReplicationPlan } from '../../../src/core/ops/setupReplication';
 import { withPcpPassEntry } from '../../../src/core/ops/sshTrust';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
 
 const SECRET = 'S3cr3t-pw';
 const me = os.userInfo().username;
@@ -85,7 +84,7 @@ test('setup-replication stores the replication password in each node\'s own pass
   try {
     const pw = 'n3w:p@ss\\word';
     const c = cluster('15', '4.3');
-    const plan = buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY) }, 'db2', { replicationPassword: pw, salt: Buffer.alloc(16, 1) });
+    const plan = setupPlanFor({ cluster: c, status: status(c, HEALTHY) }, 'db2', { replicationPassword: pw, salt: Buffer.alloc(16, 1) });
     assert.ok(plan.ok);
     const puts = plan.plan.steps.filter((s) => s.id.startsWith('passfile-'));
     assert.deepEqual(puts.map((s) => s.id), ['passfile-db2', 'passfile-db0', 'passfile-db1']);

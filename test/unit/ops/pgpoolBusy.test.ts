@@ -6,9 +6,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pgpoolScriptsIdleStep, waitScriptsIdleArgv, withPgpoolScriptsIdle } from '../../../src/core/ops/pgpoolBusy';
-import { buildPlan } from '../../../src/core/ops/operation';
 import { waitFor } from '../../harness/wait';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, planFor } from './fixtures';
 
 test('the waiter refuses while a script runs (naming it), passes once it is gone, and never waits for itself', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'busy-'));
@@ -35,7 +34,7 @@ test('the waiter refuses while a script runs (naming it), passes once it is gone
 
 test('recover, promote and switchover plans start with the wait when pgpool.conf names its scripts', () => {
   const c = cluster('15', '4.3');
-  const built = buildPlan('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db1');
+  const built = planFor('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db1');
   const withWait = withPgpoolScriptsIdle(built, 'pgpool', ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh']);
   assert.ok(withWait.ok && built.ok);
   if (withWait.ok && built.ok) {

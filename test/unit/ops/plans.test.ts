@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
 import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/pgpoolConfig';
 import { failoverFacts, failoverWaitsForCleanStop } from '../../../src/core/ops/pgpoolScriptFacts';
-import { buildPlan } from '../../../src/core/ops/operation';
 import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/plan';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, planFor } from './fixtures';
 
 const PG = ['9.6', '11', '12', '15', '16'];
 const PGPOOL = ['3.7', '4.1', '4.3', '4.7'];
@@ -20,7 +19,7 @@ const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
 test('promote is refused while the primary answers, on every version', () => {
   for (const pg of PG) for (const pgpool of PGPOOL) {
     const c = cluster(pg, pgpool);
-    const r = buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1');
+    const r = planFor('promote', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1');
     assert.equal(r.ok, false, `${pg}/${pgpool}`);
     if (!r.ok) assert.match(r.reason, /two primaries.*switchover.*--fence/s);
   }
@@ -30,7 +29,7 @@ test('promote with fencing stops the old primary before promoting, and detaches 
   for (const pg of PG) for (const pgpool of PGPOOL) {
     const c = cluster(pg, pgpool);
     // The target is db2: db1 is numbered below it, so pgpool could name db1; it is detached first.
-    const p = ok(buildPlan('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true }, failoverWaitsForCleanStop: true }, 'db2'));
+    const p = ok(planFor('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true }, failoverWaitsForCleanStop: true }, 'db2'));
     const order = ids(p);
     const at = (id: string): number => { const i = order.indexOf(id); assert.ok(i >= 0, `${id} in ${order.join(',')}`); return i; };
     assert.ok(at('detach-db1') < at('stop-db0'), 'others detached before the primary stops');
@@ -54,14 +53,14 @@ test('only standbys pgpool could name instead of the target are detached first: 
   for (const kind of ['promote', 'switchover'] as const) {
     const options = kind === 'promote' ? { fence: true } : {};
     // pgpool names the lowest-numbered attached node as the new main node: db2 can never win over db1.
-    const toDb1 = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true }, 'db1'));
+    const toDb1 = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true }, 'db1'));
     assert.ok(!ids(toDb1).includes('detach-db2'), `${kind}: ${ids(toDb1).join(',')}`);
     assert.ok(ids(toDb1).indexOf('pgpool-uses-db1') < ids(toDb1).indexOf('stop-db0'), kind);
     assert.ok(ids(toDb1).includes('attach-db2'), `${kind}: db2 is still re-pointed and attached`);
     assert.deepEqual(toDb1.warnings, [], kind);
     // The target is detached in pgpool: any other standby could be named, so all go.
     const detachedTarget = status(c, [{ role: 'primary' }, { role: 'standby', pgpool: 'down' }, { role: 'standby' }]);
-    const all = ok(buildPlan(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true }, 'db1'));
+    const all = ok(planFor(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true }, 'db1'));
     assert.ok(ids(all).indexOf('detach-db2') < ids(all).indexOf('stop-db0'), `${kind}: ${ids(all).join(',')}`);
     assert.ok(!ids(all).includes('pgpool-uses-db1'), kind);
   }
@@ -72,14 +71,14 @@ test('a failover_command that may promote during the clean stop: every other sta
   for (const kind of ['promote', 'switchover'] as const) {
     const options = kind === 'promote' ? { fence: true } : {};
     for (const known of [false, undefined]) {
-      const p = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, ...(known === undefined ? {} : { failoverWaitsForCleanStop: known }) }, 'db1'));
+      const p = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, ...(known === undefined ? {} : { failoverWaitsForCleanStop: known }) }, 'db1'));
       assert.ok(ids(p).indexOf('detach-db2') < ids(p).indexOf('stop-db0'), `${kind}/${known}: ${ids(p).join(',')}`);
       assert.match(p.warnings.join('\n'), known === false ? /does not wait for the old primary's clean shutdown.*configure-pgpool/s : /Could not read pgpool's failover_command script/, `${kind}/${known}`);
     }
   }
   // Nothing stops cleanly when the primary is already down: the script does not matter there.
   const s = status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]);
-  const p = ok(buildPlan('promote', { cluster: c, status: s, failoverWaitsForCleanStop: false }, 'db1'));
+  const p = ok(planFor('promote', { cluster: c, status: s, failoverWaitsForCleanStop: false }, 'db1'));
   assert.ok(!ids(p).includes('detach-db2'), ids(p).join(','));
 });
 
@@ -88,7 +87,7 @@ test('a failover script that reads a target file: promote and switchover write i
   const file = '/etc/pgpool2/failover.target';
   for (const kind of ['promote', 'switchover'] as const) {
     const options = kind === 'promote' ? { fence: true } : {};
-    const p = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
+    const p = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
     const order = ids(p);
     assert.ok(!order.some((id) => id === 'detach-db1'), `${kind}: no standby detached: ${order.join(',')}`);
     assert.ok(order.indexOf('failover-target') >= 0 && order.indexOf('failover-target') < order.indexOf('stop-db0'), `${kind}: ${order.join(',')}`);
@@ -99,10 +98,10 @@ test('a failover script that reads a target file: promote and switchover write i
     assert.match(commandText(write.action), /mv -f -- "\$1\.\$\$" "\$1"' pgpool-cluster-failover-target \/etc\/pgpool2\/failover\.target 2 0$/);
     assert.deepEqual(p.warnings, [], kind);
     // A script that may promote during the clean stop, or a detached target: the detaches as before.
-    const unsafe = ok(buildPlan(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: false, failoverTargetFile: file }, 'db2'));
+    const unsafe = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: false, failoverTargetFile: file }, 'db2'));
     assert.ok(!ids(unsafe).includes('failover-target') && ids(unsafe).includes('detach-db1'), kind);
     const detachedTarget = status(c, [{ role: 'primary' }, { role: 'standby' }, { role: 'standby', pgpool: 'down' }]);
-    const d = ok(buildPlan(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
+    const d = ok(planFor(kind, { cluster: c, status: detachedTarget, options, failoverWaitsForCleanStop: true, failoverTargetFile: file }, 'db2'));
     assert.ok(!ids(d).includes('failover-target') && ids(d).includes('detach-db1'), kind);
   }
 });
@@ -110,7 +109,7 @@ test('a failover script that reads a target file: promote and switchover write i
 test('promote of a standby when the primary is down needs no fencing and warns about a standby further ahead', () => {
   const c = cluster('15', '4.3');
   const s = status(c, [{ role: 'primary', reachable: false, pgpool: 'down' }, { role: 'standby', lsn: '0/5000000' }, { role: 'standby', lsn: '0/5001000' }]);
-  const p = ok(buildPlan('promote', { cluster: c, status: s }, 'db1'));
+  const p = ok(planFor('promote', { cluster: c, status: s }, 'db1'));
   assert.ok(!ids(p).includes('stop-db0'));
   assert.match(p.warnings.join('\n'), /db2 has received 4\.0 kB more WAL than db1/);
 });
@@ -119,7 +118,7 @@ test('re-pointing standbys: reload on 13+, restart on 12, recovery.conf + restar
   const expect: Record<string, RegExp> = { '9.6': /recovery\.conf.*restart/s, '11': /recovery\.conf.*restart/s, '12': /ALTER SYSTEM.*restart/s, '15': /ALTER SYSTEM.*pg_reload_conf/s, '16': /ALTER SYSTEM.*pg_reload_conf/s };
   for (const pg of PG) {
     const c = cluster(pg, '4.3');
-    const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
+    const p = ok(planFor('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
     const db2 = texts(p).filter((t) => t.includes('db2') || /ALTER SYSTEM|pg_reload_conf/.test(t)).join('\n');
     assert.match(db2, expect[pg]!, pg);
   }
@@ -128,7 +127,7 @@ test('re-pointing standbys: reload on 13+, restart on 12, recovery.conf + restar
 test('switchover: stop, checkpoint, replay check, then promote; old primary rejoins without rewind; 9.6 uses xlog names', () => {
   for (const pg of PG) {
     const c = cluster(pg, '4.3');
-    const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
+    const p = ok(planFor('switchover', { cluster: c, status: status(c, HEALTHY, pg) }, 'db1'));
     const order = ids(p);
     const at = (id: string): number => { const i = order.indexOf(id); assert.ok(i >= 0, `${id} in ${order.join(',')}`); return i; };
     assert.ok(at('caught-up') < at('stop-db0') && at('stop-db0') < at('controldata-db0') && at('controldata-db0') < at('replayed-db1')
@@ -152,42 +151,42 @@ test('switchover: stop, checkpoint, replay check, then promote; old primary rejo
 
 test('switchover is refused without a live primary or to an unreachable node', () => {
   const c = cluster('15', '4.3');
-  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]) }, 'db1').ok, false);
-  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, [{ role: 'primary' }, { role: 'standby', reachable: false }, { role: 'standby' }]) }, 'db1').ok, false);
-  assert.equal(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
+  assert.equal(planFor('switchover', { cluster: c, status: status(c, [{ role: 'primary', reachable: false }, { role: 'standby' }, { role: 'standby' }]) }, 'db1').ok, false);
+  assert.equal(planFor('switchover', { cluster: c, status: status(c, [{ role: 'primary' }, { role: 'standby', reachable: false }, { role: 'standby' }]) }, 'db1').ok, false);
+  assert.equal(planFor('switchover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
 });
 
 test('recover: default method is rewind for the same system, basebackup otherwise; crash recovery step before 13', () => {
   for (const pg of PG) {
     const c = cluster(pg, '4.3');
     const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }], pg);
-    const same = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '7', primarySystemId: '7' } }, 'db1'));
+    const same = ok(planFor('recover', { cluster: c, status: s, facts: { nodeSystemId: '7', primarySystemId: '7' } }, 'db1'));
     assert.ok(ids(same).includes('rewind-db1'), pg);
     assert.equal(ids(same).includes('crash-recovery-db1'), pg === '9.6' || pg === '11' || pg === '12', pg);
     assert.match(texts(same).join('\n'), /^\/usr\/pgsql\/bin\/pg_rewind -D \/data\/db1 '--source-server=host=10\.0\.0\.11 port=5432 user=postgres dbname=postgres'$/m);
-    assert.doesNotMatch([...texts(same), ...texts(ok(buildPlan('recover', { cluster: c, status: s, options: { method: 'basebackup' } }, 'db1')))].join('\n'), /\/etc\/pgc\/pgpass/);
-    const other = ok(buildPlan('recover', { cluster: c, status: s, facts: { nodeSystemId: '8', primarySystemId: '7' } }, 'db1'));
+    assert.doesNotMatch([...texts(same), ...texts(ok(planFor('recover', { cluster: c, status: s, options: { method: 'basebackup' } }, 'db1')))].join('\n'), /\/etc\/pgc\/pgpass/);
+    const other = ok(planFor('recover', { cluster: c, status: s, facts: { nodeSystemId: '8', primarySystemId: '7' } }, 'db1'));
     assert.ok(ids(other).includes('basebackup-db1') && ids(other).includes('move-aside-db1'));
     assert.ok(!texts(other).some((t) => /\brm -rf\b/.test(t)), 'never deletes the old data directory');
-    const pcp = ok(buildPlan('recover', { cluster: c, status: s, options: { method: 'pcp' } }, 'db1'));
+    const pcp = ok(planFor('recover', { cluster: c, status: s, options: { method: 'pcp' } }, 'db1'));
     assert.match(texts(pcp).join('\n'), /pcp_recovery_node -n 1$/m);
   }
 });
 
 test('recover refuses a healthy standby and the live primary', () => {
   const c = cluster('15', '4.3');
-  assert.equal(buildPlan('recover', { cluster: c, status: status(c, HEALTHY) }, 'db1').ok, false);
-  assert.equal(buildPlan('recover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
+  assert.equal(planFor('recover', { cluster: c, status: status(c, HEALTHY) }, 'db1').ok, false);
+  assert.equal(planFor('recover', { cluster: c, status: status(c, HEALTHY) }, 'db0').ok, false);
 });
 
 test('attach refuses a false primary; detach of the primary is destructive', () => {
   const c = cluster('15', '4.7');
   const s = status(c, [{ role: 'primary' }, { role: 'primary', pgpool: 'down' }, { role: 'standby' }]);
-  assert.equal(buildPlan('attach', { cluster: c, status: s }, 'db1').ok, false);
-  const d = ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db0'));
+  assert.equal(planFor('attach', { cluster: c, status: s }, 'db1').ok, false);
+  const d = ok(planFor('detach', { cluster: c, status: status(c, HEALTHY) }, 'db0'));
   assert.equal(d.destructive, true);
   assert.match(commandText(d.steps[0]!.action, pcpEndpoint(c)), /^env PCPPASSFILE=\/etc\/pgc\/pcppass timeout -k 5 10 \/usr\/sbin\/pcp_detach_node -h 10\.0\.0\.10 -p 9898 -U pcpadmin -w -n 0$/);
-  assert.equal(ok(buildPlan('detach', { cluster: c, status: status(c, HEALTHY) }, 'db2')).destructive, false);
+  assert.equal(ok(planFor('detach', { cluster: c, status: status(c, HEALTHY) }, 'db2')).destructive, false);
 });
 
 test('hostile names and paths only ever appear quoted', () => {
@@ -195,7 +194,7 @@ test('hostile names and paths only ever appear quoted', () => {
   const c = cluster('15', '4.3', [{}, { name: 'db1;reboot', dataDirectory: evil }, {}]);
   const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]);
   for (const method of ['rewind', 'basebackup'] as const) {
-    const p = ok(buildPlan('recover', { cluster: c, status: s, options: { method } }, 'db1;reboot'));
+    const p = ok(planFor('recover', { cluster: c, status: s, options: { method } }, 'db1;reboot'));
     for (const step of p.steps) {
       if (step.action.kind !== 'ssh') continue;
       for (const word of step.action.argv) {
@@ -211,7 +210,7 @@ test('hostile names and paths only ever appear quoted', () => {
 
 test('renderPlan lists every step with where, what and why', () => {
   const c = cluster('16', '4.7');
-  const p = ok(buildPlan('switchover', { cluster: c, status: status(c, HEALTHY, '16') }, 'db2'));
+  const p = ok(planFor('switchover', { cluster: c, status: status(c, HEALTHY, '16') }, 'db2'));
   const text = renderPlan(p);
   assert.match(text, /# switchover db2 on cluster c1 {3}\[DESTRUCTIVE\]/);
   for (const s of p.steps) assert.ok(text.includes(s.title), s.title);

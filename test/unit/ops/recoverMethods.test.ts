@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
 import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { buildPlan } from '../../../src/core/ops/operation';
 import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/plan';
 import { runPlan } from '../../../src/core/ops/runner';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
-import { cluster, status } from './fixtures';
+import { cluster, status, planFor } from './fixtures';
 
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
 const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
@@ -16,23 +15,23 @@ const standbyFacts = { nodeSystemId: '7', primarySystemId: '7', nodeState: 'in a
 test('recover default: restart for a standby on the primary\'s timeline, rewind for a former primary, copy when the tools are older', () => {
   const c = cluster('15', '4.3');
   const s = status(c, down);
-  const restart = ok(buildPlan('recover', { cluster: c, status: s, facts: standbyFacts }, 'db1'));
+  const restart = ok(planFor('recover', { cluster: c, status: s, facts: standbyFacts }, 'db1'));
   assert.match(restart.summary, /by restart/);
   assert.ok(!ids(restart).some((i) => /rewind|basebackup|copy/.test(i)), ids(restart).join());
   assert.deepEqual(ids(restart).slice(0, 2), ['reach-db1', 'stop-db1']);
   assert.ok(ids(restart).includes('start-db1') && ids(restart).includes('attach-db1'));
   for (const facts of [{ ...standbyFacts, nodeState: 'in production' }, { ...standbyFacts, nodeTimeline: 1 }, { ...standbyFacts, nodeLsn: '0/5000000' }]) {
-    const p = ok(buildPlan('recover', { cluster: c, status: s, facts }, 'db1'));
+    const p = ok(planFor('recover', { cluster: c, status: s, facts }, 'db1'));
     assert.ok(ids(p).includes('rewind-db1') && ids(p).includes('settle-db1'), JSON.stringify(facts));
   }
   const c17 = cluster('17', '4.3');
-  const p17 = ok(buildPlan('recover', { cluster: c17, status: status(c17, down, '17'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
+  const p17 = ok(planFor('recover', { cluster: c17, status: status(c17, down, '17'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
   assert.match(p17.summary, /by copy/);
-  const none = ok(buildPlan('recover', { cluster: c17, status: status(c17, down, '17'), facts: { primarySystemId: '7', clientMajor: '15' } }, 'db1'));
+  const none = ok(planFor('recover', { cluster: c17, status: status(c17, down, '17'), facts: { primarySystemId: '7', clientMajor: '15' } }, 'db1'));
   assert.match(none.summary, /by copy .*no usable data directory/);
   // pg_rewind works within one major version only: a former primary on 11 with 15's tools gets a base backup.
   const c11 = cluster('11', '4.3');
-  const p11 = ok(buildPlan('recover', { cluster: c11, status: status(c11, down, '11'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
+  const p11 = ok(planFor('recover', { cluster: c11, status: status(c11, down, '11'), facts: { ...standbyFacts, nodeState: 'in production', clientMajor: '15' } }, 'db1'));
   assert.match(p11.summary, /by basebackup/);
   assert.ok(!ids(p11).includes('rewind-db1'), ids(p11).join());
 });
@@ -41,7 +40,7 @@ test('recover --method copy: backup API in one session around an rsync pulled ov
   for (const [pg, start, stop] of [['15', /pg_backup_start\(\$1, true\)/, /pg_backup_stop\(true\)/], ['11', /pg_start_backup\(\$1, true, false\)/, /pg_stop_backup\(false, true\)/]] as const) {
     const c = cluster(pg, '4.3');
     const withH2h = { ...c, nodes: c.nodes.map((n) => ({ ...n, ssh: { ...n.ssh, user: 'postgres', port: 2222, hostToHost: { identityFile: '/var/lib/pg/.ssh/id', knownHostsFile: '/var/lib/pg/.ssh/kh' } } })) };
-    const p = ok(buildPlan('recover', { cluster: withH2h, status: status(withH2h, down, pg), options: { method: 'copy' } }, 'db1'));
+    const p = ok(planFor('recover', { cluster: withH2h, status: status(withH2h, down, pg), options: { method: 'copy' } }, 'db1'));
     const copy = p.steps.find((x) => x.id === 'copy-db1')!;
     const text = commandText(copy.action);
     assert.match(text, start);
@@ -55,7 +54,7 @@ test('recover --method copy: backup API in one session around an rsync pulled ov
 
 test('the copy action holds one session: start, rsync on the target, stop, backup_label written from the result', async () => {
   const c = cluster('15', '4.3');
-  const p = ok(buildPlan('recover', { cluster: c, status: status(c, down), options: { method: 'copy' } }, 'db1'));
+  const p = ok(planFor('recover', { cluster: c, status: status(c, down), options: { method: 'copy' } }, 'db1'));
   const plan = { ...p, steps: p.steps.filter((s) => s.id === 'copy-db1'), verify: [] };
   const log: string[] = [];
   const result = (code: number, stdout = ''): ExecResult => ({ code, signal: null, stdout, stderr: '' });

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Plan, PlanResult } from '../../../src/core/ops/plan';
-import { buildSetupReplicationPlan, HBA_ERRORS_SQL, replicationHbaLine, replicationUserProblem } from '../../../src/core/ops/setupReplication';
-import { cluster, HEALTHY, status } from './fixtures';
+import { HBA_ERRORS_SQL, replicationHbaLine, replicationUserProblem } from '../../../src/core/ops/setupReplication';
+import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
 
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
 
@@ -19,7 +19,7 @@ test('the replication user is validated: pg_hba keywords, quoting and shell char
     assert.ok(problem, bad);
     assert.match(problem, /replication\.user/, bad);
     const c = { ...cluster('15', '4.3'), replication: { user: bad } };
-    const r = buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY) }, 'db2');
+    const r = setupPlanFor({ cluster: c, status: status(c, HEALTHY) }, 'db2');
     assert.equal(r.ok, false, bad);
   }
   for (const good of ['replicator', 'repl_1', '_r', 'R2']) assert.equal(replicationUserProblem(good), undefined, good);
@@ -28,7 +28,7 @@ test('the replication user is validated: pg_hba keywords, quoting and shell char
 test('pg_hba.conf is read for errors after the edit and before any reload or restart (PostgreSQL 10+)', () => {
   for (const pg of ['11', '15']) {
     const c = cluster(pg, '4.3', [{}, {}, { host: 'db2.example.com' }]);
-    const p = ok(buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY, pg) }, 'db2'));
+    const p = ok(setupPlanFor({ cluster: c, status: status(c, HEALTHY, pg) }, 'db2'));
     const ids = p.steps.map((s) => s.id);
     const at = (id: string): number => ids.indexOf(id);
     assert.ok(at('hba-db0') >= 0 && at('hba-db0') < at('hba-valid-db0') && at('hba-valid-db0') < at('reload-db0') && at('reload-db0') < at('restart-db0'), ids.join(' '));
@@ -40,8 +40,8 @@ test('pg_hba.conf is read for errors after the edit and before any reload or res
     assert.ok(hba.skipIf?.kind === 'sql-true' && /lower\(address\) = lower\(\$2\)/.test(hba.skipIf.sql) && !/\$2::inet/.test(hba.skipIf.sql));
   }
   const c96 = cluster('9.6', '4.3');
-  assert.ok(!ok(buildSetupReplicationPlan({ cluster: c96, status: status(c96, HEALTHY, '9.6') }, 'db2')).steps.some((s) => s.id.startsWith('hba-valid')), 'no pg_hba_file_rules before 10');
+  assert.ok(!ok(setupPlanFor({ cluster: c96, status: status(c96, HEALTHY, '9.6') }, 'db2')).steps.some((s) => s.id.startsWith('hba-valid')), 'no pg_hba_file_rules before 10');
   const ip = cluster('15', '4.3');
-  const hbaIp = ok(buildSetupReplicationPlan({ cluster: ip, status: status(ip, HEALTHY) }, 'db2')).steps.find((s) => s.id === 'hba-db0')!;
+  const hbaIp = ok(setupPlanFor({ cluster: ip, status: status(ip, HEALTHY) }, 'db2')).steps.find((s) => s.id === 'hba-db0')!;
   assert.ok(hbaIp.skipIf?.kind === 'sql-true' && /\$2::inet/.test(hbaIp.skipIf.sql));
 });

@@ -18,12 +18,11 @@ import { buildConfigurePgpoolPlan } from '../../../src/core/ops/configurePgpool'
 import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
 import { planToJson, renderPlan, type Check, type Plan, type PlanResult } from '../../../src/core/ops/plan';
 import { runPlan } from '../../../src/core/ops/runner';
-import { buildSetupReplicationPlan } from '../../../src/core/ops/setupReplication';
 import { buildSshTrustPlan, probeSshTrustFacts, type SshTrustFacts } from '../../../src/core/ops/sshTrust';
 import { authorizeArgv, keygenArgv, knownHostArgv } from '../../../src/core/ops/sshTrustScripts';
 import { shellCommand } from '../../../src/core/remote/shellQuote';
 import type { ExecOptions, RemoteCommand } from '../../../src/core/remote/types';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
 
 const PG = ['11', '15', '16'];
 const PGPOOL = ['3.7', '4.3', '4.7'];
@@ -99,7 +98,7 @@ test('configure-pgpool: parameter names, placeholders and extension database per
 test('setup-replication: recovery.conf before 12, standby.signal after; no promote_trigger_file on 16; password never shown', () => {
   for (const pg of PG) for (const pgpool of PGPOOL) {
     const c = hostile(pg, pgpool);
-    const plan = ok(buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY, pg) }, 'db2', { replicationPassword: REPL_PASSWORD, salt: Buffer.alloc(16, 7) })).plan;
+    const plan = ok(setupPlanFor({ cluster: c, status: status(c, HEALTHY, pg) }, 'db2', { replicationPassword: REPL_PASSWORD, salt: Buffer.alloc(16, 7) })).plan;
     const text = renderPlan(plan, pcpEndpoint(c));
     if (pg === '11') {
       assert.match(text, /recovery\.conf/);

@@ -8,9 +8,9 @@ import type { OpsEnvironment } from '../../../src/core/ops/environment';
 import type { CopyMethod, RecoveryFacts } from '../../../src/core/ops/input';
 import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/plan';
 import { defaultRecoverMethod, fullCopyMethod } from '../../../src/core/ops/recoverFacts';
-import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../../src/core/ops/setupReplication';
+import { probeSetupReplicationFacts } from '../../../src/core/ops/setupReplication';
 import type { ExecResult, RemoteCommand } from '../../../src/core/remote/types';
-import { cluster, HEALTHY, status } from './fixtures';
+import { cluster, HEALTHY, status, setupPlanFor, nodeNamed } from './fixtures';
 
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
 const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
@@ -24,7 +24,7 @@ const TOOLS_15: RecoveryFacts = { clientMajor: '15' };
 
 function plan(pg: string, o: { method?: CopyMethod; slot?: string; facts?: RecoveryFacts } = {}): Plan {
   const c = cluster(pg, '4.3');
-  return ok(buildSetupReplicationPlan({ cluster: c, status: status(c, HEALTHY, pg), ...(o.facts ? { facts: o.facts } : {}) }, 'db2',
+  return ok(setupPlanFor({ cluster: c, status: status(c, HEALTHY, pg), ...(o.facts ? { facts: o.facts } : {}) }, 'db2',
     { now: NOW, ...(o.method ? { method: o.method } : {}), ...(o.slot ? { slot: o.slot } : {}) }));
 }
 
@@ -134,9 +134,8 @@ test('the default method\'s probe asks the node\'s pg_basebackup (binDir) for it
     sql: () => { throw new Error('not used'); }, pcp: async () => '', pgpoolNode: async () => { throw new Error('not used'); }, close: async () => undefined,
   });
   const debian = (): ExecResult => ({ code: 0, signal: null, stdout: 'pg_basebackup (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)\n', stderr: '' });
-  assert.deepEqual(await probeSetupReplicationFacts({ cluster: c }, env(debian), 'db2'), { clientMajor: '15' });
+  assert.deepEqual(await probeSetupReplicationFacts(nodeNamed(c, 'db2'), env(debian)), { clientMajor: '15' });
   assert.deepEqual(asked, [{ host: 'db2', argv: ['/usr/pgsql/bin/pg_basebackup', '--version'] }]);
-  assert.deepEqual(await probeSetupReplicationFacts({ cluster: c }, env(() => ({ code: 127, signal: null, stdout: '', stderr: 'not found' })), 'db2'), {});
-  assert.deepEqual(await probeSetupReplicationFacts({ cluster: c }, env(() => new Error('ssh: connection refused')), 'db2'), {});
-  assert.deepEqual(await probeSetupReplicationFacts({ cluster: c }, env(debian), 'nosuchnode'), {});
+  assert.deepEqual(await probeSetupReplicationFacts(nodeNamed(c, 'db2'), env(() => ({ code: 127, signal: null, stdout: '', stderr: 'not found' }))), {});
+  assert.deepEqual(await probeSetupReplicationFacts(nodeNamed(c, 'db2'), env(() => new Error('ssh: connection refused'))), {});
 });

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan } from '../../../src/core/ops/operation';
 import type { PlanResult } from '../../../src/core/ops/plan';
 import { followsWithoutRewind, forkPoint, historyFilePath, parseWalEnd, recordEnd, waldumpScript } from '../../../src/core/ops/walFork';
-import { cluster, status } from './fixtures';
+import { cluster, status, planFor } from './fixtures';
 
 // Output of Debian's pg_waldump 15 on a freshly initialised data directory (real, captured on this machine).
 const DUMP = `rmgr: XLOG        len (rec/tot):    114/   114, tx:          0, lsn: 0/01511A88, prev 0/01511A40, desc: CHECKPOINT_SHUTDOWN redo 0/1511A88; tli 1; shutdown
@@ -52,7 +51,7 @@ test('recover default: a former primary whose WAL stops at the fork restarts as 
   const s = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]);
   const base = { nodeSystemId: '7', primarySystemId: '7', nodeState: 'in production', nodeTimeline: 1, nodeLsn: '0/3000028', primaryTimeline: 2, primaryLsn: '0/4000000', clientMajor: '15' };
   const plan = (facts: object): { summary: string; ids: string[] } => {
-    const r: PlanResult = buildPlan('recover', { cluster: c, status: s, facts }, 'db1');
+    const r: PlanResult = planFor('recover', { cluster: c, status: s, facts }, 'db1');
     assert.ok(r.ok, r.ok ? '' : r.reason);
     return { summary: r.plan.summary, ids: r.plan.steps.map((x) => x.id) };
   };
@@ -76,7 +75,7 @@ test('recover after a fork: pg_rewind, with a warning when it would also send a 
     clientMajor: '15', nodeWalEnd: '0/3300000', forkLsn: '0/3000148' };
   const MB = 1024 * 1024;
   const plan = (facts: object): { summary: string; warnings: readonly string[] } => {
-    const r: PlanResult = buildPlan('recover', { cluster: c, status: s, facts }, 'db1');
+    const r: PlanResult = planFor('recover', { cluster: c, status: s, facts }, 'db1');
     assert.ok(r.ok, r.ok ? '' : r.reason);
     return r.plan;
   };
