@@ -69,6 +69,10 @@ test('an unknown cluster and a usage error are JSON errors with exit 2', () => {
   assert.equal(usage.code, 2);
   assert.equal(usage.error.code, 'usage');
   assert.match(usage.error.message, /--method must be one of/);
+  const node = jsonError(['promote', 'nope', '--dry-run', '--json', '-f', good]);
+  assert.equal(node.code, 2);
+  assert.equal(node.error.code, 'usage');
+  assert.match(node.error.message, /^Cluster a has no node "nope" \(nodes: n\d/);
   const option = jsonError(['status', '--json', '--no-such-option']);
   assert.equal(option.code, 2);
   assert.deepEqual(option.error, { code: 'usage', message: "unknown option '--no-such-option' (see --help)" });
