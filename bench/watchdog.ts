@@ -16,7 +16,7 @@ import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT } from '../src/core/lab/layo
 import { onMachine } from '../src/core/lab/isolation';
 import { labContext } from '../src/core/lab/lab';
 import { HostShell } from '../src/core/lab/isolatedLab';
-import { detectionProfiles, worstCaseDetectionSeconds, worstCaseLeaderLossSeconds } from '../src/core/ops/pgpoolConfig';
+import { detectionProfiles, worstCaseDetectionSeconds, worstCaseLeaderLossSeconds } from '../src/core/ops/setup/pgpoolConfig';
 import {
   backendStatusOn, ensureWatchdogLab, labCli, pgCtlOnNode, startPgpool, stopPgpool, waitForLeader, watchdogLabDir, watchdogLabNet,
 } from '../test/lab/watchdogFixture';

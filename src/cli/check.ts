@@ -1,7 +1,7 @@
 /** `pgpool-cluster check`: the read-only preflight matrix. Exit 0 when every check passes, 1 otherwise. */
 import type { Command } from 'commander';
-import { checkCluster } from '../core/ops/checkCluster';
-import { renderCheckReport } from '../core/ops/checkClusterReport';
+import { checkCluster } from '../core/ops/preflight/checkCluster';
+import { renderCheckReport } from '../core/ops/preflight/checkClusterReport';
 import { clusterOptions, openSession, type SetupCliOptions } from './setupCommon';
 
 export function registerCheckCommand(program: Command): void {

@@ -1,10 +1,10 @@
 /** `pgpool-cluster configure-pgpool`: edit the files pgpool runs with (managed lines only), lint, diff, deploy with backups, reload. */
 import type { Command } from 'commander';
-import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/configurePgpool';
-import { applyDiscovery } from '../core/ops/discovery';
-import { withDiscovery } from '../core/ops/operation';
-import { pgpoolInstance } from '../core/ops/configurePgpoolInput';
-import { planToJson, renderPlan } from '../core/ops/plan';
+import { buildConfigurePgpoolPlan, readCurrentFiles, type ProfileName } from '../core/ops/setup/configurePgpool';
+import { applyDiscovery } from '../core/ops/preflight/discovery';
+import { withDiscovery } from '../core/ops/engine/operation';
+import { pgpoolInstance } from '../core/ops/setup/configurePgpoolInput';
+import { planToJson, renderPlan } from '../core/ops/engine/plan';
 import { CliError } from './errors';
 import { clusterOptions, confirmAndRun, openSession, type SetupCliOptions } from './setupCommon';
 

@@ -6,7 +6,7 @@ import type { ClusterEvent } from '../core/history/events';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import { explain, type ExplainFacts } from '../core/history/timeline';
-import { auditPath } from '../core/ops/audit';
+import { auditPath } from '../core/ops/engine/audit';
 import { CliError } from './errors';
 import { clusterOptions, openSession, type SetupSession } from './setupCommon';
 

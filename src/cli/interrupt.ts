@@ -3,8 +3,8 @@
  * cluster is in); a second exits at once, saying which command may still be running on which host.
  */
 import type { PcpEndpoint } from '../core/db/pcp';
-import { commandText } from '../core/ops/plan';
-import type { RunEvent } from '../core/ops/runner';
+import { commandText } from '../core/ops/engine/plan';
+import type { RunEvent } from '../core/ops/engine/runner';
 
 export interface Interrupts {
   readonly signal: AbortSignal;

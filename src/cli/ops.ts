@@ -4,9 +4,9 @@
  * (the plan cannot be built safely, or no confirmation), 4 another operation holds the cluster's lock, 130 cancelled.
  */
 import type { Command } from 'commander';
-import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/input';
-import { OPERATIONS, preparePlan, startPlanProbes } from '../core/ops/operation';
-import type { OperationKind } from '../core/ops/plan';
+import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/engine/input';
+import { OPERATIONS, preparePlan, startPlanProbes } from '../core/ops/engine/operation';
+import type { OperationKind } from '../core/ops/engine/plan';
 import { CliError } from './errors';
 import { registerPgpoolNodeCommand } from './pgpoolNode';
 import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';

@@ -1,6 +1,6 @@
 /** `pgpool-cluster pgpool start|stop|recover NAME`: one pgpool node of the cluster, as a plan (shown, confirmed, run, audited). */
 import type { Command } from 'commander';
-import { buildPgpoolNodePlan, PGPOOL_NODE_ACTIONS, probePgpoolNodeFacts, type PgpoolNodeAction } from '../core/ops/pgpoolNode';
+import { buildPgpoolNodePlan, PGPOOL_NODE_ACTIONS, probePgpoolNodeFacts, type PgpoolNodeAction } from '../core/ops/handover/pgpoolNode';
 import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 const DESCRIPTIONS: Record<PgpoolNodeAction, string> = {

@@ -1,15 +1,15 @@
 /** What the setup subcommands (configure-pgpool, setup-replication, setup-ssh-trust, check) share. */
 import type { Command } from 'commander';
 import type { ClusterDefinition, NodeDefinition } from '../core/inventory/model';
-import { findNode } from '../core/ops/input';
-import { describeRunEvent } from '../core/ops/runEventText';
+import { findNode } from '../core/ops/engine/input';
+import { describeRunEvent } from '../core/ops/engine/runEventText';
 import { ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
-import { ClusterOpsEnvironment } from '../core/ops/environment';
-import { LockError } from '../core/ops/lock';
-import { runOperation } from '../core/ops/operation';
-import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/plan';
-import type { RunOutcome } from '../core/ops/runner';
+import { ClusterOpsEnvironment } from '../core/ops/engine/environment';
+import { LockError } from '../core/ops/engine/lock';
+import { runOperation } from '../core/ops/engine/operation';
+import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/engine/plan';
+import type { RunOutcome } from '../core/ops/engine/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';

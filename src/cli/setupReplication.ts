@@ -1,10 +1,10 @@
 /** `pgpool-cluster setup-replication NODE [--method basebackup|copy] [--slot NAME]`: make NODE a streaming standby of the primary. */
 import type { Command } from 'commander';
-import { applyDiscovery } from '../core/ops/discovery';
-import { COPY_METHODS, type CopyMethod } from '../core/ops/input';
-import { nodeIn, withDiscovery } from '../core/ops/operation';
-import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../core/ops/setupReplication';
-import { parseSyncSpec, withSyncSteps } from '../core/ops/syncReplication';
+import { applyDiscovery } from '../core/ops/preflight/discovery';
+import { COPY_METHODS, type CopyMethod } from '../core/ops/engine/input';
+import { nodeIn, withDiscovery } from '../core/ops/engine/operation';
+import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../core/ops/setup/setupReplication';
+import { parseSyncSpec, withSyncSteps } from '../core/ops/setup/syncReplication';
 import { CliError } from './errors';
 import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 

@@ -1,6 +1,6 @@
 /** `pgpool-cluster setup-ssh-trust`: keys, authorized_keys and known_hosts for every hop pgpool's scripts need, proven. */
 import type { Command } from 'commander';
-import { prepareSshTrustPlan, withPcpPassEntry } from '../core/ops/sshTrust';
+import { prepareSshTrustPlan, withPcpPassEntry } from '../core/ops/setup/sshTrust';
 import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 
 export function registerSetupSshTrustCommand(program: Command): void {

@@ -4,7 +4,7 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
-import { currentLockHolder } from '../core/ops/lockHolder';
+import { currentLockHolder } from '../core/ops/engine/lockHolder';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';

@@ -1,6 +1,6 @@
 /** `pgpool-cluster sync [set] ANY n | FIRST n | off`: synchronous_standby_names on every node, enforced by the primary. */
 import type { Command } from 'commander';
-import { buildSyncPlan, parseSyncSpec } from '../core/ops/syncReplication';
+import { buildSyncPlan, parseSyncSpec } from '../core/ops/setup/syncReplication';
 import { CliError } from './errors';
 import { clusterOptions, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
 

@@ -15,7 +15,7 @@ import { resolveServiceUser } from '../../src/core/lab/serviceUser';
 import { SshPool } from '../../src/core/remote/sshPool';
 import { StatusCollector } from '../../src/core/status/collector';
 import type { ClusterStatus } from '../../src/core/status/model';
-import { currentLockHolder } from '../../src/core/ops/lockHolder';
+import { currentLockHolder } from '../../src/core/ops/engine/lockHolder';
 import { prepareTables, Sampler, StatusWatcher, twoWritableMs, Writer, WRITES_TABLE, type Endpoint, type PgLogin } from './faultProbes';
 import { sleep } from './wait';
 

@@ -5,7 +5,7 @@ import type { ClusterDefinition } from '../../src/core/inventory/model';
 import { SshPool } from '../../src/core/remote/sshPool';
 import { StatusCollector } from '../../src/core/status/collector';
 import type { ClusterHealth } from '../../src/core/status/model';
-import { currentLockHolder } from '../../src/core/ops/lockHolder';
+import { currentLockHolder } from '../../src/core/ops/engine/lockHolder';
 import { sleep } from './wait';
 
 export interface Endpoint { readonly name: string; readonly host: string; readonly port: number }

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, chownSync, readFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, runProgram } from '../../src/core/lab/proc';
-import { replicationConninfo, standbyConfigArgv } from '../../src/core/ops/pgCommands';
-import { detectionProfiles, generateScripts, type PgpoolConfigInput } from '../../src/core/ops/pgpoolConfig';
+import { replicationConninfo, standbyConfigArgv } from '../../src/core/ops/engine/pgCommands';
+import { detectionProfiles, generateScripts, type PgpoolConfigInput } from '../../src/core/ops/setup/pgpoolConfig';
 import { POSTGRES_BIN } from '../differential/postgresOracle';
 import { closeScratch, openScratch, scratchDir, serviceUser } from '../differential/scratch';
 import { cluster } from '../unit/ops/fixtures';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock } from '../../src/core/ops/lock';
+import { acquireLock } from '../../src/core/ops/engine/lock';
 import { freshLab, labCli, repair, useFaultTestLab, type CampaignOptions, type Lab, type OperationOutcome } from '../harness/faultCampaign';
 import { prepareTables, Writer } from '../harness/faultProbes';
 import { unmetPrecondition } from '../harness/precondition';

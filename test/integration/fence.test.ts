@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolatedRequested } from '../../src/core/lab/lab';
 import { shellCommand } from '../../src/core/remote/shellQuote';
-import { FENCE_BEGIN } from '../../src/core/ops/fenceHba';
+import { FENCE_BEGIN } from '../../src/core/ops/handover/fenceHba';
 import { cli, labUser, query, ssh } from '../lab/labFixture';
 import { unmetPrecondition } from '../harness/precondition';
 import { inRecovery, layout, NODES, ops, primaries, restoreLab, standbysStreamingFrom, waitUntil } from './opsLab';

@@ -1,8 +1,8 @@
 // A second workstation for the lock test: takes the cluster lock on the lab's pgpool host, says "held", keeps it
 // until its stdin closes. Run as its own process with its own HOME and state directory.
 import { loadClusterFile } from '../../src/core/inventory/load';
-import { acquireClusterLock } from '../../src/core/ops/clusterLock';
-import { ClusterOpsEnvironment } from '../../src/core/ops/environment';
+import { acquireClusterLock } from '../../src/core/ops/engine/clusterLock';
+import { ClusterOpsEnvironment } from '../../src/core/ops/engine/environment';
 import { SshPool } from '../../src/core/remote/sshPool';
 
 async function main(file: string): Promise<void> {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseConf } from '../conf/parser';
 import type { ClusterDefinition } from '../inventory/model';
-import type { AuditRecord } from '../ops/audit';
+import type { AuditRecord } from '../ops/engine/audit';
 import type { RemoteHost } from '../remote/types';
 import type { ClusterStatus } from '../status/model';
 import { mergeEvents, type ClusterEvent } from './events';

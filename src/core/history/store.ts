@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterDefinition } from '../inventory/model';
-import { stateDir } from '../ops/lock';
+import { stateDir } from '../ops/engine/lock';
 import type { ClusterEvent } from './events';
 import type { LogCursor } from './logReader';
 

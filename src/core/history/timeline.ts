@@ -1,5 +1,5 @@
 // Grouping related events (one failover, one operation) and one-sentence answers to the usual questions.
-import type { AuditRecord } from '../ops/audit';
+import type { AuditRecord } from '../ops/engine/audit';
 import type { ClusterEvent } from './events';
 
 /** The tool's own operations from the audit log: a start and an end event each. */

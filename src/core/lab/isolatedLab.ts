@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/pgpoolConfig';
+import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/setup/pgpoolConfig';
 import type { LabHost, LabLayout, LabNode, LabPgpoolHost } from './layout';
 import { allHosts, HOST_PG_HOME, isPgpoolHost, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
 import {

@@ -3,7 +3,7 @@ import { writePrivateFileSync } from '../remote/privateFile';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { passFileLine } from '../ops/pgpoolConfig';
+import { passFileLine } from '../ops/setup/pgpoolConfig';
 import {
   allHosts, defaultLabDir, defaultLabNet, isolatedLabLayout, isPrivateNet, ISOLATED_DEFAULT_NET, labLayout, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT, LAB_PGPOOL_PORT,
   LAB_SSH_PORT, type LabLayout,

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import {
   detectionProfiles, generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts,
   type DetectionProfile, type PgpoolConfigInput,
-} from '../ops/pgpoolConfig';
+} from '../ops/setup/pgpoolConfig';
 import type { LabLayout } from './layout';
 import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT, LAB_PGPOOL_VERSION } from './layout';
 import type { LabPasswords } from './postgres';

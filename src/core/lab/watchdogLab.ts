@@ -2,7 +2,7 @@
 // VIP (read on each host, not believed from pgpool), and the wait for a leader that serves through the VIP.
 import { Client } from 'pg';
 import { shellCommand } from '../remote/shellQuote';
-import type { VipCommands, WatchdogSpec } from '../ops/pgpoolConfig';
+import type { VipCommands, WatchdogSpec } from '../ops/setup/pgpoolConfig';
 import type { LabLayout, LabPgpoolHost } from './layout';
 import { LAB_PGPOOL_PORT } from './layout';
 import { isolationOf, netnsName, type Argv } from './isolation';

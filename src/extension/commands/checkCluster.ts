@@ -1,7 +1,7 @@
 /** "Check Cluster": the read-only preflight matrix in a Markdown document. */
 import * as vscode from 'vscode';
-import { checkCluster as runCheck } from '../../core/ops/checkCluster';
-import { renderCheckReport } from '../../core/ops/checkClusterReport';
+import { checkCluster as runCheck } from '../../core/ops/preflight/checkCluster';
+import { renderCheckReport } from '../../core/ops/preflight/checkClusterReport';
 import type { ExtensionServices } from '../context';
 import { openSessionOrSay, pickCluster, showText } from './setupSession';
 

@@ -1,9 +1,9 @@
 /** "Configure pgpool": edit the managed lines of the pgpool.conf pgpool runs with, show the diff in a diff editor, confirm, deploy with backups, reload. */
 import * as vscode from 'vscode';
-import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/configurePgpool';
-import { applyDiscovery } from '../../core/ops/discovery';
-import { withDiscovery } from '../../core/ops/operation';
-import { pgpoolOf } from '../../core/ops/environment';
+import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/setup/configurePgpool';
+import { applyDiscovery } from '../../core/ops/preflight/discovery';
+import { withDiscovery } from '../../core/ops/engine/operation';
+import { pgpoolOf } from '../../core/ops/engine/environment';
 import type { ExtensionServices } from '../context';
 import { planDocumentUri } from '../plans/planDocuments';
 import { editorWords } from './editorWords';

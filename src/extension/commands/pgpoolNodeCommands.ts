@@ -4,9 +4,9 @@
  */
 import * as vscode from 'vscode';
 import type { PgpoolInstance } from '../../core/inventory/model';
-import { LockError } from '../../core/ops/lock';
-import { buildPgpoolNodePlan, probePgpoolNodeFacts, type PgpoolNodeAction } from '../../core/ops/pgpoolNode';
-import { renderPlan } from '../../core/ops/plan';
+import { LockError } from '../../core/ops/engine/lock';
+import { buildPgpoolNodePlan, probePgpoolNodeFacts, type PgpoolNodeAction } from '../../core/ops/handover/pgpoolNode';
+import { renderPlan } from '../../core/ops/engine/plan';
 import type { OperationOutcome } from '../../shared/protocol';
 import type { ExtensionServices } from '../context';
 import { showPlanDocument } from '../plans/planDocuments';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { OperationOutcome } from '../../shared/protocol';
 import type { ExtensionServices } from '../context';
-import type { RecoverMethod } from '../../core/ops/input';
+import type { RecoverMethod } from '../../core/ops/engine/input';
 import { runOperationCommand } from './runOperation';
 
 const METHODS: { label: string; description: string; method?: RecoverMethod }[] = [

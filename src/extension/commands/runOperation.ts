@@ -6,12 +6,12 @@
  * ended (done / failed / refused / cancelled) so the status panel can say so.
  */
 import * as vscode from 'vscode';
-import type { OpsOptions } from '../../core/ops/input';
-import { LockError } from '../../core/ops/lock';
-import { preparePlan, runOperation, startPlanProbes } from '../../core/ops/operation';
-import { renderPlan, type OperationKind, type Plan, type PlanResult } from '../../core/ops/plan';
-import { describeRunEvent } from '../../core/ops/runEventText';
-import type { RunOutcome } from '../../core/ops/runner';
+import type { OpsOptions } from '../../core/ops/engine/input';
+import { LockError } from '../../core/ops/engine/lock';
+import { preparePlan, runOperation, startPlanProbes } from '../../core/ops/engine/operation';
+import { renderPlan, type OperationKind, type Plan, type PlanResult } from '../../core/ops/engine/plan';
+import { describeRunEvent } from '../../core/ops/engine/runEventText';
+import type { RunOutcome } from '../../core/ops/engine/runner';
 import { isOperationOutcome, type OperationOutcome } from '../../shared/protocol';
 import type { ExtensionServices } from '../context';
 import { showPlanDocument } from '../plans/planDocuments';

@@ -1,8 +1,8 @@
 /** "Set Synchronous Replication": ANY n / FIRST n / off for the chosen cluster (synchronous_standby_names on every node). */
 import * as vscode from 'vscode';
-import { pcpEndpoint } from '../../core/ops/environment';
-import { renderPlan } from '../../core/ops/plan';
-import { buildSyncPlan, parseSyncSpec, type SyncSpec } from '../../core/ops/syncReplication';
+import { pcpEndpoint } from '../../core/ops/engine/environment';
+import { renderPlan } from '../../core/ops/engine/plan';
+import { buildSyncPlan, parseSyncSpec, type SyncSpec } from '../../core/ops/setup/syncReplication';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
 import { openSessionOrSay, pickCluster, runWithProgress, showText } from './setupSession';

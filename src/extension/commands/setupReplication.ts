@@ -1,10 +1,10 @@
 /** "Set Up Streaming Replication": make the chosen node a standby of the primary (destructive: confirm by name). */
 import * as vscode from 'vscode';
-import { renderPlan } from '../../core/ops/plan';
-import type { CopyMethod } from '../../core/ops/input';
-import { applyDiscovery } from '../../core/ops/discovery';
-import { nodeIn, withDiscovery } from '../../core/ops/operation';
-import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setupReplication';
+import { renderPlan } from '../../core/ops/engine/plan';
+import type { CopyMethod } from '../../core/ops/engine/input';
+import { applyDiscovery } from '../../core/ops/preflight/discovery';
+import { nodeIn, withDiscovery } from '../../core/ops/engine/operation';
+import { buildSetupReplicationPlan, probeSetupReplicationFacts } from '../../core/ops/setup/setupReplication';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
 import { openSessionOrSay, pickClusterAndNode, runWithProgress, showText } from './setupSession';

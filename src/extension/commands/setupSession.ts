@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { ClusterDefinition } from '../../core/inventory/model';
-import type { ClusterOpsEnvironment } from '../../core/ops/environment';
-import type { Plan } from '../../core/ops/plan';
+import type { ClusterOpsEnvironment } from '../../core/ops/engine/environment';
+import type { Plan } from '../../core/ops/engine/plan';
 import type { ClusterStatus } from '../../core/status/model';
 import type { SecretProvider } from '../../core/remote/types';
 import type { OperationOutcome } from '../../shared/protocol';

@@ -1,7 +1,7 @@
 /** "Set Up SSH Trust": keys, authorized_keys and verified known_hosts for every hop pgpool's scripts need, each proven. */
 import * as vscode from 'vscode';
-import { renderPlan } from '../../core/ops/plan';
-import { prepareSshTrustPlan } from '../../core/ops/sshTrust';
+import { renderPlan } from '../../core/ops/engine/plan';
+import { prepareSshTrustPlan } from '../../core/ops/setup/sshTrust';
 import type { ExtensionServices } from '../context';
 import { editorWords } from './editorWords';
 import { openSessionOrSay, pickCluster, runWithProgress, showText } from './setupSession';

@@ -10,7 +10,7 @@ import type { ClusterEvent } from '../../core/history/events';
 import { isJournalSource, journalUnit } from '../../core/history/journal';
 import { HistoryStore, historyDir } from '../../core/history/store';
 import { explain } from '../../core/history/timeline';
-import { auditPath } from '../../core/ops/audit';
+import { auditPath } from '../../core/ops/engine/audit';
 import type { ClusterSession } from '../tree/clusterSession';
 import type { ClusterModel } from '../tree/clusterModel';
 import type { HistoryUpdate } from '../../shared/historyProtocol';

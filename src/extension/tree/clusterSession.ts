@@ -5,11 +5,11 @@
  * can ask for a password or a key passphrase like the tree does.
  */
 import type { ClusterDefinition } from '../../core/inventory/model';
-import { ClusterOpsEnvironment } from '../../core/ops/environment';
+import { ClusterOpsEnvironment } from '../../core/ops/engine/environment';
 import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
 import { SshPool } from '../../core/remote/sshPool';
 import { StatusCollector } from '../../core/status/collector';
-import { currentLockHolder } from '../../core/ops/lockHolder';
+import { currentLockHolder } from '../../core/ops/engine/lockHolder';
 import type { ClusterStatus } from '../../core/status/model';
 import { HistoryStore, historyDir } from '../../core/history/store';
 import { recordStatus } from '../../core/history/statusTransitions';

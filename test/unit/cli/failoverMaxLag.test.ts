@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSize } from '../../../src/cli/configurePgpool';
-import { pgpoolConfigInput } from '../../../src/core/ops/configurePgpoolInput';
-import { detectionProfiles, generateScripts } from '../../../src/core/ops/pgpoolConfig';
+import { pgpoolConfigInput } from '../../../src/core/ops/setup/configurePgpoolInput';
+import { detectionProfiles, generateScripts } from '../../../src/core/ops/setup/pgpoolConfig';
 import { cluster } from '../ops/fixtures';
 
 test('--failover-max-lag takes bytes or PostgreSQL-style units and refuses anything else', () => {

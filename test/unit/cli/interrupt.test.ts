@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installInterrupts, stillRunningText } from '../../../src/cli/interrupt';
-import type { PlanStep } from '../../../src/core/ops/plan';
+import type { PlanStep } from '../../../src/core/ops/engine/plan';
 
 const step: PlanStep = {
   id: 'rewind-node0', title: 'pg_rewind node0 from node1', why: 'w', destructive: true, onFailure: 'f',

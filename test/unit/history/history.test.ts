@@ -12,7 +12,7 @@ import { parsePostgresLog } from '../../../src/core/history/postgresLog';
 import { auditEvents, explain, groupEvents } from '../../../src/core/history/timeline';
 import { keep } from '../../../src/core/history/collect';
 import type { RemoteHost } from '../../../src/core/remote/types';
-import type { AuditRecord } from '../../../src/core/ops/audit';
+import type { AuditRecord } from '../../../src/core/ops/engine/audit';
 import { parseSince } from '../../../src/cli/events';
 import { repoRoot } from '../../lab/labFixture';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { repoRoot } from '../conf/paths';
 import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
 import { hostPassFile, isHostPath, withPassFileVariable } from '../../../src/core/inventory/hostPath';
-import { confLinesArgv, replicationConninfo, confLiteral } from '../../../src/core/ops/pgCommands';
+import { confLinesArgv, replicationConninfo, confLiteral } from '../../../src/core/ops/engine/pgCommands';
 import { cluster } from '../ops/fixtures';
 
 /** Every ```yaml block of a markdown file. */

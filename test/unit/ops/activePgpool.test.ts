@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
-import { activePgpool, ClusterOpsEnvironment } from '../../../src/core/ops/environment';
+import { activePgpool, ClusterOpsEnvironment } from '../../../src/core/ops/engine/environment';
 import type { SshPool } from '../../../src/core/remote/sshPool';
 import type { ClusterStatus } from '../../../src/core/status/model';
 import { cluster as oneCluster, HEALTHY, status as statusOf } from './fixtures';

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHost } from '../../../src/core/db/localPcp';
-import { acquireClusterLock, clusterLockStale, holderLine, parseHolder, workstationId } from '../../../src/core/ops/clusterLock';
-import { LockError } from '../../../src/core/ops/lock';
+import { acquireClusterLock, clusterLockStale, holderLine, parseHolder, workstationId } from '../../../src/core/ops/engine/clusterLock';
+import { LockError } from '../../../src/core/ops/engine/lock';
 
 const host = new LocalHost();
 const fresh = (): { dir: string; ws: (name: string) => string } => {

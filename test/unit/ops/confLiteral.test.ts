@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confLiteral, conninfo } from '../../../src/core/ops/pgCommands';
+import { confLiteral, conninfo } from '../../../src/core/ops/engine/pgCommands';
 
 /** PostgreSQL's reader of a quoted configuration value (GUC_scanstr): '' and \\ \' \n \t ... escapes. */
 function gucScanstr(lit: string): string {

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
 import {
   choosePgpoolPaths, DISCOVERY_SCRIPT, parseDiscoveryOutput, parsePgpoolCommandLine, type DiscoveryFacts,
-} from '../../../src/core/ops/configurePgpoolDiscovery';
-import { buildConfigurePgpoolPlan, readCurrentFiles } from '../../../src/core/ops/configurePgpool';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
+} from '../../../src/core/ops/setup/configurePgpoolDiscovery';
+import { buildConfigurePgpoolPlan, readCurrentFiles } from '../../../src/core/ops/setup/configurePgpool';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
 import { waitUntil } from '../../harness/wait';
 import { cluster, HEALTHY, status } from './fixtures';
 

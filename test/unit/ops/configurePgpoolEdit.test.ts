@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConf } from '../../../src/core/conf/parser';
-import { buildConfigurePgpoolPlan, fileKey, type CurrentFiles } from '../../../src/core/ops/configurePgpool';
-import type { PgpoolPaths } from '../../../src/core/ops/configurePgpoolDiscovery';
-import { editPcpConf, editPoolHba } from '../../../src/core/ops/pgpoolConfig/editAuthFiles';
-import { DUPLICATE_PREFIX, editPgpoolConf, MANAGED_BLOCK_MARKER } from '../../../src/core/ops/pgpoolConfig/editPgpoolConf';
+import { buildConfigurePgpoolPlan, fileKey, type CurrentFiles } from '../../../src/core/ops/setup/configurePgpool';
+import type { PgpoolPaths } from '../../../src/core/ops/setup/configurePgpoolDiscovery';
+import { editPcpConf, editPoolHba } from '../../../src/core/ops/setup/pgpoolConfig/editAuthFiles';
+import { DUPLICATE_PREFIX, editPgpoolConf, MANAGED_BLOCK_MARKER } from '../../../src/core/ops/setup/pgpoolConfig/editPgpoolConf';
 import { repoRoot } from '../conf/paths';
 import { cluster, HEALTHY, status } from './fixtures';
 

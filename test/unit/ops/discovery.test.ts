@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyDiscovery, discover, discoverArgv, parseDiscovery } from '../../../src/core/ops/discovery';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { withDiscovery } from '../../../src/core/ops/operation';
-import { renderPlan } from '../../../src/core/ops/plan';
+import { applyDiscovery, discover, discoverArgv, parseDiscovery } from '../../../src/core/ops/preflight/discovery';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { withDiscovery } from '../../../src/core/ops/engine/operation';
+import { renderPlan } from '../../../src/core/ops/engine/plan';
 import type { SqlClient } from '../../../src/core/db/types';
 import { cluster, HEALTHY, status, planFor } from './fixtures';
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectionProfiles, failoverTargetFileOf, failoverTargetPath, generateScripts, TARGET_FILE_MARKER, type PgpoolConfigInput } from '../../../src/core/ops/pgpoolConfig';
+import { detectionProfiles, failoverTargetFileOf, failoverTargetPath, generateScripts, TARGET_FILE_MARKER, type PgpoolConfigInput } from '../../../src/core/ops/setup/pgpoolConfig';
 
 /** psql stand-in: `-c` (the position query) prints FAKE/<host>.pos; stdin SQL: pg_promote is recorded, pg_is_in_recovery prints FAKE/<host>.rec or t. */
 const FAKE_PSQL = `#!/bin/bash

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { NodeDefinition } from '../../../src/core/inventory/model';
 import type { ClusterStatus } from '../../../src/core/status/model';
-import { FENCE_BEGIN, FENCE_MARKER_FILE, fenceBlockArgv, fenceBlockedArgv, fenceUnblockArgv } from '../../../src/core/ops/fenceHba';
-import type { Plan, PlanResult } from '../../../src/core/ops/plan';
+import { FENCE_BEGIN, FENCE_MARKER_FILE, fenceBlockArgv, fenceBlockedArgv, fenceUnblockArgv } from '../../../src/core/ops/handover/fenceHba';
+import type { Plan, PlanResult } from '../../../src/core/ops/engine/plan';
 import { cluster, planFor, status } from './fixtures';
 
 function ok(r: PlanResult): Plan {

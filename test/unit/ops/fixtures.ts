@@ -1,10 +1,10 @@
 /** A 3-node cluster definition and status for plan tests, at any PostgreSQL / pgpool version. */
 import type { ClusterDefinition, NodeDefinition } from '../../../src/core/inventory/model';
 import type { ClusterStatus, NodeStatus } from '../../../src/core/status/model';
-import type { OpsInput } from '../../../src/core/ops/input';
-import { buildPlan } from '../../../src/core/ops/operation';
-import type { OperationKind, PlanResult } from '../../../src/core/ops/plan';
-import { buildSetupReplicationPlan, type SetupReplicationOptions } from '../../../src/core/ops/setupReplication';
+import type { OpsInput } from '../../../src/core/ops/engine/input';
+import { buildPlan } from '../../../src/core/ops/engine/operation';
+import type { OperationKind, PlanResult } from '../../../src/core/ops/engine/plan';
+import { buildSetupReplicationPlan, type SetupReplicationOptions } from '../../../src/core/ops/setup/setupReplication';
 
 export const VERSION_NUM: Record<string, number> = { '9.6': 90624, '11': 110022, '12': 120020, '15': 150018, '16': 160006 };
 

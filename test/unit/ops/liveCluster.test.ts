@@ -5,11 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listLeftoversArgv, startShowingLogArgv, stopLeftoversArgv } from '../../../src/core/ops/pgCommands';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import type { Plan } from '../../../src/core/ops/plan';
-import { runPlan } from '../../../src/core/ops/runner';
-import { stopStep } from '../../../src/core/ops/steps';
+import { listLeftoversArgv, startShowingLogArgv, stopLeftoversArgv } from '../../../src/core/ops/engine/pgCommands';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import type { Plan } from '../../../src/core/ops/engine/plan';
+import { runPlan } from '../../../src/core/ops/engine/runner';
+import { stopStep } from '../../../src/core/ops/engine/steps';
 import type { SqlClient } from '../../../src/core/db/types';
 import { cluster } from './fixtures';
 

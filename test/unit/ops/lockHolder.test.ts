@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, lockPath } from '../../../src/core/ops/lock';
-import { currentLockHolder } from '../../../src/core/ops/lockHolder';
+import { acquireLock, lockPath } from '../../../src/core/ops/engine/lock';
+import { currentLockHolder } from '../../../src/core/ops/engine/lockHolder';
 
 test('currentLockHolder: the live holder, nothing when free, dead or unreadable; never takes the lock', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lock-holder-'));

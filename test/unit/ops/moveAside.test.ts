@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Plan, PlanResult, PlanStep } from '../../../src/core/ops/plan';
+import type { Plan, PlanResult, PlanStep } from '../../../src/core/ops/engine/plan';
 import { cluster, HEALTHY, status, planFor, setupPlanFor } from './fixtures';
 
 const NOW = new Date('2024-05-06T07:08:09Z');

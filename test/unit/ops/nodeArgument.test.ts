@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeArgument } from '../../../src/cli/setupCommon';
 import { CliError } from '../../../src/cli/errors';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { buildPlan, preparePlan } from '../../../src/core/ops/operation';
-import { commandText } from '../../../src/core/ops/plan';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { buildPlan, preparePlan } from '../../../src/core/ops/engine/operation';
+import { commandText } from '../../../src/core/ops/engine/plan';
 import type { ExecResult } from '../../../src/core/remote/types';
 import { cluster, nodeNamed, status } from './fixtures';
 

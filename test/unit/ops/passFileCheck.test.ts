@@ -7,10 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { matchingEntry } from '../../../src/core/db/passFileEntries';
 import { hostPassFile } from '../../../src/core/inventory/hostPath';
-import { judgePassFile, nodeLookups, parsePassFileFields, readPassFileFieldsArgv } from '../../../src/core/ops/passFileCheck';
-import { auditRecord } from '../../../src/core/ops/audit';
-import { planToJson, renderPlan } from '../../../src/core/ops/plan';
-import { withPcpPassEntry } from '../../../src/core/ops/sshTrust';
+import { judgePassFile, nodeLookups, parsePassFileFields, readPassFileFieldsArgv } from '../../../src/core/ops/preflight/passFileCheck';
+import { auditRecord } from '../../../src/core/ops/engine/audit';
+import { planToJson, renderPlan } from '../../../src/core/ops/engine/plan';
+import { withPcpPassEntry } from '../../../src/core/ops/setup/sshTrust';
 import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
 
 const SECRET = 'S3cr3t-pw';

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPcp, type PcpEndpoint } from '../../../src/core/db/pcp';
-import { ClusterOpsEnvironment } from '../../../src/core/ops/environment';
-import { commandText, renderPlan, type StepAction } from '../../../src/core/ops/plan';
-import { attachStep } from '../../../src/core/ops/steps';
-import { PCP_RECOVERY_TIMEOUT_MS } from '../../../src/core/ops/recover';
+import { ClusterOpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { commandText, renderPlan, type StepAction } from '../../../src/core/ops/engine/plan';
+import { attachStep } from '../../../src/core/ops/engine/steps';
+import { PCP_RECOVERY_TIMEOUT_MS } from '../../../src/core/ops/recover/recover';
 import { buildCommandLine } from '../../../src/core/remote/commandLine';
 import type { SshPool } from '../../../src/core/remote/sshPool';
 import type { ExecResult, RemoteCommand, RemoteHost } from '../../../src/core/remote/types';

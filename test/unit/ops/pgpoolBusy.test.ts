@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pgpoolScriptsIdleStep, waitScriptsIdleArgv, withPgpoolScriptsIdle } from '../../../src/core/ops/pgpoolBusy';
+import { pgpoolScriptsIdleStep, waitScriptsIdleArgv, withPgpoolScriptsIdle } from '../../../src/core/ops/preflight/pgpoolBusy';
 import { waitFor } from '../../harness/wait';
 import { cluster, HEALTHY, status, planFor } from './fixtures';
 

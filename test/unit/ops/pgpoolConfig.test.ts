@@ -8,8 +8,8 @@ import {
   CLEAN_STOP_MARKER, confString, detectionProfiles, failoverPlaceholders, generatePcpConf, generatePgpoolConf, generateScripts, passFileLine,
   pgpoolCommandProgram,
   worstCaseDetectionSeconds, type PgpoolConfigInput,
-} from '../../../src/core/ops/pgpoolConfig';
-import { confValues } from '../../../src/core/ops/configurePgpoolInput';
+} from '../../../src/core/ops/setup/pgpoolConfig';
+import { confValues } from '../../../src/core/ops/setup/configurePgpoolInput';
 
 function input(pgpoolVersion: string, postgresMajor: number): PgpoolConfigInput {
   return {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
-import { buildPgpoolNodePlan, stopConsequences } from '../../../src/core/ops/pgpoolNode';
+import { buildPgpoolNodePlan, stopConsequences } from '../../../src/core/ops/handover/pgpoolNode';
 import type { ClusterStatus, PgpoolStatus } from '../../../src/core/status/model';
 import { cluster as oneCluster, HEALTHY, status as statusOf } from './fixtures';
 

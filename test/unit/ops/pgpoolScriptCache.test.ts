@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/pgpoolConfig';
-import { probePgpoolScripts } from '../../../src/core/ops/pgpoolScriptCache';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/setup/pgpoolConfig';
+import { probePgpoolScripts } from '../../../src/core/ops/handover/pgpoolScriptCache';
 import { cluster } from './fixtures';
 
 /** A pgpool host whose files carry a stamp; counts SFTP reads and stat calls. */

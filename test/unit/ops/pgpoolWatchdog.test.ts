@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   detectionProfiles, generatePgpoolConf, generateScripts, maskSecretParams, worstCaseLeaderLossSeconds, type PgpoolConfigInput, type WatchdogSpec,
-} from '../../../src/core/ops/pgpoolConfig';
+} from '../../../src/core/ops/setup/pgpoolConfig';
 import { PGPOOL_RELEASE_LIST, pgpoolCatalog, resolvePgpoolName } from '../../../src/core/conf/catalog/pgpool';
 import { lintDocument } from '../../../src/core/conf/lint';
-import { editPgpoolConf, describeChanges } from '../../../src/core/ops/pgpoolConfig/editPgpoolConf';
-import { buildConfigurePgpoolPlan, fileKey, type CurrentFiles } from '../../../src/core/ops/configurePgpool';
+import { editPgpoolConf, describeChanges } from '../../../src/core/ops/setup/pgpoolConfig/editPgpoolConf';
+import { buildConfigurePgpoolPlan, fileKey, type CurrentFiles } from '../../../src/core/ops/setup/configurePgpool';
 import { cluster as opsCluster, HEALTHY, status as opsStatus } from './fixtures';
 
 const HOSTS = ['pg-a.example', 'pg-b.example', 'pg-c.example'];

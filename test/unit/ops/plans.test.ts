@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
-import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/pgpoolConfig';
-import { failoverFacts, failoverWaitsForCleanStop } from '../../../src/core/ops/pgpoolScriptFacts';
-import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/plan';
+import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/setup/pgpoolConfig';
+import { failoverFacts, failoverWaitsForCleanStop } from '../../../src/core/ops/handover/pgpoolScriptFacts';
+import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/engine/plan';
 import { cluster, HEALTHY, status, planFor } from './fixtures';
 
 const PG = ['9.6', '11', '12', '15', '16'];

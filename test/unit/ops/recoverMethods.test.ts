@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/plan';
-import { runPlan } from '../../../src/core/ops/runner';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/engine/plan';
+import { runPlan } from '../../../src/core/ops/engine/runner';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 import { cluster, status, planFor } from './fixtures';
 
@@ -93,7 +93,7 @@ test('the copy method\'s rsync moves a primary data directory whose path has spa
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { execFileSync } = await import('node:child_process');
-  const { copySteps } = await import('../../../src/core/ops/recoverCopy');
+  const { copySteps } = await import('../../../src/core/ops/recover/recoverCopy');
   const root = mkdtempSync(join(tmpdir(), 'rsync-protect-'));
   const marker = join(root, 'INJECTED');
   const src = join(root, `primary data $(touch ${marker}) \`touch ${marker}\` ;touch ${marker}; *`);

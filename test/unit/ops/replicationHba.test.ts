@@ -1,8 +1,8 @@
 /** setup-replication's pg_hba line and replication user: host names, IPv6, hostile names, errors read before any restart. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Plan, PlanResult } from '../../../src/core/ops/plan';
-import { HBA_ERRORS_SQL, replicationHbaLine, replicationUserProblem } from '../../../src/core/ops/setupReplication';
+import type { Plan, PlanResult } from '../../../src/core/ops/engine/plan';
+import { HBA_ERRORS_SQL, replicationHbaLine, replicationUserProblem } from '../../../src/core/ops/setup/setupReplication';
 import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
 
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };

@@ -5,11 +5,11 @@ import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import type { SqlClient } from '../../../src/core/db/types';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { acquireLock, LockError, lockPath } from '../../../src/core/ops/lock';
-import { runOperation } from '../../../src/core/ops/operation';
-import type { Plan, PlanStep } from '../../../src/core/ops/plan';
-import { runPlan } from '../../../src/core/ops/runner';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { acquireLock, LockError, lockPath } from '../../../src/core/ops/engine/lock';
+import { runOperation } from '../../../src/core/ops/engine/operation';
+import type { Plan, PlanStep } from '../../../src/core/ops/engine/plan';
+import { runPlan } from '../../../src/core/ops/engine/runner';
 import { waitFor } from '../../harness/wait';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 

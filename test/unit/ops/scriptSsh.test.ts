@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scriptHopArgv, scriptSsh } from '../../../src/core/ops/scriptSsh';
+import { scriptHopArgv, scriptSsh } from '../../../src/core/ops/preflight/scriptSsh';
 
 const PGPOOL_SAMPLE = `#!/bin/bash
 # A follow_primary.sh after pgpool's sample

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import type { SqlClient } from '../../../src/core/db/types';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
-import { auditRecord } from '../../../src/core/ops/audit';
-import { checkCluster } from '../../../src/core/ops/checkCluster';
-import { buildConfigurePgpoolPlan } from '../../../src/core/ops/configurePgpool';
-import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/environment';
-import { planToJson, renderPlan, type Check, type Plan, type PlanResult } from '../../../src/core/ops/plan';
-import { runPlan } from '../../../src/core/ops/runner';
-import { buildSshTrustPlan, probeSshTrustFacts, type SshTrustFacts } from '../../../src/core/ops/sshTrust';
-import { authorizeArgv, keygenArgv, knownHostArgv } from '../../../src/core/ops/sshTrustScripts';
+import { auditRecord } from '../../../src/core/ops/engine/audit';
+import { checkCluster } from '../../../src/core/ops/preflight/checkCluster';
+import { buildConfigurePgpoolPlan } from '../../../src/core/ops/setup/configurePgpool';
+import { pcpEndpoint, type OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { planToJson, renderPlan, type Check, type Plan, type PlanResult } from '../../../src/core/ops/engine/plan';
+import { runPlan } from '../../../src/core/ops/engine/runner';
+import { buildSshTrustPlan, probeSshTrustFacts, type SshTrustFacts } from '../../../src/core/ops/setup/sshTrust';
+import { authorizeArgv, keygenArgv, knownHostArgv } from '../../../src/core/ops/setup/sshTrustScripts';
 import { shellCommand } from '../../../src/core/remote/shellQuote';
 import type { ExecOptions, RemoteCommand } from '../../../src/core/remote/types';
 import { cluster, HEALTHY, status, setupPlanFor } from './fixtures';
@@ -262,7 +262,7 @@ test('the trust scripts on a real shell: hostile paths, idempotent, refuse a dif
 });
 
 test('check: a failover_command script that does not wait for a stopping primary is a failing cell with the fix', async () => {
-  const { CLEAN_STOP_MARKER } = await import('../../../src/core/ops/pgpoolConfig');
+  const { CLEAN_STOP_MARKER } = await import('../../../src/core/ops/setup/pgpoolConfig');
   const c = cluster('15', '4.3');
   const conf = "failover_command = '/etc/pgpool2/failover.sh %d'\n";
   const cell = async (text: string): Promise<{ ok: boolean; fix?: string } | undefined> =>

@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import type { CopyMethod, RecoveryFacts } from '../../../src/core/ops/input';
-import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/plan';
-import { defaultRecoverMethod, fullCopyMethod } from '../../../src/core/ops/recoverFacts';
-import { probeSetupReplicationFacts } from '../../../src/core/ops/setupReplication';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import type { CopyMethod, RecoveryFacts } from '../../../src/core/ops/engine/input';
+import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/engine/plan';
+import { defaultRecoverMethod, fullCopyMethod } from '../../../src/core/ops/recover/recoverFacts';
+import { probeSetupReplicationFacts } from '../../../src/core/ops/setup/setupReplication';
 import type { ExecResult, RemoteCommand } from '../../../src/core/remote/types';
 import { cluster, HEALTHY, status, setupPlanFor, nodeNamed } from './fixtures';
 

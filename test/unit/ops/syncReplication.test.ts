@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { syncStandbyNamesError } from '../../../src/core/conf/rules/syncStandbyNames';
-import type { Plan, PlanResult } from '../../../src/core/ops/plan';
-import { commandText } from '../../../src/core/ops/plan';
-import { buildSyncPlan, parseSyncSpec, syncName, syncStandbyNamesValue, withSyncSteps } from '../../../src/core/ops/syncReplication';
+import type { Plan, PlanResult } from '../../../src/core/ops/engine/plan';
+import { commandText } from '../../../src/core/ops/engine/plan';
+import { buildSyncPlan, parseSyncSpec, syncName, syncStandbyNamesValue, withSyncSteps } from '../../../src/core/ops/setup/syncReplication';
 import { cluster, HEALTHY, status } from './fixtures';
 
 function ok(r: PlanResult): Plan {

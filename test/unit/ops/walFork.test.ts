@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PlanResult } from '../../../src/core/ops/plan';
-import { followsWithoutRewind, forkPoint, historyFilePath, parseWalEnd, recordEnd, waldumpScript } from '../../../src/core/ops/walFork';
+import type { PlanResult } from '../../../src/core/ops/engine/plan';
+import { followsWithoutRewind, forkPoint, historyFilePath, parseWalEnd, recordEnd, waldumpScript } from '../../../src/core/ops/recover/walFork';
 import { cluster, status, planFor } from './fixtures';
 
 // Output of Debian's pg_waldump 15 on a freshly initialised data directory (real, captured on this machine).

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { OpsEnvironment } from '../../../src/core/ops/environment';
-import { checkWatchdogHost } from '../../../src/core/ops/watchdogCheck';
+import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
+import { checkWatchdogHost } from '../../../src/core/ops/preflight/watchdogCheck';
 import { parseIpAddrLines, subnetHolding } from '../../../src/core/remote/ipAddr';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 import { cluster } from './fixtures';

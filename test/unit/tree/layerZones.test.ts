@@ -20,7 +20,7 @@ async function restrictedImports(file: string, text: string): Promise<string[]> 
 test('a core layer may not import a layer above it; an allowed import passes', async () => {
   assert.match((await restrictedImports('src/core/db/lsn.ts', "import type { ClusterStatus } from '../status/model';\nexport type X = ClusterStatus;\n"))[0] ?? '', /src\/core\/db may import only/);
   assert.match((await restrictedImports('src/core/conf/types.ts', "import type { Plan } from '../ops/plan';\nexport type X = Plan;\n"))[0] ?? '', /src\/core\/conf may import only its own folder/);
-  assert.deepEqual(await restrictedImports('src/core/ops/plan.ts', "import type { ClusterStatus } from '../status/model';\nexport type X = ClusterStatus;\n"), []);
+  assert.deepEqual(await restrictedImports('src/core/ops/engine/plan.ts', "import type { ClusterStatus } from '../../status/model';\nexport type X = ClusterStatus;\n"), []);
 });
 
 test('the webview and src/shared stay out of core; core and shared never import vscode', async () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { renderPlan, type Plan } from '../../../src/core/ops/plan';
+import { renderPlan, type Plan } from '../../../src/core/ops/engine/plan';
 import { editorWords } from '../../../src/extension/commands/editorWords';
 import { PlanStore } from '../../../src/extension/plans/planStore';
 import { repoRoot } from '../conf/paths';

@@ -1,0 +1,181 @@
+/**
+ * Executes a Plan: steps in order with progress events, cancellation between and inside steps, a stop at
+ * the first failed step or check with a message saying what state the cluster is in and what to do next,
+ * then the final verification. Locking and the audit record are wrapped around it by `runOperation`.
+ */
+import { lsnDiff } from '../../db/lsn';
+import { evaluateCheck, waitForCheck } from './checks';
+import type { OpsEnvironment } from './environment';
+import { parseControldata } from './pgCommands';
+import { runBackupCopy } from '../recover/recoverCopy';
+import type { Plan, PlanStep } from './plan';
+
+export type RunEvent =
+  | { readonly type: 'step-start'; readonly index: number; readonly total: number; readonly step: PlanStep }
+  | { readonly type: 'step-skipped'; readonly index: number; readonly step: PlanStep; readonly reason: string }
+  | { readonly type: 'step-done'; readonly index: number; readonly step: PlanStep; readonly ms: number }
+  | { readonly type: 'step-failed'; readonly index: number; readonly step: PlanStep; readonly error: string }
+  | { readonly type: 'output'; readonly index: number; readonly stream: 'stdout' | 'stderr'; readonly text: string }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'verify'; readonly describe: string; readonly ok: boolean; readonly detail: string };
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (e: RunEvent) => void;
+}
+
+export interface StepTiming { readonly id: string; readonly ms: number; readonly skipped: boolean }
+
+export interface RunOutcome {
+  readonly ok: boolean;
+  readonly cancelled: boolean;
+  /** One paragraph: what happened, the cluster's state, what to do next. */
+  readonly message: string;
+  readonly failedStep?: string;
+  readonly completedSteps: number;
+  readonly facts: Record<string, string>;
+  /** WAL the old primary had that the new one never received, when knowable. */
+  readonly lostWalBytes?: number;
+  readonly durationMs: number;
+  readonly steps: readonly StepTiming[];
+}
+
+/** An SSH step without its own limit (a quick command: test, mkdir, a config edit) that runs longer has stalled. */
+export const SSH_STEP_DEFAULT_TIMEOUT_MS = 300_000;
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+const tail = (s: string, n = 600): string => (s.length > n ? `…${s.slice(-n)}` : s).trim();
+
+/** Runs the step's action; returns its text output (stdout / first cell) or throws with a useful message. */
+async function act(step: PlanStep, index: number, env: OpsEnvironment, options: RunOptions, facts: ReadonlyMap<string, string>): Promise<string> {
+  const a = step.action;
+  const signal = options.signal;
+  switch (a.kind) {
+    case 'wait': return '';
+    case 'ssh': {
+      const stdin = a.stdinSecret ?? (a.stdinFact === undefined ? undefined : facts.get(a.stdinFact));
+      if (a.stdinFact !== undefined && stdin === undefined) throw new Error(`${a.stdinFact} was not recorded by an earlier step`);
+      const r = await env.remote(a.host).exec(a.argv, {
+        ...(stdin !== undefined ? { stdin } : {}),
+        timeoutMs: a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS, ...(signal ? { signal } : {}),
+        onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
+        onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
+      });
+      if (r.timedOut) throw new Error(`timed out after ${Math.round((a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS) / 1000)} s on ${a.host} (the command may still run there)`);
+      if (r.code === null || !(a.okExitCodes ?? [0]).includes(r.code)) {
+        // Long enough for the 20 log lines a failed start prints.
+        throw new Error(`exit ${r.code ?? r.signal ?? 'none'} on ${a.host}${r.stderr.trim() ? `: ${tail(r.stderr, 3000)}` : r.stdout.trim() ? `: ${tail(r.stdout)}` : ''}`);
+      }
+      return r.stdout;
+    }
+    case 'sql': {
+      const rows = await env.sql(a.node).query(a.sql, a.params ?? [], a.timeoutMs ? { timeoutMs: a.timeoutMs } : {});
+      const first = rows[0] ? Object.values(rows[0])[0] : undefined;
+      return first === undefined || first === null ? '' : String(first);
+    }
+    case 'write-file': {
+      const host = env.remote(a.host);
+      if (a.backupSuffix) {
+        const r = await host.exec(['sh', '-c', 'if [ -e "$1" ]; then cp -p -- "$1" "$2"; fi', '_', a.path, `${a.path}${a.backupSuffix}`], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+        if (r.code !== 0) throw new Error(`could not back up ${a.path} on ${a.host}: ${tail(r.stderr || r.stdout)}`);
+      }
+      await host.writeFile(a.path, a.content, { mode: a.mode, ...(signal ? { signal } : {}) });
+      // SFTP applies the mode only to a new file; a replaced file keeps its old one otherwise.
+      const c = await host.exec(['chmod', a.mode.toString(8), '--', a.path], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+      if (c.code !== 0) throw new Error(`wrote ${a.path} on ${a.host} but chmod failed: ${tail(c.stderr)}`);
+      return '';
+    }
+    case 'backup-copy': return runBackupCopy(a, env, {
+      ...(signal ? { signal } : {}),
+      onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
+      onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
+    });
+    case 'pcp': {
+      const out = await env.pcp(a.tool, a.args, { ...(signal ? { signal } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}) });
+      if (out.trim()) options.onEvent?.({ type: 'output', index, stream: 'stdout', text: out });
+      return out;
+    }
+  }
+}
+
+function capture(step: PlanStep, output: string, facts: Map<string, string>): void {
+  if (!step.capture) return;
+  const v = step.capture.from === 'controldata-checkpoint' ? parseControldata(output, 'Latest checkpoint location') : output.trim();
+  if (v) facts.set(step.capture.fact, v);
+}
+
+export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptions = {}): Promise<RunOutcome> {
+  const started = performance.now();
+  const facts = new Map<string, string>();
+  const timings: StepTiming[] = [];
+  const emit = (e: RunEvent): void => options.onEvent?.(e);
+  const finish = (ok: boolean, message: string, extra: { failedStep?: string; cancelled?: boolean } = {}): RunOutcome => {
+    const lost = plan.lostWal ? lsnDiff(facts.get(plan.lostWal.oldEndFact), facts.get(plan.lostWal.receivedFact)) : undefined;
+    return {
+      ok, cancelled: extra.cancelled ?? false, message, ...(extra.failedStep ? { failedStep: extra.failedStep } : {}),
+      completedSteps: timings.length, facts: Object.fromEntries(facts),
+      ...(lost !== undefined ? { lostWalBytes: Math.max(0, lost) } : {}),
+      durationMs: Math.round(performance.now() - started), steps: timings,
+    };
+  };
+
+  for (const [index, step] of plan.steps.entries()) {
+    if (options.signal?.aborted) {
+      return finish(false, `Cancelled before step ${index + 1} (${step.title}); ${index} step(s) done. ${step.onFailure}`, { cancelled: true, failedStep: step.id });
+    }
+    const t0 = performance.now();
+    if (step.skipIf) {
+      const s = await evaluateCheck(step.skipIf, env, facts, options.signal);
+      if (s.ok) {
+        emit({ type: 'step-skipped', index, step, reason: step.skipIf.describe });
+        timings.push({ id: step.id, ms: Math.round(performance.now() - t0), skipped: true });
+        continue;
+      }
+    }
+    emit({ type: 'step-start', index, total: plan.steps.length, step });
+    let failure: string | undefined;
+    try {
+      capture(step, await act(step, index, env, options, facts), facts);
+    } catch (err) {
+      failure = errText(err);
+    }
+    if (options.signal?.aborted) {
+      return finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onFailure}`, { cancelled: true, failedStep: step.id });
+    }
+    if (failure !== undefined && !step.tolerateFailureIfCheckPasses) {
+      if (step.optional) {
+        emit({ type: 'warning', message: `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}` });
+        timings.push({ id: step.id, ms: Math.round(performance.now() - t0), skipped: false });
+        continue;
+      }
+      emit({ type: 'step-failed', index, step, error: failure });
+      return finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id });
+    }
+    if (step.check) {
+      const c = await waitForCheck(step.check, env, facts, options.signal);
+      if (!c.ok) {
+        const why = failure !== undefined ? `${failure}; then ${c.detail}` : c.detail;
+        emit({ type: 'step-failed', index, step, error: `check "${step.check.describe}" failed: ${why}` });
+        return finish(false, `Step ${index + 1} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id });
+      }
+    } else if (failure !== undefined) {
+      emit({ type: 'step-failed', index, step, error: failure });
+      return finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id });
+    }
+    const ms = Math.round(performance.now() - t0);
+    timings.push({ id: step.id, ms, skipped: false });
+    emit({ type: 'step-done', index, step, ms });
+  }
+
+  const failed: string[] = [];
+  for (const check of plan.verify) {
+    const r = await waitForCheck(check, env, facts, options.signal);
+    emit({ type: 'verify', describe: check.describe, ok: r.ok, detail: r.detail });
+    if (!r.ok) failed.push(`${check.describe} (${r.detail})`);
+  }
+  if (failed.length) {
+    return finish(false, `Every step ran, but the final verification failed: ${failed.join('; ')}. Look at "pgpool-cluster status" and fix what it reports.`, { failedStep: 'verify' });
+  }
+  return finish(true, `${plan.operation} ${plan.node}: done and verified.`);
+}

@@ -1,0 +1,67 @@
+/**
+ * What switchover and promote need to know about the failover_command script installed on the pgpool host:
+ * whether it waits for a clean shutdown to finish before promoting, and whether it promotes the node named in
+ * a target file (then no standby has to be detached). Read over SFTP: pgpool.conf names the script, the script
+ * carries the markers. pgpool.conf is read once for these facts and for the scripts' paths (pgpoolBusy.ts).
+ */
+import { readIfExists } from '../setup/configurePgpool';
+import { confValues } from '../setup/configurePgpoolInput';
+import { readRunningPgpoolConf } from '../setup/configurePgpoolDiscovery';
+import { pgpoolOf, type OpsEnvironment } from '../engine/environment';
+import type { ClusterDefinition } from '../../inventory/model';
+import { CLEAN_STOP_MARKER, failoverTargetFileOf, pgpoolCommandProgram } from '../setup/pgpoolConfig';
+
+/** The program a pgpool.conf command setting runs (its first word as pgpool and sh read it). */
+export function commandProgram(conf: ReadonlyMap<string, string>, key: string): string | undefined {
+  const line = conf.get(key);
+  return line ? pgpoolCommandProgram(line) : undefined;
+}
+
+export interface FailoverScriptFacts {
+  /** true / false when the script could be read; undefined when it could not (or is no absolute path). */
+  readonly waitsForCleanStop?: boolean;
+  /** The file the script reads the operator's chosen node from; undefined for scripts without that marker. */
+  readonly targetFile?: string;
+}
+
+/** The facts of the failover_command script pgpool.conf names. */
+export async function failoverScriptFacts(env: OpsEnvironment, host: string, conf: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<FailoverScriptFacts> {
+  const script = commandProgram(conf, 'failover_command');
+  if (!script?.startsWith('/')) return {};
+  try {
+    const text = await readIfExists(env, host, script, signal);
+    if (text === undefined) return {};
+    const targetFile = failoverTargetFileOf(text);
+    return { waitsForCleanStop: text.includes(CLEAN_STOP_MARKER), ...(targetFile ? { targetFile } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+/** true / false when the failover_command script could be read; undefined when it could not (or is no absolute path). */
+export async function scriptWaitsForCleanStop(env: OpsEnvironment, host: string, conf: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<boolean | undefined> {
+  return (await failoverScriptFacts(env, host, conf, signal)).waitsForCleanStop;
+}
+
+/** pgpool.conf of the cluster's pgpool, read once per operation; an empty map when it cannot be read. */
+export async function readPgpoolConf(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
+  try {
+    return confValues(await readRunningPgpoolConf(env, cluster, signal));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The same, reading pgpool.conf first (or taking it already read); {} when pgpool.conf or the script could not be read. */
+export async function failoverFacts(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, conf?: Promise<ReadonlyMap<string, string>>): Promise<FailoverScriptFacts> {
+  try {
+    return await failoverScriptFacts(env, pgpoolOf(cluster).name, await (conf ?? readPgpoolConf(cluster, env, signal)), signal);
+  } catch {
+    return {};
+  }
+}
+
+/** Whether the script waits for a clean shutdown; undefined when pgpool.conf or the script could not be read. */
+export async function failoverWaitsForCleanStop(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<boolean | undefined> {
+  return (await failoverFacts(cluster, env, signal)).waitsForCleanStop;
+}
