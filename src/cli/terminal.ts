@@ -1,4 +1,4 @@
-/** How operations talk to a terminal: the typed confirmation prompt (run events: core/ops/runEventText). */
+/** How operations talk to a terminal: the typed confirmation prompt (run events: core/ops/engine/runEventText). */
 import * as readline from 'node:readline';
 
 export function ask(question: string): Promise<string> {
