@@ -286,4 +286,24 @@ test('bring your own cluster: a hand-written pgpool-II cluster, operated through
     await healthyAround('node0');
     await writeAndVerify();
   });
+
+  await t.test('configure-pgpool for real: the running file keeps every comment and unmanaged line; the tool\'s scripts then switch over', async () => {
+    const before = sshPg(pgpoolAddress, shellCommand(['cat', BYOC_CONF]));
+    const pcpPassword = readFileSync(planned.pcppassFile, 'utf8').trim().split('\n')[0]!.split(':').slice(3).join(':');
+    const r = ops(['configure-pgpool', '--yes'], { PGPOOL_CLUSTER_PCP_PASSWORD: pcpPassword });
+    assert.equal(r.code, 0, say(r));
+    const after = sshPg(pgpoolAddress, shellCommand(['cat', BYOC_CONF]));
+    const kept = (text: string): string[] => text.split('\n').filter((l) => /^\s*#/.test(l)
+      || /^\s*(ssl|memory_cache|memqcache|use_watchdog|wd_|pool_passwd|allow_clear_text|child_life_time|log_line_prefix)/.test(l));
+    const afterLines = new Set(after.split('\n'));
+    const lost = kept(before).filter((l) => !afterLines.has(l));
+    assert.deepEqual(lost, [], 'every comment and unmanaged setting is still in the running file');
+    assert.notEqual(after, before, 'managed lines changed');
+    await healthyAround('node0');
+    const s = ops(['switchover', 'node1', '--yes']);
+    assert.equal(s.code, 0, say(s));
+    assert.deepEqual(await primaries(), ['node1']);
+    await healthyAround('node1');
+    await writeAndVerify();
+  });
 });

@@ -51,7 +51,8 @@ function stateIn(dir: string): LabState | undefined {
 export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boolean, env: NodeJS.ProcessEnv = process.env, watchdog?: boolean): LabLayout {
   const state = stateIn(dir);
   // The environment is a default: an explicit loopback --net still means the loopback lab (e.g. a test's second lab).
-  const iso = state?.isolated ?? isolated ?? (watchdog || (isolatedRequested(env) && (net === undefined || isPrivateNet(net))));
+  // A running lab's kind is what it is: a loopback lab's state has no `isolated` (older labs wrote none).
+  const iso = (state ? state.isolated === true : undefined) ?? isolated ?? (watchdog || (isolatedRequested(env) && (net === undefined || isPrivateNet(net))));
   // Asked for explicitly wins (labUp then refuses a running lab of the other kind); else what runs in dir.
   const wd = watchdog ?? (state?.watchdog !== undefined);
   if (wd && !iso) throw new LabError('The watchdog lab runs on the isolated lab only (one network namespace per pgpool host): lab up --isolated --watchdog, as root.');

@@ -8,6 +8,7 @@ import { findLabPrograms } from '../../../src/core/lab/prerequisites';
 import { lookupUser } from '../../../src/core/lab/serviceUser';
 import { knownHostsLine, sshdConfig } from '../../../src/core/lab/sshd';
 import { identityConf, primaryConninfo } from '../../../src/core/lab/postgres';
+import { labLayoutFor } from '../../../src/core/lab/lab';
 import { labEnvLines } from '../../../src/core/lab/env';
 import { processAlive, runProgram } from '../../../src/core/lab/proc';
 import { labClusterDefinition } from '../../../src/core/lab/clusterFile';
@@ -87,4 +88,12 @@ test('processAlive tells a live process from a finished one', async () => {
   const child = spawn('true');
   await new Promise((r) => child.on('close', r));
   assert.equal(processAlive(child.pid!), false);
+});
+
+test('a running loopback lab stays the loopback lab when the isolated lab is asked for by the environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-kind-'));
+  writeFileSync(join(dir, 'lab.json'), JSON.stringify({ net: '127.0.0', pgMajor: 15, user: 'postgres' }));
+  const layout = labLayoutFor(dir, undefined, undefined, { PGPOOL_CLUSTER_LAB_ISOLATED: '1' });
+  assert.equal(layout.isolation, undefined);
+  assert.equal(layout.nodes[0]?.address.startsWith('127.0.0.'), true);
 });
