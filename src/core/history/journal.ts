@@ -51,7 +51,8 @@ const HAS_STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/;
 export function journalLineToLog(line: string): string {
   const m = ENTRY.exec(line);
   if (!m) return line;
-  const message = m[5]!;
+  // log_destination = 'syslog' numbers each line `[29-1] ` before pgpool's own prefix.
+  const message = m[5]!.replace(/^\[\d+-\d+\] /, '');
   if (HAS_STAMP.test(message)) return message;
   const time = m[2]!.length > 12 ? m[2]!.slice(0, 12) : m[2]!;
   // A script pgpool ran prints `failover.sh: …` to pgpool's stderr: the journal names pgpool, the line its script.

@@ -5,7 +5,8 @@ import { eventsFromLines, type Classified, type LogContext, type ParsedLine } fr
 import type { NodeLookup } from './nodeLookup';
 
 const STAMP = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?`;
-const PGPOOL_LINE = new RegExp(String.raw`^(${STAMP})(?: [A-Z]{2,5})?: (.*?) pid (\d+): ([A-Z]+\d?):\s+(.*)$`);
+// Before 4.2 the default prefix is '%t: pid %p: ' (no process name).
+const PGPOOL_LINE = new RegExp(String.raw`^(${STAMP})(?: [A-Z]{2,5})?: (?:(.*?) )?pid (\d+): ([A-Z]+\d?):\s+(.*)$`);
 /** The generated scripts (and many hand-written ones) print `date '+%F %T'` then `name: message`. */
 const SCRIPT_LINE = new RegExp(String.raw`^(${STAMP}) ([\w.-]+): (.*)$`);
 /** A pgpool line glued to the end of a script's output that had no newline. */
@@ -27,7 +28,7 @@ export interface PgpoolParsed extends ParsedLine {
 
 export function parsePgpoolLine(line: string): PgpoolParsed | undefined {
   const m = PGPOOL_LINE.exec(line);
-  if (m) return { stamp: m[1]!, process: m[2]!, pid: Number(m[3]), level: m[4]!, message: m[5]! };
+  if (m) return { stamp: m[1]!, ...(m[2] ? { process: m[2] } : {}), pid: Number(m[3]), level: m[4]!, message: m[5]! };
   const s = SCRIPT_LINE.exec(line);
   if (s) return { stamp: s[1]!, level: 'SCRIPT', script: s[2]!, message: s[3]! };
   return undefined;

@@ -28,6 +28,11 @@ test('journal lines: pgpool keeps its own prefix; lines without a time get the j
   assert.equal(journalLineToLog('2026-11-29T18:12:20.001234+0000 pg1 systemd[1]: Started pgpool2.service - pgpool-II.'),
     '2026-11-29 18:12:20.001 systemd: Started pgpool2.service - pgpool-II.');
   assert.equal(journalLineToLog('not a journal line'), 'not a journal line');
+  // Through syslog (log_destination = 'syslog'), with pgpool's numbering and the pre-4.2 prefix '%t: pid %p: '.
+  const viaSyslog = journalLineToLog('2026-11-29T18:12:25.115234+0000 pg1 pgpool[1636]: [30-1] 2026-11-29 18:12:25: pid 1636: LOG:  I am the cluster leader node');
+  assert.equal(viaSyslog, '2026-11-29 18:12:25: pid 1636: LOG:  I am the cluster leader node');
+  const { events } = parsePgpoolLog(`${viaSyslog}\n`, { origin: 'pgpool', file: 'journal:pgpool2.service', firstLine: 1, clock: { skewMs: 0, utcOffset: '+0000' }, nodes, keep });
+  assert.deepEqual(events.map((e) => e.kind), ['watchdog-leader']);
 });
 
 test("journal output: entries parsed by pgpool's parser (kinds and nodes), journalctl's remarks dropped, cursor and clock kept", () => {
