@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { isolatedRequested } from '../../src/core/lab/lab';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { FENCE_BEGIN } from '../../src/core/ops/handover/fenceHba';
+import type { ClusterEvent } from '../../src/core/history/events';
 import { cli, labUser, query, ssh } from '../lab/labFixture';
 import { unmetPrecondition } from '../harness/precondition';
 import { inRecovery, layout, NODES, ops, primaries, restoreLab, standbysStreamingFrom, waitUntil } from './opsLab';
@@ -24,6 +25,7 @@ async function connectError(host: string): Promise<string | undefined> {
 test('freeze the primary past failover, thaw it, fence the false primary, recover it: never two writable nodes at the end', async (t) => {
   if (unmetPrecondition(isolatedRequested() ? undefined : 'lab faults need the isolated lab (PGPOOL_CLUSTER_LAB_ISOLATED=1, root)', (r) => t.skip(r))) return;
   await restoreLab();
+  const since = new Date().toISOString();
   const [first] = await primaries();
   const old = NODES.find((n) => n.name === first);
   assert.ok(old, 'one primary before the fault');
@@ -63,5 +65,19 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   assert.equal(hba.code, 0, hba.stderr);
   assert.ok(!hba.stdout.includes(FENCE_BEGIN), 'recover removed the fence block');
   assert.deepEqual(await primaries(), [promoted], 'one primary at the end');
+
+  // The history tells it: pgpool's detection and failover.sh in one group (an incident); then the fence
+  // and the recover as the tool's operations.
+  const ev = ops(['events', '--json', '--since', since]);
+  assert.equal(ev.code, 0, ev.stderr);
+  const list = (JSON.parse(ev.stdout) as { events: ClusterEvent[] }).events;
+  const story = list.map((e) => `${e.time} ${e.source} ${e.kind} ${e.node ?? ''} [${e.group ?? ''}] ${e.message}`).join('\n');
+  const detected = list.find((e) => (e.kind === 'health-check-failed' || e.kind === 'degenerate-request') && e.node === old.name);
+  assert.ok(detected?.group, `pgpool's detection of the frozen ${old.name} is grouped:\n${story}`);
+  assert.equal(list.find((e) => e.kind === 'failover-command' && e.node === old.name)?.group, detected?.group, `failover.sh belongs to it:\n${story}`);
+  const fenced = list.find((e) => e.kind === 'fence-done' && e.node === old.name);
+  const recovered = list.find((e) => e.kind === 'recover-done' && e.node === old.name);
+  assert.ok(fenced && recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
+  assert.ok(fenced.group?.startsWith('fence '), 'the fence is its own group');
   await restoreLab();
 });

@@ -2,9 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterEvent } from '../../src/core/history/events';
-import { cli, labUser, ssh } from '../lab/labFixture';
-import { unmetPrecondition } from '../harness/precondition';
-import { crash, currentPrimary, inRecovery, layout, NODES, ops, primaries, restoreLab, waitUntil } from './opsLab';
+import { labUser, ssh } from '../lab/labFixture';
+import { crash, currentPrimary, layout, NODES, ops, primaries, restoreLab, waitUntil } from './opsLab';
 
 interface EventsJson { sources: Array<{ origin: string; kind: string; file: string }>; events: ClusterEvent[]; explanations: string[]; problems: string[] }
 
@@ -84,43 +83,4 @@ test('events: a switchover is one group with what pgpool logged during it', { ti
   assert.ok(newPrimary, `pgpool logged ${target.name} as the new primary:\n${story(list)}`);
   assert.equal(newPrimary.group, group, "pgpool's new primary belongs to the switchover's group");
   assert.ok(list.filter((e) => e.group === group && e.source === 'pgpool').length >= 2, 'the group holds what pgpool logged during it');
-});
-
-test('events: a frozen primary is failed over, and follow_primary deals with it once thawed', { timeout: 400_000 }, async (t) => {
-  if (unmetPrecondition(layout.isolation ? undefined : 'freezing a host needs the isolated lab (PGPOOL_CLUSTER_LAB_ISOLATED=1, root)', (reason) => t.skip(reason))) return;
-  await restoreLab();
-  const since = new Date().toISOString();
-  const old = await currentPrimary();
-  const others = NODES.filter((n) => n.name !== old.name);
-  const labEnv = { PGPOOL_CLUSTER_LAB_DIR: layout.dir };
-  const freeze = cli(['lab', 'fault', 'freeze', old.name], labEnv);
-  assert.equal(freeze.code, 0, freeze.stderr);
-  let thawed = false;
-  try {
-    // pgpool's health check notices, failover.sh promotes a standby (asked directly: pgpool itself waits for the
-    // frozen host in find_primary_node until it thaws, as pgpool 4.3.5 does).
-    await waitUntil('failover.sh to promote a standby of the frozen primary', async () => {
-      for (const n of others) if ((await inRecovery(n.host)) === false) return true;
-      return false;
-    }, 120_000);
-    const heal = cli(['lab', 'heal'], labEnv);
-    assert.equal(heal.code, 0, heal.stderr);
-    thawed = true;
-    await restoreLab();
-    const list = events(['--since', since]).events;
-    const detected = list.findIndex((e) => (e.kind === 'health-check-failed' || e.kind === 'degenerate-request') && e.node === old.name);
-    assert.ok(detected >= 0, `pgpool's detection of the frozen ${old.name}:\n${story(list)}`);
-    const incident = list[detected]!.group;
-    assert.ok(incident?.startsWith('incident '), 'the detection opens an incident');
-    const failover = list.find((e) => e.kind === 'failover-command' && e.node === old.name);
-    assert.equal(failover?.group, incident, `failover.sh for ${old.name} belongs to the incident:\n${story(list)}`);
-    const promoted = list.find((e) => e.kind === 'new-primary' && e.node !== old.name);
-    assert.ok(promoted && promoted.group === incident, `the new primary belongs to the incident:\n${story(list)}`);
-    // Thawed, the old primary is a second writable node until follow_primary rewinds it (or recover does).
-    const followed = list.find((e) => e.kind === 'script:follow_primary' && e.node === old.name && e.time >= promoted.time);
-    assert.ok(followed, `follow_primary's handling of the thawed ${old.name} is in the history:\n${story(list)}`);
-  } finally {
-    if (!thawed) cli(['lab', 'heal'], labEnv);
-    await restoreLab();
-  }
 });

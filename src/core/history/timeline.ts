@@ -28,18 +28,21 @@ const GAP_MS = 30_000;
  * follow_primary -> attach). Events must be in time order.
  */
 export function groupEvents(events: readonly ClusterEvent[]): ClusterEvent[] {
-  const windows: Array<{ from: number; to: number; id: string }> = [];
+  const windows: Array<{ from: number; to: number; id: string; audit?: string }> = [];
   for (const e of events) {
     if (e.source !== 'operation' || !e.kind.endsWith('-start')) continue;
     const from = Date.parse(e.time);
     const op = e.kind.slice(0, -'-start'.length);
     const end = events.find((x) => x.source === 'operation' && x.ref.audit === e.ref.audit && x !== e);
-    windows.push({ from, to: (end ? Date.parse(end.time) : from) + 5_000, id: `${op} ${e.node ?? ''} ${e.time}`.replace(/\s+/g, ' ') });
+    windows.push({ from, to: (end ? Date.parse(end.time) : from) + 5_000, id: `${op} ${e.node ?? ''} ${e.time}`.replace(/\s+/g, ' '), ...(e.ref.audit ? { audit: e.ref.audit } : {}) });
   }
   let open: { id: string; last: number } | undefined;
   return events.map((e) => {
     const t = Date.parse(e.time);
-    const w = windows.find((x) => t >= x.from && t <= x.to);
+    // An operation's own start and end are its group; anything else belongs to the latest operation running
+    // then (one that starts within the 5 s tail of the one before is the one that logged it).
+    const own = e.source === 'operation' && e.ref.audit ? windows.find((x) => x.audit === e.ref.audit) : undefined;
+    const w = own ?? windows.filter((x) => t >= x.from && t <= x.to).pop();
     if (w) return { ...e, group: w.id };
     if (open && t - open.last > GAP_MS) open = undefined;
     if (!open && OPENS_INCIDENT.has(e.kind)) open = { id: `incident ${e.time}`, last: t };

@@ -90,6 +90,20 @@ test('grouping: an incident takes what follows until 30 s pass quietly; an opera
     'failover-command@switchover node1 2026-11-29T18:02:05.000Z', 'switchover-done@switchover node1 2026-11-29T18:02:05.000Z']);
 });
 
+test('grouping: an operation that starts within the tail of the one before keeps its own events and what it caused', () => {
+  const at = (m: number, s: number): string => new Date(Date.UTC(2026, 10, 29, 18, m, s)).toISOString();
+  const rec = (end: string, operation: string, node: string, durationMs: number): AuditRecord => ({ time: end, actor: 'me@ws', via: 'cli', cluster: 'lab', operation, node, dryRun: false, plan: [],
+    outcome: { ok: true, cancelled: false, message: 'done', completedSteps: 1, facts: {}, durationMs, steps: [] } });
+  // recover ends at 18:00:10; the switchover starts 2 s later, inside recover's 5 s tail.
+  const ops = auditEvents([rec(at(0, 10), 'recover', 'node2', 8000), rec(at(0, 16), 'switchover', 'node1', 4000)], 'lab', '/a.jsonl');
+  const pgpool: ClusterEvent = { time: at(0, 13), source: 'pgpool', origin: 'pgpool', kind: 'new-primary', severity: 'info', message: 'x', ref: {}, node: 'node1' };
+  const grouped = groupEvents(mergeEvents([pgpool], ops));
+  assert.deepEqual(grouped.map((e) => `${e.kind}@${e.group ?? '-'}`), [
+    'recover-start@recover node2 2026-11-29T18:00:02.000Z', 'recover-done@recover node2 2026-11-29T18:00:02.000Z',
+    'switchover-start@switchover node1 2026-11-29T18:00:12.000Z', 'new-primary@switchover node1 2026-11-29T18:00:12.000Z',
+    'switchover-done@switchover node1 2026-11-29T18:00:12.000Z']);
+});
+
 test('explanations answer in one sentence, from the events and the facts', () => {
   const t = '2026-11-29T17:14:36.000Z';
   const events: ClusterEvent[] = [
