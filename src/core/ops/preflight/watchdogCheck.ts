@@ -10,7 +10,7 @@ import { PgpoolModel } from '../../conf/pgpoolModel';
 import { watchdogConf } from '../../conf/watchdogModel';
 import type { ClusterDefinition, PgpoolInstance } from '../../inventory/model';
 import { parseIpAddrLines, subnetHolding } from '../../remote/ipAddr';
-import { readIfExists } from '../setup/configurePgpoolDiscovery';
+import { discoverPgpoolPaths, readIfExists } from '../setup/configurePgpoolDiscovery';
 import type { OpsEnvironment } from '../engine/environment';
 
 export interface WatchdogCheckCell {
@@ -23,13 +23,13 @@ export interface WatchdogCheckCell {
   readonly unknown?: boolean;
 }
 
-const confPathOf = (p: PgpoolInstance): string => p.configFile ?? '/etc/pgpool2/pgpool.conf';
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** One pgpool host: its pgpool.conf decides whether (and what) to check. */
 export async function checkWatchdogHost(cluster: ClusterDefinition, inst: PgpoolInstance, env: OpsEnvironment, pgpoolVersion: string | undefined): Promise<WatchdogCheckCell[]> {
-  const confPath = confPathOf(inst);
   const base = { from: inst.name, to: inst.name };
+  // The file pgpool runs with on that host (the cluster file's configFile wins), as check reads the first one's.
+  const confPath = (await discoverPgpoolPaths(env, cluster, undefined, inst)).configFile;
   let text: string | undefined;
   try {
     text = await readIfExists(env, inst.name, confPath);

@@ -179,8 +179,13 @@ export async function readIfExists(env: OpsEnvironment, host: string, p: string,
   }
 }
 
-/** Runs the discovery on the pgpool host and chooses the paths; a failed probe falls back to the defaults. */
-export async function discoverPgpoolPaths(env: OpsEnvironment, cluster: ClusterDefinition, signal?: AbortSignal): Promise<PgpoolPaths> {
+/**
+ * Runs the discovery on a pgpool host (the first pgpool, or `on`) and chooses the paths; a failed probe falls
+ * back to the defaults.
+ */
+export async function discoverPgpoolPaths(env: OpsEnvironment, whole: ClusterDefinition, signal?: AbortSignal, on?: PgpoolInstance): Promise<PgpoolPaths> {
+  // The choice below reads the cluster's first pgpool: put the one asked for first.
+  const cluster = on ? { ...whole, pgpool: [on, ...whole.pgpool.filter((p) => p !== on)] } : whole;
   const inst = pgpoolOf(cluster);
   let facts: DiscoveryFacts = { processes: [], distributionDirs: [] };
   let probeError: string | undefined;
