@@ -50,16 +50,22 @@ export async function healthy(): Promise<boolean> {
   return pool.every((n) => n.status === 'up' || n.status === 'waiting') && pool.filter((n) => n.role === 'primary').length === 1;
 }
 
-/** Nodes that need the CLI's recover: unreachable, down in pgpool, or a primary pgpool does not use. */
+/**
+ * Nodes that need the CLI's recover: unreachable, down in pgpool, a primary pgpool does not use, or a standby
+ * that does not stream from the one primary (left on the old timeline by a failover's follow_primary).
+ */
 async function needRecovery(): Promise<LabNodeRef[]> {
   const pool = await poolNodes(10).catch(() => []);
   const live = await primaries();
   const pgpoolPrimary = pool.find((x) => x.role === 'primary')?.hostname;
+  const primaryHost = live.length === 1 ? NODES.find((n) => n.name === live[0])?.host : undefined;
+  const streaming = primaryHost ? await standbysStreamingFrom(primaryHost).catch(() => undefined) : undefined;
   const out: LabNodeRef[] = [];
   for (const n of NODES) {
     const r = await inRecovery(n.host);
     const st = pool.find((x) => x.hostname === n.host)?.status;
-    if (r === undefined || st === 'down' || (r === false && live.length > 1 && n.host !== pgpoolPrimary)) out.push(n);
+    if (r === undefined || st === 'down' || (r === false && live.length > 1 && n.host !== pgpoolPrimary)
+      || (r === true && streaming !== undefined && !streaming.includes(n.name))) out.push(n);
   }
   return out;
 }
