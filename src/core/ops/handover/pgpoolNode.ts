@@ -14,6 +14,7 @@ import { readIfExists } from '../setup/configurePgpoolDiscovery';
 import type { OpsEnvironment } from '../engine/environment';
 import type { Check, Plan, PlanResult, PlanStep } from '../engine/plan';
 import { refuse } from '../engine/plan';
+import { pgpoolParentlessLoop } from '../../remote/pgpoolProcScan';
 
 export type PgpoolNodeAction = 'start' | 'stop' | 'recover';
 export const PGPOOL_NODE_ACTIONS: readonly PgpoolNodeAction[] = ['start', 'stop', 'recover'];
@@ -22,30 +23,16 @@ export const PGPOOL_NODE_ACTIONS: readonly PgpoolNodeAction[] = ['start', 'stop'
  * Exit 0 when a pgpool main process runs: comm `pgpool`, parent not `pgpool`, and its command line not a child's
  * process title (`pgpool: wait for connection request`, ...), which a killed parent's orphans keep.
  */
-export const MAIN_RUNNING_SCRIPT = `for d in /proc/[0-9]*; do
-  c=; { read -r c < "$d/comm"; } 2>/dev/null
-  [ "$c" = pgpool ] || continue
-  pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$d/status" 2>/dev/null)
-  c=; { read -r c < "/proc/$pp/comm"; } 2>/dev/null
-  [ "$c" = pgpool ] && continue
-  a=$(tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | head -n 1)
-  case "$a" in pgpool:*) continue ;; esac
-  exit 0
-done
+export const MAIN_RUNNING_SCRIPT = `${pgpoolParentlessLoop(`a=$(tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | head -n 1)
+case "$a" in pgpool:*) continue ;; esac
+exit 0`)}
 exit 1
 `;
 
 /** Stops pgpool processes whose parent is gone (TERM, then KILL after 3 s) and prints their pids and titles. */
 export const STOP_ORPHANS_SCRIPT = `orphans() {
-  for d in /proc/[0-9]*; do
-    c=; { read -r c < "$d/comm"; } 2>/dev/null
-    [ "$c" = pgpool ] || continue
-    pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$d/status" 2>/dev/null)
-    c=; { read -r c < "/proc/$pp/comm"; } 2>/dev/null
-    [ "$c" = pgpool ] && continue
-    a=$(tr '\\000' ' ' < "$d/cmdline" 2>/dev/null)
-    case "$a" in pgpool:*) printf '%s %s\\n' "\${d#/proc/}" "$a" ;; esac
-  done
+${pgpoolParentlessLoop(`a=$(tr '\\000' ' ' < "$d/cmdline" 2>/dev/null)
+case "$a" in pgpool:*) printf '%s %s\\n' "\${d#/proc/}" "$a" ;; esac`, '  ')}
 }
 list=$(orphans)
 [ -n "$list" ] || { echo 'no orphaned pgpool processes'; exit 0; }

@@ -20,21 +20,9 @@ import { scriptHopArgv, scriptSsh, type ScriptSshResult } from './scriptSsh';
 import { commandProgram, scriptWaitsForCleanStop } from '../handover/pgpoolScriptFacts';
 import { atLeast } from '../setup/pgpoolConfig/version';
 import { checkWatchdogHost } from './watchdogCheck';
+import type { CheckCell } from './checkCell';
 
-export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp' | 'watchdog';
-
-export interface CheckCell {
-  readonly section: CheckSection;
-  readonly from: string;
-  readonly to: string;
-  readonly what: string;
-  readonly ok: boolean;
-  readonly detail: string;
-  /** How to make it pass; set on failing cells. */
-  readonly fix?: string;
-  /** The check cannot tell (e.g. a script builds its ssh command at run time); not a failure. */
-  readonly unknown?: boolean;
-}
+export type { CheckCell, CheckSection } from './checkCell';
 
 export interface CheckReport {
   readonly cluster: string;

@@ -12,21 +12,12 @@ import type { ClusterDefinition, PgpoolInstance } from '../../inventory/model';
 import { parseIpAddrLines, subnetHolding } from '../../remote/ipAddr';
 import { discoverPgpoolPaths, readIfExists } from '../setup/configurePgpoolDiscovery';
 import type { OpsEnvironment } from '../engine/environment';
-
-export interface WatchdogCheckCell {
-  readonly from: string;
-  readonly to: string;
-  readonly what: string;
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly fix?: string;
-  readonly unknown?: boolean;
-}
+import type { UnfiledCheckCell } from './checkCell';
 
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** One pgpool host: its pgpool.conf decides whether (and what) to check. */
-export async function checkWatchdogHost(cluster: ClusterDefinition, inst: PgpoolInstance, env: OpsEnvironment, pgpoolVersion: string | undefined): Promise<WatchdogCheckCell[]> {
+export async function checkWatchdogHost(cluster: ClusterDefinition, inst: PgpoolInstance, env: OpsEnvironment, pgpoolVersion: string | undefined): Promise<UnfiledCheckCell[]> {
   const base = { from: inst.name, to: inst.name };
   // The file pgpool runs with on that host (the cluster file's configFile wins), as check reads the first one's.
   const confPath = (await discoverPgpoolPaths(env, cluster, undefined, inst)).configFile;
@@ -40,7 +31,7 @@ export async function checkWatchdogHost(cluster: ClusterDefinition, inst: Pgpool
   const release = pgpoolReleaseOf(cluster.pgpoolVersion ?? pgpoolVersion ?? '') ?? NEWEST_PGPOOL;
   const wd = watchdogConf(new PgpoolModel(parseConf(text, 'pgpool'), release));
   if (!wd) return [];
-  const cells: WatchdogCheckCell[] = [];
+  const cells: UnfiledCheckCell[] = [];
   if (compareRelease(release, '4.2') >= 0) {
     const idFile = path.posix.join(path.posix.dirname(confPath), 'pgpool_node_id');
     const what = `pgpool_node_id beside ${confPath}`;
@@ -90,7 +81,7 @@ export async function checkWatchdogHost(cluster: ClusterDefinition, inst: Pgpool
  * prompting) says whether the exact command is permitted. Without sudo it cannot be told from here (a
  * capability or setuid on the program, or pgpool run as root).
  */
-async function vipCommandCell(env: OpsEnvironment, inst: PgpoolInstance, text: string, release: string, vip: string): Promise<WatchdogCheckCell> {
+async function vipCommandCell(env: OpsEnvironment, inst: PgpoolInstance, text: string, release: string, vip: string): Promise<UnfiledCheckCell> {
   const model = new PgpoolModel(parseConf(text, 'pgpool'), release);
   const cmd = (model.effective('if_up_cmd') ?? '').trim();
   const base = { from: inst.name, to: inst.name, what: 'if_up_cmd may add the VIP' };

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ClusterDefinition, PgpoolInstance } from '../../inventory/model';
 import { parseConf } from '../../conf/parser';
 import { pgpoolOf, type OpsEnvironment } from '../engine/environment';
+import { pgpoolParentlessLoop } from '../../remote/pgpoolProcScan';
 
 export interface PgpoolPaths {
   readonly configFile: string;
@@ -43,16 +44,9 @@ export interface DiscoveryFacts {
  * argument, then the SSH client address and the distribution directories that hold a pgpool.conf. The shell's
  * own `read` tests each process's name, so a busy host costs no fork per process.
  */
-export const DISCOVERY_SCRIPT = `for d in /proc/[0-9]*; do
-  c=; { read -r c < "$d/comm"; } 2>/dev/null
-  [ "$c" = pgpool ] || continue
-  pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$d/status" 2>/dev/null)
-  c=; { read -r c < "/proc/$pp/comm"; } 2>/dev/null
-  [ "$c" = pgpool ] && continue
-  printf 'pid %s\\n' "\${d#/proc/}"
-  printf 'cwd %s\\n' "$(readlink "$d/cwd" 2>/dev/null)"
-  tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | sed 's/^/arg /'
-done
+export const DISCOVERY_SCRIPT = `${pgpoolParentlessLoop(`printf 'pid %s\\n' "\${d#/proc/}"
+printf 'cwd %s\\n' "$(readlink "$d/cwd" 2>/dev/null)"
+tr '\\000' '\\n' < "$d/cmdline" 2>/dev/null | sed 's/^/arg /'`)}
 printf 'client %s\\n' "\${SSH_CLIENT%% *}"
 printf 'home %s\\n' "$HOME"
 for c in ${DISTRIBUTION_CONFIG_DIRS.join(' ')}; do [ -f "$c/pgpool.conf" ] && printf 'dir %s\\n' "$c"; done
