@@ -244,7 +244,9 @@ function runChannel(client: Client, line: string, options: ExecOptions, label: s
       };
       const timer = options.timeoutMs !== undefined ? setTimeout(() => { timedOut = true; stop(); }, options.timeoutMs) : undefined;
       const onAbort = (): void => { cancelled = true; stop(); };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      // A cancel that came while the channel was being opened (the abort event has fired already): stop it now.
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
       channel.on('data', (d: Buffer) => { out.push(d); options.onStdout?.(d.toString('utf8')); });
       channel.stderr.on('data', (d: Buffer) => { errs.push(d); options.onStderr?.(d.toString('utf8')); });
       channel.on('exit', (c: number | null, s?: string) => { code = c ?? null; sig = s ?? null; });
@@ -261,6 +263,7 @@ function runChannel(client: Client, line: string, options: ExecOptions, label: s
         }
         resolve({ code: timedOut ? null : code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(errs), ...(timedOut ? { timedOut } : {}) });
       }
+      if (settled || cancelled) return;
       if (options.stdin !== undefined) channel.end(options.stdin);
       else channel.end();
     });

@@ -26,22 +26,27 @@ async function silentServer(body: (port: number) => Promise<void>): Promise<void
 }
 
 /** An SSH server that logs anyone in and accepts every command, then never answers or ends it. */
-async function hangingSshServer(body: (port: number, execs: () => number) => Promise<void>): Promise<void> {
+async function hangingSshServer(body: (port: number, execs: () => number, requests: () => number) => Promise<void>, acceptDelayMs = 0): Promise<void> {
   const hostKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
   let execs = 0;
+  let requests = 0;
   const clients: { end(): void }[] = [];
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     clients.push(client);
     client.on('authentication', (ctx) => ctx.accept());
     client.on('session', (accept) => {
       const session = accept();
-      session.on('exec', (acceptExec) => { acceptExec(); execs++; });
+      session.on('exec', (acceptExec) => {
+        requests++;
+        const go = (): void => { acceptExec(); execs++; };
+        if (acceptDelayMs > 0) setTimeout(go, acceptDelayMs); else go();
+      });
     });
     client.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    await body((server.address() as AddressInfo).port, () => execs);
+    await body((server.address() as AddressInfo).port, () => execs, () => requests);
   } finally {
     for (const c of clients) c.end();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -107,4 +112,21 @@ test('a PostgreSQL that accepts TCP but never answers: the connection fails nami
       await c.close();
     }
   });
+});
+
+test('a cancel while the channel is still being opened stops the command once the channel opens', { timeout: 30_000 }, async () => {
+  await hangingSshServer(async (port, execs, requests) => {
+    const p = pool();
+    const ac = new AbortController();
+    try {
+      const run = p.exec(target(port), ['hang'], { signal: ac.signal });
+      // The host has the request but has not opened the channel yet: the cancel lands before our side has one.
+      await waitUntil('the host to receive the command', () => requests() === 1, 10_000, 5);
+      assert.equal(execs(), 0);
+      ac.abort();
+      await assert.rejects(run, (e: Error) => e instanceof RemoteError && e.code === 'cancelled');
+    } finally {
+      await p.close();
+    }
+  }, 300);
 });
