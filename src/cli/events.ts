@@ -125,7 +125,12 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
         if (fresh.length) process.stdout.write(opts.json ? fresh.map((e) => JSON.stringify(e)).join('\n') + '\n' : eventsToText(fresh));
       }
     }
-    return read && read.sources.length === 0 ? 1 : 0;
+    if (read && read.sources.length === 0) {
+      const why = read.problems.length ? read.problems.map((p) => `  - ${p}`).join('\n') : '  - no host named a log';
+      process.stderr.write(`pgpool-cluster: no log could be read on any host of ${cluster.name}:\n${why}\nRun \`pgpool-cluster check\` to see which hosts answer over SSH.\n`);
+      return 1;
+    }
+    return 0;
   } catch (err) {
     if (ac.signal.aborted) return 130;
     throw err;

@@ -9,7 +9,7 @@ interface EventsJson { sources: Array<{ origin: string; kind: string; file: stri
 
 function events(args: string[] = []): EventsJson {
   const r = ops(['events', '--json', ...args]);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 0, `events exited ${r.code}: ${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   return JSON.parse(r.stdout) as EventsJson;
 }
 
