@@ -107,10 +107,13 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
   });
   // ...and writes again after it, through the new primary.
   const ackedAtEnd = acked.length;
-  await waitUntil('the writer to get 20 more inserts acknowledged after the switchover', async () => acked.length >= ackedAtEnd + 20, 30_000);
-  stop = true;
-  await writer;
-  assert.equal(r.code, 0, r.out);
+  try {
+    assert.equal(r.code, 0, r.out);
+    await waitUntil('the writer to get 20 more inserts acknowledged after the switchover', async () => acked.length >= ackedAtEnd + 20, 30_000);
+  } finally {
+    stop = true;
+    await writer;
+  }
   assert.ok(acked.length >= 40, `writes were acknowledged (${acked.length})`);
   assert.deepEqual(await primaries(), [target.name], 'exactly one primary, the target');
   const have = new Set((await query<{ id: number }>(target.host, 5432, 'SELECT id FROM ops_switch')).map((x) => x.id));
