@@ -73,6 +73,16 @@ async function needRecovery(): Promise<LabNodeRef[]> {
 /** Leaves the lab as other tests expect it (3 nodes up, one primary, standbys streaming), by the CLI's recover. */
 export async function restoreLab(): Promise<void> {
   if (await healthy().catch(() => false)) return;
+  // No primary at all (an operation that failed after stopping it): promote a running standby through the CLI,
+  // as an operator would, so that recover has a primary to rebuild the others from.
+  if ((await primaries()).length === 0) {
+    for (const n of NODES) {
+      if ((await inRecovery(n.host)) !== true) continue;
+      const r = ops(['promote', n.name, '--yes']);
+      if (r.code === 0) break;
+      process.stderr.write(`repair: promote ${n.name} -> ${r.code}\n${r.stderr.slice(-1500)}\n`);
+    }
+  }
   for (const method of [undefined, 'basebackup']) {
     for (const n of await needRecovery()) {
       const r = ops(['recover', n.name, ...(method ? ['--method', method] : []), '--yes']);
