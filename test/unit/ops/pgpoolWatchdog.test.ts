@@ -161,7 +161,8 @@ test('the escalation script is valid bash, names the other hosts only and remove
   const r = spawnSync('bash', ['-n', path], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(f.content, /OTHERS=\(pg-a\.example pg-c\.example\)/);
-  assert.match(f.content, /DOWN_CMD='\/usr\/bin\/sudo \/sbin\/ip addr del 192\.0\.2\.100\/24 dev eth0'/);
+  assert.match(f.content, /CLEAR_CMD='if ip -o addr show dev eth0 \| grep -qF '\\'' 192\.0\.2\.100\/'\\''; then \/usr\/bin\/sudo \/sbin\/ip addr del 192\.0\.2\.100\/24 dev eth0 && echo removed/);
+  assert.match(f.content, /ConnectTimeout=1/, 'an unreachable host costs at most a second');
 });
 
 test('a hostile host name is one quoted word in the escalation script', () => {
@@ -202,7 +203,7 @@ test('configure-pgpool --pgpool NAME: that host\'s pgpool.conf gets its watchdog
   assert.equal(nodeId?.content, '1\n');
   const esc = r.files.find((f) => f.path.endsWith('/escalation.sh'))?.content ?? '';
   assert.match(esc, /OTHERS=\(10\.0\.0\.20 10\.0\.0\.22\)/);
-  assert.match(esc, /DEVICE=ens3/, 'the escalation script removes the VIP from the site\'s device');
+  assert.match(esc, /addr show dev ens3 .* dev ens3 && echo removed/, 'the escalation script removes the VIP from the site\'s device');
   assert.ok(!r.diff.includes('k3y-secret'), 'the diff never shows wd_authkey');
   assert.ok(!r.plan.summary.includes('k3y-secret'));
   assert.match(r.plan.summary, /watchdog: pgpool node 1 of 3 \(pgpool_node_id 1\), VIP 10\.0\.0\.100; a lost leader is noticed within 4 s/);

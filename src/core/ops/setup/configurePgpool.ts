@@ -15,7 +15,7 @@ import type { ClusterStatus } from '../../status/model';
 import type { PgpoolInstance } from '../../inventory/model';
 import { type OpsEnvironment } from '../engine/environment';
 import { confValues, pgpoolConfigInput, pgpoolInstance, type WatchdogOptions } from './configurePgpoolInput';
-import { worstCaseLeaderLossSeconds } from './pgpoolConfig/watchdog';
+import { worstCaseLeaderLossSeconds, worstCaseVipMoveSeconds } from './pgpoolConfig/watchdog';
 import { discoverPgpoolPaths, readIfExists, type PgpoolPaths } from './configurePgpoolDiscovery';
 import { currentPrimary, resolveVersions } from '../engine/input';
 import { dataDir, withNodePassFile } from '../engine/pgCommands';
@@ -308,7 +308,7 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
     `pgpool.conf: ${confPath} on ${inst.name} (${paths.source})`,
     ...(wd !== undefined ? [
       `watchdog: pgpool node ${wd} of ${cluster.pgpool.length} (${atLeast(v.pgpool, '4.2') ? `pgpool_node_id ${wd}` : 'wd_hostname layout'}), VIP ${vipSet || 'none'}; `
-      + `a lost leader is noticed within ${worstCaseLeaderLossSeconds(profile.watchdog)} s (worst case, profile "${profile.name}"), then pgpool's election (about 5 s on 4.3) and the escalation. `
+      + `a lost leader is noticed within ${worstCaseLeaderLossSeconds(profile.watchdog)} s and the VIP is on the new leader within ${worstCaseVipMoveSeconds(profile.watchdog)} s (worst cases, profile "${profile.name}": heartbeat, pgpool's election, the escalation). `
       + 'Configure every pgpool instance (--pgpool NAME) and restart them.',
     ] : []),
     ...describeChanges(changes).map((l) => `  ${l}`),

@@ -3,7 +3,7 @@ import { confLine } from './confValues';
 import type { PgpoolConfigInput } from './types';
 import { atLeast } from './version';
 import { worstCaseDetectionSeconds } from './profiles';
-import { watchdogLines, worstCaseLeaderLossSeconds } from './watchdog';
+import { watchdogLines, worstCaseLeaderLossSeconds, worstCaseVipMoveSeconds } from './watchdog';
 
 /** Placeholders in the order the generated failover/follow scripts read them (pgpool's sample order). */
 export function failoverPlaceholders(pgpoolVersion: string): string {
@@ -127,7 +127,7 @@ export function generatePgpoolConf(input: PgpoolConfigInput): string {
 
   if (input.watchdog) {
     const w = p.watchdog;
-    section(`Watchdog (${input.watchdog.nodes.length} pgpool nodes; profile "${p.name}": a lost leader is noticed within ${worstCaseLeaderLossSeconds(w)} s)`);
+    section(`Watchdog (${input.watchdog.nodes.length} pgpool nodes; profile "${p.name}": a lost leader is noticed within ${worstCaseLeaderLossSeconds(w)} s, the VIP moves within ${worstCaseVipMoveSeconds(w)} s)`);
     out.push(...watchdogLines(v, input.watchdog, w, input.watchdog.vip !== undefined ? pgpoolCommandWord(`${scripts}/escalation.sh`) : undefined));
   }
 

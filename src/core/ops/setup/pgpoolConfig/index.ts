@@ -7,5 +7,5 @@ export {
   generateScripts, CLEAN_STOP_MARKER, FAILOVER_MAX_LAG_BYTES, FAILOVER_TARGET_FILE, FAILOVER_TARGET_MAX_AGE_S, TARGET_FILE_MARKER, failoverTargetFileOf, failoverTargetPath,
 } from './scripts';
 export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';
-export { defaultVipCommands, delegateIpName, escalationScript, maskSecretParams, nodeIdFile, SECRET_PARAMS, usesNodeIdFile, watchdogLines, worstCaseLeaderLossSeconds } from './watchdog';
+export { defaultVipCommands, delegateIpName, escalationScript, maskSecretParams, nodeIdFile, SECRET_PARAMS, usesNodeIdFile, watchdogLines, worstCaseLeaderLossSeconds, worstCaseVipMoveSeconds } from './watchdog';
 export type { VipCommands, WatchdogNode, WatchdogSpec } from './watchdog';
