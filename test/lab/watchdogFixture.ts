@@ -2,13 +2,14 @@
 // hosts, on the isolated lab. `ensureWatchdogLab()` reuses a running one, like labFixture's ensureLab().
 // PGPOOL_CLUSTER_WD_LAB_DIR / PGPOOL_CLUSTER_WD_LAB_NET move it (defaults: a folder and a /24 CI does not use).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { labContext, labLayoutFor, type LabContext } from '../../src/core/lab/lab';
 import type { LabLayout, LabPgpoolHost } from '../../src/core/lab/layout';
 import { LAB_PCP_PORT, LAB_PGPOOL_PORT } from '../../src/core/lab/layout';
 import { onHostArgv, onMachine } from '../../src/core/lab/isolation';
-import { pgpoolPidsOn, startLabPgpool } from '../../src/core/lab/isolatedLab';
+import { HostShell, pgpoolPidsOn, startLabPgpool } from '../../src/core/lab/isolatedLab';
 import { vipHolders } from '../../src/core/lab/watchdogLab';
 import { cli } from './labFixture';
 import { sleep, waitFor } from '../harness/wait';
@@ -141,6 +142,35 @@ export async function stopPgpool(layout: LabLayout, host: LabPgpoolHost): Promis
 export async function startPgpool(layout: LabLayout, host: LabPgpoolHost): Promise<void> {
   const ctx = context();
   await startLabPgpool(layout, ctx.user, ctx.programs, host);
+}
+
+/**
+ * Writes a variant of a pgpool host's pgpool.conf beside it (`name` in its conf folder, so pgpool finds the same
+ * pgpool_node_id, pcp.conf and scripts) and returns its path as the host sees it.
+ */
+export function writePgpoolConfVariant(layout: LabLayout, host: LabPgpoolHost, name: string, edit: (text: string) => string): string {
+  const onHost = join(host.confDir, name);
+  const path = onMachine(host, onHost);
+  writeFileSync(path, edit(readFileSync(onMachine(host, join(host.confDir, 'pgpool.conf')), 'utf8')), { mode: 0o640 });
+  const ctx = context();
+  chownSync(path, ctx.user.uid, ctx.user.gid);
+  return onHost;
+}
+
+export function removePgpoolConfVariant(host: LabPgpoolHost, name: string): void {
+  rmSync(onMachine(host, join(host.confDir, name)), { force: true });
+}
+
+/** Starts pgpool on the host from another file of its conf folder (as lab up starts it: -n -D). */
+export async function startPgpoolWith(layout: LabLayout, host: LabPgpoolHost, confOnHost: string): Promise<void> {
+  if (pgpoolPidsOn(layout, host).length > 0) throw new Error(`pgpool already runs on ${host.name}`);
+  const ctx = context();
+  const sh = new HostShell(layout, ctx.user);
+  // A stale pid file (a pgpool killed earlier) would make pgpool refuse to start.
+  await sh.run(host, ['rm', '-f', join(host.runDir, 'pgpool.pid')], { what: 'removing a stale pgpool pid file' });
+  sh.startDetached(host, [
+    ctx.programs.pgpool, '-n', '-D', '-f', confOnHost, '-F', join(host.confDir, 'pcp.conf'), '-a', join(host.confDir, 'pool_hba.conf'),
+  ], host.logFile, true);
 }
 
 /** pgpool's test hook on one pgpool only: backend_down_request in its logdir says the backend is down. */
