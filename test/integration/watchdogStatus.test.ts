@@ -4,7 +4,9 @@
 // (ensureWatchdogLab reuses a running one); this file takes it down only if it brought it up.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LabLayout, LabPgpoolHost } from '../../src/core/lab/layout';
 import { pgpoolPidsOn } from '../../src/core/lab/isolatedLab';
 import { cli } from '../lab/labFixture';
@@ -22,7 +24,10 @@ let broughtUp = false;
 interface PgpoolJson { name: string; host: string; port: number; reachable: boolean; watchdog?: { role: string; priority?: number; holdsVip?: boolean }; backends?: { primary?: string; down: string[] } }
 interface StatusJson { clusters: { health: string; pgpool: PgpoolJson[]; watchdog: { quorum: string; leader: string | null; vip?: string; vipHolders: string[] }; problems: { code: string; message: string }[] }[] }
 
-const run = (args: string[]): { code: number; stdout: string; stderr: string } => cli(args, { PGPOOL_CLUSTER_FILE: layout.clusterFile, PGPASSFILE: layout.pgpassFile });
+// A state folder (locks, audit) of its own: the lab's cluster is named "lab" like every other lab on the machine.
+const stateDir = mkdtempSync(join(tmpdir(), 'wd-status-state-'));
+const run = (args: string[]): { code: number; stdout: string; stderr: string } =>
+  cli(args, { PGPOOL_CLUSTER_FILE: layout.clusterFile, PGPASSFILE: layout.pgpassFile, PGPOOL_CLUSTER_STATE_DIR: stateDir });
 
 function status(): StatusJson['clusters'][number] {
   const r = run(['status', '--json']);

@@ -162,7 +162,7 @@ test('the escalation script is valid bash, names the other hosts only and remove
   assert.equal(r.status, 0, r.stderr);
   assert.match(f.content, /OTHERS=\(pg-a\.example pg-c\.example\)/);
   assert.match(f.content, /CLEAR_CMD='if ip -o addr show dev eth0 \| grep -qF '\\'' 192\.0\.2\.100\/'\\''; then \/usr\/bin\/sudo \/sbin\/ip addr del 192\.0\.2\.100\/24 dev eth0 && echo removed/);
-  assert.match(f.content, /ConnectTimeout=1/, 'an unreachable host costs at most a second');
+  assert.match(f.content, /ConnectTimeout=2 /, 'an unreachable host costs at most two seconds');
 });
 
 test('a hostile host name is one quoted word in the escalation script', () => {

@@ -83,8 +83,10 @@ export function worstCaseLeaderLossSeconds(t: WatchdogTimings): number {
  * race waits the same timer again before it joins the new leader, and the leader escalates only with that quorum.
  */
 export const ELECTION_WORST_SECONDS = 4;
-/** The escalation script: one ssh login per other host at once (ConnectTimeout 1 s), then if_up_cmd and arping. */
-export const ESCALATION_WORST_SECONDS = 2;
+/** ssh's ConnectTimeout in the escalation script, seconds. */
+export const ESCALATION_CONNECT_TIMEOUT = 2;
+/** The escalation script: one ssh login per other host at once (ConnectTimeout), then if_up_cmd and arping. */
+export const ESCALATION_WORST_SECONDS = ESCALATION_CONNECT_TIMEOUT + 1;
 
 /**
  * Worst case from the leader's host going silent to the VIP up on the new leader: the heartbeat dead time, the
@@ -180,9 +182,9 @@ export function escalationScript(spec: WatchdogSpec, ssh: { user: string; port: 
   // if_down_cmd as pgpool runs it: relative commands are under if_cmd_path.
   const down = c.ifDownCmd.replace(/\$_IP_\$/g, spec.vip);
   const downCmd = down.startsWith('/') ? down : `${c.ifCmdPath.replace(/\/+$/, '')}/${down}`;
-  // ConnectTimeout 1: a host that does not answer within a second on the pgpool network is down or cut off, and
-  // every second here is a second without a VIP.
-  const sshOpts = ['-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=1', '-p', String(ssh.port)];
+  // ConnectTimeout covers the TCP connect and the key exchange: 1 s was too short on a loaded host (the VIP was
+  // then left there and brought up here too). A silent host costs these seconds; one that refuses costs nothing.
+  const sshOpts = ['-T', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `ConnectTimeout=${ESCALATION_CONNECT_TIMEOUT}`, '-p', String(ssh.port)];
   if (ssh.identityFile) sshOpts.push('-i', ssh.identityFile);
   if (ssh.knownHostsFile) sshOpts.push('-o', `UserKnownHostsFile=${ssh.knownHostsFile}`);
   const others = spec.nodes.filter((_n, i) => i !== spec.self).map((n) => q(n.host));
