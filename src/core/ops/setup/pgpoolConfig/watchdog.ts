@@ -78,11 +78,12 @@ export function worstCaseLeaderLossSeconds(t: WatchdogTimings): number {
 }
 
 /**
- * pgpool's own election, fixed in its code (4.x): a standby that lost the leader waits one 1 s timer in
- * INITIALIZING before it stands, checked by a loop that wakes once a second (up to 2 s); a standby that lost the
- * race waits the same timer again before it joins the new leader, and the leader escalates only with that quorum.
+ * pgpool's own election, fixed in its code (4.x), each timer checked by a loop that wakes once a second: a standby
+ * that lost the leader waits 1 s in INITIALIZING before it stands (up to 2 s); when two stand in the same tick the
+ * winner waits out its 4 s command timeout for the loser's reply (up to 5 s); the loser waits the INITIALIZING
+ * timer again before it joins, and the new leader escalates only with that quorum (up to 2 s).
  */
-export const ELECTION_WORST_SECONDS = 4;
+export const ELECTION_WORST_SECONDS = 9;
 /** ssh's ConnectTimeout in the escalation script, seconds. */
 export const ESCALATION_CONNECT_TIMEOUT = 2;
 /** The escalation script: one ssh login per other host at once (ConnectTimeout), then if_up_cmd and arping. */
