@@ -46,3 +46,37 @@ export const canFlag = (op: NodeOperation): string => `can-${op}`;
 export function operationWhenClause(viewId: string, op: NodeOperation): string {
   return `view == ${viewId} && viewItem =~ /^node\\+.*\\+${canFlag(op)}(\\+|$)/`;
 }
+
+/** What a pgpool node row of a watchdog cluster offers: the same one-rule-for-menus as the nodes, `+can-<op>` flags. */
+export type PgpoolOperation = 'start' | 'stop' | 'recover';
+export const PGPOOL_OPERATIONS: readonly PgpoolOperation[] = ['start', 'stop', 'recover'];
+export const PGPOOL_OPERATION_COMMANDS: Readonly<Record<PgpoolOperation, string>> = {
+  start: 'pgpoolCluster.startPgpool',
+  stop: 'pgpoolCluster.stopPgpool',
+  recover: 'pgpoolCluster.recoverPgpool',
+};
+
+/** The facts the pgpool rule reads; the core's PgpoolStatus has this shape. */
+export interface PgpoolFacts { readonly reachable: boolean; readonly watchdog?: { readonly role: string } }
+
+/** Watchdog roles of a pgpool that no longer takes part: its parent is gone (orphaned children may still answer). */
+const OUT_OF_WATCHDOG = new Set(['SHUTDOWN', 'LOST', 'DEAD', 'NO-CONTACT', 'NO CONTACT']);
+
+/**
+ * Only pgpool nodes of a watchdog cluster (with a watchdog role) are operated from the tree: stop a member that
+ * runs (on the leader this moves the leadership and the VIP), start one that is stopped or orphaned, recover either.
+ */
+export function applicablePgpoolOperations(p: PgpoolFacts | undefined): PgpoolOperation[] {
+  if (!p?.watchdog) return [];
+  const role = p.watchdog.role.toUpperCase();
+  const ops: PgpoolOperation[] = [];
+  if (!p.reachable || OUT_OF_WATCHDOG.has(role)) ops.push('start');
+  if (p.reachable && (role === 'LEADER' || role === 'STANDBY')) ops.push('stop');
+  ops.push('recover');
+  return ops;
+}
+
+/** The `when` clause of a pgpool row's context-menu entry, e.g. `viewItem =~ /^pgpool\+.*\+can-stop(\+|$)/`. */
+export function pgpoolOperationWhenClause(viewId: string, op: PgpoolOperation): string {
+  return `view == ${viewId} && viewItem =~ /^pgpool\\+.*\\+can-${op}(\\+|$)/`;
+}

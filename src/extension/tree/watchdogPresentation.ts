@@ -4,6 +4,7 @@
  */
 import type { ClusterStatus, PgpoolStatus } from '../../core/status/model';
 import { escapeMarkdown } from './nodePresentation';
+import { applicablePgpoolOperations } from '../../shared/nodeOperations';
 
 /** A cluster with several pgpool nodes shows them as a group and its nodes once, under the cluster. */
 export const isWatchdogCluster = (pgpoolCount: number): boolean => pgpoolCount > 1;
@@ -28,11 +29,15 @@ export function pgpoolWatchdogDescription(p: PgpoolStatus | undefined, host: str
   return parts.join(' · ');
 }
 
-/** `pgpool+<up|unreachable|unknown>` as before, then `+wd-<role>` (lower-case, dashes) and `+vip` on watchdog clusters. */
+/**
+ * `pgpool+<up|unreachable|unknown>` as before, then `+wd-<role>` (lower-case, dashes), `+vip` and the `+can-<op>`
+ * flags of src/shared/nodeOperations.ts (the menus match only those) on watchdog clusters.
+ */
 export function pgpoolContextValue(p: PgpoolStatus | undefined): string {
   const parts = ['pgpool', p ? (p.reachable ? 'up' : 'unreachable') : 'unknown'];
   if (p?.watchdog) parts.push(`wd-${p.watchdog.role.toLowerCase().replace(/[^a-z]+/g, '-')}`);
   if (p?.watchdog?.holdsVip) parts.push('vip');
+  for (const op of applicablePgpoolOperations(p)) parts.push(`can-${op}`);
   return parts.join('+');
 }
 

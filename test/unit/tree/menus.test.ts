@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { NodeRole, NodeState, NodeStatus, ProblemCode } from '../../../src/core/status/model';
 import { nodeContextValue } from '../../../src/extension/tree/nodePresentation';
-import { applicableOperations, operationWhenClause } from '../../../src/shared/nodeOperations';
+import {
+  applicableOperations, applicablePgpoolOperations, operationWhenClause, PGPOOL_OPERATION_COMMANDS, PGPOOL_OPERATIONS, pgpoolOperationWhenClause,
+} from '../../../src/shared/nodeOperations';
+import { pgpoolContextValue } from '../../../src/extension/tree/watchdogPresentation';
+import type { PgpoolStatus } from '../../../src/core/status/model';
 import { NODE_OPERATIONS, OPERATION_COMMANDS, type NodeOperation } from '../../../src/shared/protocol';
 import { repoRoot } from '../conf/paths';
 import { node } from './fixtures';
@@ -86,4 +90,51 @@ test('the rule: what each kind of node is offered', () => {
   assert.ok(!ops({ role: 'primary', status: 'up' }).includes('fence'));
   // A standby that does not stream may need rebuilding, and can still be promoted in an emergency.
   assert.deepEqual(ops({ role: 'standby', status: 'up', problems: ['not-streaming'] }), ['promote', 'switchover', 'recover', 'detach']);
+});
+
+// pgpool rows of a watchdog cluster: the same rule-for-menus, every watchdog role pgpool reports (and none).
+const WATCHDOG_ROLES = [undefined, 'LEADER', 'STANDBY', 'STANDING FOR LEADER', 'JOINING', 'INITIALIZING', 'SHUTDOWN', 'LOST', 'DEAD', 'NO-CONTACT', 'NETWORK ISOLATION', 'OFF', 'UNKNOWN'];
+
+function everyPgpool(): (PgpoolStatus | undefined)[] {
+  const out: (PgpoolStatus | undefined)[] = [undefined];
+  for (const role of WATCHDOG_ROLES) for (const reachable of [false, true]) for (const holdsVip of [undefined, false, true]) {
+    out.push({ name: 'p', host: 'h', port: 9999, reachable, ...(role ? { watchdog: { role, ...(holdsVip !== undefined ? { holdsVip } : {}) } } : {}) });
+  }
+  return out;
+}
+
+test('the tree menu entries of pgpool operations are the generated clauses', () => {
+  for (const op of PGPOOL_OPERATIONS) {
+    const entries = itemMenus.filter((i) => i.command === PGPOOL_OPERATION_COMMANDS[op]);
+    assert.equal(entries.length, 1, `one view/item/context entry for ${PGPOOL_OPERATION_COMMANDS[op]}`);
+    assert.equal(entries[0]?.when, pgpoolOperationWhenClause(VIEW, op), `${op}: package.json differs from pgpoolOperationWhenClause()`);
+  }
+});
+
+test('for every pgpool row state the menus offer exactly what the pgpool rule says, and no node operation', () => {
+  const nodeCommands = new Set<string>(Object.values(OPERATION_COMMANDS));
+  for (const p of everyPgpool()) {
+    const cv = pgpoolContextValue(p);
+    const fromMenus = PGPOOL_OPERATIONS.filter((op) => itemMenus.some((i) => i.command === PGPOOL_OPERATION_COMMANDS[op] && offered(i, cv)));
+    assert.deepEqual(fromMenus, applicablePgpoolOperations(p), `contextValue ${cv}`);
+    assert.deepEqual(itemMenus.filter((i) => nodeCommands.has(i.command) && offered(i, cv)).map((i) => i.command), [], `contextValue ${cv}`);
+  }
+  // And no node row is offered a pgpool operation.
+  const pgpoolCommands = new Set<string>(Object.values(PGPOOL_OPERATION_COMMANDS));
+  for (const n of everyNode()) {
+    const cv = nodeContextValue(n, true);
+    assert.deepEqual(itemMenus.filter((i) => pgpoolCommands.has(i.command) && offered(i, cv)).map((i) => i.command), [], `contextValue ${cv}`);
+  }
+});
+
+test('the pgpool rule: stop a running member (the leader too), start a stopped or orphaned one, recover any; a lone pgpool nothing', () => {
+  const p = (reachable: boolean, role?: string): PgpoolStatus => ({ name: 'p', host: 'h', port: 9999, reachable, ...(role ? { watchdog: { role } } : {}) });
+  assert.deepEqual(applicablePgpoolOperations(p(true, 'LEADER')), ['stop', 'recover']);
+  assert.deepEqual(applicablePgpoolOperations(p(true, 'STANDBY')), ['stop', 'recover']);
+  assert.deepEqual(applicablePgpoolOperations(p(false, 'SHUTDOWN')), ['start', 'recover']);
+  // Orphaned children of a killed parent still answer SQL while the watchdog reports it out.
+  assert.deepEqual(applicablePgpoolOperations(p(true, 'LOST')), ['start', 'recover']);
+  assert.deepEqual(applicablePgpoolOperations(p(true, 'JOINING')), ['recover']);
+  assert.deepEqual(applicablePgpoolOperations(p(true)), []);
+  assert.deepEqual(applicablePgpoolOperations(undefined), []);
 });

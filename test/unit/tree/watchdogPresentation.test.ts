@@ -8,6 +8,7 @@ import {
   isWatchdogCluster, pgpoolContextValue, pgpoolWatchdogDescription, pgpoolWatchdogTooltip, watchdogGroupDescription,
 } from '../../../src/extension/tree/watchdogPresentation';
 import type { ClusterStatusView } from '../../../src/shared/statusView';
+import { PGPOOL_OPERATION_COMMANDS } from '../../../src/shared/nodeOperations';
 
 const leader: PgpoolStatus = { name: 'pgpool0', host: '10.0.0.10', port: 9999, reachable: true, version: '4.3.5', watchdog: { role: 'LEADER', priority: 3, holdsVip: true, reportedBy: 'pgpool0' }, backends: { primary: 'node0', down: [] } };
 const standby: PgpoolStatus = { name: 'pgpool1', host: '10.0.0.20', port: 9999, reachable: true, watchdog: { role: 'STANDBY', priority: 2, holdsVip: false, reportedBy: 'pgpool1' }, backends: { primary: 'node0', down: ['node2'] } };
@@ -34,10 +35,10 @@ test('each pgpool row: role, priority, VIP, the backends it reports; down ones s
 });
 
 test('contextValue keeps pgpool+<reachability> and appends the watchdog role and +vip', () => {
-  assert.equal(pgpoolContextValue(leader), 'pgpool+up+wd-leader+vip');
-  assert.equal(pgpoolContextValue(standby), 'pgpool+up+wd-standby');
-  assert.equal(pgpoolContextValue(down), 'pgpool+unreachable+wd-shutdown');
-  assert.equal(pgpoolContextValue({ ...standby, watchdog: { role: 'STANDING FOR LEADER' } }), 'pgpool+up+wd-standing-for-leader');
+  assert.equal(pgpoolContextValue(leader), 'pgpool+up+wd-leader+vip+can-stop+can-recover');
+  assert.equal(pgpoolContextValue(standby), 'pgpool+up+wd-standby+can-stop+can-recover');
+  assert.equal(pgpoolContextValue(down), 'pgpool+unreachable+wd-shutdown+can-start+can-recover');
+  assert.equal(pgpoolContextValue({ ...standby, watchdog: { role: 'STANDING FOR LEADER' } }), 'pgpool+up+wd-standing-for-leader+can-recover');
   assert.equal(pgpoolContextValue(undefined), 'pgpool+unknown');
   assert.equal(pgpoolContextValue({ name: 'p', host: 'h', port: 1, reachable: true }), 'pgpool+up', 'a single pgpool is unchanged');
 });
@@ -59,7 +60,8 @@ test('the core status with watchdog fields is what the panel reads (assignable t
 test('the pgpool row menus: stop a running member, start a stopped or orphaned one, recover either; a single pgpool offers none', () => {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
   const menus = pkg.contributes.menus['view/item/context'] ?? [];
-  const offered = (cv: string): string[] => menus.filter((m) => m.command.endsWith('Pgpool')).filter((m) => {
+  const pgpoolCommands = new Set<string>(Object.values(PGPOOL_OPERATION_COMMANDS));
+  const offered = (cv: string): string[] => menus.filter((m) => pgpoolCommands.has(m.command)).filter((m) => {
     const re = /^view == pgpoolCluster\.clusters && viewItem =~ \/(.*)\/$/.exec(m.when ?? '');
     assert.ok(re, `when clause of ${m.command}`);
     return new RegExp(re[1] ?? '').test(cv);
