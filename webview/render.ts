@@ -2,7 +2,7 @@
 // cluster (host names, error messages) is ever parsed as HTML.
 import type { NodeStateView as NodeStatus, PgpoolNodeStateView } from '../src/shared/statusView';
 import { formatBytes, formatSeconds } from '../src/shared/format';
-import { applicableOperations } from '../src/shared/nodeOperations';
+import { applicableOperations, fenceTargets } from '../src/shared/nodeOperations';
 import { NODE_OPERATIONS, type ClusterView, type NodeOperation, type OperationOutcomeKind, type StatusUpdate } from '../src/shared/protocol';
 import type { HistoryUpdate } from '../src/shared/historyProtocol';
 import { historySection, type HistoryHooks } from './history';
@@ -181,7 +181,21 @@ function clusterSection(view: ClusterView, update: StatusUpdate, hooks: RenderHo
   if (view.error) section.append(h('div', 'errors', `Refresh failed: ${view.error}`));
   if (s && s.problems.length > 0) {
     const ul = h('ul', 'problems');
-    for (const p of s.problems) ul.append(h('li', p.severity, p.message));
+    for (const p of s.problems) {
+      const li = h('li', p.severity, p.message);
+      // Split brain / false primary: Fence the node(s) pgpool does not write to, right from the problem.
+      if (update.available.fence) {
+        for (const node of fenceTargets(p, s.nodes)) {
+          const b = document.createElement(TAG.button);
+          b.setAttribute('appearance', 'primary');
+          b.textContent = `Fence ${node}`;
+          b.title = `Fence ${node}: stop it so no client can write to it (the plan is shown first), then Recover it as a standby.`;
+          b.addEventListener('click', () => hooks.onOperation(view.name, node, 'fence'));
+          li.append(' ', b);
+        }
+      }
+      ul.append(li);
+    }
     section.append(ul);
   }
   if (s) {

@@ -80,3 +80,21 @@ export function applicablePgpoolOperations(p: PgpoolFacts | undefined): PgpoolOp
 export function pgpoolOperationWhenClause(viewId: string, op: PgpoolOperation): string {
   return `view == ${viewId} && viewItem =~ /^pgpool\\+.*\\+can-${op}(\\+|$)/`;
 }
+
+/** The problems that offer Fence on their own line (status panel): two writable nodes, or one pgpool does not route to. */
+export const FENCE_PROBLEMS: readonly string[] = ['split-brain', 'false-primary'];
+
+type FenceNode = NodeFacts & { readonly name: string; readonly pgpool?: { readonly role: string; readonly status: string } };
+
+/**
+ * The nodes a split-brain or false-primary problem offers to Fence: its nodes the node rule offers Fence to, except
+ * the one pgpool sends writes to (its primary, up): that one is kept. Empty for every other problem.
+ */
+export function fenceTargets(problem: { readonly code: string; readonly nodes: readonly string[] }, nodes: readonly FenceNode[]): string[] {
+  if (!FENCE_PROBLEMS.includes(problem.code)) return [];
+  const writeTarget = nodes.find((n) => n.pgpool?.role === 'primary' && (n.pgpool.status === 'up' || n.pgpool.status === 'waiting'))?.name;
+  return problem.nodes.filter((name) => {
+    const n = nodes.find((x) => x.name === name);
+    return n !== undefined && name !== writeTarget && applicableOperations(n).includes('fence');
+  });
+}

@@ -42,6 +42,9 @@ export class ClusterSession {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       sshPool: this.pool, ...sshConfig, ...log,
       lockHolder: () => currentLockHolder(definition.name),
+      // As the CLI's status: SSH logins name host-key-changed / credentials-rejected, df a silent node's disk. On this
+      // session's pool a warm refresh reuses the logins (no new connection); only a failed one is tried again.
+      hostProbes: true,
     });
     this.env = new ClusterOpsEnvironment(definition, { sshPool: this.pool, ...sshConfig, ...log });
   }
