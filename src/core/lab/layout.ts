@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { LabError } from './proc';
 
 /** Fixed shape of the rehearsal cluster: pgpool on .10, three PostgreSQL nodes on .11-.13. */
 export const LAB_PGPOOL_HOST = '127.0.0.10';
@@ -100,9 +101,19 @@ function host(dir: string, name: string, address: string): LabHost {
   return { name, address, dir: hostDir, sshdDir: join(hostDir, 'sshd') };
 }
 
-/** The first three octets of the lab's addresses; another prefix lets a second lab run beside the first. */
+/**
+ * The first three octets of the lab's addresses; another prefix lets a second lab run beside the first. A trailing
+ * dot is dropped (`10.213.13.`); anything else that is not three octets is refused: falling back to the default
+ * range would start this lab on top of the lab that owns it.
+ */
 export function defaultLabNet(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PGPOOL_CLUSTER_LAB_NET ?? '127.0.0';
+  const raw = env.PGPOOL_CLUSTER_LAB_NET?.trim();
+  if (raw === undefined || raw === '') return '127.0.0';
+  const net = raw.replace(/\.$/, '');
+  if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(net)) {
+    throw new LabError(`PGPOOL_CLUSTER_LAB_NET must be the first three octets of the lab's addresses, such as 10.213.13 or 127.0.5 (got ${JSON.stringify(env.PGPOOL_CLUSTER_LAB_NET)}).`);
+  }
+  return net;
 }
 
 /** True for the first three octets of a private (RFC 1918) /24: the isolated lab's range. */

@@ -166,3 +166,14 @@ test('PGPOOL_CLUSTER_LAB_ISOLATED=1 makes the lab isolated unless a loopback --n
   assert.equal(labLayoutFor(none, undefined, undefined, {}).isolation, undefined);
   assert.throws(() => labLayoutFor(none, '127.0.5', true, env), /private network prefix/);
 });
+
+test('PGPOOL_CLUSTER_LAB_NET: a trailing dot is dropped; a malformed value is refused, never the default range (another lab\'s)', () => {
+  const none = '/nonexistent/lab-for-unit-test';
+  const iso = (net: string) => ({ PGPOOL_CLUSTER_LAB_ISOLATED: '1', PGPOOL_CLUSTER_LAB_NET: net });
+  assert.equal(labLayoutFor(none, undefined, undefined, iso('10.213.13.')).isolation?.subnet, '10.213.13.0/24');
+  assert.equal(labLayoutFor(none, undefined, undefined, iso(' 10.213.13 ')).isolation?.subnet, '10.213.13.0/24');
+  assert.throws(() => labLayoutFor(none, undefined, undefined, iso('10.213.15;')), /PGPOOL_CLUSTER_LAB_NET must be the first three octets.*got "10\.213\.15;"/);
+  assert.throws(() => labLayoutFor(none, undefined, undefined, iso('10.213')), /PGPOOL_CLUSTER_LAB_NET must be the first three octets/);
+  assert.throws(() => labLayoutFor(none, undefined, undefined, { PGPOOL_CLUSTER_LAB_NET: '127.0.5.1' }), /first three octets/);
+  assert.equal(labLayoutFor(none, undefined, undefined, { PGPOOL_CLUSTER_LAB_NET: '127.0.5.' }).isolation, undefined, 'the loopback lab reads it the same way');
+});
