@@ -11,6 +11,8 @@ import { loadClusterFile } from '../src/core/inventory/load';
 import type { ClusterDefinition } from '../src/core/inventory/model';
 import { PgSqlClient, type PgEndpoint } from '../src/core/db/pgClient';
 import { StatusCollector } from '../src/core/status/collector';
+import { SshPool } from '../src/core/remote/sshPool';
+import { readSshConfigText } from '../src/core/remote/sshConfigFile';
 import { median, quantile, ratioText, spread } from './stats';
 
 const LAB_FILE = path.join(process.env.PGPOOL_CLUSTER_LAB_DIR ?? '/var/lib/pgpool-cluster-lab', 'pgpool-cluster.yaml');
@@ -49,6 +51,43 @@ function warmLines(label: string, w: Warm, goal: number, p95Goal?: number): void
   console.log(`${'  floor: SELECT 1 on every target at once'.padEnd(40)} ${spread(w.floors)}; refresh / floor ${ratioText(w.ratios)}; round trips/refresh ${w.roundTrips}`);
 }
 
+/**
+ * The editor's session refreshes with the SSH fault probes on (`hostProbes`, as the CLI's status): the same warm
+ * refresh with and without them, alternated on one SSH pool so both see the same machine; the ratio is the cost.
+ */
+async function hostProbeCost(lab: ClusterDefinition, runs: number): Promise<void> {
+  const sshConfigText = await readSshConfigText();
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: 'strict' } });
+  const opts = { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) };
+  const plain = new StatusCollector(lab, opts);
+  const probed = new StatusCollector(lab, { ...opts, hostProbes: true });
+  try {
+    await plain.refresh();
+    const first = await probed.refresh();
+    const sshProblems = first.problems.filter((p) => ['host-key-changed', 'credentials-rejected'].includes(p.code));
+    if (sshProblems.length) console.log(`  (SSH logins failed: ${sshProblems.map((p) => p.message).join(' / ')})`);
+    const opened = sshPool.stats().connectionsOpened;
+    const without: number[] = [];
+    const withProbes: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await plain.refresh();
+      const a = performance.now() - t0;
+      const t1 = performance.now();
+      await probed.refresh();
+      const b = performance.now() - t1;
+      without.push(a);
+      withProbes.push(b);
+      ratios.push(b / a);
+    }
+    console.log(`${`lab warm refresh + SSH fault probes (${runs})`.padEnd(40)} ${spread(withProbes)}; without ${spread(without)}; with / without ${ratioText(ratios)}; SSH logins during the runs: ${sshPool.stats().connectionsOpened - opened}`);
+  } finally {
+    await Promise.all([plain.close(), probed.close()]);
+    await sshPool.close();
+  }
+}
+
 export async function benchStatus(): Promise<void> {
   console.log('== status refresh ==');
   if (!existsSync(LAB_FILE)) {
@@ -84,6 +123,7 @@ export async function benchStatus(): Promise<void> {
   warmLines('lab warm refresh (30 runs)', await measure(warm, labFloor, 30), 50, 80);
   await warm.close();
   await Promise.all(labFloor.map((c) => c.close()));
+  await hostProbeCost(lab, 30);
 
   // 64 synthetic nodes: distinct connections, each to one of the lab's servers.
   const real = lab.nodes;
