@@ -6,6 +6,8 @@ import type { ClusterEntry, ClusterModel, FileProblem, NodeRef } from './cluster
 import {
   clusterIcon, nodeContextValue, upCount, nodeDescription, nodeIcon, nodeTooltipMarkdown, pgpoolDescription, problemsOfNode, type IconSpec,
 } from './nodePresentation';
+import { fenceTargets } from '../../shared/nodeOperations';
+import { OPERATION_COMMANDS } from '../../shared/protocol';
 import { isWatchdogCluster, pgpoolContextValue, pgpoolWatchdogDescription, pgpoolWatchdogTooltip, watchdogGroupDescription } from './watchdogPresentation';
 
 const icon = (spec: IconSpec): vscode.ThemeIcon =>
@@ -22,7 +24,15 @@ export class ClusterItem extends vscode.TreeItem {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${entry.definition.name}** — `).appendText(entry.file);
     if (s) md.appendMarkdown(`\n\nRefreshed ${new Date(s.refreshedAt).toLocaleTimeString()} in ${s.elapsedMs} ms`);
-    for (const p of s?.problems ?? []) md.appendMarkdown('\n\n$(warning) ').appendText(p.message);
+    for (const p of s?.problems ?? []) {
+      md.appendMarkdown('\n\n$(warning) ').appendText(p.message);
+      // Split brain / false primary: Fence (plan first) offered right on the problem, for the nodes pgpool does not write to.
+      for (const node of fenceTargets(p, s?.nodes ?? [])) {
+        const args = encodeURIComponent(JSON.stringify([{ cluster: entry.definition.name, node, entry: { file: entry.file } }]));
+        md.appendMarkdown(` [$(shield) Fence ${node}](command:${OPERATION_COMMANDS.fence}?${args} "Stop ${node} so no client can write to it; the plan is shown first")`);
+        md.isTrusted = { enabledCommands: [OPERATION_COMMANDS.fence] };
+      }
+    }
     if (entry.error) md.appendMarkdown('\n\n$(error) ').appendText(entry.error);
     this.tooltip = md;
   }
