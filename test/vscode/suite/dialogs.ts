@@ -3,9 +3,11 @@
 // so replacing `vscode.window.show*` here is what the commands call; restore() puts the originals back.
 import * as vscode from 'vscode';
 
-export interface Prompt { kind: 'warning' | 'information' | 'error' | 'quickPick'; message: string; modal: boolean; items: string[] }
+export interface Prompt { kind: 'warning' | 'information' | 'error' | 'quickPick' | 'inputBox'; message: string; modal: boolean; items: string[]; password?: boolean }
 
 type Answer = (prompt: Prompt) => string | undefined;
+/** What is typed into an input box (undefined: Escape); it gets the box's options, validateInput included. */
+type Typed = (options: vscode.InputBoxOptions) => string | undefined | Promise<string | undefined>;
 
 interface Stubbed { restore(): void; prompts: Prompt[] }
 
@@ -18,9 +20,10 @@ function messageArgs(args: unknown[]): { modal: boolean; items: unknown[] } {
   return isOptions ? { modal: (first as vscode.MessageOptions).modal === true, items: rest } : { modal: false, items: args };
 }
 
-export function answerDialogs(answer: Answer): Stubbed {
+/** With `typed`, input boxes are answered too (and recorded); without it they are left to the real UI. */
+export function answerDialogs(answer: Answer, typed?: Typed): Stubbed {
   const w = vscode.window as unknown as Record<string, unknown>;
-  const names = ['showWarningMessage', 'showInformationMessage', 'showErrorMessage', 'showQuickPick'] as const;
+  const names = ['showWarningMessage', 'showInformationMessage', 'showErrorMessage', 'showQuickPick', ...(typed ? ['showInputBox'] as const : [])] as const;
   const originals = new Map(names.map((n) => [n, w[n]]));
   const prompts: Prompt[] = [];
   const message = (kind: Prompt['kind']) => (text: string, ...args: unknown[]): Promise<unknown> => {
@@ -40,6 +43,12 @@ export function answerDialogs(answer: Answer): Stubbed {
     const chosen = answer(prompt);
     return list.find((i) => itemTitle(i) === chosen);
   };
+  if (typed) {
+    w.showInputBox = async (options: vscode.InputBoxOptions = {}): Promise<string | undefined> => {
+      prompts.push({ kind: 'inputBox', message: options.title ?? options.prompt ?? '', modal: false, items: [], password: options.password === true });
+      return typed(options);
+    };
+  }
   for (const n of names) {
     if (w[n] === originals.get(n)) throw new Error(`vscode.window.${n} cannot be replaced in this extension host`);
   }

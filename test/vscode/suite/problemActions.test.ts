@@ -10,7 +10,8 @@ import { activatedExtension } from './extension';
 import type { PgNodeView } from '../../../src/core/db/nodeQueries';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import { mergeClusterStatus, type NodeProbe } from '../../../src/core/status/merge';
-import { ClusterModel } from '../../../src/extension/tree/clusterModel';
+import type { ClusterStatus } from '../../../src/core/status/model';
+import { ClusterModel, type ClusterEntry } from '../../../src/extension/tree/clusterModel';
 import { ClusterItem, ClusterTreeProvider, NodeItem } from '../../../src/extension/tree/clusterTreeProvider';
 
 const CLUSTER_FILE = `version: 1
@@ -23,6 +24,19 @@ clusters:
     nodes:
 ${[0, 1, 2].map((i) => `      - { name: node${i}, id: ${i}, host: 10.213.12.1${i + 1}, port: 5432 }`).join('\n')}
 `;
+
+/** node0 is pgpool's primary; node1 was promoted behind its back (both out of recovery); node2 streams. */
+function splitBrain(entry: ClusterEntry): ClusterStatus {
+  const pool: PgpoolNodeView[] = [0, 1, 2].map((id) => ({ id, host: `10.213.12.1${id + 1}`, port: 5432, status: 'up', role: id === 0 ? 'primary' : 'standby' }));
+  const writable: PgNodeView = { serverVersionNum: 150000, inRecovery: false, timeline: 2, currentLsn: '0/6000000', replication: [] };
+  const standby: PgNodeView = { serverVersionNum: 150000, inRecovery: true, timeline: 1, receiveLsn: '0/5000000', replayLsn: '0/5000000', replication: [] };
+  return mergeClusterStatus({
+    cluster: entry.definition,
+    pgpool: [{ name: 'pgpool', host: '10.213.12.10', port: 9999, reachable: true, version: '4.3.5', nodes: pool }],
+    nodes: new Map<number, NodeProbe>([[0, { ok: true, view: { ...writable, timeline: 1 } }], [1, { ok: true, view: writable }], [2, { ok: true, view: standby }]]),
+    now: new Date('2026-11-29T23:00:00Z'), elapsedMs: 30,
+  });
+}
 
 suite('problem actions in the tree (recorded status)', () => {
   let dir = '';
@@ -51,16 +65,7 @@ suite('problem actions in the tree (recorded status)', () => {
   test('split brain: the cluster row links Fence for the node pgpool does not write to, and the link resolves to that node', async () => {
     const entry = model.findCluster('sb');
     assert.ok(entry);
-    // node0 is pgpool's primary; node1 was promoted behind its back (both out of recovery); node2 streams.
-    const pool: PgpoolNodeView[] = [0, 1, 2].map((id) => ({ id, host: `10.213.12.1${id + 1}`, port: 5432, status: 'up', role: id === 0 ? 'primary' : 'standby' }));
-    const writable: PgNodeView = { serverVersionNum: 150000, inRecovery: false, timeline: 2, currentLsn: '0/6000000', replication: [] };
-    const standby: PgNodeView = { serverVersionNum: 150000, inRecovery: true, timeline: 1, receiveLsn: '0/5000000', replayLsn: '0/5000000', replication: [] };
-    entry.status = mergeClusterStatus({
-      cluster: entry.definition,
-      pgpool: [{ name: 'pgpool', host: '10.213.12.10', port: 9999, reachable: true, version: '4.3.5', nodes: pool }],
-      nodes: new Map<number, NodeProbe>([[0, { ok: true, view: { ...writable, timeline: 1 } }], [1, { ok: true, view: writable }], [2, { ok: true, view: standby }]]),
-      now: new Date('2026-11-29T23:00:00Z'), elapsedMs: 30,
-    });
+    entry.status = splitBrain(entry);
     assert.ok(entry.status.problems.some((p) => p.code === 'split-brain'), entry.status.problems.map((p) => p.code).join(', '));
 
     const [root] = (await provider.getChildren()).filter((r): r is ClusterItem => r instanceof ClusterItem);
@@ -85,7 +90,7 @@ suite('problem actions in the tree (recorded status)', () => {
   test('a healthy cluster\'s row has no command link and is not trusted', async () => {
     const entry = model.findCluster('sb');
     assert.ok(entry);
-    entry.status = { ...entry.status!, problems: [], health: 'healthy' };
+    entry.status = { ...splitBrain(entry), problems: [], health: 'healthy' };
     const [root] = (await provider.getChildren()).filter((r): r is ClusterItem => r instanceof ClusterItem);
     const md = root?.tooltip;
     assert.ok(md instanceof vscode.MarkdownString);
