@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { buildConfigurePgpoolPlan, fileKey, readCurrentFiles, type ProfileName } from '../../core/ops/setup/configurePgpool';
 import { applyDiscovery } from '../../core/ops/preflight/discovery';
 import { withDiscovery } from '../../core/ops/engine/operation';
+import { renderPlan } from '../../core/ops/engine/plan';
 import { pgpoolInstance, type WatchdogOptions } from '../../core/ops/setup/configurePgpoolInput';
 import type { ExtensionServices } from '../context';
 import { planDocumentUri } from '../plans/planDocuments';
@@ -88,11 +89,13 @@ export async function configurePgpool(services: ExtensionServices, arg?: unknown
       await vscode.commands.executeCommand('vscode.diff', current, edited, `${conf.path} on ${inst.name} ↔ edited (${profile})`);
     }
     services.log.info(built.diff || 'configure-pgpool: no differences');
+    // The whole plan (every step, where, the command, why), as `configure-pgpool --dry-run` prints it.
+    services.log.info(renderPlan(built.plan, await s.env.planPcpEndpoint()));
     if (!built.plan.steps.length) { void vscode.window.showInformationMessage('The files on the hosts already hold what pgpool-cluster manages.'); return; }
     const run = 'Deploy and Reload';
     const changed = built.changes.filter((c) => c.kind === 'changed' || c.kind === 'added').length;
     const wd = watchdog ? `Watchdog: pgpool node ${inst.name} (pgpool_node_id ${pgpoolInstance(cluster, inst.name).index}); VIP ${watchdog.vip ?? 'as in the file'}; wd_authkey ${key?.authkey ? 'from SecretStorage' : 'as in the file'}.\n` : '';
-    const detail = `${wd}pgpool.conf: ${built.paths.configFile} (${built.paths.source}) on ${inst.host}; ${changed} managed parameter(s) change, every other line stays.\n\n${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}`;
+    const detail = `${wd}pgpool.conf: ${built.paths.configFile} (${built.paths.source}) on ${inst.host}; ${changed} managed parameter(s) change, every other line stays.\n\n${built.plan.steps.map((st) => st.title).join('\n')}${built.plan.warnings.length ? `\n\n${built.plan.warnings.map(editorWords).join('\n')}` : ''}\n\nEach step's command and check: Show Log.`;
     if ((await vscode.window.showInformationMessage(built.plan.summary, { modal: true, detail }, run)) !== run) return;
     const outcome = await runWithProgress(services, s, built.plan);
     if (outcome.outcome === 'done' && pcpPassword !== undefined) await s.secrets.secretWorked?.(secret);
