@@ -13,7 +13,8 @@ import {
 } from './isolation';
 import { diskFreeArgv, diskFullArgv, diskUsageArgv, FaultError, healNetworkCommands, networkFaultCommands, parseDfUsed, resolveHost, type Fault, type FaultCommand } from './faults';
 import type { LabPrograms } from './prerequisites';
-import { LabError, processAlive, run, runProgram, waitFor, type RunResult } from './proc';
+import { LabError, processAlive, processCommandLine, run, runProgram, waitFor, type RunResult } from './proc';
+import { describeLeftovers, findLeftovers, nothingLeft, readMachineView } from './leftovers';
 import type { ServiceUser } from './serviceUser';
 import { createRolesAndExtensions, identityConf, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
 import { labPgpoolInput, waitForPgpool } from './pgpool';
@@ -417,31 +418,45 @@ export function pgpoolPidsOn(layout: LabLayout, host: LabHost): number[] {
   return hostPids(layout, host).filter((p) => comm(p) === 'pgpool');
 }
 
-/** Kills everything on every host (anchors included), then removes namespaces, veths and the bridge. */
+/**
+ * Kills everything on every host (anchors included), then removes namespaces, veths and the bridge. What to remove
+ * is found on the machine (leftovers.ts) as well as from the layout, so a down after a killed run (no or a partial
+ * lab.json / anchors.json, a watchdog lab's hosts) is complete; a second down finds nothing and does nothing.
+ */
 export async function isolatedDown(layout: LabLayout, log: (msg: string) => void): Promise<string[]> {
+  const iso = isolationOf(layout);
   const stopped: string[] = [];
-  const hosts = allHosts(layout);
-  const all: number[] = [];
-  for (const h of hosts) {
-    const pids = hostPids(layout, h);
-    for (const pid of pids) {
-      try { process.kill(pid, 'SIGKILL'); all.push(pid); } catch { /* gone */ }
-    }
-    if (pids.length > 0) stopped.push(`${h.name} (${pids.length} processes)`);
+  const found = findLeftovers(iso.prefix, layout.dir, readMachineView());
+  const hostOf = new Map<number, string>();
+  for (const h of allHosts(layout)) for (const pid of hostPids(layout, h)) hostOf.set(pid, h.name);
+  // Anchors named in anchors.json whose namespaces are gone already (interrupted down) still hold their mounts.
+  const anchors = Object.values(readAnchors(layout)).filter((pid) => processAlive(pid) && (processCommandLine(pid) ?? '').startsWith('sh'));
+  const victims = [...new Set([...found.pids, ...hostOf.keys(), ...anchors])];
+  const killed: number[] = [];
+  for (const pid of victims) {
+    try { process.kill(pid, 'SIGKILL'); killed.push(pid); } catch { /* gone */ }
   }
-  // An anchor whose network namespace is gone already (interrupted down) still holds the mount namespace.
-  for (const [name, pid] of Object.entries(readAnchors(layout))) {
-    const cmd = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
-    if (processAlive(pid) && cmd.startsWith('sh')) {
-      try { process.kill(pid, 'SIGKILL'); all.push(pid); stopped.push(`anchor of ${name}`); } catch { /* gone */ }
-    }
-  }
+  const perHost = new Map<string, number>();
+  for (const pid of killed) perHost.set(hostOf.get(pid) ?? 'unnamed', (perHost.get(hostOf.get(pid) ?? 'unnamed') ?? 0) + 1);
+  for (const [name, n] of perHost) stopped.push(name === 'unnamed' ? `${n} leftover processes of the lab` : `${name} (${n} processes)`);
   try {
-    await waitFor('the lab hosts\' processes to exit', () => all.every((p) => !processAlive(p)), 10_000);
+    await waitFor('the lab hosts\' processes to exit', () => killed.every((p) => !processAlive(p)), 10_000);
   } catch {
-    log(`Some processes did not exit: ${all.filter((p) => processAlive(p)).join(', ')}`);
+    log(`Some processes did not exit: ${killed.filter((p) => processAlive(p)).join(', ')}`);
   }
-  await runNet(layout, networkDownCommands(layout, hosts));
+  const known = networkDownCommands(layout, allHosts(layout));
+  const extra: NetCommand[] = [
+    ...found.netns.map((n) => ({ argv: ['ip', 'netns', 'del', n], mayFail: true })),
+    ...found.links.map((l) => ({ argv: ['ip', 'link', 'del', l], mayFail: true })),
+  ];
+  const all = [...known, ...extra].filter((c, i, cs) => cs.findIndex((d) => d.argv.join(' ') === c.argv.join(' ')) === i);
+  // Host links go before the bridge; a veth goes with its namespace, so most of these find nothing left.
+  await runNet(layout, [...all.filter((c) => c.argv[3] !== iso.bridge), ...all.filter((c) => c.argv[3] === iso.bridge)]);
+  for (const m of findLeftovers(iso.prefix, layout.dir, readMachineView()).mounts) {
+    await runIn('root', ['umount', '-l', m], layout, `umount ${m}`, true);
+  }
+  const left = findLeftovers(iso.prefix, layout.dir, readMachineView());
+  if (!nothingLeft(left)) log(`Left behind after lab down: ${describeLeftovers(left)}`);
   return stopped;
 }
 

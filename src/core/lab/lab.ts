@@ -52,7 +52,8 @@ export function labLayoutFor(dir = defaultLabDir(), net?: string, isolated?: boo
   const state = stateIn(dir);
   // The environment is a default: an explicit loopback --net still means the loopback lab (e.g. a test's second lab).
   // A running lab's kind is what it is: a loopback lab's state has no `isolated` (older labs wrote none).
-  const iso = (state ? state.isolated === true : undefined) ?? isolated ?? (watchdog || (isolatedRequested(env) && (net === undefined || isPrivateNet(net))));
+  // A private --net is the isolated lab's range only: a lab whose lab.json is gone (a killed `lab up`) is still found.
+  const iso = (state ? state.isolated === true : undefined) ?? isolated ?? (watchdog || (net !== undefined && isPrivateNet(net)) || (isolatedRequested(env) && net === undefined));
   // Asked for explicitly wins (labUp then refuses a running lab of the other kind); else what runs in dir.
   const wd = watchdog ?? (state?.watchdog !== undefined);
   if (wd && !iso) throw new LabError('The watchdog lab runs on the isolated lab only (one network namespace per pgpool host): lab up --isolated --watchdog, as root.');

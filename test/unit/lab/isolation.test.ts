@@ -177,3 +177,9 @@ test('PGPOOL_CLUSTER_LAB_NET: a trailing dot is dropped; a malformed value is re
   assert.throws(() => labLayoutFor(none, undefined, undefined, { PGPOOL_CLUSTER_LAB_NET: '127.0.5.1' }), /first three octets/);
   assert.equal(labLayoutFor(none, undefined, undefined, { PGPOOL_CLUSTER_LAB_NET: '127.0.5.' }).isolation, undefined, 'the loopback lab reads it the same way');
 });
+
+test('a private --net without a lab.json is the isolated lab: lab down after a killed lab up finds it', () => {
+  const none = '/nonexistent/lab-for-unit-test';
+  assert.equal(labLayoutFor(none, '10.213.31', undefined, {}).isolation?.prefix, 'p213x31');
+  assert.equal(labLayoutFor(none, '127.0.5', undefined, {}).isolation, undefined);
+});
