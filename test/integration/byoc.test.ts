@@ -1,7 +1,8 @@
 /**
  * "Bring your own cluster": a cluster this tool did not build (byocCluster.ts writes it by hand on the isolated
  * lab's hosts), driven through the CLI as its administrator would: import its pgpool.conf, status, check,
- * configure-pgpool --dry-run, detach/attach, recover, promote and switchover while pgpool's own scripts run.
+ * configure-pgpool, detach/attach, recover with every method (rewind, restart, basebackup, pcp, copy, the default),
+ * promote and switchover while pgpool's own scripts run, and setup-replication of a standby whose data is gone.
  * Every step is verified on the servers. Each failure mode of issue 12 is asserted where it used to happen.
  * One lab bring-up; the lab is taken down at the end (the next suite brings up a fresh one).
  */
@@ -303,6 +304,46 @@ test('bring your own cluster: a hand-written pgpool-II cluster, operated through
     const s = ops(['switchover', 'node1', '--yes']);
     assert.equal(s.code, 0, say(s));
     assert.deepEqual(await primaries(), ['node1']);
+    await healthyAround('node1');
+    await writeAndVerify();
+  });
+
+  await t.test('recover by copy (backup API + rsync): the hop uses the scripts\' own key and known_hosts, set as ssh.hostToHost', async () => {
+    // What this cluster's administrator writes for host-to-host ssh: the scripts' key pair, paths on the hosts.
+    const doc = parseYaml(readFileSync(FILE, 'utf8')) as { clusters: Array<{ ssh: Record<string, unknown> }> };
+    doc.clusters[0]!.ssh.hostToHost = { identityFile: '/var/lib/postgresql/.ssh/id_cluster', knownHostsFile: '/var/lib/postgresql/.ssh/known_hosts_cluster' };
+    writeFileSync(FILE, stringifyYaml(doc));
+    const n2 = node('node2');
+    sshPg(n2.address, shellCommand([`${PG_HOME}/bin/pg_ctl`, '-D', n2.dataDir, '-m', 'immediate', '-w', 'stop']));
+    await waitUntil('pgpool to list node2 down', async () => (await poolStatus()).node2?.startsWith('down/') === true, 30_000, 300);
+    const plan = ops(['recover', 'node2', '--method', 'copy', '--dry-run']);
+    assert.equal(plan.code, 0, say(plan));
+    assert.match(plan.stdout, /rsync .*-i \/var\/lib\/postgresql\/\.ssh\/id_cluster/, 'rsync runs on node2 with the host\'s key');
+    assert.ok(!plan.stdout.includes(planned.dir) && !plan.stdout.includes(work), 'no workstation path in the plan');
+    const r = ops(['recover', 'node2', '--method', 'copy', '--yes']);
+    assert.equal(r.code, 0, say(r));
+    await healthyAround('node1');
+    await writeAndVerify();
+  });
+
+  await t.test('setup-replication rebuilds a standby whose data directory is gone and adds it back to pgpool', async () => {
+    // node0 is a standby of node1 now (the switchover above); its data directory is lost with the server stopped.
+    const n0 = node('node0');
+    sshPg(n0.address, shellCommand([`${PG_HOME}/bin/pg_ctl`, '-D', n0.dataDir, '-m', 'immediate', '-w', 'stop']));
+    sshPg(n0.address, shellCommand(['rm', '-rf', n0.dataDir]));
+    await waitUntil('pgpool to list node0 down', async () => (await poolStatus()).node0?.startsWith('down/') === true, 30_000, 300);
+    // Rows written while node0 is gone: it gets them from the copy and the stream.
+    await viaPgpool(`INSERT INTO orders SELECT g FROM generate_series(${rows + 1}, ${rows + 100}) g`);
+    rows += 100;
+    const dry = ops(['setup-replication', 'node0', '--dry-run']);
+    assert.equal(dry.code, 0, say(dry));
+    assert.ok(!dry.stdout.includes(planned.dir) && !dry.stdout.includes(work), 'no workstation path in the plan');
+    assert.throws(() => sshPg(n0.address, shellCommand(['test', '-e', n0.dataDir])), /exit 1/, 'a dry run creates nothing');
+    const r = ops(['setup-replication', 'node0', '--yes']);
+    assert.equal(r.code, 0, say(r));
+    const auto = sshPg(n0.address, shellCommand(['cat', `${n0.dataDir}/postgresql.auto.conf`]));
+    assert.match(auto, new RegExp(`primary_conninfo = '[^']*host=${node('node1').address.replace(/\./g, '\\.')}`), 'node0 follows node1');
+    assert.ok(!auto.includes(planned.dir) && !auto.includes(work), 'primary_conninfo names no workstation file');
     await healthyAround('node1');
     await writeAndVerify();
   });
