@@ -426,8 +426,15 @@ export function pgpoolPidsOn(layout: LabLayout, host: LabHost): number[] {
 export async function isolatedDown(layout: LabLayout, log: (msg: string) => void): Promise<string[]> {
   const iso = isolationOf(layout);
   const stopped: string[] = [];
-  const found = findLeftovers(iso.prefix, layout.dir, readMachineView());
+  const view = readMachineView();
+  const found = findLeftovers(iso.prefix, layout.dir, view);
+  // Each process by the host whose network namespace it is in (named `<prefix>-<host>`, whatever the layout says).
+  const hostOfNs = new Map(view.netns.map((n) => [n.id, n.name.slice(iso.prefix.length + 1)]));
   const hostOf = new Map<number, string>();
+  for (const p of view.processes) {
+    const name = hostOfNs.get(p.net);
+    if (name !== undefined && found.pids.includes(p.pid)) hostOf.set(p.pid, name);
+  }
   for (const h of allHosts(layout)) for (const pid of hostPids(layout, h)) hostOf.set(pid, h.name);
   // Anchors named in anchors.json whose namespaces are gone already (interrupted down) still hold their mounts.
   const anchors = Object.values(readAnchors(layout)).filter((pid) => processAlive(pid) && (processCommandLine(pid) ?? '').startsWith('sh'));
