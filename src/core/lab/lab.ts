@@ -111,6 +111,25 @@ function orphanedLabProcesses(layout: LabLayout): number[] {
   return found;
 }
 
+/**
+ * A loopback lab's servers in this folder (its lab.json replaced by an isolated lab's up, or a person's mistake):
+ * the isolated lab's own processes never name the folder in their command line except their anchors, which
+ * isolatedDown stops. Each is stopped the way it shuts down with its children: postgres SIGQUIT, pgpool SIGINT.
+ */
+async function stopLoopbackServers(layout: LabLayout): Promise<string[]> {
+  const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+  const pids = orphanedLabProcesses(layout).filter((pid) => ['sshd', 'postgres', 'pgpool'].includes(comm(pid)));
+  for (const pid of pids) {
+    try { process.kill(pid, comm(pid) === 'postgres' ? 'SIGQUIT' : comm(pid) === 'pgpool' ? 'SIGINT' : 'SIGTERM'); } catch { /* gone */ }
+  }
+  try {
+    await waitFor('the loopback lab\'s servers to exit', () => pids.every((p) => !processAlive(p)), 10_000);
+  } catch {
+    for (const p of pids) if (processAlive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  }
+  return pids.length > 0 ? [`${pids.length} servers of a loopback lab in ${layout.dir}`] : [];
+}
+
 export function readLabState(layout: LabLayout): LabState | undefined {
   try {
     return JSON.parse(readFileSync(layout.stateFile, 'utf8')) as LabState;
@@ -273,7 +292,7 @@ async function labDownLocked(ctx: LabContext, log: (msg: string) => void): Promi
     if (existsSync(layout.dir) && !existsSync(join(layout.dir, MARKER))) {
       throw new LabError(`${layout.dir} exists but was not made by \`pgpool-cluster lab\` (no ${MARKER} file); not touching it.`);
     }
-    stopped.push(...await isolatedDown(layout, log));
+    stopped.push(...await stopLoopbackServers(layout), ...await isolatedDown(layout, log));
     rmSync(layout.dir, { recursive: true, force: true });
     return { stopped };
   }
