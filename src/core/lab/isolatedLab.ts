@@ -443,9 +443,10 @@ export async function isolatedDown(layout: LabLayout, log: (msg: string) => void
   for (const pid of victims) {
     try { process.kill(pid, 'SIGKILL'); killed.push(pid); } catch { /* gone */ }
   }
+  // Counted as found: killing a host's PID 1 takes the rest of its PID namespace with it before their own signal.
   const perHost = new Map<string, number>();
-  for (const pid of killed) perHost.set(hostOf.get(pid) ?? 'unnamed', (perHost.get(hostOf.get(pid) ?? 'unnamed') ?? 0) + 1);
-  for (const [name, n] of perHost) stopped.push(name === 'unnamed' ? `${n} leftover processes of the lab` : `${name} (${n} processes)`);
+  for (const pid of victims) perHost.set(hostOf.get(pid) ?? 'unnamed', (perHost.get(hostOf.get(pid) ?? 'unnamed') ?? 0) + 1);
+  for (const [name, n] of [...perHost].sort(([a], [b]) => a.localeCompare(b))) stopped.push(name === 'unnamed' ? `${n} leftover processes of the lab` : `${name} (${n} processes)`);
   try {
     await waitFor('the lab hosts\' processes to exit', () => killed.every((p) => !processAlive(p)), 10_000);
   } catch {
