@@ -1,27 +1,28 @@
 // The isolated lab: every host is its own network namespace on a bridge and its own mount namespace, held by
 // an anchor process; sshd, PostgreSQL and pgpool run inside with nsenter, as `postgres`, with Debian paths.
-import { spawn } from 'node:child_process';
-import { chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// This file brings the lab up and down and applies faults; isolatedHosts.ts runs things on the hosts and
+// isolatedHostFiles.ts writes what each host is given.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts, passFileLine, type PgpoolConfigInput } from '../ops/setup/pgpoolConfig';
-import type { LabHost, LabLayout, LabNode, LabPgpoolHost } from './layout';
-import { allHosts, HOST_PG_HOME, isPgpoolHost, LAB_PCP_PORT, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
-import {
-  anchorArgv, anchorScript, APPEND_FILE_SCRIPT, hostEnv, isolatedSshdConfig, isolationOf, netnsName, networkDownCommands, networkUpCommands,
-  onHostArgv, onMachine, seedDir, writeFileArgv, type Argv, type NetCommand,
-} from './isolation';
-import { diskFreeArgv, diskFullArgv, diskUsageArgv, FaultError, healNetworkCommands, networkFaultCommands, parseDfUsed, resolveHost, type Fault, type FaultCommand } from './faults';
+import { generatePcpConf, generatePgpoolConf, generatePoolHba, generateScripts } from '../ops/setup/pgpoolConfig';
+import type { LabLayout, LabNode, LabPgpoolHost } from './layout';
+import { allHosts, isPgpoolHost, LAB_PG_MAJOR, LAB_PG_PORT } from './layout';
+import { isolationOf, netnsName, networkDownCommands, networkUpCommands, onMachine, type NetCommand } from './isolation';
+import { diskFreeArgv, diskFullArgv, diskUsageArgv, FaultError, healNetworkCommands, networkFaultCommands, parseDfUsed, resolveHost, type Fault } from './faults';
 import type { LabPrograms } from './prerequisites';
-import { LabError, processAlive, processCommandLine, run, runProgram, waitFor, type RunResult } from './proc';
+import { LabError, processAlive, processCommandLine, run, waitFor } from './proc';
 import { describeLeftovers, findLeftovers, nothingLeft, readMachineView } from './leftovers';
 import type { ServiceUser } from './serviceUser';
-import { createRolesAndExtensions, identityConf, sharedNodeSettings, waitForStreaming, type LabPasswords } from './postgres';
-import { labPgpoolInput, waitForPgpool } from './pgpool';
-import { knownHostsLine } from './sshd';
-import { labWatchdogSpec, vipToolsScript, waitForVip } from './watchdogLab';
+import { createRolesAndExtensions, sharedNodeSettings, waitForStreaming } from './postgres';
+import { waitForPgpool } from './pgpool';
+import { vipToolsScript, waitForVip } from './watchdogLab';
+import { comm, hostPids, HostShell, isChildOf, pgpoolPidsOn, readAnchors, runIn, runNet, startAnchor, writeAnchors } from './isolatedHosts';
+import { foldersToHide, isolatedNodeHba, isolatedPgpoolInput, isolatedPrimaryConninfo, prepareHostFiles, type IsolatedUpInput } from './isolatedHostFiles';
 
-const ANCHORS = 'anchors.json';
+// The hosts' shell and processes, for tests, benches and the fault campaign that act on the lab's hosts directly.
+export { HostShell, hostPids, isolatedProcesses, pgpoolPidsOn, readAnchors } from './isolatedHosts';
+
 const FAULTS = 'faults.json';
 
 export interface ActiveFault { readonly fault: Fault; readonly at: string; readonly effect: string }
@@ -38,279 +39,6 @@ export function readFaults(layout: LabLayout): ActiveFault[] {
 function recordFault(layout: LabLayout, fault: Fault, effect: string): string {
   writeFileSync(join(layout.dir, FAULTS), JSON.stringify([...readFaults(layout), { fault, at: new Date().toISOString(), effect }], null, 2) + '\n');
   return effect;
-}
-
-/** Anchor pid per host name, written as soon as the anchors run (down and faults need them). */
-export function readAnchors(layout: LabLayout): Record<string, number> {
-  try {
-    return JSON.parse(readFileSync(join(layout.dir, ANCHORS), 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
-  }
-}
-
-async function runIn(where: FaultCommand['where'] | 'root', argv: Argv, layout: LabLayout, what: string, mayFail = false): Promise<RunResult> {
-  let full: Argv = argv;
-  if (where !== 'root') {
-    if ('netns' in where) full = ['ip', 'netns', 'exec', where.netns, ...argv];
-    else {
-      const pid = readAnchors(layout)[where.host];
-      if (pid === undefined) throw new LabError(`The lab host ${where.host} is not running (no anchor).`);
-      full = onHostArgv(pid, argv);
-    }
-  }
-  const r = await runProgram(full[0]!, full.slice(1), { what });
-  if (r.code !== 0 && !mayFail) throw new LabError(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
-  return r;
-}
-
-async function runNet(layout: LabLayout, cmds: readonly NetCommand[]): Promise<void> {
-  for (const c of cmds) await runIn('root', c.argv, layout, c.argv.join(' '), c.mayFail);
-}
-
-/** Runs argv on a host, as root or as the service user, with the host's environment only. */
-export class HostShell {
-  constructor(private readonly layout: LabLayout, private readonly user: ServiceUser) {}
-
-  private anchor(host: LabHost): number {
-    const pid = readAnchors(this.layout)[host.name];
-    if (pid === undefined || !processAlive(pid)) throw new LabError(`The lab host ${host.name} is not running (its anchor process is gone).`);
-    return pid;
-  }
-
-  argv(host: LabHost, argv: Argv, asUser: boolean): Argv {
-    return onHostArgv(this.anchor(host), argv, asUser ? { uid: this.user.uid, gid: this.user.gid } : undefined);
-  }
-
-  env(asUser: boolean): NodeJS.ProcessEnv {
-    return asUser ? hostEnv(HOST_PG_HOME, this.user.name) : hostEnv('/root', 'root');
-  }
-
-  async run(host: LabHost, argv: Argv, opts: { asUser?: boolean; input?: string; what?: string; timeoutMs?: number } = {}): Promise<string> {
-    const full = this.argv(host, argv, opts.asUser ?? true);
-    return run(full[0]!, full.slice(1), {
-      env: this.env(opts.asUser ?? true), replaceEnv: true, input: opts.input, timeoutMs: opts.timeoutMs, what: `${opts.what ?? argv[0]} on ${host.name}`,
-    });
-  }
-
-  async writeFile(host: LabHost, path: string, content: string, mode: number): Promise<void> {
-    await this.run(host, writeFileArgv(path, mode), { input: content, what: `writing ${path}` });
-  }
-
-  async appendFile(host: LabHost, path: string, content: string): Promise<void> {
-    await this.run(host, ['sh', '-c', APPEND_FILE_SCRIPT, path], { input: content, what: `appending to ${path}` });
-  }
-
-  /** A server that detaches (or is detached): output appended to a file of the host's /var/log (machine path). */
-  startDetached(host: LabHost, argv: Argv, hostLogFile: string, asUser: boolean): void {
-    // The log is opened inside the host, as on a real machine: the server's stderr then names the host's own
-    // path (what `pgpool-cluster events` finds through /proc/PID/fd/2), not this machine's.
-    closeSync(openSync(onMachine(host, hostLogFile), 'a'));
-    if (asUser) chownSync(onMachine(host, hostLogFile), this.user.uid, this.user.gid);
-    const full = this.argv(host, ['sh', '-c', 'f=$1; shift; exec "$@" >>"$f" 2>&1', 'sh', hostLogFile, ...argv], asUser);
-    const child = spawn(full[0]!, full.slice(1), { cwd: '/', env: this.env(asUser), stdio: 'ignore', detached: true });
-    child.unref();
-  }
-}
-
-/** Starts a host's anchor and returns its pid once its mounts are in place. */
-function startAnchor(layout: LabLayout, host: LabHost, user: ServiceUser, hide: readonly string[]): Promise<number> {
-  const argv = anchorArgv(layout, host, anchorScript(layout, host, user.uid, user.gid, hide));
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: '/', env: hostEnv('/root', 'root'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new LabError(`The anchor of ${host.name} did not get ready: ${err}`)); }, 10_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready') && child.pid !== undefined) {
-        clearTimeout(timer);
-        child.stdout.destroy();
-        child.stderr.destroy();
-        child.removeAllListeners('exit');
-        child.unref();
-        // unshare --fork waits for the host's PID 1 (its only child): that one holds the namespaces.
-        const inner = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).find((p) => p > 0);
-        if (inner === undefined) reject(new LabError(`The anchor of ${host.name} has no PID 1.`));
-        else resolve(inner);
-      }
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(new LabError(`Cannot start the anchor of ${host.name}: ${e.message}`)); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new LabError(`The anchor of ${host.name} exited (${code}) while setting up its mounts: ${err.trim()}`)); });
-  });
-}
-
-/** Live pids in the host's network namespace (everything running "on" it, its anchor included), from /proc. */
-export function hostPids(layout: LabLayout, host: LabHost): number[] {
-  let ino: number;
-  try {
-    ino = statSync(`/run/netns/${netnsName(isolationOf(layout), host)}`).ino;
-  } catch {
-    return [];
-  }
-  const want = `net:[${ino}]`;
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readlinkSync(`/proc/${name}/ns/net`) === want && processAlive(Number(name))) found.push(Number(name));
-    } catch { /* gone or not ours to read */ }
-  }
-  return found;
-}
-
-/** The sleeps of the host's PID 1 loop are part of the host, not processes to freeze or kill. */
-function isChildOf(pid: number, parent: number | undefined): boolean {
-  if (parent === undefined) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent && comm(pid) === 'sleep';
-  } catch {
-    return false;
-  }
-}
-
-const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
-
-/** The servers of the isolated lab by host: sshd on every host, postgres on nodes, pgpool on the pgpool host. */
-export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid: number | undefined; alive: boolean }> {
-  const anchors = readAnchors(layout);
-  const out: Array<{ what: string; pid: number | undefined; alive: boolean }> = [];
-  for (const h of allHosts(layout)) {
-    const pids = hostPids(layout, h);
-    const anchor = anchors[h.name];
-    out.push({ what: `host ${h.name}`, pid: anchor, alive: anchor !== undefined && processAlive(anchor) });
-    const find = (name: string): number | undefined => pids.filter((p) => comm(p) === name).sort((a, b) => a - b)[0];
-    const servers = isPgpoolHost(layout, h) ? ['sshd', 'pgpool'] : ['sshd', 'postgres'];
-    for (const s of servers) {
-      const pid = find(s);
-      out.push({ what: `${s} ${h.name}`, pid, alive: pid !== undefined });
-    }
-  }
-  return out;
-}
-
-/**
- * The loopback lab's pgpool input with what belongs to the hosts: the postgres user's key, known_hosts, ~/.pgpass,
- * ~/.pcppass. With watchdog, each pgpool host listens on all its addresses (the VIP comes and goes) and gets its
- * own watchdog settings (`wdAuthkey` is the lab's wd_authkey).
- */
-export function isolatedPgpoolInput(layout: LabLayout, programs: LabPrograms, user: ServiceUser, host: LabPgpoolHost = layout.pgpool, wdAuthkey = ''): PgpoolConfigInput {
-  // No passFile: the scripts use ~/.pgpass of the postgres user on each host.
-  const { passFile: _workstationPassFile, ...base } = labPgpoolInput(layout, programs, user);
-  const self = layout.pgpools.indexOf(host);
-  return {
-    ...base,
-    ssh: { user: user.name, port: layout.sshPort, identityFile: `${HOST_PG_HOME}/.ssh/id_ed25519`, knownHostsFile: `${HOST_PG_HOME}/.ssh/known_hosts` },
-    pcp: { host: host.address, user: 'pcpadmin', passFile: `${HOST_PG_HOME}/.pcppass`, binDir: programs.pcpBin },
-    ...(layout.watchdog ? {
-      listenAddresses: '*', pcpListenAddresses: '*', watchdog: labWatchdogSpec(layout, self, wdAuthkey),
-      // pgpool's test hook: a backend_down_request file in logdir fakes a backend error on this pgpool only.
-      extra: ['health_check_test = on'],
-    } : {}),
-  };
-}
-
-export const isolatedNodeHba = (subnet: string): string => `# pg_hba.conf written by pgpool-cluster lab (isolated)
-# TYPE  DATABASE     USER        ADDRESS       METHOD
-local   all          all                       peer
-host    all          all         127.0.0.1/32  scram-sha-256
-host    all          all         ${subnet}   scram-sha-256
-host    replication  replicator  ${subnet}   scram-sha-256
-`;
-
-/** The same identity file as the loopback lab's (addresses, sockets, cluster name). */
-export const isolatedIdentityConf = identityConf;
-
-/** primary_conninfo without passfile=: the walreceiver reads ~postgres/.pgpass on the standby's host. */
-export const isolatedPrimaryConninfo = (primary: LabNode, standby: LabNode): string =>
-  `host=${primary.address} port=${LAB_PG_PORT} user=replicator application_name=${standby.name}`;
-
-function own(path: string, user: ServiceUser): void {
-  chownSync(path, user.uid, user.gid);
-}
-
-async function makeKey(programs: LabPrograms, file: string, comment: string): Promise<string> {
-  await run(programs.sshKeygen, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], { what: `ssh-keygen ${file}` });
-  return readFileSync(`${file}.pub`, 'utf8').trim();
-}
-
-/** Workstation folders a host must not see, besides the lab folder: root's home, the repository, other labs. */
-function foldersToHide(layout: LabLayout): string[] {
-  const candidates = ['/root', '/work', ...readdirSync('/var/lib').filter((n) => n.startsWith('pgpool-')).map((n) => `/var/lib/${n}`)];
-  return candidates.filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } }).filter((d) => d !== layout.dir && !layout.dir.startsWith(`${d}/`));
-}
-
-export interface IsolatedUpInput {
-  readonly layout: LabLayout;
-  readonly programs: LabPrograms;
-  readonly user: ServiceUser;
-  readonly pw: LabPasswords;
-  readonly step: (name: string) => void;
-}
-
-/** Files of each host on the machine (bind-mounted or seeded into it); the workstation's own files are elsewhere. */
-async function prepareHostFiles(input: IsolatedUpInput, pgpoolFilesOf: (h: LabPgpoolHost) => Array<[string, string, number]>): Promise<void> {
-  const { layout, programs, user, pw } = input;
-  const hosts = allHosts(layout);
-  mkdirSync(layout.clientDir, { recursive: true, mode: 0o700 });
-  mkdirSync(layout.postgresSshDir, { recursive: true, mode: 0o700 });
-  for (const h of hosts) {
-    for (const d of ['etc/ssh', 'etc/pgpool2', 'etc/postgresql-common', 'home', 'log/postgresql', 'seed/.ssh', `seed/${LAB_PG_MAJOR}`]) mkdirSync(join(h.dir, d), { recursive: true, mode: 0o755 });
-  }
-  const [clientKey, postgresKey, ...hostKeys] = await Promise.all([
-    makeKey(programs, layout.clientKey, 'pgpool-cluster-lab-client'),
-    makeKey(programs, layout.postgresKey, 'pgpool-cluster-lab-postgres'),
-    ...hosts.map((h) => makeKey(programs, join(h.dir, 'etc/ssh/ssh_host_ed25519_key'), `${h.name}-host-key`)),
-  ]);
-  const knownHosts = hosts.map((h, i) => knownHostsLine(h.address, hostKeys[i] ?? '', layout.sshPort)).join('\n') + '\n';
-  writeFileSync(layout.clientKnownHosts, knownHosts, { mode: 0o644 });
-  writeFileSync(layout.postgresKnownHosts, knownHosts, { mode: 0o644 });
-  const hostPgpass = [
-    passFileLine(['*', '*', '*', 'postgres', pw.postgres]),
-    passFileLine(['*', '*', '*', 'pgpool', pw.pgpool]),
-    passFileLine(['*', '*', '*', 'replicator', pw.replicator]),
-    passFileLine(['*', '*', 'replication', 'replicator', pw.replicator]),
-  ].join('\n') + '\n';
-  for (const h of hosts) {
-    const etc = join(h.dir, 'etc');
-    writeFileSync(join(etc, 'ssh', 'sshd_config'), isolatedSshdConfig(h, user.name), { mode: 0o644 });
-    for (const f of ['ssh_config', 'moduli']) if (existsSync(`/etc/ssh/${f}`)) copyFileSync(`/etc/ssh/${f}`, join(etc, 'ssh', f));
-    cpSync('/etc/postgresql-common', join(etc, 'postgresql-common'), { recursive: true });
-    own(join(h.dir, 'log', 'postgresql'), user);
-    const seed = seedDir(h);
-    // What pgpool's docs set up for the postgres user on every host: its key pair, known_hosts, ~/.pgpass.
-    const files: Array<[string, string, number]> = [
-      ['.ssh/id_ed25519', readFileSync(layout.postgresKey, 'utf8'), 0o600],
-      ['.ssh/id_ed25519.pub', `${postgresKey}\n`, 0o644],
-      ['.ssh/known_hosts', knownHosts, 0o644],
-      // A lone pgpool host is reached by the operator only; nodes also by pgpool's scripts and each other, and
-      // watchdog pgpool hosts by the new leader's escalation script (it clears a stale VIP).
-      ['.ssh/authorized_keys', (isPgpoolHost(layout, h) && !layout.watchdog ? [clientKey] : [clientKey, postgresKey]).join('\n') + '\n', 0o600],
-      ['.pgpass', hostPgpass, 0o600],
-    ];
-    const pgpoolHost = layout.pgpools.find((p) => p.name === h.name);
-    if (pgpoolHost) {
-      files.push(['.pcppass', passFileLine(['*', LAB_PCP_PORT, 'pcpadmin', pw.pcpadmin]) + '\n', 0o600]);
-      files.push(['.pgpoolkey', `${randomBytes(24).toString('base64url')}\n`, 0o600]);
-      for (const [name, content, mode] of pgpoolFilesOf(pgpoolHost)) {
-        const p = join(etc, 'pgpool2', name);
-        writeFileSync(p, content, { mode });
-        own(p, user);
-      }
-      own(join(etc, 'pgpool2'), user);
-    } else {
-      const node = h as LabNode;
-      files.push([`${LAB_PG_MAJOR}/identity.conf`, isolatedIdentityConf(node), 0o644]);
-    }
-    for (const [rel, content, mode] of files) {
-      const p = join(seed, rel);
-      writeFileSync(p, content, { mode });
-      own(p, user);
-    }
-    for (const d of [seed, join(seed, '.ssh'), join(seed, String(LAB_PG_MAJOR))]) own(d, user);
-  }
 }
 
 /** Builds and starts the isolated lab; `step` records timings. The caller holds the lab lock. */
@@ -342,7 +70,7 @@ export async function isolatedUp(input: IsolatedUpInput): Promise<void> {
   const anchors: Record<string, number> = {};
   const started = await Promise.all(hosts.map((h) => startAnchor(layout, h, user, hide)));
   hosts.forEach((h, i) => { anchors[h.name] = started[i]!; });
-  writeFileSync(join(layout.dir, ANCHORS), JSON.stringify(anchors) + '\n');
+  writeAnchors(layout, anchors);
   step('namespaces');
 
   const sh = new HostShell(layout, user);
@@ -411,11 +139,6 @@ export async function startLabPgpool(layout: LabLayout, user: ServiceUser, progr
   // and pgpool then refuses to start ("is another pgpool running?"). No pgpool runs here, so the file is stale.
   if (pgpoolPidsOn(layout, p).length === 0) await sh.run(p, ['rm', '-f', join(p.runDir, 'pgpool.pid')], { what: 'removing a stale pgpool pid file' });
   sh.startDetached(p, [programs.pgpool, '-n', '-D', '-f', join(p.confDir, 'pgpool.conf'), '-F', join(p.confDir, 'pcp.conf'), '-a', join(p.confDir, 'pool_hba.conf')], p.logFile, true);
-}
-
-/** pgpool's processes on a lab host (the parent and its children, orphans included), from /proc. */
-export function pgpoolPidsOn(layout: LabLayout, host: LabHost): number[] {
-  return hostPids(layout, host).filter((p) => comm(p) === 'pgpool');
 }
 
 /**

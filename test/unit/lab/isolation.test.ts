@@ -9,7 +9,7 @@ import {
   checkRate, DEAD_MAC, diskFullArgv, healNetworkCommands, networkFaultCommands, parseDfUsed, parseFault, resolveEndpoint, slowCommands,
 } from '../../../src/core/lab/faults';
 import { isolatedClusterDefinition } from '../../../src/core/lab/clusterFile';
-import { isolatedNodeHba, isolatedPgpoolInput, isolatedPrimaryConninfo } from '../../../src/core/lab/isolatedLab';
+import { isolatedNodeHba, isolatedPgpoolInput, isolatedPrimaryConninfo } from '../../../src/core/lab/isolatedHostFiles';
 import { findLabPrograms } from '../../../src/core/lab/prerequisites';
 import { labLayoutFor } from '../../../src/core/lab/lab';
 import { knownHostsLine } from '../../../src/core/lab/sshd';
