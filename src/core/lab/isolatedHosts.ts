@@ -173,3 +173,16 @@ export function isolatedProcesses(layout: LabLayout): Array<{ what: string; pid:
 export function pgpoolPidsOn(layout: LabLayout, host: LabHost): number[] {
   return hostPids(layout, host).filter((p) => comm(p) === 'pgpool');
 }
+
+/**
+ * A host's PID 1 that was killed and now only waits for its namespace's last zombies to be reaped: processes
+ * nsenter started there have their parent outside, so the machine's init reaps them, here up to ~2 s late. By
+ * then it has released its files, memory and namespaces, so `lab down` need not wait for it.
+ */
+export function emptyingPidNamespace(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8').trim() === 'zap_pid_ns_processes';
+  } catch {
+    return false;
+  }
+}

@@ -17,7 +17,7 @@ import type { ServiceUser } from './serviceUser';
 import { createRolesAndExtensions, sharedNodeSettings, waitForStreaming } from './postgres';
 import { waitForPgpool } from './pgpool';
 import { vipToolsScript, waitForVip } from './watchdogLab';
-import { comm, hostPids, HostShell, isChildOf, pgpoolPidsOn, readAnchors, runIn, runNet, startAnchor, writeAnchors } from './isolatedHosts';
+import { comm, emptyingPidNamespace, hostPids, HostShell, isChildOf, pgpoolPidsOn, readAnchors, runIn, runNet, startAnchor, writeAnchors } from './isolatedHosts';
 import { foldersToHide, isolatedNodeHba, isolatedPgpoolInput, isolatedPrimaryConninfo, prepareHostFiles, type IsolatedUpInput } from './isolatedHostFiles';
 
 // The hosts' shell and processes, for tests, benches and the fault campaign that act on the lab's hosts directly.
@@ -171,7 +171,7 @@ export async function isolatedDown(layout: LabLayout, log: (msg: string) => void
   for (const pid of victims) perHost.set(hostOf.get(pid) ?? 'unnamed', (perHost.get(hostOf.get(pid) ?? 'unnamed') ?? 0) + 1);
   for (const [name, n] of [...perHost].sort(([a], [b]) => a.localeCompare(b))) stopped.push(name === 'unnamed' ? `${n} leftover processes of the lab` : `${name} (${n} processes)`);
   try {
-    await waitFor('the lab hosts\' processes to exit', () => killed.every((p) => !processAlive(p)), 10_000);
+    await waitFor('the lab hosts\' processes to exit', () => killed.every((p) => !processAlive(p) || emptyingPidNamespace(p)), 10_000);
   } catch {
     log(`Some processes did not exit: ${killed.filter((p) => processAlive(p)).join(', ')}`);
   }
