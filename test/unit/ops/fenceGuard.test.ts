@@ -51,7 +51,7 @@ function scriptFile(pgpoolVersion = '4.3', pgMajor = 15, node = cluster('15', '4
   const dir = mkdtempSync(join(tmpdir(), 'fence-guard-'));
   const file = join(dir, 'guard.sh');
   writeFileSync(file, guardScript({
-    node, pgpools: [{ host: '10.0.0.10', port: 9999 }], dbUser: 'postgres', postgresMajor: pgMajor, pgpoolVersion,
+    node, peers: [{ name: 'db1', host: '10.0.0.12', port: 5432 }], pgpools: [{ host: '10.0.0.10', port: 9999 }], dbUser: 'postgres', postgresMajor: pgMajor, pgpoolVersion,
     timing: guardTiming(hcOf('balanced')), dir,
   }));
   return file;
@@ -65,7 +65,7 @@ function bash(file: string, args: string[], input?: string): string {
 
 test('the guard\'s decision: stop only when pgpool failed over away from it, or when it is cut off past the bound', () => {
   const f = scriptFile();
-  const decide = (view: string, fresh: number, silentMs: number, recent = 0): string => bash(f, ['decide', view, String(fresh), String(silentMs), String(recent)]);
+  const decide = (view: string, fresh: number, silentMs: number, recent = 0, newer = ''): string => bash(f, ['decide', view, String(fresh), String(silentMs), String(recent), newer]);
   assert.match(decide('demoted', 2, 0), /^stop pgpool has failed over away/);
   assert.match(decide('primary', 0, 60_000), /^keep /);
   // pgpool says down but names no other primary: stopping would leave no primary at all.
@@ -79,6 +79,11 @@ test('the guard\'s decision: stop only when pgpool failed over away from it, or 
   assert.match(decide('demoted', 0, 0, 1), /^keep promoted lately/);
   // Just promoted by pgpool's failover: pgpool busy, the standbys not yet following. Not cut off.
   assert.match(decide('none', 0, 30_000, 1), /^keep promoted lately/);
+  // Cut off from pgpool only, a standby still streaming, but another node was promoted (a newer timeline): stop.
+  assert.match(decide('none', 1, 0, 0, 'db1 3'), /^stop node db1 is a primary on a newer timeline \(3\)/);
+  assert.match(decide('unsure', 0, 0, 0, 'db1 3'), /^stop node db1/);
+  // pgpool still has this node as its primary: another node's timeline does not overrule it.
+  assert.match(decide('primary', 0, 0, 0, 'db1 3'), /^keep /);
 });
 
 const TABLE_43 = [
@@ -101,8 +106,31 @@ test('pgpool\'s table is read by column name: this node down with another primar
   assert.equal(bash(scriptFile('4.0'), ['parse-view'], `${poolNodes}\n`), 'demoted|up|standby|1');
 });
 
+test('another node that is a primary on a newer timeline is found (psql stand-in answering per host)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fence-guard-peers-'));
+  // The stand-in prints FAKE/<host> for -h host; a missing file is a node that does not answer.
+  writeFileSync(join(dir, 'psql'), '#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = -h ] && h=$2; shift; done\n[ -f "$FAKE/$h" ] && cat "$FAKE/$h"\n', { mode: 0o755 });
+  const node = { ...cluster('15', '4.3').nodes[0]!, binDir: dir };
+  const file = join(dir, 'guard.sh');
+  writeFileSync(file, guardScript({
+    node, peers: [{ name: 'db1', host: 'h1', port: 5432 }, { name: 'db2', host: 'h2', port: 5432 }, { name: 'db3', host: 'h3', port: 5432 }],
+    pgpools: [{ host: 'p', port: 9999 }], dbUser: 'postgres', postgresMajor: 15, pgpoolVersion: '4.3', timing: guardTiming(undefined), dir,
+  }));
+  const newer = (answers: Record<string, string>): string => {
+    for (const h of ['10.0.0.11', 'h1', 'h2', 'h3']) writeFileSync(join(dir, h), answers[h] ?? '');
+    const r = spawnSync('bash', [file, 'newer'], { encoding: 'utf8', env: { ...process.env, FAKE: dir }, timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  // This node (10.0.0.11) is on timeline 1; db2 was promoted (timeline 2), db1 is its standby, db3 does not answer.
+  assert.equal(newer({ '10.0.0.11': 'f|1', h1: 't', h2: 'f|2' }), 'db2 2');
+  // Another primary on the same or an older timeline is not a reason to stop this one.
+  assert.equal(newer({ '10.0.0.11': 'f|3', h1: 'f|3', h2: 'f|2' }), '');
+  assert.equal(newer({ '10.0.0.11': 'f|1', h1: 't', h2: 't' }), '');
+});
+
 test('the script asks pgpool without making it connect to every backend, and leaves its reason in the server log', () => {
-  const s43 = guardScript({ node: cluster('15', '4.3').nodes[0]!, pgpools: [{ host: '10.0.0.10', port: 9999 }, { host: 'pg pool', port: 9999 }], dbUser: 'postgres', postgresMajor: 15, pgpoolVersion: '4.3', timing: guardTiming(hcOf('fast')), dir: '/data' });
+  const s43 = guardScript({ node: cluster('15', '4.3').nodes[0]!, peers: [], pgpools: [{ host: '10.0.0.10', port: 9999 }, { host: 'pg pool', port: 9999 }], dbUser: 'postgres', postgresMajor: 15, pgpoolVersion: '4.3', timing: guardTiming(hcOf('fast')), dir: '/data' });
   assert.match(s43, /PGPOOL_QUERY='SHOW pool_health_check_stats'/);
   assert.match(s43, /PGPOOLS=\(10\.0\.0\.10:9999 'pg pool:9999'\)/);
   assert.match(s43, /reply_time > clock_timestamp\(\)/);
@@ -110,7 +138,7 @@ test('the script asks pgpool without making it connect to every backend, and lea
   assert.match(s43, new RegExp(`RAISE WARNING .*fence_guard_reason`));
   assert.ok(s43.includes(`${GUARD_LOG_PREFIX}: stopping`));
   assert.match(s43, new RegExp(`PROMOTE_GRACE_MS=${PROMOTE_GRACE_S * 1000}`));
-  const s40 = guardScript({ node: cluster('11', '4.0').nodes[0]!, pgpools: [{ host: 'h', port: 9999 }], dbUser: 'postgres', postgresMajor: 11, pgpoolVersion: '4.0', timing: guardTiming(undefined), dir: '/data' });
+  const s40 = guardScript({ node: cluster('11', '4.0').nodes[0]!, peers: [], pgpools: [{ host: 'h', port: 9999 }], dbUser: 'postgres', postgresMajor: 11, pgpoolVersion: '4.0', timing: guardTiming(undefined), dir: '/data' });
   assert.match(s40, /PGPOOL_QUERY='SHOW pool_nodes'/);
   assert.doesNotMatch(s40, /reply_time/);
   const r = spawnSync('bash', ['-n'], { input: s43, encoding: 'utf8' });
@@ -119,7 +147,7 @@ test('the script asks pgpool without making it connect to every backend, and lea
 
 test('a node\'s pass file on its host is what the guard reads', () => {
   const node = { ...cluster('15', '4.3').nodes[0]!, pgpassFile: '~/conf/pgpass' };
-  const s = guardScript({ node, pgpools: [{ host: 'h', port: 9999 }], dbUser: 'postgres', postgresMajor: 15, pgpoolVersion: '4.3', timing: guardTiming(undefined), dir: '/data' });
+  const s = guardScript({ node, peers: [], pgpools: [{ host: 'h', port: 9999 }], dbUser: 'postgres', postgresMajor: 15, pgpoolVersion: '4.3', timing: guardTiming(undefined), dir: '/data' });
   assert.match(s, /export PGPASSFILE="\$HOME\/"conf\/pgpass/);
 });
 
