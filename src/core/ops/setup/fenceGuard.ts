@@ -242,13 +242,14 @@ decide() {
   esac
 }
 
-# Leaves the reason in the server's own log (where the history reads it), then stops: fast, immediate if slow.
+# Leaves the reason in the server's own log (where the history reads it), then stops it at once (immediate): what
+# it writes now is lost anyway, and a clean stop would send the standbys still streaming from it a shutdown
+# checkpoint the new primary does not have, so that they could not follow it without a rewind.
 stop_server() {
   local why="${GUARD_LOG_PREFIX}: stopping $NODE_NAME: $1"
   log "stopping: $1"
   printf '%s\\n' "SET pgpool_cluster.fence_guard_reason = :'why';" \\
     "DO \\$g\\$ BEGIN RAISE WARNING '%', current_setting('pgpool_cluster.fence_guard_reason'); END \\$g\\$;" | local_sql -v why="$why" >/dev/null || true
-  if "$PG_CTL" -D "$DATA" -m fast -w -t 5 stop >/dev/null 2>&1; then log "stopped (fast)"; return 0; fi
   "$PG_CTL" -D "$DATA" -m immediate -w -t 10 stop >/dev/null 2>&1 && log "stopped (immediate)" || log "pg_ctl stop failed; trying again next tick"
 }
 
@@ -432,7 +433,7 @@ export function buildGuardInstallPlan(input: OpsInput, hc: HealthCheckSettings |
     plan: {
       operation: 'guard-install', cluster: cluster.name, node: onlyNode?.name ?? 'all nodes', destructive: false, versions: v, warnings, steps, verify: [],
       summary: `Install the fence guard on ${nodes.map((n) => n.name).join(', ')}: every ${timing.tickS} s, a primary that pgpool has failed over away from stops itself `
-        + `(pg_ctl stop -m fast, immediate after 5 s), and so does one cut off from pgpool and every standby for ${timing.boundS} s. ${timing.explanation}.`,
+        + `(pg_ctl stop -m immediate: what it writes then is lost anyway, and a clean stop would hand its standbys a checkpoint the new primary lacks), and so does one cut off from pgpool and every standby for ${timing.boundS} s. ${timing.explanation}.`,
     },
   };
 }
