@@ -166,3 +166,12 @@ test('follow_primary rewinds at once a node that cannot follow (a primary, or re
   assert.match(follow(9), /forked_past\(\) \{ return 1; \}/);
   for (const major of [9, 11, 15]) assert.equal(spawnSync('bash', ['-n'], { input: follow(major), encoding: 'utf8' }).status, 0, `bash -n of follow_primary.sh for ${major}`);
 });
+
+test('failover.sh asks the failed primary with pg_isready before it waits over SSH: a frozen host answers neither', () => {
+  const failover = generateScripts(input('4.3', 15)).find((s) => s.name === 'failover.sh')!.content;
+  const body = failover.slice(failover.indexOf('wait_clean_stop() {'));
+  assert.ok(body.indexOf('"$PGCLIENT/pg_isready" -q -h "$FAILED_HOST" -p "$FAILED_PORT" -t 3') > 0);
+  assert.ok(body.indexOf('pg_isready') < body.indexOf('on_host "$FAILED_HOST"'), 'pg_isready comes before the SSH wait');
+  // Only "rejecting" (shutting down) goes on to the SSH wait; no answer and "accepting" return at once.
+  assert.match(body, /case \$ready in\n {4}1\) ;;\n {4}0\) return 0 ;;\n {4}\*\) log .*; return 0 ;;\n {2}esac/);
+});

@@ -124,7 +124,15 @@ function waitForCleanStop(input: PgpoolConfigInput): string {
   return `${CLEAN_STOP_MARKER}: a primary in one is still sending its standbys its last WAL.
 wait_clean_stop() {
   timeout 0.2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$FAILED_HOST" "$FAILED_PORT" 2>/dev/null || return 0
-  local waited=0
+  # A stopping server answers at once that it is shutting down (1); a frozen or hung host accepts TCP but answers
+  # nothing, and its sshd would not either: no wait then (ssh would only time out), nor for one that accepts (0).
+  local waited=0 ready=0
+  "$PGCLIENT/pg_isready" -q -h "$FAILED_HOST" -p "$FAILED_PORT" -t 3 || ready=$?
+  case $ready in
+    1) ;;
+    0) return 0 ;;
+    *) log "node $FAILED_NODE_ID ($FAILED_HOST:$FAILED_PORT) accepts TCP but does not answer (frozen or hung): not waiting for a clean stop"; return 0 ;;
+  esac
   on_host "$FAILED_HOST" bash -c 'w=0; for _ in $(seq 1 600); do s=$(sed -n 8p "$1/postmaster.pid" 2>/dev/null) || exit $w; [ "\${s%% *}" = stopping ] || exit $w; w=3; sleep 0.1; done; exit 1' _ "$FAILED_DATA" || waited=$?
   case $waited in
     0) ;;
