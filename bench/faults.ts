@@ -4,7 +4,8 @@
  * the fault, what runs during it, the operator's repair (lab heal, recover). Prints one table per mode and writes
  * JSON (bench/results/faults-<time>.json). Figures only, never assertions: the integration subset asserts.
  *
- *   npm run faults -- [--only 1,3] [--mode async|sync|both] [--sync-names 'ANY 1 (node1, node2)'] [--hold-ms 8000]
+ *   npm run faults -- [--only 1,3] [--mode async|sync|both] [--sync-names 'ANY 1 (node1, node2)'] [--hold-ms 8000] [--guard]
+ *   (--guard installs the fence guard on every node first, `guard install`; without it the run is the control)
  *   npm run faults -- --table-from bench/results/A.json [B.json...]   (the table of earlier runs, later rows win)
  *
  * Needs root and the isolated lab's variables (PGPOOL_CLUSTER_LAB_ISOLATED=1, PGPOOL_CLUSTER_LAB_DIR, _NET): the lab
@@ -64,13 +65,14 @@ async function main(): Promise<void> {
   const modes: Mode[] = modeArg === 'both' ? ['async', 'sync'] : [modeArg as Mode];
   const hold = arg('--hold-ms');
   const scenarios = SCENARIOS.filter((x) => !only?.length || only.includes(x.n));
-  console.log(`Fault campaign on the isolated lab ${layout.dir} (${layout.isolation?.subnet ?? ''}): faults ${scenarios.map((x) => x.n).join(',')}, modes ${modes.join(', ')}`);
+  console.log(`Fault campaign on the isolated lab ${layout.dir} (${layout.isolation?.subnet ?? ''}): faults ${scenarios.map((x) => x.n).join(',')}, modes ${modes.join(', ')}${process.argv.includes('--guard') ? ', fence guard on' : ''}`);
   const results: FaultResult[] = [];
   for (const mode of modes) {
     const o: CampaignOptions = {
       cliPath: CLI, mode, log: (l) => console.log(l),
       ...(arg('--sync-names') ? { syncNames: arg('--sync-names')! } : {}),
       ...(hold ? { holdMs: Number(hold) } : {}),
+      ...(process.argv.includes('--guard') ? { guard: true } : {}),
     };
     for (const sc of scenarios) {
       try {
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ lab: layout.dir, at: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ lab: layout.dir, at: new Date().toISOString(), guard: process.argv.includes('--guard'), results }, null, 2)}\n`);
   console.log(`\nJSON: ${file}`);
 }
 

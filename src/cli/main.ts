@@ -23,7 +23,7 @@ type Group = keyof typeof GROUPS;
 const GROUP_OF: Record<string, Group> = {
   lab: 'lab', lint: 'lint', status: 'status',
   promote: 'ops', switchover: 'ops', recover: 'ops', attach: 'ops', detach: 'ops', fence: 'ops', pgpool: 'ops',
-  check: 'setup', 'configure-pgpool': 'setup', 'setup-replication': 'setup', 'setup-ssh-trust': 'setup', sync: 'setup',
+  check: 'setup', 'configure-pgpool': 'setup', 'setup-replication': 'setup', 'setup-ssh-trust': 'setup', sync: 'setup', guard: 'setup',
   events: 'events', init: 'clusterFile', 'import-pgpool-conf': 'clusterFile',
 };
 

@@ -5,6 +5,7 @@ import { registerConfigurePgpoolCommand } from './configurePgpool';
 import { registerSetupReplicationCommand } from './setupReplication';
 import { registerSetupSshTrustCommand } from './setupSshTrust';
 import { registerSyncCommand } from './syncReplication';
+import { registerGuardCommand } from './guard';
 
 export function registerSetupCommands(program: Command): void {
   registerCheckCommand(program);
@@ -12,4 +13,5 @@ export function registerSetupCommands(program: Command): void {
   registerSetupReplicationCommand(program);
   registerSetupSshTrustCommand(program);
   registerSyncCommand(program);
+  registerGuardCommand(program);
 }

@@ -60,6 +60,8 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
   /** How long a fault is held before it is undone (ms); some faults override it. */
   readonly holdMs?: number;
+  /** Install the fence guard on every node (`guard install`) before the fault; off: the control. */
+  readonly guard?: boolean;
 }
 
 export interface Lab {
@@ -145,6 +147,10 @@ export async function freshLab(o: CampaignOptions): Promise<Lab> {
   };
   if (o.mode === 'sync') await makeSync(lab, o.syncNames ?? 'ANY 1 (node1, node2)');
   await prepareTables(lab.pgpool, login);
+  if (o.guard) {
+    const g = labCli(o, ['guard', 'install', '--yes'], env);
+    if (g.code !== 0) throw new Error(`guard install failed: ${lastLine(g.stderr || g.stdout)}`);
+  }
   return lab;
 }
 

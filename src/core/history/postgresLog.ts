@@ -27,6 +27,8 @@ const RULES: ReadonlyArray<readonly [RegExp, string, EventSeverity]> = [
   [/^redo done at|^archive recovery complete/, 'recovery-done', 'info'],
   [/^entering standby mode/, 'standby-mode', 'info'],
   [/^No space left on device|could not (?:write|extend) .*No space left on device/, 'disk-full', 'error'],
+  // The fence guard (ops/setup/fenceGuard.ts) leaves its reason as a WARNING just before it stops the server.
+  [/^pgpool-cluster fence guard: stopping /, 'guard-stop', 'warning'],
 ];
 
 export function classifyPostgres(p: ParsedLine, node: string): Classified {

@@ -66,9 +66,10 @@ test("PostgreSQL's log: promotion, timeline switch, a timeline that is not a chi
     '2026-11-29 18:12:28.000 UTC [103] postgres@postgres LOG:  connection authorized: user=postgres',
     '\tcontinuation line',
     'not a server line',
+    '2026-11-29 18:12:29.000 UTC [104] postgres@postgres WARNING:  pgpool-cluster fence guard: stopping node1: pgpool has failed over away from this node',
   ].join('\n');
   const { events } = parsePostgresLog(text, { ...ctx('node1.log'), origin: 'node1' }, 'node1');
-  assert.deepEqual(events.map((e) => e.kind), ['promote-request', 'timeline-switch', 'timeline-not-child', 'start-failed', 'log', 'raw']);
+  assert.deepEqual(events.map((e) => e.kind), ['promote-request', 'timeline-switch', 'timeline-not-child', 'start-failed', 'log', 'raw', 'guard-stop']);
   assert.equal(events[4]!.message, 'connection authorized: user=postgres continuation line', 'an indented line continues the message before it');
   assert.ok(events.every((e) => e.node === 'node1' || e.kind === 'raw'));
 });

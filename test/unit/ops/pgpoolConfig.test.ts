@@ -154,3 +154,24 @@ test('failover and follow_primary commands run the script from a directory with 
 test('a quote in the scripts directory is refused with a clear message (pgpool.conf cannot hold one)', () => {
   assert.throws(() => generatePgpoolConf({ ...input('4.3', 15), scriptsDir: "/etc/it's" }), /cannot be written to pgpool.conf/);
 });
+
+test('follow_primary rewinds at once a node that cannot follow (a primary, or replayed past the fork), and only from PostgreSQL 10', () => {
+  const follow = (major: number): string => generateScripts(input('4.3', major)).find((s) => s.name === 'follow_primary.sh')!.content;
+  const s15 = follow(15);
+  assert.match(s15, /forked_past\(\) \{\n/);
+  assert.match(s15, /pg_read_file\('\\''pg_wal\/'\\'' \|\| lpad\(upper\(to_hex\(t\.tli\)\), 8/);
+  assert.match(s15, /NOT pg_is_in_recovery\(\) OR \(pg_last_wal_replay_lsn\(\) > :'sw'::pg_lsn AND COALESCE\(\(SELECT received_tli FROM pg_stat_wal_receiver\), 0\) < :'tli'::int\)/);
+  // The check comes before the re-point and its wait; the wait stays for nodes that may still follow.
+  assert.ok(s15.indexOf('if forked_past; then') < s15.indexOf('ALTER SYSTEM SET primary_conninfo') && s15.indexOf('ALTER SYSTEM SET primary_conninfo') < s15.indexOf('wait_streaming "$NODE_HOST"'));
+  assert.match(follow(9), /forked_past\(\) \{ return 1; \}/);
+  for (const major of [9, 11, 15]) assert.equal(spawnSync('bash', ['-n'], { input: follow(major), encoding: 'utf8' }).status, 0, `bash -n of follow_primary.sh for ${major}`);
+});
+
+test('failover.sh asks the failed primary with pg_isready before it waits over SSH: a frozen host answers neither', () => {
+  const failover = generateScripts(input('4.3', 15)).find((s) => s.name === 'failover.sh')!.content;
+  const body = failover.slice(failover.indexOf('wait_clean_stop() {'));
+  assert.ok(body.indexOf('"$PGCLIENT/pg_isready" -q -h "$FAILED_HOST" -p "$FAILED_PORT" -t 3') > 0);
+  assert.ok(body.indexOf('pg_isready') < body.indexOf('on_host "$FAILED_HOST"'), 'pg_isready comes before the SSH wait');
+  // Only "rejecting" (shutting down) goes on to the SSH wait; no answer and "accepting" return at once.
+  assert.match(body, /case \$ready in\n {4}1\) ;;\n {4}0\) return 0 ;;\n {4}\*\) log .*; return 0 ;;\n {2}esac/);
+});

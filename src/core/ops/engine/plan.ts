@@ -7,7 +7,7 @@ import { shellCommand } from '../../remote/shellQuote';
 
 export type OperationKind = 'promote' | 'switchover' | 'recover' | 'attach' | 'detach' | 'fence';
 /** Setting a cluster up (configure pgpool, streaming replication, SSH trust); plans like the others. */
-export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust' | 'sync-replication';
+export type SetupOperationKind = 'configure-pgpool' | 'setup-replication' | 'setup-ssh-trust' | 'sync-replication' | 'guard-install' | 'guard-remove';
 /** Start, stop or recover one pgpool node (pgpoolNode.ts); `node` is then the pgpool's name. */
 export type PgpoolOperationKind = 'pgpool-start' | 'pgpool-stop' | 'pgpool-recover';
 

@@ -1,5 +1,5 @@
 /** One cell of `check`: what was probed, from where to where, and how to make it pass. */
-export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp' | 'watchdog';
+export type CheckSection = 'discovery' | 'ssh' | 'postgres-port' | 'replication' | 'pass-files' | 'version' | 'settings' | 'extension' | 'scripts' | 'pcp' | 'watchdog' | 'guard';
 
 export interface CheckCell {
   readonly section: CheckSection;

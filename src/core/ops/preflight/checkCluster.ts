@@ -9,6 +9,7 @@ import type { ClusterStatus } from '../../status/model';
 import { confValues } from '../setup/configurePgpoolInput';
 import { readRunningPgpoolConf } from '../setup/configurePgpoolDiscovery';
 import { readIfExists } from '../setup/configurePgpool';
+import { describeGuardState, guardStatusArgv, parseGuardStatus } from '../setup/fenceGuard';
 import { applyDiscovery, NOTHING_DISCOVERED } from './discovery';
 import { pgpoolOf, type OpsEnvironment } from '../engine/environment';
 import { hopSshArgv, hostToHost, neededHops, type ClusterHost } from '../setup/hostToHost';
@@ -259,6 +260,24 @@ function passFileProbes(cluster: ClusterDefinition, env: OpsEnvironment): Probe[
   ];
 }
 
+/** The fence guard on each node (opt-in: not installed passes; installed but not running fails). */
+function guardProbes(cluster: ClusterDefinition, env: OpsEnvironment): Probe[] {
+  return cluster.nodes.filter((n) => n.dataDirectory).map((n) => async () => {
+    const base = { section: 'guard' as const, from: n.name, to: n.name, what: 'fence guard' };
+    try {
+      const r = await onHost(env, n.name, guardStatusArgv(n));
+      if (r.code !== 0) return { ...base, ok: false, detail: firstLine(r.err) || `exit ${r.code ?? 'none'}`, fix: `Check this machine's SSH access to ${n.name}.` };
+      const { state } = parseGuardStatus(r.out);
+      const detail = describeGuardState(state);
+      return state.state === 'stopped'
+        ? { ...base, ok: false, detail, fix: `Run "pgpool-cluster guard install ${n.name}" (or "guard remove ${n.name}" if it should not run).` }
+        : { ...base, ok: true, detail: state.state === 'absent' ? `${detail} (opt-in: pgpool-cluster guard install)` : detail };
+    } catch (err) {
+      return { ...base, ok: false, detail: msg(err), fix: `Check this machine's SSH access to ${n.name}.` };
+    }
+  });
+}
+
 /** Probes everything; never changes anything. */
 export async function checkCluster(file: ClusterDefinition, status: ClusterStatus, env: OpsEnvironment): Promise<CheckReport> {
   // What the file leaves out comes from the hosts; every probe then uses it, and the report lists it first.
@@ -284,6 +303,7 @@ export async function checkCluster(file: ClusterDefinition, status: ClusterStatu
     ...sshProbes(cluster, env, scripts), ...portProbes(cluster, env), ...replicationProbes(cluster, env, primary), ...passFileProbes(cluster, env),
     ...nodeProbes(cluster, status, env), ...pgpoolProbes(cluster, status, env, primary, runningConf),
     ...cluster.pgpool.map((inst) => async () => (await checkWatchdogHost(cluster, inst, env, status.pgpool.version)).map((c) => ({ section: 'watchdog' as const, ...c }))),
+    ...guardProbes(cluster, env),
   ];
   const cells = [...discoveryCells, ...await limited(probes, 6)];
   return { cluster: cluster.name, ok: cells.every((c) => c.ok), cells };

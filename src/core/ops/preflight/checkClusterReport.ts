@@ -13,6 +13,7 @@ const TITLES: Record<CheckSection, string> = {
   scripts: 'Failover and recovery scripts',
   pcp: 'pcp',
   watchdog: 'Watchdog on each pgpool host (pgpool_node_id, the VIP\'s subnet)',
+  guard: 'Fence guard on each node (pgpool-cluster guard install; opt-in)',
 };
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
