@@ -3,6 +3,7 @@
 // Start-up is kept short by not reading code before it is needed (`npm run bench -- startup` measures it):
 // - the CLI is ES module chunks (dist/cli/) behind a small launcher (dist/cli.js); each command group is a
 //   dynamic import() in src/cli/main.ts, so `--version` and `lint` never read the SSH, PostgreSQL or YAML code;
+//   ssh2 (dist/cli/vendor/ssh2.js) is read on first use, like the extension's vendor files;
 // - the extension stays one CommonJS file (dist/extension/main.js behind the launcher dist/extension.js), but
 //   ssh2, pg and yaml are separate files (dist/extension/vendor/) that a stand-in module require()s on the
 //   first use of one of their exports.
@@ -27,15 +28,20 @@ const common = {
 
 /** Packages the extension loads on first use, each bundled into dist/extension/vendor/<name>.js. */
 const LAZY_PACKAGES = ['ssh2', 'pg', 'yaml'];
+/**
+ * The CLI's cluster commands need pg and yaml at once (cluster file, status) but SSH only after that: ssh2
+ * (dist/cli/vendor/ssh2.js) is read on first use, while the status queries are in flight, not before them.
+ */
+const CLI_LAZY_PACKAGES = ['ssh2'];
 
 /**
  * Resolves each lazy package to a stand-in whose exports are getters: the first read require()s the vendor
  * file. esbuild reads an import from a CommonJS module as a property at each use, so nothing loads before then.
  */
-const lazyPackages = {
+const lazyPackagesOf = (packages) => ({
   name: 'lazy-packages',
   setup(build) {
-    const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
+    const filter = new RegExp(`^(${packages.join('|')})$`);
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
     build.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
@@ -51,13 +57,18 @@ const lazyPackages = {
       };
     });
   },
-};
+});
+const lazyPackages = lazyPackagesOf(LAZY_PACKAGES);
 
-const vendorBuilds = LAZY_PACKAGES.map((name) => ({
+const vendorBuild = (name, dir) => ({
   ...common,
   stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: '.', sourcefile: `vendor-${name}.js` },
-  outfile: `dist/extension/vendor/${name}.js`, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals,
-}));
+  outfile: `${dir}/vendor/${name}.js`, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals,
+});
+const vendorBuilds = [
+  ...LAZY_PACKAGES.map((name) => vendorBuild(name, 'dist/extension')),
+  ...CLI_LAZY_PACKAGES.map((name) => vendorBuild(name, 'dist/cli')),
+];
 
 // ES module chunks need `require` and `__dirname` for the CommonJS packages inside them (commander, ssh2, pg).
 const esmRequire = [
@@ -87,7 +98,7 @@ const builds = [
   ...vendorBuilds,
   {
     ...common, entryPoints: { main: 'src/cli/main.ts' }, outdir: 'dist/cli', splitting: true, format: 'esm', platform: 'node', target: 'node20',
-    outExtension: { '.js': '.mjs' }, chunkNames: 'chunk-[hash]', external: nodeExternals, banner: { js: esmRequire },
+    outExtension: { '.js': '.mjs' }, chunkNames: 'chunk-[hash]', external: nodeExternals, banner: { js: esmRequire }, plugins: [lazyPackagesOf(CLI_LAZY_PACKAGES)],
   },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];

@@ -5,11 +5,11 @@
  */
 import type { Command } from 'commander';
 import { RECOVER_METHODS, type RecoverMethod } from '../core/ops/engine/input';
-import { OPERATIONS, preparePlan, startPlanProbes } from '../core/ops/engine/operation';
+import { OPERATIONS, preparePlan, startPlanProbes, takeOperationLocks } from '../core/ops/engine/operation';
 import type { OperationKind } from '../core/ops/engine/plan';
 import { CliError } from './errors';
 import { registerPgpoolNodeCommand } from './pgpoolNode';
-import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type SetupCliOptions } from './setupCommon';
+import { clusterOptions, nodeArgument, openSession, planOptions, refuseShowOrRun, type EarlyLocks, type SetupCliOptions } from './setupCommon';
 
 export interface OpsCliOptions extends SetupCliOptions {
   method?: string;
@@ -46,10 +46,17 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   // Milliseconds since the process started, per phase: in --json for the bench's per-step figures.
   const phases: Record<string, number> = { start: Math.round(performance.now()) };
   const s = await openSession(opts);
+  let early: EarlyLocks | undefined;
   try {
     const target = nodeArgument(s.cluster, node);
     if (!opts.dryRun) s.env.warmUp();
     const probes = startPlanProbes(kind, s.cluster, s.env);
+    // With --yes nothing waits for a person: the locks are taken while the status is read, not after the plan.
+    // A refused plan still says why (exit 3) before a held lock would (exit 4).
+    if (opts.yes && !opts.dryRun) {
+      early = { locks: takeOperationLocks(s.cluster.name, `${kind} ${target.name}`, s.cluster, s.env, { onEvent: (e) => { if (e.type === 'warning') process.stderr.write(`pgpool-cluster: ${e.message}\n`); } }) };
+      early.locks.catch(() => undefined);
+    }
     const status = await s.status();
     phases['status'] = Math.round(performance.now());
     const built = await preparePlan(kind, s.cluster, status, s.env, target, {
@@ -57,8 +64,9 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     }, undefined, probes);
     if (built.ok) phases['plan'] = Math.round(performance.now());
     // A destructive plan is confirmed by typing the node's name; the others run without asking.
-    return await refuseShowOrRun(s, built, opts, built.ok && built.plan.destructive ? built.plan.node : undefined, phases);
+    return await refuseShowOrRun(s, built, opts, built.ok && built.plan.destructive ? built.plan.node : undefined, phases, early);
   } finally {
+    if (early && !early.handedOver) await (await early.locks.catch(() => undefined))?.release();
     await s.close();
   }
 }

@@ -7,7 +7,7 @@ import { ask } from './terminal';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { ClusterOpsEnvironment } from '../core/ops/engine/environment';
 import { LockError } from '../core/ops/engine/lock';
-import { runOperation } from '../core/ops/engine/operation';
+import { runOperation, type OperationLocks } from '../core/ops/engine/operation';
 import { planToJson, renderPlan, type Plan, type PlanResult } from '../core/ops/engine/plan';
 import type { RunOutcome } from '../core/ops/engine/runner';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
@@ -50,7 +50,8 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
   const log = (line: string): void => { process.stderr.write(`pgpool-cluster: ${line}\n`); };
   const env = new ClusterOpsEnvironment(cluster, { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}), log });
   // Several pgpool nodes: the status reads the watchdog (leader, VIP) over SSH.
-  const collector = new StatusCollector(cluster, { log, ...(cluster.pgpool.length > 1 ? { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) } : {}) });
+  // A plan needs each backend's status and role from pgpool, not the columns SHOW pool_nodes connects to every backend for.
+  const collector = new StatusCollector(cluster, { log, quickPgpoolView: true, ...(cluster.pgpool.length > 1 ? { sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}) } : {}) });
   return {
     cluster, env, secrets,
     status: () => collector.refresh(),
@@ -63,7 +64,13 @@ export async function openSession(opts: SetupCliOptions): Promise<SetupSession> 
  * Shows the plan, confirms, then runs it under the cluster's lock with the audit record. `expected` is what the user
  * types (the node name for destructive plans, "yes" otherwise); undefined runs without asking. Returns the exit code.
  */
-export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string | undefined, extra = '', phases?: Record<string, number>): Promise<number> {
+/** Locks a command started taking before its plan was built (--yes: nothing to confirm); `handedOver` once runOperation owns them. */
+export interface EarlyLocks {
+  readonly locks: Promise<OperationLocks>;
+  handedOver?: boolean;
+}
+
+export async function confirmAndRun(session: SetupSession, plan: Plan, opts: SetupCliOptions, expected: string | undefined, extra = '', phases?: Record<string, number>, early?: EarlyLocks): Promise<number> {
   const pcp = await session.env.planPcpEndpoint();
   if (!opts.json) process.stderr.write(renderPlan(plan, pcp));
   if (!opts.yes && expected !== undefined) {
@@ -80,8 +87,9 @@ export async function confirmAndRun(session: SetupSession, plan: Plan, opts: Set
   const mark = (name: string): void => { if (phases) phases[name] = Math.round(performance.now()); };
   try {
     mark('run');
+    if (early) early.handedOver = true;
     const outcome = await runOperation(plan, session.cluster, session.env, {
-      via: 'cli', signal: ints.signal,
+      via: 'cli', signal: ints.signal, ...(early ? { locks: early.locks } : {}),
       onEvent: (e) => { ints.onEvent(e); const t = describeRunEvent(e); if (t) process.stderr.write(`${t}\n`); },
     });
     mark('done');
@@ -104,7 +112,7 @@ function formatOutcome(plan: Plan, o: RunOutcome): string {
 }
 
 /** The end of every plan command: a refusal (exit 3), the plan for --dry-run, or confirm and run it. */
-export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string | undefined, phases?: Record<string, number>): Promise<number> {
+export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: SetupCliOptions, expected: string | undefined, phases?: Record<string, number>, early?: EarlyLocks): Promise<number> {
   if (!built.ok) {
     if (opts.json) process.stdout.write(errorJson({ code: 'refused', message: built.reason }));
     else process.stderr.write(`pgpool-cluster: refused: ${built.reason}\n`);
@@ -115,7 +123,7 @@ export async function refuseShowOrRun(s: SetupSession, built: PlanResult, opts: 
     process.stdout.write(opts.json ? `${JSON.stringify(planToJson(built.plan, pcp), null, 2)}\n` : renderPlan(built.plan, pcp));
     return 0;
   }
-  return confirmAndRun(s, built.plan, opts, expected, '', phases);
+  return confirmAndRun(s, built.plan, opts, expected, '', phases, early);
 }
 
 /** The CLI's one guard for a NODE argument: the node by name (or pgpool node id), else a usage error naming the nodes. */

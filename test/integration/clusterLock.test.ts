@@ -34,6 +34,12 @@ test('a lock held from another workstation refuses an operation (exit 4, holder 
     const json = cli(['sync', 'off', '--yes', '--json', '--file', FILE], b);
     assert.equal(json.code, 4);
     assert.match(json.stdout, /operation-in-progress/);
+    // Node operations with --yes take the locks while the status is read: the same refusal, nothing detached.
+    const op = cli(['detach', 'node2', '--yes', '--json', '--file', FILE], b);
+    assert.equal(op.code, 4, `${op.stdout}\n${op.stderr}`);
+    assert.match(op.stdout, /operation-in-progress: held by \S+@\S+ \(pid \d+, held by the lock test\)/);
+    const st = cli(['status', '--json', '--file', FILE], b);
+    assert.match(st.stdout, /"name": "node2"[\s\S]*?"status": "up"/, 'node2 is still attached');
   } finally {
     holder.stdin.end();
     await new Promise<void>((resolve) => { if (holder.exitCode !== null) resolve(); else holder.once('exit', () => resolve()); });

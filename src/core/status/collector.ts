@@ -6,7 +6,7 @@
 import { PgSqlClient, type PgEndpoint } from '../db/pgClient';
 import { queryNodeState } from '../db/nodeQueries';
 import { parsePoolNodes, type PgpoolNodeView } from '../db/poolNodes';
-import type { SqlClient } from '../db/types';
+import type { SqlClient, SqlRow } from '../db/types';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../inventory/model';
 import { resolveSshTarget } from '../remote/sshConfig';
 import type { SshPool } from '../remote/sshPool';
@@ -32,6 +32,12 @@ export interface StatusCollectorOptions {
   readonly hostProbes?: boolean;
   /** Who holds the cluster's operation lock (read, never taken): `operation-in-progress`. */
   readonly lockHolder?: () => Promise<LockHolderView | undefined>;
+  /**
+   * Operations: pgpool's backend list comes from SHOW pool_health_check_stats from the first refresh on (pgpool
+   * 4.3+), as warm refreshes do, instead of a first SHOW pool_nodes that connects to every backend (~130 ms in the
+   * lab). A plan needs each backend's status and role only; the columns left out are load balancing and replication.
+   */
+  readonly quickPgpoolView?: boolean;
 }
 
 export class StatusCollector {
@@ -194,14 +200,19 @@ export class StatusCollector {
     const key = `${p.host}:${p.port}`;
     const r = await this.bounded(client, async () => {
       const known = this.pgpoolVersions.get(key);
+      if (known === undefined && this.options.quickPgpoolView) {
+        const version = pgpoolVersionOf(await client.query('SHOW pool_version'));
+        this.pgpoolVersions.set(key, version);
+        if (!nodeQueryConnectsToBackends(version)) return { version, nodes: parsePoolNodes(await client.query('SHOW pool_nodes')) };
+        return { version, nodes: parsePoolNodes(await client.query('SHOW pool_health_check_stats')) };
+      }
       if (known === undefined) {
         // The version is asked once per connection; later refreshes cost one round trip.
         const [versionRows, nodeRows] = await Promise.all([
           client.query('SHOW pool_version'),
           client.query('SHOW pool_nodes'),
         ]);
-        const v = versionRows[0];
-        const version = v ? String(v.pool_version ?? Object.values(v)[0] ?? '') : '';
+        const version = pgpoolVersionOf(versionRows);
         const nodes = parsePoolNodes(nodeRows);
         this.pgpoolVersions.set(key, version);
         this.pgpoolSessionNodes.set(key, nodes);
@@ -218,6 +229,11 @@ export class StatusCollector {
     }
     return { ...base, reachable: true, ...(r.value.version ? { version: r.value.version } : {}), nodes: r.value.nodes, elapsedMs: r.elapsedMs };
   }
+}
+
+function pgpoolVersionOf(rows: readonly SqlRow[]): string {
+  const v = rows[0];
+  return v ? String(v.pool_version ?? Object.values(v)[0] ?? '') : '';
 }
 
 /**

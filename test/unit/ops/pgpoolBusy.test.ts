@@ -40,7 +40,11 @@ test('recover, promote and switchover plans start with the wait when pgpool.conf
   if (withWait.ok && built.ok) {
     assert.equal(withWait.plan.steps[0]!.id, 'pgpool-scripts-idle');
     assert.equal(withWait.plan.steps.length, built.plan.steps.length + 1);
-    assert.deepEqual(withWait.plan.steps[0], pgpoolScriptsIdleStep('pgpool', ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh']));
+    const { alongsideNext, ...wait } = withWait.plan.steps[0]!;
+    assert.deepEqual(wait, pgpoolScriptsIdleStep('pgpool', ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh']));
+    // Alongside the plan's first step only when that one changes nothing (a check).
+    const first = built.plan.steps[0]!;
+    assert.equal(alongsideNext === true, first.action.kind === 'wait' && !first.destructive, `${first.id}: alongside ${String(alongsideNext)}`);
     assert.match(withWait.plan.steps[0]!.title, /failover\.sh \/ follow_primary\.sh are not running \(at most 60 s\)/);
   }
   assert.equal(withPgpoolScriptsIdle(built, 'pgpool', []), built, 'no scripts known: the plan is unchanged');

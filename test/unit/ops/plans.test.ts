@@ -92,6 +92,8 @@ test('a failover script that reads a target file: promote and switchover write i
     assert.ok(!order.some((id) => id === 'detach-db1'), `${kind}: no standby detached: ${order.join(',')}`);
     assert.ok(order.indexOf('failover-target') >= 0 && order.indexOf('failover-target') < order.indexOf('stop-db0'), `${kind}: ${order.join(',')}`);
     assert.ok(order.indexOf('pgpool-uses-db2') < order.indexOf('stop-db0'), kind);
+    // The read-only check comes first (it may run alongside the wait for pgpool's scripts), the write after it.
+    assert.ok(order.indexOf('pgpool-uses-db2') < order.indexOf('failover-target'), `${kind}: ${order.join(',')}`);
     const write = p.steps.find((s) => s.id === 'failover-target')!;
     assert.equal(write.action.kind, 'ssh');
     // "<target id> <old primary id>", renamed into place; every word through the quoting helper.

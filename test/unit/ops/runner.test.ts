@@ -139,3 +139,22 @@ test('a dead holder\'s lock is taken over by exactly one of many takers; the hol
   await lock.release();
   assert.equal(existsSync(lockPath('c2', dir)), false, 'released');
 });
+
+test('alongsideNext: the marked step and the next run at once; the first failure in plan order stops the plan', async () => {
+  // Each of "x" and "y" waits until the other has started: only running them together lets both finish.
+  const started = new Set<string>();
+  const both = async (me: string): Promise<void> => { started.add(me); await waitFor('both steps started', () => (started.size === 2 ? true : undefined), 30_000, 5); };
+  const base = fakeEnv(() => ({}));
+  const env: OpsEnvironment = { ...base, remote: () => ({ label: 'fake', exec: async (cmd) => { const argv = cmd as string[]; if (argv[0] !== 'after') await both(argv[0]!); base.ran.push(argv[0]!); return { code: argv[0] === 'y' ? 3 : 0, signal: null, stdout: '', stderr: '' }; }, readFile: async () => Buffer.from(''), writeFile: async () => undefined }) };
+  const o = await runPlan(plan([step('x', ['x'], { alongsideNext: true }), step('y', ['y']), step('after', ['after'])]), env);
+  assert.equal(o.ok, false);
+  assert.equal(o.failedStep, 'y');
+  assert.equal(o.completedSteps, 1, 'x finished, y failed');
+  assert.deepEqual(base.ran.sort(), ['x', 'y'], 'the step after the group never ran');
+
+  started.clear();
+  base.ran.length = 0;
+  const fine = await runPlan(plan([step('x', ['x'], { alongsideNext: true }), step('z', ['y'], { optional: true }), step('after', ['after'])]), env);
+  assert.equal(fine.ok, true, fine.message);
+  assert.deepEqual(fine.steps.map((s) => s.id), ['x', 'z', 'after']);
+});

@@ -111,3 +111,27 @@ test('pgpool before 4.3: SHOW pool_nodes is cheap there and stays the query of e
   assert.equal(warm.nodes[1]?.pgpool?.replicationState, 'streaming');
   await c.close();
 });
+
+test('quickPgpoolView (operations): pgpool 4.3+ is read by SHOW pool_health_check_stats from the first refresh; older pgpool by SHOW pool_nodes', async () => {
+  const sent: string[] = [];
+  let node2 = 'down';
+  const c = new StatusCollector(cluster, { quickPgpoolView: true, sqlClientFactory: pgpoolFake('4.3.5 (tamahomeboshi)', sent, () => node2) });
+  const first = await c.refresh();
+  assert.deepEqual(sent, ['SHOW pool_version', 'SHOW pool_health_check_stats']);
+  assert.equal(first.pgpool.version, '4.3.5 (tamahomeboshi)');
+  assert.equal(first.nodes[2]?.pgpool?.status, 'down');
+  assert.equal(first.nodes[0]?.pgpool?.role, 'primary');
+  sent.length = 0;
+  node2 = 'up';
+  const warm = await c.refresh();
+  assert.deepEqual(sent, ['SHOW pool_health_check_stats']);
+  assert.equal(warm.nodes[2]?.pgpool?.status, 'up');
+  await c.close();
+
+  const old: string[] = [];
+  const c42 = new StatusCollector(cluster, { quickPgpoolView: true, sqlClientFactory: pgpoolFake('4.2.12 (chichiriboshi)', old, () => 'up') });
+  const s = await c42.refresh();
+  assert.deepEqual(old, ['SHOW pool_version', 'SHOW pool_nodes']);
+  assert.equal(s.nodes[1]?.pgpool?.replicationState, 'streaming');
+  await c42.close();
+});

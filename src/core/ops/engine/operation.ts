@@ -122,17 +122,43 @@ export interface RunOperationOptions {
   /** The lock on the pgpool host that other workstations see; `false` skips it (default: taken when the cluster has a pgpool). */
   readonly clusterLock?: ClusterLockOptions | false;
   readonly auditFile?: string;
+  /**
+   * Locks taken beforehand (takeOperationLocks, started with the status refresh so the run does not wait for
+   * them); runOperation releases them. Their label must be the plan's "<operation> <node>".
+   */
+  readonly locks?: Promise<OperationLocks>;
+}
+
+/** The workstation's lock and the cluster lock on the pgpool host, held together. */
+export interface OperationLocks {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes this workstation's lock for `clusterName`, then the cluster lock on the pgpool host, for `label`
+ * ("<operation> <node>"). Throws LockError when another operation holds either.
+ */
+export async function takeOperationLocks(clusterName: string, label: string, cluster: ClusterDefinition, env: OpsEnvironment, options: Omit<RunOperationOptions, 'via' | 'locks'> = {}): Promise<OperationLocks> {
+  const lock = await acquireLock(clusterName, label, options.lock);
+  let clusterLock: HeldClusterLock | undefined;
+  try {
+    clusterLock = await takeClusterLock(clusterName, label, cluster, env, options);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return { release: async () => { await clusterLock?.release(); await lock.release(); } };
 }
 
 /**
  * The cluster lock on the pgpool host. Another workstation's live lock refuses the operation (LockError); a pgpool
  * host that cannot be reached only warns: the operation may be what brings the cluster back.
  */
-async function takeClusterLock(plan: Plan, cluster: ClusterDefinition, env: OpsEnvironment, options: RunOperationOptions): Promise<HeldClusterLock | undefined> {
+async function takeClusterLock(clusterName: string, label: string, cluster: ClusterDefinition, env: OpsEnvironment, options: Omit<RunOperationOptions, 'via' | 'locks'>): Promise<HeldClusterLock | undefined> {
   const pgpool = cluster.pgpool[0];
   if (options.clusterLock === false || !pgpool) return undefined;
   try {
-    return await acquireClusterLock(env.remote(pgpool.name), plan.cluster, `${plan.operation} ${plan.node}`, { ...options.clusterLock, ...(options.signal ? { signal: options.signal } : {}) });
+    return await acquireClusterLock(env.remote(pgpool.name), clusterName, label, { ...options.clusterLock, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (err) {
     if (err instanceof LockError) throw err;
     options.onEvent?.({ type: 'warning', message: `Could not take the cluster lock on ${pgpool.name} (${err instanceof Error ? err.message : String(err)}): other workstations will not see this operation.` });
@@ -142,17 +168,14 @@ async function takeClusterLock(plan: Plan, cluster: ClusterDefinition, env: OpsE
 
 /** Takes the cluster's lock, runs the plan, appends the audit record (also for failures), releases the lock. */
 export async function runOperation(plan: Plan, cluster: ClusterDefinition, env: OpsEnvironment, options: RunOperationOptions): Promise<RunOutcome> {
-  const lock = await acquireLock(plan.cluster, `${plan.operation} ${plan.node}`, options.lock);
-  let clusterLock: HeldClusterLock | undefined;
+  const locks = await (options.locks ?? takeOperationLocks(plan.cluster, `${plan.operation} ${plan.node}`, cluster, env, options));
   try {
-    clusterLock = await takeClusterLock(plan, cluster, env, options);
     const outcome = await runPlan(plan, env, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
     await appendAudit(auditRecord(plan, options.via, outcome, env.planPcpEndpoint ? await env.planPcpEndpoint() : pcpEndpoint(cluster, await env.pcpPlacement?.())), options.auditFile ?? auditPath()).catch((err: unknown) => {
       options.onEvent?.({ type: 'warning', message: `Could not write the audit record: ${err instanceof Error ? err.message : String(err)}` });
     });
     return outcome;
   } finally {
-    await clusterLock?.release();
-    await lock.release();
+    await locks.release();
   }
 }

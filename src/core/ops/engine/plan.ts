@@ -90,6 +90,11 @@ export interface PlanStep {
   readonly optional?: boolean;
   /** What to tell the user about the cluster if this step (or its check) fails. */
   readonly onFailure: string;
+  /**
+   * Runs at the same time as the next step (both read-only, e.g. two checks before anything changes); the plan
+   * stops at the first of them, in order, that fails.
+   */
+  readonly alongsideNext?: boolean;
 }
 
 export interface Plan {

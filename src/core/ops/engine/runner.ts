@@ -120,17 +120,17 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
     };
   };
 
-  for (const [index, step] of plan.steps.entries()) {
+  type StepEnd = { readonly stop?: RunOutcome; readonly timing?: StepTiming };
+  const runStep = async (step: PlanStep, index: number): Promise<StepEnd> => {
     if (options.signal?.aborted) {
-      return finish(false, `Cancelled before step ${index + 1} (${step.title}); ${index} step(s) done. ${step.onFailure}`, { cancelled: true, failedStep: step.id });
+      return { stop: finish(false, `Cancelled before step ${index + 1} (${step.title}); ${index} step(s) done. ${step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     const t0 = performance.now();
     if (step.skipIf) {
       const s = await evaluateCheck(step.skipIf, env, facts, options.signal);
       if (s.ok) {
         emit({ type: 'step-skipped', index, step, reason: step.skipIf.describe });
-        timings.push({ id: step.id, ms: Math.round(performance.now() - t0), skipped: true });
-        continue;
+        return { timing: { id: step.id, ms: Math.round(performance.now() - t0), skipped: true } };
       }
     }
     emit({ type: 'step-start', index, total: plan.steps.length, step });
@@ -141,31 +141,43 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
       failure = errText(err);
     }
     if (options.signal?.aborted) {
-      return finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onFailure}`, { cancelled: true, failedStep: step.id });
+      return { stop: finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     if (failure !== undefined && !step.tolerateFailureIfCheckPasses) {
       if (step.optional) {
         emit({ type: 'warning', message: `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}` });
-        timings.push({ id: step.id, ms: Math.round(performance.now() - t0), skipped: false });
-        continue;
+        return { timing: { id: step.id, ms: Math.round(performance.now() - t0), skipped: false } };
       }
       emit({ type: 'step-failed', index, step, error: failure });
-      return finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id });
+      return { stop: finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
     }
     if (step.check) {
       const c = await waitForCheck(step.check, env, facts, options.signal);
       if (!c.ok) {
         const why = failure !== undefined ? `${failure}; then ${c.detail}` : c.detail;
         emit({ type: 'step-failed', index, step, error: `check "${step.check.describe}" failed: ${why}` });
-        return finish(false, `Step ${index + 1} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id });
+        return { stop: finish(false, `Step ${index + 1} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id }) };
       }
     } else if (failure !== undefined) {
       emit({ type: 'step-failed', index, step, error: failure });
-      return finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id });
+      return { stop: finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
     }
     const ms = Math.round(performance.now() - t0);
-    timings.push({ id: step.id, ms, skipped: false });
     emit({ type: 'step-done', index, step, ms });
+    return { timing: { id: step.id, ms, skipped: false } };
+  };
+
+  for (let index = 0; index < plan.steps.length;) {
+    // A step marked alongsideNext runs together with the step after it (a chain of them: all at once).
+    let last = index;
+    while (last < plan.steps.length - 1 && plan.steps[last]!.alongsideNext) last++;
+    const group = plan.steps.slice(index, last + 1);
+    const ends = await Promise.all(group.map((step, k) => runStep(step, index + k)));
+    for (const end of ends) {
+      if (end.stop) return { ...end.stop, completedSteps: timings.length };
+      if (end.timing) timings.push(end.timing);
+    }
+    index = last + 1;
   }
 
   const failed: string[] = [];

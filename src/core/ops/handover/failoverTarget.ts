@@ -34,7 +34,8 @@ export function handoverSteps(input: OpsInput, target: NodeDefinition, old: Node
   const attached = status === 'up' || status === 'waiting';
   const file = input.failoverTargetFile;
   if (file && old && attached && input.failoverWaitsForCleanStop === true) {
-    return { steps: [writeTargetStep(pgpoolOf(input.cluster).name, file, target, old), targetAttachedStep(target)], reattach: '' };
+    // The check first: it is read-only, so it runs alongside the wait for pgpool's scripts (withPgpoolScriptsIdle).
+    return { steps: [targetAttachedStep(target), writeTargetStep(pgpoolOf(input.cluster).name, file, target, old)], reattach: '' };
   }
   return handoverDetachSteps(target, status, others, clean, why);
 }

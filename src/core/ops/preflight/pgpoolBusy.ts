@@ -55,8 +55,10 @@ export function pgpoolScriptsIdleStep(pgpoolHost: string, scripts: readonly stri
   };
 }
 
-/** Puts the wait first in a plan that acts on nodes. */
+/** Puts the wait first in a plan that acts on nodes; alongside the plan's first step when that one only checks. */
 export function withPgpoolScriptsIdle(built: PlanResult, pgpoolHost: string | undefined, scripts: readonly string[]): PlanResult {
   if (!built.ok || !pgpoolHost || scripts.length === 0) return built;
-  return { ok: true, plan: { ...built.plan, steps: [pgpoolScriptsIdleStep(pgpoolHost, scripts), ...built.plan.steps] } };
+  const first = built.plan.steps[0];
+  const alongside = first?.action.kind === 'wait' && !first.destructive;
+  return { ok: true, plan: { ...built.plan, steps: [{ ...pgpoolScriptsIdleStep(pgpoolHost, scripts), ...(alongside ? { alongsideNext: true } : {}) }, ...built.plan.steps] } };
 }
