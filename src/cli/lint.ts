@@ -3,7 +3,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { CliError } from './errors';
-import { crossCheck, languageIdForFile, lintDocument, type ConfFile, type Diagnostic } from '../core/conf';
+// Not the conf barrel: the PostgreSQL rules (postgresRules.ts) are read only when a file needs them.
+import { crossCheck, type ConfFile } from '../core/conf/crossFile';
+import { languageIdForFile } from '../core/conf/languages';
+import { lintDocument } from '../core/conf/lint';
+import type { Diagnostic } from '../core/conf/types';
 
 interface LintCliOptions {
   pgpoolVersion?: string;
@@ -65,7 +69,7 @@ function toSarif(results: FileResult[], root = sourceRoot()): unknown {
 }
 
 /** Lints files given on the command line; one code path with the editor (core/conf). */
-export function runLint(files: string[], opts: LintCliOptions): { output: string; exitCode: number } {
+export async function runLint(files: string[], opts: LintCliOptions): Promise<{ output: string; exitCode: number }> {
   if (!['text', 'json', 'sarif'].includes(opts.format)) throw new CliError(`unknown --format "${opts.format}" (use text, json or sarif)`, 2);
   if (files.length === 0) throw new CliError('no files given', 2);
   const inputs: ConfFile[] = [];
@@ -80,6 +84,7 @@ export function runLint(files: string[], opts: LintCliOptions): { output: string
     }
     inputs.push({ fileName: file, languageId, text });
   }
+  if (inputs.some((f) => f.languageId === 'postgresql-conf' || f.languageId === 'recovery-conf')) await import('../core/conf/postgresRules');
   const versionOpts = { ...(opts.pgpoolVersion ? { pgpoolVersion: opts.pgpoolVersion } : {}), ...(opts.postgresVersion ? { postgresVersion: opts.postgresVersion } : {}) };
   const cross = crossCheck(inputs, versionOpts);
   const results: FileResult[] = inputs.map((f) => ({
@@ -105,8 +110,8 @@ export function registerLintCommand(program: Command): void {
     .option('--pgpool-version <version>', 'target pgpool-II version, e.g. 4.3 (a "# pgpool-cluster: pgpool=X" comment in the file wins)')
     .option('--postgres-version <version>', 'target PostgreSQL major version, e.g. 15')
     .option('--format <format>', 'text, json or sarif', 'text')
-    .action((files: string[], opts: LintCliOptions) => {
-      const { output, exitCode } = runLint(files, opts);
+    .action(async (files: string[], opts: LintCliOptions) => {
+      const { output, exitCode } = await runLint(files, opts);
       process.stdout.write(output);
       process.exitCode = exitCode;
     });

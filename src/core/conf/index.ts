@@ -2,6 +2,7 @@
 export type { Diagnostic, Fix, TextEdit, Range, Position, Severity, ConfLanguageId, LintOptions } from './types';
 export { CONF_LANGUAGE_IDS } from './types';
 export { lintDocument, analyseConf } from './lint';
+import './postgresRules';
 export { languageIdForFile } from './languages';
 export { parseConf, type ParsedConf, type ConfEntry, type ConfSection } from './parser';
 export { parseHba, type ParsedHba, type HbaRecord } from './hba';

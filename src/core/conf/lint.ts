@@ -13,10 +13,28 @@ import { checkPgpoolCommands } from './rules/pgpoolCommands';
 import { checkPgpoolNames } from './rules/pgpoolNames';
 import { checkPgpoolSecurity } from './rules/pgpoolSecurity';
 import { checkPgpoolWatchdog } from './rules/pgpoolWatchdog';
-import { checkPostgresql } from './rules/postgresql';
-import { checkRecoveryConf } from './rules/recoveryConf';
 import { detectVersions } from './version';
 import type { ConfLanguageId, Diagnostic, LintOptions } from './types';
+
+/**
+ * The PostgreSQL-only rules and their catalogues (GUCs, time zones: most of the conf code) live in
+ * postgresRules.ts, which registers them here when it is imported (the conf barrel index.ts does): a pgpool.conf
+ * lint in the CLI never reads them.
+ */
+export interface PostgresRules {
+  readonly checkPostgresql: (ctx: RuleContext) => void;
+  readonly checkRecoveryConf: (ctx: RuleContext) => void;
+}
+let postgresRules: PostgresRules | undefined;
+
+export function usePostgresRules(rules: PostgresRules): void {
+  postgresRules = rules;
+}
+
+function requirePostgresRules(): PostgresRules {
+  if (!postgresRules) throw new Error('The PostgreSQL rules are not loaded: import core/conf (or core/conf/postgresRules) before linting a postgresql.conf or recovery.conf.');
+  return postgresRules;
+}
 
 const PREFIX: Record<string, string> = { 'pgpool-conf': 'pgpool', 'postgresql-conf': 'postgresql', 'recovery-conf': 'recovery' };
 
@@ -63,10 +81,10 @@ function runConfRules(ctx: RuleContext, lang: ConfLanguageId): void {
     checkPgpoolSecurity(ctx, model);
     checkPgpoolWatchdog(ctx, model);
   } else if (lang === 'postgresql-conf') {
-    checkPostgresql(ctx);
+    requirePostgresRules().checkPostgresql(ctx);
     checkDuplicates(ctx);
   } else if (lang === 'recovery-conf') {
-    checkRecoveryConf(ctx);
+    requirePostgresRules().checkRecoveryConf(ctx);
     checkDuplicates(ctx);
   }
 }
