@@ -241,3 +241,25 @@ test('the installed failover_command script is read from pgpool.conf and recogni
   assert.equal(await failoverWaitsForCleanStop(c, env), undefined);
   assert.deepEqual(await failoverFacts(c, env), {});
 });
+
+test('steps run alongside the next only when both change nothing: the pre-stop checks and the post-stop reads of promote and switchover', () => {
+  const c = cluster('15', '4.3');
+  const file = '/etc/pgpool2/failover.target';
+  const readOnly = (s: Plan['steps'][number]): boolean => !s.destructive && (s.action.kind === 'wait' || s.action.kind === 'sql');
+  for (const kind of ['promote', 'switchover'] as const) {
+    const options = kind === 'promote' ? { fence: true } : {};
+    for (const target of [{ failoverWaitsForCleanStop: true, failoverTargetFile: file }, { failoverWaitsForCleanStop: false }]) {
+      const p = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, ...target }, 'db2'));
+      p.steps.forEach((s, i) => {
+        if (!s.alongsideNext) return;
+        const next = p.steps[i + 1]!;
+        assert.ok(readOnly(s) && readOnly(next), `${kind}: ${s.id} alongside ${next.id}`);
+      });
+      const together = p.steps.filter((s) => s.alongsideNext).map((s) => s.id);
+      assert.ok(together.includes('received-db2'), `${kind}: ${together.join(',')}`);
+      if (kind === 'switchover' && target.failoverTargetFile) assert.ok(together.includes('caught-up'), together.join(','));
+      // With the detaches (no target file) the switchover's check is not alongside a detach.
+      if (kind === 'switchover' && !target.failoverTargetFile) assert.ok(!together.includes('caught-up'), together.join(','));
+    }
+  }
+});

@@ -26,6 +26,8 @@ export function captureReceivedStep(node: NodeDefinition, v: Versions, fact: str
     why: 'Compared with the old primary\'s last WAL position to report what the new primary never got.', destructive: false,
     action: { kind: 'sql', node: node.name, sql: receivedSql(v) }, capture: { fact, from: 'first-column' }, optional: true,
     onFailure: 'Only the lost-WAL report is affected.',
+    // Read-only, like the "no other primary" check that follows it in promote and switchover.
+    alongsideNext: true,
   };
 }
 

@@ -47,11 +47,15 @@ export function buildSwitchoverPlan(input: OpsInput, target: NodeDefinition): Pl
   if (handover.warning) warnings.push(handover.warning);
   const reattach = handover.reattach;
   const undo = `Start ${old.name} again (pg_ctl start) and it stays the primary; nothing was promoted.${reattach}`;
+  // The check runs alongside the hand-over's first step when that one only checks too (pgpool uses the target).
+  const firstHandover = handover.steps[0];
+  const alongside = firstHandover?.action.kind === 'wait' && !firstHandover.destructive;
   const steps: PlanStep[] = [{
     id: 'caught-up', title: `Check that ${target.name} is caught up with ${old.name}`,
     why: 'A lagging standby would make the primary\'s clean stop wait, and writes would stay refused longer.', destructive: false,
     action: { kind: 'wait' }, check: caughtUpCheck(old, target, v, maxLag),
     onFailure: `Nothing changed. ${target.name} is not streaming or lags behind ${old.name}; wait, or check its replication.`,
+    ...(alongside ? { alongsideNext: true } : {}),
   }];
   steps.push(...handover.steps);
   steps.push(stopStep(old, `A clean (fast) stop writes a shutdown checkpoint and waits until the standbys have flushed it: nothing acknowledged is left behind.`,
