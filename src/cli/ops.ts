@@ -49,7 +49,9 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
   let early: EarlyLocks | undefined;
   try {
     const target = nodeArgument(s.cluster, node);
-    if (!opts.dryRun) s.env.warmUp();
+    // SSH to the pgpool host at once (locks, script facts, pcp); to the nodes once the status is in, so that their
+    // handshakes do not compete with the status queries for this process's CPU (the first node step comes later).
+    if (!opts.dryRun) s.env.warmUp(s.cluster.pgpool.map((p) => p.name));
     const probes = startPlanProbes(kind, s.cluster, s.env);
     // With --yes nothing waits for a person: the locks are taken while the status is read, not after the plan.
     // A refused plan still says why (exit 3) before a held lock would (exit 4).
@@ -59,6 +61,7 @@ export async function runOpsCommand(kind: OperationKind, node: string, opts: Ops
     }
     const status = await s.status();
     phases['status'] = Math.round(performance.now());
+    if (!opts.dryRun) s.env.warmUp();
     const built = await preparePlan(kind, s.cluster, status, s.env, target, {
       ...(opts.fence ? { fence: true } : {}), ...(opts.method ? { method: opts.method as RecoverMethod } : {}),
     }, undefined, probes);
