@@ -56,6 +56,8 @@ function failover(dir: string, proposed: number, failed = 0, oldPrimary = 0): Ru
   };
 }
 
+const script = (dir: string): string => readFileSync(join(dir, 'etc', 'failover.sh'), 'utf8');
+
 /** A standby's answer to the position query: in recovery, received bytes, the primary's last reported end. */
 const standby = (dir: string, host: string, received: number, primaryEnd = -1): void =>
   writeFileSync(join(dir, 'fake', `${host}.pos`), `t|${received}|${primaryEnd}|0/${received.toString(16).toUpperCase()}\n`);
@@ -76,6 +78,9 @@ test('with the operator\'s target file, that node is promoted whatever pgpool pr
   assert.deepEqual(r.promoted, ['db2.test']);
   assert.equal(r.targetLeft, false);
   assert.match(r.log, /promoting node 2 .*the operator chose/);
+  // The line the History reads: "YYYY-MM-DD HH:MM:SS failover.sh: ..." (bash's clock and $0, no date or basename process).
+  assert.match(r.log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d failover\.sh: promoting node 2 /m);
+  assert.doesNotMatch(script(dir), /^log\(\) \{[^\n]*\$\((date|basename) /m);
 });
 
 test('a target node that is already the primary (promoted by the operation) is not promoted again', () => {

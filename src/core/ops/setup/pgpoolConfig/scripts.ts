@@ -44,7 +44,8 @@ PASSFILE=${q(input.passFile ?? '')}
 export PATH="/usr/local/bin:/usr/bin:/bin:$PGBIN:$PGCLIENT"
 [ -n "$PASSFILE" ] && export PGPASSFILE="$PASSFILE"
 
-log() { printf '%s %s: %s\\n' "$(date '+%F %T')" "$(basename "$0")" "$*" >&2; }
+# bash's own clock and name (no date or basename process): pgpool waits for failover.sh, and forks are slow on a busy host.
+log() { printf '%(%F %T)T %s: %s\\n' -1 "\${0##*/}" "$*" >&2; }
 
 # Runs one command on another host; printf %q re-quotes every word for the remote shell.
 on_host() {
