@@ -4,7 +4,7 @@ import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core
 import { readSshConfigText } from '../core/remote/sshConfigFile';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
-import { currentLockHolder } from '../core/ops/engine/lockHolder';
+import { operationLockHolder } from '../core/ops/engine/lockHolder';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';
@@ -51,7 +51,7 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
     await Promise.all(clusters.map(async (cluster) => {
       const collector = new StatusCollector(cluster, {
         timeoutMs, sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}),
-        hostProbes: true, lockHolder: () => currentLockHolder(cluster.name),
+        hostProbes: true, lockHolder: () => operationLockHolder(cluster, { sshPool, timeoutMs, ...(sshConfigText !== undefined ? { sshConfigText } : {}) }),
         log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`),
       });
       try {
