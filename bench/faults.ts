@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   if (from >= 0) return tableFrom(process.argv.slice(from + 1));
   if (process.getuid?.() !== 0) throw new Error('The fault campaign needs root (network namespaces of the isolated lab).');
   process.env.PGPOOL_CLUSTER_LAB_ISOLATED = '1';
+  // Fault 12 copies a 1 GB node: room for it, its WAL and the old copy recover keeps aside (a cap; memory only as used).
+  process.env.PGPOOL_CLUSTER_LAB_PG_FS_SIZE ??= '4g';
   const layout = campaignLayout();
   const only = arg('--only')?.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x));
   const modeArg = arg('--mode') ?? 'both';

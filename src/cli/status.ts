@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
+import { warmIdentities } from '../core/remote/sshConnect';
+import { resolveSshTarget } from '../core/remote/sshConfig';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
 import { operationLockHolder } from '../core/ops/engine/lockHolder';
@@ -44,8 +46,15 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   if (typeof clusters === 'string') throw new CliError(clusters, 2, { code: 'unknown-cluster', file: loaded.path });
 
   // SSH also tells the fault problems (a changed host key, a refused key, a full disk): every host is logged in to.
-  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() });
+  const secrets = new CliSecretProvider();
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets });
   const sshConfigText = await readSshConfigText();
+  // A key with a passphrase is decrypted (seconds of CPU, the event loop blocked) before the probes start their clocks.
+  await Promise.all(clusters.flatMap((c) => [...c.pgpool, ...c.nodes].map(async (d) => {
+    try {
+      await warmIdentities(resolveSshTarget(d.host, { ...c.ssh, ...d.ssh }, sshConfigText !== undefined ? { sshConfigText } : {}), secrets);
+    } catch { /* reported by the probes */ }
+  })));
   const results: ClusterStatus[] = [];
   try {
     await Promise.all(clusters.map(async (cluster) => {

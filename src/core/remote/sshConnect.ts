@@ -82,6 +82,14 @@ async function loadIdentities(target: SshTarget, secrets: SecretProvider | undef
   return out;
 }
 
+/**
+ * Reads and decrypts the target's keys now (each once per process), so that the seconds a passphrase's KDF blocks
+ * the event loop pass before the caller starts timing other probes. A wrong passphrase rejects as a connect would.
+ */
+export async function warmIdentities(target: SshTarget, secrets: SecretProvider | undefined): Promise<void> {
+  await loadIdentities(target, secrets);
+}
+
 export async function connectClient(target: SshTarget, settings: ConnectSettings, sock?: Duplex, signal?: AbortSignal): Promise<Client> {
   const label = targetLabel(target);
   if (signal?.aborted) throw new RemoteError('cancelled', `Connecting to ${label} was cancelled.`, label);

@@ -90,6 +90,8 @@ export interface PlanStep {
   readonly optional?: boolean;
   /** What to tell the user about the cluster if this step (or its check) fails. */
   readonly onFailure: string;
+  /** What to tell the user when this step is cancelled while it runs (default: onFailure). */
+  readonly onCancel?: string;
 }
 
 export interface Plan {
