@@ -10,6 +10,7 @@ import { loadClusterFile } from '../../src/core/inventory/load';
 import type { ClusterDefinition } from '../../src/core/inventory/model';
 import { HostShell, hostPids, readAnchors } from '../../src/core/lab/isolatedLab';
 import { labLayoutFor } from '../../src/core/lab/lab';
+import { vipHolders } from '../../src/core/lab/watchdogLab';
 import { defaultLabDir, type LabHost, type LabLayout } from '../../src/core/lab/layout';
 import { resolveServiceUser } from '../../src/core/lab/serviceUser';
 import { SshPool } from '../../src/core/remote/sshPool';
@@ -77,9 +78,12 @@ export interface Lab {
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const lastLine = (s: string): string => s.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-1)[0] ?? '';
 
+/** `npm run faults -- --watchdog`: the watchdog lab (three pgpool hosts, the writer through the VIP). */
+export const watchdogCampaign = (): boolean => process.env.PGPOOL_CLUSTER_FAULTS_WATCHDOG === '1';
+
 /** The lab the campaign uses: the isolated lab named by PGPOOL_CLUSTER_LAB_DIR / _NET. */
 export function campaignLayout(): LabLayout {
-  const layout = labLayoutFor(defaultLabDir(), undefined, true);
+  const layout = labLayoutFor(defaultLabDir(), undefined, true, process.env, watchdogCampaign() || undefined);
   if (!layout.isolation) throw new Error('The fault campaign needs the isolated lab: set PGPOOL_CLUSTER_LAB_ISOLATED=1 (as root).');
   return layout;
 }
@@ -130,7 +134,7 @@ export async function freshLab(o: CampaignOptions): Promise<Lab> {
   const layout = campaignLayout();
   const net = layout.nodes[0]!.address.split('.').slice(0, 3).join('.');
   labCli(o, ['lab', 'down']);
-  const up = labCli(o, ['lab', '--net', net, 'up', '--isolated', '--quiet']);
+  const up = labCli(o, ['lab', '--net', net, 'up', '--isolated', ...(watchdogCampaign() ? ['--watchdog'] : []), '--quiet']);
   if (up.code !== 0) throw new Error(`lab up failed: ${lastLine(up.stderr || up.stdout)}`);
   const loaded = await loadClusterFile(layout.clusterFile);
   if (!loaded.ok) throw new Error(`The lab's cluster file does not load: ${layout.clusterFile}`);
@@ -142,7 +146,7 @@ export async function freshLab(o: CampaignOptions): Promise<Lab> {
   };
   const lab: Lab = {
     layout, env, cluster, login, stateDir,
-    pgpool: { name: 'pgpool', host: layout.pgpool.address, port: 9999 },
+    pgpool: layout.watchdog ? { name: 'vip', host: layout.watchdog.vip, port: 9999 } : { name: 'pgpool', host: layout.pgpool.address, port: 9999 },
     nodes: layout.nodes.map((n) => ({ name: n.name, host: n.address, port: 5432 })),
   };
   if (o.mode === 'sync') await makeSync(lab, o.syncNames ?? 'ANY 1 (node1, node2)');
@@ -189,7 +193,7 @@ const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/
 const ppid = (pid: number): number => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]); } catch { return 0; } };
 const kill = (pids: readonly number[], sig: NodeJS.Signals): void => { for (const p of pids) try { process.kill(p, sig); } catch { /* gone */ } };
 
-export const hostNamed = (lab: Lab, name: string): LabHost => [lab.layout.pgpool, ...lab.layout.nodes].find((h) => h.name === name)!;
+export const hostNamed = (lab: Lab, name: string): LabHost => [...lab.layout.pgpools, ...lab.layout.nodes].find((h) => h.name === name)!;
 /** Processes of one program on a lab host (seen from here through its network namespace). */
 export const programPids = (lab: Lab, host: string, program: string): number[] => hostPids(lab.layout, hostNamed(lab, host)).filter((p) => comm(p) === program);
 /** The parent process of a program on a host: the postmaster, pgpool's main process. */
@@ -346,6 +350,7 @@ const recoverDuring = async (ctx: FaultContext, node: string): Promise<void> => 
 const LOCK_OUTCOME = /operation-in-progress|: done and verified/;
 
 let savedPgpoolArgv: string[] | undefined;
+let killedPgpool: string | undefined;
 let savedPgpoolLog: string | undefined;
 
 export const SCENARIOS: FaultScenario[] = [
@@ -407,25 +412,29 @@ export const SCENARIOS: FaultScenario[] = [
     },
   },
   {
-    n: 6, title: 'pgpool killed (kill -9 of pgpool and its children)',
+    n: 6, title: 'pgpool killed (kill -9 of pgpool and its children; on the watchdog lab the leader\'s)',
     async run(ctx) {
-      const main = mainPid(ctx.lab, 'pgpool', 'pgpool');
-      if (main === undefined) throw new Error('no pgpool on the pgpool host');
+      // The watchdog lab: the pgpool that holds the VIP (the leader).
+      killedPgpool = ctx.lab.layout.watchdog ? (await vipHolders(ctx.lab.layout))[0] ?? ctx.lab.layout.pgpool.name : ctx.lab.layout.pgpool.name;
+      const main = mainPid(ctx.lab, killedPgpool, 'pgpool');
+      if (main === undefined) throw new Error(`no pgpool on ${killedPgpool}`);
       savedPgpoolArgv = readFileSync(`/proc/${main}/cmdline`, 'utf8').split('\0').filter((x) => x !== '');
       try { savedPgpoolLog = readlinkSync(`/proc/${main}/fd/2`); } catch { savedPgpoolLog = undefined; }
       ctx.faultAt = Date.now();
-      kill(programPids(ctx.lab, 'pgpool', 'pgpool'), 'SIGKILL');
+      kill(programPids(ctx.lab, killedPgpool, 'pgpool'), 'SIGKILL');
+      ctx.notes.push(`killed pgpool on ${killedPgpool}`);
       await hold(ctx, 5000);
       ctx.undoAt = Date.now();
     },
     async restore(ctx) {
       // The operator's repair: what status names (pgpool-down) and the action it gives.
       await noteStatus(ctx, 'before the repair');
-      const start = await runOperation(ctx.o, ctx.lab, 'repair: pgpool start pgpool', ['pgpool', 'start', ctx.lab.cluster.pgpool[0]!.name, '--yes']);
+      const name = killedPgpool ?? ctx.lab.cluster.pgpool[0]!.name;
+      const start = await runOperation(ctx.o, ctx.lab, `repair: pgpool start ${name}`, ['pgpool', 'start', name, '--yes']);
       ctx.ops.push(start);
       if (start.exit !== 0 && savedPgpoolArgv) {
         // Only if the product's start failed: pgpool back as its service manager would start it.
-        hostShell(ctx.lab).startDetached(ctx.lab.layout.pgpool, savedPgpoolArgv, savedPgpoolLog?.startsWith('/') ? savedPgpoolLog : '/var/log/postgresql/pgpool.log', true);
+        hostShell(ctx.lab).startDetached(hostNamed(ctx.lab, name), savedPgpoolArgv, savedPgpoolLog?.startsWith('/') ? savedPgpoolLog : '/var/log/postgresql/pgpool.log', true);
         ctx.notes.push('pgpool start failed: restarted by the harness');
         await sleep(1500);
       }
