@@ -4,7 +4,7 @@
  * the fault, what runs during it, the operator's repair (lab heal, recover). Prints one table per mode and writes
  * JSON (bench/results/faults-<time>.json). Figures only, never assertions: the integration subset asserts.
  *
- *   npm run faults -- [--only 1,3] [--mode async|sync|both] [--sync-names 'ANY 1 (node1, node2)'] [--hold-ms 8000] [--guard]
+ *   npm run faults -- [--only 1,3] [--mode async|sync|both] [--sync-names 'ANY 1 (node1, node2)'] [--hold-ms 8000] [--guard] [--watchdog]
  *   (--guard installs the fence guard on every node first, `guard install`; without it the run is the control)
  *   npm run faults -- --table-from bench/results/A.json [B.json...]   (the table of earlier runs, later rows win)
  *
@@ -58,6 +58,14 @@ async function main(): Promise<void> {
   if (from >= 0) return tableFrom(process.argv.slice(from + 1));
   if (process.getuid?.() !== 0) throw new Error('The fault campaign needs root (network namespaces of the isolated lab).');
   process.env.PGPOOL_CLUSTER_LAB_ISOLATED = '1';
+  if (process.argv.includes('--watchdog')) {
+    // The watchdog lab (PGPOOL_CLUSTER_WD_LAB_DIR / _NET, as its tests name it): three pgpool hosts, the writer through the VIP.
+    process.env.PGPOOL_CLUSTER_FAULTS_WATCHDOG = '1';
+    process.env.PGPOOL_CLUSTER_LAB_DIR = process.env.PGPOOL_CLUSTER_WD_LAB_DIR ?? '/var/lib/pgpool-cluster-lab-wd';
+    process.env.PGPOOL_CLUSTER_LAB_NET = process.env.PGPOOL_CLUSTER_WD_LAB_NET ?? '10.213.21';
+  }
+  // Fault 12 copies a 1 GB node: room for it, its WAL and the old copy recover keeps aside (a cap; memory only as used).
+  process.env.PGPOOL_CLUSTER_LAB_PG_FS_SIZE ??= '4g';
   const layout = campaignLayout();
   const only = arg('--only')?.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x));
   const modeArg = arg('--mode') ?? 'both';
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
   for (const sc of scenarios) console.log(`${sc.n}. ${sc.title}`);
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(dir, `faults-${process.env.PGPOOL_CLUSTER_FAULTS_WATCHDOG === '1' ? 'wd-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ lab: layout.dir, at: new Date().toISOString(), guard: process.argv.includes('--guard'), results }, null, 2)}\n`);
   console.log(`\nJSON: ${file}`);
 }

@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { loadClusterFile, resolveClusterFilePath, selectClusters } from '../core/inventory/load';
 import { readSshConfigText } from '../core/remote/sshConfigFile';
+import { warmIdentities } from '../core/remote/sshConnect';
+import { resolveSshTarget } from '../core/remote/sshConfig';
 import { SshPool } from '../core/remote/sshPool';
 import { StatusCollector } from '../core/status/collector';
-import { currentLockHolder } from '../core/ops/engine/lockHolder';
+import { operationLockHolder } from '../core/ops/engine/lockHolder';
 import { HistoryStore, historyDir } from '../core/history/store';
 import { recordStatus } from '../core/history/statusTransitions';
 import type { ClusterStatus } from '../core/status/model';
@@ -44,14 +46,21 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   if (typeof clusters === 'string') throw new CliError(clusters, 2, { code: 'unknown-cluster', file: loaded.path });
 
   // SSH also tells the fault problems (a changed host key, a refused key, a full disk): every host is logged in to.
-  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets: new CliSecretProvider() });
+  const secrets = new CliSecretProvider();
+  const sshPool = new SshPool({ hostKeyPolicy: { mode: opts.acceptNewHostKeys ? 'accept-new' : 'strict' }, secrets });
   const sshConfigText = await readSshConfigText();
+  // A key with a passphrase is decrypted (seconds of CPU, the event loop blocked) before the probes start their clocks.
+  await Promise.all(clusters.flatMap((c) => [...c.pgpool, ...c.nodes].map(async (d) => {
+    try {
+      await warmIdentities(resolveSshTarget(d.host, { ...c.ssh, ...d.ssh }, sshConfigText !== undefined ? { sshConfigText } : {}), secrets);
+    } catch { /* reported by the probes */ }
+  })));
   const results: ClusterStatus[] = [];
   try {
     await Promise.all(clusters.map(async (cluster) => {
       const collector = new StatusCollector(cluster, {
         timeoutMs, sshPool, ...(sshConfigText !== undefined ? { sshConfigText } : {}),
-        hostProbes: true, lockHolder: () => currentLockHolder(cluster.name),
+        hostProbes: true, lockHolder: () => operationLockHolder(cluster, { sshPool, timeoutMs, ...(sshConfigText !== undefined ? { sshConfigText } : {}) }),
         log: (line) => process.stderr.write(`pgpool-cluster: ${line}\n`),
       });
       try {

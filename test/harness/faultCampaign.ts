@@ -10,13 +10,14 @@ import { loadClusterFile } from '../../src/core/inventory/load';
 import type { ClusterDefinition } from '../../src/core/inventory/model';
 import { HostShell, hostPids, readAnchors } from '../../src/core/lab/isolatedLab';
 import { labLayoutFor } from '../../src/core/lab/lab';
+import { vipHolders } from '../../src/core/lab/watchdogLab';
 import { defaultLabDir, type LabHost, type LabLayout } from '../../src/core/lab/layout';
 import { resolveServiceUser } from '../../src/core/lab/serviceUser';
 import { SshPool } from '../../src/core/remote/sshPool';
 import { StatusCollector } from '../../src/core/status/collector';
 import type { ClusterStatus } from '../../src/core/status/model';
-import { currentLockHolder } from '../../src/core/ops/engine/lockHolder';
-import { prepareTables, Sampler, StatusWatcher, twoWritableMs, Writer, WRITES_TABLE, type Endpoint, type PgLogin } from './faultProbes';
+import { operationLockHolder } from '../../src/core/ops/engine/lockHolder';
+import { prepareTables, Sampler, StatusWatcher, twoWritableMs, Writer, WRITES_TABLE, type Endpoint, type PgLogin, type StatusObservation } from './faultProbes';
 import { sleep } from './wait';
 
 export type Mode = 'async' | 'sync';
@@ -77,9 +78,12 @@ export interface Lab {
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const lastLine = (s: string): string => s.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-1)[0] ?? '';
 
+/** `npm run faults -- --watchdog`: the watchdog lab (three pgpool hosts, the writer through the VIP). */
+export const watchdogCampaign = (): boolean => process.env.PGPOOL_CLUSTER_FAULTS_WATCHDOG === '1';
+
 /** The lab the campaign uses: the isolated lab named by PGPOOL_CLUSTER_LAB_DIR / _NET. */
 export function campaignLayout(): LabLayout {
-  const layout = labLayoutFor(defaultLabDir(), undefined, true);
+  const layout = labLayoutFor(defaultLabDir(), undefined, true, process.env, watchdogCampaign() || undefined);
   if (!layout.isolation) throw new Error('The fault campaign needs the isolated lab: set PGPOOL_CLUSTER_LAB_ISOLATED=1 (as root).');
   return layout;
 }
@@ -130,7 +134,7 @@ export async function freshLab(o: CampaignOptions): Promise<Lab> {
   const layout = campaignLayout();
   const net = layout.nodes[0]!.address.split('.').slice(0, 3).join('.');
   labCli(o, ['lab', 'down']);
-  const up = labCli(o, ['lab', '--net', net, 'up', '--isolated', '--quiet']);
+  const up = labCli(o, ['lab', '--net', net, 'up', '--isolated', ...(watchdogCampaign() ? ['--watchdog'] : []), '--quiet']);
   if (up.code !== 0) throw new Error(`lab up failed: ${lastLine(up.stderr || up.stdout)}`);
   const loaded = await loadClusterFile(layout.clusterFile);
   if (!loaded.ok) throw new Error(`The lab's cluster file does not load: ${layout.clusterFile}`);
@@ -142,7 +146,7 @@ export async function freshLab(o: CampaignOptions): Promise<Lab> {
   };
   const lab: Lab = {
     layout, env, cluster, login, stateDir,
-    pgpool: { name: 'pgpool', host: layout.pgpool.address, port: 9999 },
+    pgpool: layout.watchdog ? { name: 'vip', host: layout.watchdog.vip, port: 9999 } : { name: 'pgpool', host: layout.pgpool.address, port: 9999 },
     nodes: layout.nodes.map((n) => ({ name: n.name, host: n.address, port: 5432 })),
   };
   if (o.mode === 'sync') await makeSync(lab, o.syncNames ?? 'ANY 1 (node1, node2)');
@@ -175,7 +179,7 @@ const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export async function statusNow(lab: Lab): Promise<ClusterStatus> {
   const sshPool = new SshPool({ hostKeyPolicy: { mode: 'strict' } });
   const collector = new StatusCollector(lab.cluster, {
-    timeoutMs: 3000, sshPool, hostProbes: true, lockHolder: () => currentLockHolder(lab.cluster.name, { dir: join(lab.stateDir, 'locks') }),
+    timeoutMs: 3000, sshPool, hostProbes: true, lockHolder: () => operationLockHolder(lab.cluster, { sshPool, dir: join(lab.stateDir, 'locks'), workstationDir: lab.stateDir }),
   });
   try {
     return await collector.refresh();
@@ -189,7 +193,7 @@ const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/
 const ppid = (pid: number): number => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]); } catch { return 0; } };
 const kill = (pids: readonly number[], sig: NodeJS.Signals): void => { for (const p of pids) try { process.kill(p, sig); } catch { /* gone */ } };
 
-export const hostNamed = (lab: Lab, name: string): LabHost => [lab.layout.pgpool, ...lab.layout.nodes].find((h) => h.name === name)!;
+export const hostNamed = (lab: Lab, name: string): LabHost => [...lab.layout.pgpools, ...lab.layout.nodes].find((h) => h.name === name)!;
 /** Processes of one program on a lab host (seen from here through its network namespace). */
 export const programPids = (lab: Lab, host: string, program: string): number[] => hostPids(lab.layout, hostNamed(lab, host)).filter((p) => comm(p) === program);
 /** The parent process of a program on a host: the postmaster, pgpool's main process. */
@@ -235,6 +239,8 @@ export interface FaultContext {
   faultAt: number;
   /** Set by the scenario when it starts undoing the fault (heal, repair). */
   undoAt?: number;
+  /** Adds a status the scenario took itself (with the fault's own credentials) to what status said during the fault. */
+  observe(o: StatusObservation): void;
 }
 
 export interface FaultScenario {
@@ -242,6 +248,8 @@ export interface FaultScenario {
   readonly title: string;
   /** Why the lab cannot do this fault yet (the row says so; nothing is measured). */
   readonly notRun?: string;
+  /** Before the observers start (a big table to copy); its notes go to the row. */
+  prepare?(lab: Lab, notes: string[], o: CampaignOptions): Promise<void>;
   /** Injects the fault, holds it, runs what must run during it, and undoes it (not the repair). */
   run(ctx: FaultContext): Promise<void>;
   /** Extra steps before the generic repair (restart pgpool, restore a key). */
@@ -254,10 +262,12 @@ export async function runFault(o: CampaignOptions, scenario: FaultScenario): Pro
   if (scenario.notRun) return { ...base, notRun: scenario.notRun, operations: [], notes: [] };
   o.log?.(`fault ${scenario.n} (${o.mode}): ${scenario.title}`);
   const lab = await freshLab(o);
+  const prepared: string[] = [];
+  await scenario.prepare?.(lab, prepared, o);
   const writer = new Writer(lab.pgpool, lab.login, { maxIds: 500_000, maxMs: 240_000, answerMs: 5000 });
   const sampler = new Sampler(lab.nodes, lab.login, 100, 500);
   const watcher = new StatusWatcher(lab.cluster, 1000, join(lab.stateDir, 'locks'));
-  const ctx: FaultContext = { o, lab, ops: [], notes: [], faultAt: 0 };
+  const ctx: FaultContext = { o, lab, ops: [], notes: prepared, faultAt: 0, observe: (x) => { watcher.seen.push(x); watcher.seen.sort((a, b) => a.at - b.at); } };
   writer.start();
   sampler.start();
   watcher.start();
@@ -336,7 +346,11 @@ const recoverDuring = async (ctx: FaultContext, node: string): Promise<void> => 
   ctx.ops.push(await runOperation(ctx.o, ctx.lab, `during: recover ${node}`, ['recover', node, '--yes']));
 };
 
+/** The line that says whether an operation ran or was refused by the lock (with the holder). */
+const LOCK_OUTCOME = /operation-in-progress|: done and verified/;
+
 let savedPgpoolArgv: string[] | undefined;
+let killedPgpool: string | undefined;
 let savedPgpoolLog: string | undefined;
 
 export const SCENARIOS: FaultScenario[] = [
@@ -398,23 +412,32 @@ export const SCENARIOS: FaultScenario[] = [
     },
   },
   {
-    n: 6, title: 'pgpool killed (kill -9 of pgpool and its children)',
+    n: 6, title: 'pgpool killed (kill -9 of pgpool and its children; on the watchdog lab the leader\'s)',
     async run(ctx) {
-      const main = mainPid(ctx.lab, 'pgpool', 'pgpool');
-      if (main === undefined) throw new Error('no pgpool on the pgpool host');
+      // The watchdog lab: the pgpool that holds the VIP (the leader).
+      killedPgpool = ctx.lab.layout.watchdog ? (await vipHolders(ctx.lab.layout))[0] ?? ctx.lab.layout.pgpool.name : ctx.lab.layout.pgpool.name;
+      const main = mainPid(ctx.lab, killedPgpool, 'pgpool');
+      if (main === undefined) throw new Error(`no pgpool on ${killedPgpool}`);
       savedPgpoolArgv = readFileSync(`/proc/${main}/cmdline`, 'utf8').split('\0').filter((x) => x !== '');
       try { savedPgpoolLog = readlinkSync(`/proc/${main}/fd/2`); } catch { savedPgpoolLog = undefined; }
       ctx.faultAt = Date.now();
-      kill(programPids(ctx.lab, 'pgpool', 'pgpool'), 'SIGKILL');
+      kill(programPids(ctx.lab, killedPgpool, 'pgpool'), 'SIGKILL');
+      ctx.notes.push(`killed pgpool on ${killedPgpool}`);
       await hold(ctx, 5000);
       ctx.undoAt = Date.now();
     },
     async restore(ctx) {
-      if (!savedPgpoolArgv) return;
-      // pgpool comes back as its service manager would start it (same command line, -D discards its status file).
-      hostShell(ctx.lab).startDetached(ctx.lab.layout.pgpool, savedPgpoolArgv, savedPgpoolLog?.startsWith('/') ? savedPgpoolLog : '/var/log/postgresql/pgpool.log', true);
-      ctx.notes.push('pgpool restarted by the harness (no tool command restarts pgpool)');
-      await sleep(1500);
+      // The operator's repair: what status names (pgpool-down) and the action it gives.
+      await noteStatus(ctx, 'before the repair');
+      const name = killedPgpool ?? ctx.lab.cluster.pgpool[0]!.name;
+      const start = await runOperation(ctx.o, ctx.lab, `repair: pgpool start ${name}`, ['pgpool', 'start', name, '--yes']);
+      ctx.ops.push(start);
+      if (start.exit !== 0 && savedPgpoolArgv) {
+        // Only if the product's start failed: pgpool back as its service manager would start it.
+        hostShell(ctx.lab).startDetached(hostNamed(ctx.lab, name), savedPgpoolArgv, savedPgpoolLog?.startsWith('/') ? savedPgpoolLog : '/var/log/postgresql/pgpool.log', true);
+        ctx.notes.push('pgpool start failed: restarted by the harness');
+        await sleep(1500);
+      }
     },
   },
   {
@@ -457,25 +480,29 @@ export const SCENARIOS: FaultScenario[] = [
         const wrongFile = join(dir, 'cluster.yaml');
         writeFileSync(wrongFile, readFileSync(lab.layout.clusterFile, 'utf8').replace(`passfile: ${lab.layout.pgpassFile}`, `passfile: ${wrongPgpass}`));
         ctx.faultAt = Date.now();
-        const st = labCli(ctx.o, ['status', '--json', '--file', wrongFile], lab.env);
+        const st = await observedStatus(ctx, ['--file', wrongFile]);
         ctx.notes.push(`(a) wrong .pgpass: status exit ${st.code}, codes ${codesOf(st.stdout)}`);
         ctx.ops.push(await runOperation(ctx.o, lab, '(a) recover node1 --dry-run with the wrong .pgpass', ['recover', 'node1', '--dry-run', '--file', wrongFile]));
         // (b) the pgpool host's .pcppass has a wrong password.
         const sh = hostShell(lab);
         const pcppass = '/var/lib/postgresql/.pcppass';
         const good = await sh.run(lab.layout.pgpool, ['cat', pcppass], { what: 'reading .pcppass' });
-        await sh.writeFile(lab.layout.pgpool, pcppass, good.split('\n').map((l) => (l.includes(':') ? `${l.split(':').slice(0, 3).join(':')}:wrong` : l)).join('\n'), 0o600);
-        await sh.run(lab.layout.pgpool, ['chown', 'postgres:postgres', pcppass], { asUser: false, what: 'chown' }).catch(() => undefined);
-        ctx.ops.push(await runOperation(ctx.o, lab, '(b) detach node2 with a wrong .pcppass on the pgpool host', ['detach', 'node2', '--yes'], undefined, { PCPPASSFILE: join(dir, 'no-pcppass') }));
-        await sh.writeFile(lab.layout.pgpool, pcppass, good, 0o600);
-        await sh.run(lab.layout.pgpool, ['chown', 'postgres:postgres', pcppass], { asUser: false, what: 'chown' }).catch(() => undefined);
+        // The right file goes back whatever happens: a wrong .pcppass left behind breaks failover's own pcp calls and the repair.
+        try {
+          await sh.writeFile(lab.layout.pgpool, pcppass, good.split('\n').map((l) => (l.includes(':') ? `${l.split(':').slice(0, 3).join(':')}:wrong` : l)).join('\n'), 0o600);
+          await sh.run(lab.layout.pgpool, ['chown', 'postgres:postgres', pcppass], { asUser: false, what: 'chown' }).catch(() => undefined);
+          ctx.ops.push(await runOperation(ctx.o, lab, '(b) detach node2 with a wrong .pcppass on the pgpool host', ['detach', 'node2', '--yes'], undefined, { PCPPASSFILE: join(dir, 'no-pcppass') }));
+        } finally {
+          await sh.writeFile(lab.layout.pgpool, pcppass, good, 0o600);
+          await sh.run(lab.layout.pgpool, ['chown', 'postgres:postgres', pcppass], { asUser: false, what: 'chown' }).catch(() => undefined);
+        }
         // (c) the SSH key has a passphrase and the one given is no longer right.
         const key = join(dir, 'id_ed25519');
         copyFileSync(lab.layout.clientKey, key);
         spawnSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'the-old-passphrase', '-f', key], { encoding: 'utf8' });
         const keyFile = join(dir, 'cluster-key.yaml');
         writeFileSync(keyFile, readFileSync(lab.layout.clusterFile, 'utf8').replace(`identityFile: ${lab.layout.clientKey}`, `identityFile: ${key}`));
-        const sk = labCli(ctx.o, ['status', '--json', '--file', keyFile], { ...lab.env, PGPOOL_CLUSTER_SSH_PASSPHRASE: 'a-new-passphrase' });
+        const sk = await observedStatus(ctx, ['--file', keyFile], { PGPOOL_CLUSTER_SSH_PASSPHRASE: 'a-new-passphrase' });
         ctx.notes.push(`(c) wrong key passphrase: status exit ${sk.code}, codes ${codesOf(sk.stdout)}`);
         ctx.ops.push(await runOperation(ctx.o, lab, '(c) recover node1 --dry-run with a wrong key passphrase', ['recover', 'node1', '--dry-run', '--file', keyFile], undefined, { PGPOOL_CLUSTER_SSH_PASSPHRASE: 'a-new-passphrase' }));
       } finally {
@@ -512,8 +539,8 @@ export const SCENARIOS: FaultScenario[] = [
       await sleep(2500);
       ctx.faultAt = Date.now();
       const [a, b] = await Promise.all([
-        runOperation(ctx.o, lab, 'process A: recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes']),
-        sleep(300).then(() => runOperation(ctx.o, lab, 'process B (same workstation): recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'])),
+        runOperation(ctx.o, lab, 'process A: recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'], undefined, {}, LOCK_OUTCOME),
+        sleep(300).then(() => runOperation(ctx.o, lab, 'process B (same workstation): recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'], undefined, {}, LOCK_OUTCOME)),
       ]);
       ctx.ops.push(a, b);
       await pgCtl(lab, 'node2', ['stop', '-m', 'immediate', '-w']);
@@ -521,8 +548,9 @@ export const SCENARIOS: FaultScenario[] = [
       const other = mkdtempSync(join(tmpdir(), 'pgpool-faults-ws2-'));
       try {
         const [c, d] = await Promise.all([
-          runOperation(ctx.o, lab, 'workstation 1: recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes']),
-          sleep(300).then(() => runOperation(ctx.o, lab, 'workstation 2 (its own state dir): recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'], undefined, { PGPOOL_CLUSTER_STATE_DIR: other })),
+          runOperation(ctx.o, lab, 'workstation 1: recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'], undefined, {}, LOCK_OUTCOME),
+          sleep(300).then(() => runOperation(ctx.o, lab, 'workstation 2 (its own HOME and state dir): recover node2', ['recover', 'node2', '--method', 'basebackup', '--yes'], undefined,
+            { HOME: other, PGPOOL_CLUSTER_STATE_DIR: join(other, '.pgpool-cluster') }, LOCK_OUTCOME)),
         ]);
         ctx.ops.push(c, d);
       } finally {
@@ -533,10 +561,13 @@ export const SCENARIOS: FaultScenario[] = [
   },
   {
     n: 12, title: 'a 1 Mbit/s link during recover, then cancelled halfway',
+    async prepare(lab, notes, o) {
+      await fillDatabase(lab, Number(process.env.PGPOOL_CLUSTER_FAULTS_FILL_MB ?? 1024), notes, o);
+    },
     async run(ctx) {
       const { lab } = ctx;
       const size = await sqlOn(lab.pgpool, lab.login, 'SELECT pg_size_pretty(pg_database_size(current_database())) AS s').catch(() => []);
-      ctx.notes.push(`database size ${String(size[0]?.s ?? '?')} (not 1 GB: each lab host's data lives in a 2 GB tmpfs on a machine shared by several labs)`);
+      ctx.notes.push(`database size ${String(size[0]?.s ?? '?')}`);
       await pgCtl(lab, 'node1', ['stop', '-m', 'immediate', '-w']);
       await sleep(2500);
       fault(ctx, 'slow', 'node1', '1mbit');
@@ -551,6 +582,25 @@ export const SCENARIOS: FaultScenario[] = [
   },
 ];
 
+/**
+ * `status --json` with the fault's own files or environment (a wrong .pgpass, a key's wrong passphrase), run without
+ * blocking the writer and sampler, and recorded as what status said during the fault.
+ */
+async function observedStatus(ctx: FaultContext, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
+  const at = Date.now();
+  const child = spawn(process.execPath, [ctx.o.cliPath, 'status', '--json', ...args], { env: { ...ctx.lab.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  let codes: string[] = [];
+  try {
+    const r = JSON.parse(stdout) as { clusters?: { problems?: { code: string }[] }[] };
+    codes = [...new Set((r.clusters?.[0]?.problems ?? []).map((p) => p.code))].sort();
+  } catch { codes = [`error: status printed no JSON (exit ${code})`]; }
+  ctx.observe({ at, health: code === 0 ? 'healthy' : code === 1 ? 'degraded' : 'unreachable', codes, elapsedMs: Date.now() - at });
+  return { code, stdout };
+}
+
 function codesOf(json: string): string {
   try {
     const r = JSON.parse(json) as { clusters?: { problems?: { code: string }[] }[] };
@@ -558,6 +608,42 @@ function codesOf(json: string): string {
   } catch {
     return `unreadable (${lastLine(json).slice(0, 80)})`;
   }
+}
+
+/**
+ * Grows the primary's database to about `mb` MB with a filler table (100 MB at a time, a CHECKPOINT after each and
+ * little WAL kept, so the hosts' filesystems hold it), then waits until both standbys have replayed it.
+ */
+export async function fillDatabase(lab: Lab, mb: number, notes: string[], o: CampaignOptions): Promise<void> {
+  const primary = lab.nodes[0]!;
+  const started = Date.now();
+  // Little WAL kept (the lab keeps 512 MB for slow standbys): the data, not its WAL, is what the copy is about.
+  for (const n of lab.nodes) {
+    await sqlOn(n, lab.login, "ALTER SYSTEM SET wal_keep_size = '64MB'");
+    await sqlOn(n, lab.login, "ALTER SYSTEM SET max_wal_size = '256MB'");
+    await sqlOn(n, lab.login, 'SELECT pg_reload_conf()');
+  }
+  await sqlOn(primary, lab.login, 'CREATE TABLE IF NOT EXISTS campaign_filler (id bigint, pad text) WITH (autovacuum_enabled = off)');
+  const rowsPer100Mb = 110_000;
+  for (let batch = 0; batch < 100; batch++) {
+    const rows = await sqlOn(primary, lab.login, 'SELECT pg_database_size(current_database()) AS b');
+    if (Number(rows[0]?.b ?? 0) >= mb * 1024 * 1024) break;
+    await sqlOn(primary, lab.login, 'INSERT INTO campaign_filler SELECT g, repeat(md5(g::text), 28) FROM generate_series($1::bigint, $2::bigint) g', [batch * rowsPer100Mb, (batch + 1) * rowsPer100Mb - 1]);
+    await sqlOn(primary, lab.login, 'CHECKPOINT');
+  }
+  const lsn = String((await sqlOn(primary, lab.login, 'SELECT pg_current_wal_lsn()::text AS l'))[0]?.l);
+  const deadline = Date.now() + 300_000;
+  for (const sb of lab.nodes.slice(1)) {
+    while (Date.now() < deadline) {
+      const r = await sqlOn(sb, lab.login, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]).catch(() => []);
+      if (r[0]?.ok === true) break;
+      await sleep(500);
+    }
+  }
+  const size = await sqlOn(primary, lab.login, 'SELECT pg_size_pretty(pg_database_size(current_database())) AS s');
+  await sqlOn(primary, lab.login, 'CHECKPOINT');
+  notes.push(`filled the database to ${String(size[0]?.s ?? '?')} in ${Math.round((Date.now() - started) / 1000)} s before the fault`);
+  o.log?.(`    ${notes.at(-1) ?? ''}`);
 }
 
 /** Keeps `existsSync` and `readAnchors` honest for callers that check the lab first. */

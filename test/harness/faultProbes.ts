@@ -1,11 +1,12 @@
 // The campaign's observers on the isolated lab: an append-only writer through pgpool, a sampler of every node's
 // writability, and a status watcher. They record what happened with times; figures are computed afterwards.
+import { dirname } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import type { ClusterDefinition } from '../../src/core/inventory/model';
 import { SshPool } from '../../src/core/remote/sshPool';
 import { StatusCollector } from '../../src/core/status/collector';
 import type { ClusterHealth } from '../../src/core/status/model';
-import { currentLockHolder } from '../../src/core/ops/engine/lockHolder';
+import { operationLockHolder } from '../../src/core/ops/engine/lockHolder';
 import { sleep } from './wait';
 
 export interface Endpoint { readonly name: string; readonly host: string; readonly port: number }
@@ -199,7 +200,7 @@ export class StatusWatcher {
     const sshPool = new SshPool({ hostKeyPolicy: { mode: 'strict' } });
     const collector = new StatusCollector(this.cluster, {
       timeoutMs: 3000, sshPool, hostProbes: true,
-      lockHolder: () => currentLockHolder(this.cluster.name, this.lockDir ? { dir: this.lockDir } : {}),
+      lockHolder: () => operationLockHolder(this.cluster, { sshPool, ...(this.lockDir ? { dir: this.lockDir, workstationDir: dirname(this.lockDir) } : {}) }),
     });
     try {
       const s = await collector.refresh();

@@ -1,11 +1,13 @@
-// status names faults on the isolated lab: credentials-rejected, host-key-changed, operation-in-progress, disk-full,
+// status names faults on the isolated lab: credentials-rejected (alone), host-key-changed, operation-in-progress (this
+// workstation's lock and another's on the pgpool host), pgpool-down (and its action works), disk-full,
 // and the false primary a thawed primary becomes (split-brain naming the node pgpool writes to). Through the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostPids } from '../../src/core/lab/isolatedLab';
 import { acquireLock } from '../../src/core/ops/engine/lock';
 import { freshLab, labCli, repair, useFaultTestLab, type CampaignOptions, type Lab, type OperationOutcome } from '../harness/faultCampaign';
 import { prepareTables, Writer } from '../harness/faultProbes';
@@ -42,6 +44,11 @@ test('status names credentials-rejected, host-key-changed, operation-in-progress
       const p = find(ps, 'credentials-rejected', 'node0');
       assert.ok(p, show(ps));
       assert.match(p.message, /password authentication failed.*fix the password in the \.pgpass file/);
+      assert.deepEqual([...new Set(ps.map((x) => x.code))], ['credentials-rejected'], `the refused login is the reason, not unreachable nodes: ${show(ps)}`);
+      // An operation says the same, not "no primary".
+      const r = labCli(o, ['recover', 'node1', '--dry-run', '--file', file], lab.env);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, /refused the login \(password authentication failed.*Fix the password in the \.pgpass file/);
     });
 
     await t.test('credentials-rejected: an SSH key whose passphrase is no longer the one given', () => {
@@ -54,6 +61,8 @@ test('status names credentials-rejected, host-key-changed, operation-in-progress
       const p = find(ps, 'credentials-rejected', 'node1');
       assert.ok(p, show(ps));
       assert.match(p.message, /SSH to node1 .*refused the login: The passphrase for .* is wrong/);
+      // The key is tried once per process: its decryption no longer stalls the database probes into timeouts.
+      assert.deepEqual(ps.filter((x) => x.code === 'node-unreachable' || x.code === 'pgpool-unreachable'), [], show(ps));
     });
 
     await t.test('host-key-changed: node1 has a new host key', () => {
@@ -83,6 +92,40 @@ test('status names credentials-rejected, host-key-changed, operation-in-progress
         await held.release();
       }
       assert.equal(find(status(lab), 'operation-in-progress'), undefined, 'gone once released');
+    });
+
+    await t.test('operation-in-progress from another workstation: the lock on the pgpool host names its holder', async () => {
+      const home = mkdtempSync(join(scratch, 'ws-a-'));
+      const holder = spawn(process.execPath, [join(__dirname, 'lockHolder.js'), lab.layout.clusterFile],
+        { env: { ...lab.env, HOME: home, PGPOOL_CLUSTER_STATE_DIR: join(home, '.pgpool-cluster') }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      holder.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      holder.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      try {
+        await waitFor('the other workstation to take the lock', () => (out.includes('held') ? true : holder.exitCode !== null ? Promise.reject(new Error(err)) : undefined), 30_000, 100);
+        // This workstation (the lab's state directory) has no lock of its own: status reads the pgpool host's.
+        const p = find(status(lab), 'operation-in-progress');
+        assert.ok(p, 'status names the other workstation\'s operation');
+        assert.match(p.message, /held by the lock test is running on cluster \S+ \(pid \d+ on \S+@\S+, lock on pgpool, since 20\d\d-\d\d-\d\dT/);
+      } finally {
+        holder.stdin.end();
+        await new Promise<void>((resolve) => { if (holder.exitCode !== null) resolve(); else holder.once('exit', () => resolve()); });
+      }
+      assert.match(out, /released/, err);
+      assert.equal(find(status(lab), 'operation-in-progress'), undefined, 'gone once released');
+    });
+
+    await t.test('pgpool-down: pgpool killed; status names it and the action, which brings it back', async () => {
+      const pids = hostPids(lab.layout, lab.layout.pgpool).filter((p) => { try { return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'pgpool'; } catch { return false; } });
+      assert.ok(pids.length > 0, 'pgpool runs');
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      const ps = await waitFor('status to say pgpool-down', () => { const x = status(lab); return find(x, 'pgpool-down') ? x : undefined; }, 20_000, 500);
+      assert.match(find(ps, 'pgpool-down')!.message, /pgpool pgpool is not running: .*pgpool-cluster pgpool start pgpool/);
+      assert.equal(find(ps, 'pgpool-unreachable'), undefined, show(ps));
+      const r = labCli(o, ['pgpool', 'start', 'pgpool', '--yes'], lab.env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await waitFor('status without pgpool-down', () => (find(status(lab), 'pgpool-down') ? undefined : true), 30_000, 500);
     });
 
     await t.test('disk-full: a standby\'s pg_wal filesystem is full', async () => {

@@ -25,7 +25,7 @@ async function fault(n: number, mode: Mode): Promise<FaultResult> {
   return r;
 }
 
-test('faults 1, 2, 6, 7: no split brain; no acknowledged write lost in sync mode (and none where no primary failed)', async (t) => {
+test('faults 1, 2, 6, 7, 11: no split brain, one operation at a time; no acknowledged write lost in sync mode (and none where no primary failed)', async (t) => {
   if (unmetPrecondition(isRoot ? undefined : 'the fault campaign needs root (the isolated lab\'s namespaces)', (r) => t.skip(r))) return;
   useFaultTestLab();
   try {
@@ -43,6 +43,16 @@ test('faults 1, 2, 6, 7: no split brain; no acknowledged write lost in sync mode
     });
     await t.test('7. a standby\'s pg_wal full then freed, async mode: the primary loses nothing', async () => {
       const r = await fault(7, 'async');
+      assert.equal(r.lost, 0, explain(r));
+    });
+    await t.test('11. two recovers at once from two processes and from two workstations: exactly one runs, the other is refused with the holder named', async () => {
+      const r = await fault(11, 'async');
+      for (const pair of [r.operations.slice(0, 2), r.operations.slice(2, 4)]) {
+        assert.equal(pair.length, 2, explain(r));
+        assert.deepEqual(pair.map((x) => x.exit).sort(), [0, 4], `exactly one runs: ${explain(r)}`);
+        const refused = pair.find((x) => x.exit === 4)!;
+        assert.match(refused.message, /operation-in-progress: held by .*recover node2.* since \d{4}-/, explain(r));
+      }
       assert.equal(r.lost, 0, explain(r));
     });
   } finally {

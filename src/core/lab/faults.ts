@@ -3,7 +3,7 @@
 // nobody has and vanish silently, as on a real partition (this kernel has neither nft nor tc actions).
 import type { LabHost, LabLayout } from './layout';
 import { allHosts, HOST_PG_HOME } from './layout';
-import { HOST_PG_FS_SIZE, isolationOf, netnsName, vethName, type Argv } from './isolation';
+import { hostPgFsSize, isolationOf, netnsName, vethName, type Argv } from './isolation';
 
 /** A MAC address no lab interface has (locally administered). */
 export const DEAD_MAC = '02:00:00:00:de:ad';
@@ -115,7 +115,7 @@ export function healNetworkCommands(layout: LabLayout): FaultCommand[] {
 
 /** Shrinks the host's /var/lib/postgresql (where pg_wal lives) to what it holds: the next write gets ENOSPC. */
 export const diskFullArgv = (usedKiB: number): Argv => ['mount', '-o', `remount,size=${Math.max(usedKiB, 4)}k`, HOST_PG_HOME];
-export const diskFreeArgv = (): Argv => ['mount', '-o', `remount,size=${HOST_PG_FS_SIZE}`, HOST_PG_HOME];
+export const diskFreeArgv = (): Argv => ['mount', '-o', `remount,size=${hostPgFsSize()}`, HOST_PG_HOME];
 export const diskUsageArgv = (): Argv => ['df', '--output=used', '-k', HOST_PG_HOME];
 
 /** KiB used, from `df --output=used -k` output. */

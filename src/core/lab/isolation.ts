@@ -75,6 +75,12 @@ export const HOST_BIND_MOUNTS: ReadonlyArray<readonly [string, string]> = [
 /** Size of each host's /var/lib/postgresql (a tmpfs; `lab fault disk-full` shrinks it to what it holds). */
 export const HOST_PG_FS_SIZE = '2g';
 
+/** The tmpfs cap in effect: PGPOOL_CLUSTER_LAB_PG_FS_SIZE (e.g. `4g`, the fault campaign's 1 GB node) or 2g. Memory is used only as filled. */
+export function hostPgFsSize(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.PGPOOL_CLUSTER_LAB_PG_FS_SIZE?.trim().toLowerCase();
+  return v && /^[1-9]\d{0,3}[mg]$/.test(v) ? v : HOST_PG_FS_SIZE;
+}
+
 /** Where the seed of /var/lib/postgresql (keys, pass files) waits on the machine until the host copies it in. */
 export const seedDir = (host: LabHost): string => join(host.dir, 'seed');
 
@@ -102,7 +108,7 @@ export function anchorScript(layout: LabLayout, host: LabHost, pgUid: number, pg
     shellCommand(['chown', owner, '/run/postgresql']),
     shellCommand(['chmod', '2775', '/run/postgresql']),
     ...HOST_BIND_MOUNTS.map(([mountPoint, sub]) => shellCommand(['mount', '--bind', join(host.dir, sub), mountPoint])),
-    shellCommand(['mount', '-t', 'tmpfs', '-o', `size=${HOST_PG_FS_SIZE},mode=755`, 'tmpfs', HOST_PG_HOME]),
+    shellCommand(['mount', '-t', 'tmpfs', '-o', `size=${hostPgFsSize()},mode=755`, 'tmpfs', HOST_PG_HOME]),
     shellCommand(['cp', '-a', `${seedDir(host)}/.`, `${HOST_PG_HOME}/`]),
     shellCommand(['chown', owner, HOST_PG_HOME]),
     shellCommand(['mount', '-t', 'tmpfs', '-o', 'mode=700,size=1m', 'tmpfs', layout.dir]),

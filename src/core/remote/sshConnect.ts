@@ -1,4 +1,5 @@
 /** Opens one authenticated, host-key-verified ssh2 Client to a target (optionally over a given socket). */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig } from 'ssh2';
@@ -29,7 +30,25 @@ export function hostKeyAlgorithmOrder(knownTypes: readonly string[]): string[] {
   return [...new Set([...preferred, ...ALL_HOST_KEY_ALGOS])];
 }
 
-interface KeyCandidate { readonly file: string; readonly data: Buffer; readonly passphrase?: string }
+interface KeyCandidate { readonly file: string; readonly data: Buffer | ParsedKey; readonly passphrase?: string }
+type ParsedKey = Exclude<ReturnType<typeof utils.parseKey>, Error | unknown[]>;
+
+/**
+ * Decrypting a key with a passphrase (OpenSSH's bcrypt KDF) blocks the event loop for a second or more, and a
+ * status logs in to every host at once: each key and passphrase is decrypted once per process and the parsed key
+ * (or the refusal) reused, so a wrong passphrase does not stall the SQL probes into timeouts. Keyed by hashes only.
+ */
+const decrypted = new Map<string, ParsedKey | Error>();
+function decryptOnce(file: string, data: Buffer, passphrase: string): ParsedKey | Error {
+  const key = createHash('sha256').update(file).update('\0').update(data).update('\0').update(passphrase).digest('hex');
+  let r = decrypted.get(key);
+  if (!r) {
+    const parsed = utils.parseKey(data, passphrase);
+    r = parsed instanceof Error ? parsed : Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) ?? new Error('no key in the file') : parsed;
+    decrypted.set(key, r);
+  }
+  return r;
+}
 
 async function loadIdentities(target: SshTarget, secrets: SecretProvider | undefined): Promise<KeyCandidate[]> {
   const out: KeyCandidate[] = [];
@@ -52,14 +71,23 @@ async function loadIdentities(target: SshTarget, secrets: SecretProvider | undef
     const request = { kind: 'ssh-passphrase', key: file, prompt: `Passphrase for SSH key ${file}` } as const;
     const passphrase = await secrets.getSecret(request);
     if (passphrase === undefined) continue;
-    if (utils.parseKey(data, passphrase) instanceof Error) {
+    const key = decryptOnce(file, data, passphrase);
+    if (key instanceof Error) {
       await secrets.forgetSecret?.(request);
       throw new RemoteError('auth-failed', `The passphrase for ${file} is wrong; it was forgotten, connect again to be asked.`, targetLabel(target));
     }
     await secrets.secretWorked?.(request);
-    out.push({ file, data, passphrase });
+    out.push({ file, data: key });
   }
   return out;
+}
+
+/**
+ * Reads and decrypts the target's keys now (each once per process), so that the seconds a passphrase's KDF blocks
+ * the event loop pass before the caller starts timing other probes. A wrong passphrase rejects as a connect would.
+ */
+export async function warmIdentities(target: SshTarget, secrets: SecretProvider | undefined): Promise<void> {
+  await loadIdentities(target, secrets);
 }
 
 export async function connectClient(target: SshTarget, settings: ConnectSettings, sock?: Duplex, signal?: AbortSignal): Promise<Client> {

@@ -48,6 +48,7 @@ export const DISK_FULL_BELOW_KIB = 16 * 1024;
 const AUTH_REJECTED = /password authentication failed|authentication failed|no password supplied|no pg_hba\.conf entry|pool_passwd|invalid password/i;
 const NO_SPACE = /no space left on device|could not extend file|disk full|could not write to file.*space/i;
 /** A connection that never got an answer (a cut network), as opposed to one refused by a live host. */
+const REFUSED = /econnrefused|connection refused/i;
 const NO_ROUTE = /no answer within|timed? ?out|timeout|ehostunreach|enetunreach|host unreachable|no route/i;
 
 /** An embedded error as part of one sentence: one line, no trailing full stop. */
@@ -143,7 +144,11 @@ export function faultProblems(status: ClusterStatus, input: FaultProblemInput = 
         : `${n.host} says: ${oneLine(err) || 'no space left on device'}`;
       add('disk-full', 'error', [n.name], `${n.name}'s disk is full (${where}): free space there (old files in pg_wal's filesystem, a bigger volume), then restart PostgreSQL; a standby that stopped may need Recover.`);
     }
-    if (n.postgres.reachable && n.pgpool && pgpoolCannotReach(n)) {
+    // A node whose disk is full crashes and restarts in a loop: pgpool's failed checks are the node, not the network.
+    const diskFull = full.length > 0 || isNoSpaceError(err);
+    if (diskFull) {
+      // (disk-full above says it)
+    } else if (n.postgres.reachable && n.pgpool && pgpoolCannotReach(n)) {
       add('partitioned', 'error', [n.name], `pgpool cannot reach ${n.name} but this workstation can: the network between pgpool's host and ${n.host} is cut; repair it, and keep clients off ${n.name} while pgpool ${n.pgpool.status === 'down' ? 'has it down' : 'fails it over'}.`);
     } else if (!n.postgres.reachable && NO_ROUTE.test(err ?? '') && pgpoolReaches(n) && probe?.reached !== true) {
       add('partitioned', 'error', [n.name], `pgpool reaches ${n.name} but this workstation gets no answer from ${n.host}: the network between here and there is cut (or ${n.name} froze just now); repair that link before running operations from here.`);
@@ -155,6 +160,10 @@ export function faultProblems(status: ClusterStatus, input: FaultProblemInput = 
   if (!status.pgpool.reachable && NO_ROUTE.test(status.pgpool.error ?? '') && status.nodes.length > 0
     && status.nodes.every((n) => n.postgres.reachable) && pgpoolHost?.reached !== true) {
     add('partitioned', 'error', [], `pgpool ${status.pgpool.name} (${status.pgpool.host}) gets no answer from this workstation although the nodes do: the network to pgpool's host is cut (or pgpool froze); clients that go through pgpool cannot write until it is repaired.`);
+  }
+  // Refused (not timed out) while its host answers SSH: nothing listens on pgpool's port, pgpool is not running.
+  if (!status.watchdog && !status.pgpool.reachable && REFUSED.test(status.pgpool.error ?? '') && pgpoolHost?.reached === true && !pgpoolHost.sshError) {
+    add('pgpool-down', 'error', [], `pgpool ${status.pgpool.name} is not running: ${status.pgpool.host}:${status.pgpool.port} refuses connections while the host answers SSH, so clients that go through pgpool cannot connect; start it (pgpool-cluster pgpool start ${status.pgpool.name}), then read its log for why it stopped.`);
   }
   if (!status.pgpool.reachable && isCredentialsError(status.pgpool.error)) {
     add('credentials-rejected', 'error', [], `pgpool ${status.pgpool.name} refused the database login (${oneLine(status.pgpool.error).split('. ')[0]}); fix the password in the .pgpass file named by database.passfile, and in pgpool's pool_passwd (pg_enc) if the role's password changed.`);
@@ -183,10 +192,18 @@ export function faultProblems(status: ClusterStatus, input: FaultProblemInput = 
 export function withFaultProblems(status: ClusterStatus, input: FaultProblemInput = {}): ClusterStatus {
   const extra = faultProblems(status, input);
   if (extra.length === 0) return status;
-  const problems = [...status.problems, ...extra];
+  // A refused login (or a stopped pgpool) is the reason, not a second problem: node-unreachable / pgpool-unreachable give way to it.
+  const refused = new Set(extra.filter((p) => p.code === 'credentials-rejected').flatMap((p) => p.nodes));
+  const byLogin = (e: string | undefined): boolean => isCredentialsError(e) || /authentication|passphrase/i.test(e ?? '');
+  const loginRefused = (name: string): boolean => refused.has(name) && byLogin(status.nodes.find((x) => x.name === name)?.postgres.error);
+  const pgpoolRefused = !status.pgpool.reachable && (isCredentialsError(status.pgpool.error) || extra.some((p) => p.code === 'pgpool-down'));
+  const kept = status.problems.filter((p) => !(p.code === 'node-unreachable' && p.nodes.length > 0 && p.nodes.every(loginRefused))
+    && !(p.code === 'pgpool-unreachable' && pgpoolRefused && p.message.startsWith(`pgpool ${status.pgpool.name} (`)));
+  const problems = [...kept, ...extra];
   const nodes = status.nodes.map((n) => {
     const codes = extra.filter((p) => p.nodes.includes(n.name)).map((p) => p.code);
-    return codes.length === 0 ? n : { ...n, problems: [...new Set([...n.problems, ...codes])] };
+    const own = loginRefused(n.name) ? n.problems.filter((c) => c !== 'node-unreachable') : n.problems;
+    return codes.length === 0 ? n : { ...n, problems: [...new Set([...own, ...codes])] };
   });
   const health = status.health === 'unreachable' ? 'unreachable' : 'degraded';
   return { ...status, problems, nodes, health };

@@ -11,7 +11,8 @@ export type ProblemCode =
   | 'not-streaming' | 'detached' | 'timeline-mismatch' | 'not-in-pgpool' | 'unknown-backend'
   | WatchdogProblemCode
   // Faults (faultProblems.ts):
-  | 'partitioned' | 'disk-full' | 'credentials-rejected' | 'host-key-changed' | 'operation-in-progress';
+  | 'partitioned' | 'disk-full' | 'credentials-rejected' | 'host-key-changed' | 'operation-in-progress'
+  | 'pgpool-down';
 
 export interface Problem {
   readonly code: ProblemCode;

@@ -9,7 +9,7 @@ import { ClusterOpsEnvironment } from '../../core/ops/engine/environment';
 import type { HostKeyPolicy, SecretProvider } from '../../core/remote/types';
 import { SshPool } from '../../core/remote/sshPool';
 import { StatusCollector } from '../../core/status/collector';
-import { currentLockHolder } from '../../core/ops/engine/lockHolder';
+import { operationLockHolder } from '../../core/ops/engine/lockHolder';
 import type { ClusterStatus } from '../../core/status/model';
 import { HistoryStore, historyDir } from '../../core/history/store';
 import { recordStatus } from '../../core/history/statusTransitions';
@@ -41,7 +41,7 @@ export class ClusterSession {
     this.collector = new StatusCollector(definition, {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       sshPool: this.pool, ...sshConfig, ...log,
-      lockHolder: () => currentLockHolder(definition.name),
+      lockHolder: () => operationLockHolder(definition, { sshPool: this.pool, ...sshConfig }),
       // As the CLI's status: SSH logins name host-key-changed / credentials-rejected, df a silent node's disk. On this
       // session's pool a warm refresh reuses the logins (no new connection); only a failed one is tried again.
       hostProbes: true,

@@ -19,6 +19,7 @@ const HEADLINE: readonly (readonly [code: string, label: string])[] = [
   ['false-primary', 'false primary'],
   ['no-primary', 'no primary'],
   ['pgpool-unreachable', 'pgpool unreachable'],
+  ['pgpool-down', 'pgpool down'],
   ['node-unreachable', 'node unreachable'],
 ];
 

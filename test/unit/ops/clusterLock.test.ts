@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHost } from '../../../src/core/db/localPcp';
-import { acquireClusterLock, clusterLockStale, holderLine, parseHolder, workstationId } from '../../../src/core/ops/engine/clusterLock';
+import { acquireClusterLock, clusterLockStale, holderLine, parseHolder, readClusterLock, workstationId } from '../../../src/core/ops/engine/clusterLock';
 import { LockError } from '../../../src/core/ops/engine/lock';
 
 const host = new LocalHost();
@@ -69,4 +69,20 @@ test('the workstation id is made once and kept', async () => {
   assert.equal(await workstationId(ws('x')), id);
   writeFileSync(join(ws('y')), '');
   await assert.rejects(workstationId(join(ws('y'), 'sub')), 'a state directory that cannot be made is an error, not a silent shared id');
+});
+
+test('readClusterLock reads the holder without taking it: another workstation\'s live lock, nothing when free or stale', async () => {
+  const { dir, ws } = fresh();
+  assert.equal(await readClusterLock(host, 'lab', { dir, workstationDir: ws('b') }), undefined, 'free');
+  const a = await acquireClusterLock(host, 'lab', 'recover node2', { dir, workstationDir: ws('a'), heartbeatMs: 60_000 });
+  const seen = await readClusterLock(host, 'lab', { dir, workstationDir: ws('b') });
+  assert.equal(seen?.holder?.operation, 'recover node2');
+  assert.equal(seen?.holder?.pid, process.pid);
+  assert.match(seen?.holder?.startedAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  assert.ok(!readFileSync(join(dir, 'lab.lock', 'holder'), 'utf8').includes('undefined'));
+  // Reading takes nothing: the holder still releases it, and a heartbeat gone stale is not named.
+  execFileSync('touch', ['-d', '10 minutes ago', join(dir, 'lab.lock', 'holder')]);
+  assert.equal(await readClusterLock(host, 'lab', { dir, workstationDir: ws('b'), staleAfterMs: 60_000 }), undefined, 'stale');
+  await a.release();
+  assert.ok(!existsSync(join(dir, 'lab.lock')), 'released by its holder');
 });

@@ -84,6 +84,27 @@ test('leftovers of a killed postmaster are found by their working directory and 
   }
 }));
 
+test('a pg_basebackup into the data directory that a cancelled recover left running is stopped; one into another directory is not', () => withDataDir(async (dir) => {
+  const node = { ...cluster('15', '4.3').nodes[0]!, dataDirectory: dir };
+  // Stand-ins named pg_basebackup (their comm), as the step runs it: pg_basebackup -d CONNINFO -D DIR ...
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'live-bin-'));
+  writeFileSync(path.join(bin, 'pg_basebackup'), '#!/bin/sh\nsleep 60 & wait\n', { mode: 0o755 });
+  const copy = spawn(path.join(bin, 'pg_basebackup'), ['-d', 'host=x', '-D', dir, '-X', 'stream'], { cwd: os.tmpdir(), stdio: 'ignore' });
+  const other = spawn(path.join(bin, 'pg_basebackup'), ['-D', `${dir}-other`], { cwd: os.tmpdir(), stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const r = run(stopLeftoversArgv(node));
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.match(String(r.stdout), new RegExp(`processes left on .*: ${copy.pid} `));
+    await new Promise((resolve) => copy.once('exit', resolve));
+    assert.equal(alive(other.pid!), true, 'a copy into another directory is left alone');
+  } finally {
+    copy.kill('SIGKILL');
+    other.kill('SIGKILL');
+    rmSync(bin, { recursive: true, force: true });
+  }
+}));
+
 test('a live postmaster on the data directory (started by pgpool\'s scripts meanwhile) is never touched: exit 3 and why', () => withDataDir((dir) => {
   const node = { ...cluster('15', '4.3').nodes[0]!, dataDirectory: dir };
   const postmaster = spawn('sleep', ['60'], { cwd: dir, stdio: 'ignore' });

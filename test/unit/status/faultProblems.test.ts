@@ -143,3 +143,31 @@ test('operation-in-progress: who holds the lock and since when', () => {
   assert.equal(s.problems[0]!.severity, 'warning');
   assert.match(s.problems[0]!.message, /^recover node1 is running on cluster lab \(pid 4242 on ws1, since 2026-11-29T19:59:00\.000Z, last heartbeat 2026-11-29T19:59:50\.000Z\): wait for it/);
 });
+
+test('partitioned is not said of a node whose disk is full: it crashes and restarts, pgpool\'s failed checks are the node (fault 7)', () => {
+  const full = parseDf('Filesystem     1024-blocks  Used Available Capacity Mounted on\ntmpfs                88484 88484         0     100% /var/lib/postgresql\n', ['/var/lib/postgresql/15/main/pg_wal']);
+  const flapping = status([pool(0, 'primary'), pool(1, 'standby', { lastSuccessfulHealthCheck: '2026-11-29 20:00:01', lastFailedHealthCheck: '2026-11-29 20:00:05' }), pool(2, 'standby')], healthy());
+  assert.ok(faultProblems(flapping).some((p) => p.code === 'partitioned'), 'without the df it reads as a partition');
+  const p = faultProblems(flapping, { hosts: [{ name: 'node1', host: '10.213.13.12', kind: 'node', reached: true, disks: full }] });
+  assert.deepEqual(p.map((x) => [x.code, x.nodes.join()]), [['disk-full', 'node1']]);
+});
+
+test('a refused login replaces node-unreachable and pgpool-unreachable: credentials-rejected is the reason', () => {
+  const err = 'password authentication failed for user "postgres". Put the password in a .pgpass file with mode 0600.';
+  const s = withFaultProblems(status('password authentication failed for user "postgres"', [[0, bad(err)], [1, bad(err)], [2, bad(err)]]));
+  assert.deepEqual([...new Set(codes(s))], ['credentials-rejected']);
+  assert.deepEqual(s.nodes.map((n) => n.problems), [['credentials-rejected'], ['credentials-rejected'], ['credentials-rejected']]);
+  // A node that is down for another reason keeps node-unreachable.
+  const probes: [number, NodeProbe][] = [[0, bad(err)], [1, bad('connection refused (is PostgreSQL running and listening there?).')], [2, bad(err)]];
+  assert.ok(codes(withFaultProblems(status(healthyPool(), probes))).includes('node-unreachable'));
+});
+
+test('pgpool-down: pgpool refuses connections while its host answers SSH; the action is pgpool start', () => {
+  const s = status('connect ECONNREFUSED 10.213.13.10:9999', healthy());
+  const host: HostProbe = { name: 'pgpool', host: '10.213.13.10', kind: 'pgpool', reached: true };
+  const w = withFaultProblems(s, { hosts: [host] });
+  assert.deepEqual(codes(w), ['pgpool-down']);
+  assert.match(w.problems[0]!.message, /pgpool pgpool is not running: .*start it \(pgpool-cluster pgpool start pgpool\)/);
+  assert.deepEqual(codes(withFaultProblems(s, { hosts: [{ ...host, reached: false }] })), ['pgpool-unreachable'], 'the host does not answer either: not known to be down');
+  assert.ok(!faultProblems(status('no answer within 3000 ms', healthy()), { hosts: [host] }).some((p) => p.code === 'pgpool-down'), 'a hang is not a stopped pgpool');
+});

@@ -43,6 +43,7 @@ export interface ClusterLockOptions {
 /**
  * One fixed script: $1 action, $2 lock directory (`~/` resolved here), $3 cluster file name, $4 token, $5 holder line.
  * Prints `acquired`, `released`, `beat`, or `held AGE_SECONDS` then the holder's line and token.
+ * `query` only reads: `free`, or `held AGE_SECONDS` then the holder's line (never the token).
  */
 const SCRIPT = `a=$1; d=$2; k=$4; case "$d" in "~/"*) d="$HOME/\${d#"~/"}";; esac; L="$d/$3.lock"; G="$L.takeover"
 mine() { [ "$(sed -n 2p "$L/holder" 2>/dev/null)" = "$k" ]; }
@@ -60,6 +61,9 @@ takeover)
   fi
   if [ ! -d "$L" ] || mine; then rm -rf "$L"; mkdir "$L" && printf '%s\\n%s\\n' "$5" "$6" > "$L/holder" && { rmdir "$G"; echo acquired; exit 0; }; fi
   rmdir "$G"; echo busy; exit 0;;
+query) [ -d "$L" ] || { echo free; exit 0; }
+  c=$(sed -n 1p "$L/holder" 2>/dev/null); now=$(date +%s); t=$(stat -c %Y "$L/holder" 2>/dev/null || stat -c %Y "$L" 2>/dev/null || echo "$now")
+  echo "held $((now - t))"; printf '%s\n' "$c"; exit 0;;
 beat) mine && touch "$L/holder" && echo beat; exit 0;;
 release) if mine; then rm -rf "$L"; echo released; fi; exit 0;;
 esac
@@ -152,4 +156,39 @@ function heldClusterLock(host: RemoteHost, dir: string, cluster: string, token: 
       await host.exec(clusterLockArgv('release', dir, cluster, token), { timeoutMs }).catch(() => undefined);
     },
   };
+}
+
+/** This workstation's id if it has one (read only: a status never creates it). */
+export async function existingWorkstationId(dir = stateDir()): Promise<string | undefined> {
+  try {
+    const id = (await fs.readFile(path.join(dir, 'workstation-id'), 'utf8')).trim();
+    return /^[0-9a-f]{16}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ClusterLockReading {
+  readonly holder: Omit<ClusterLockHolder, 'token'> | undefined;
+  /** Since the holder's last heartbeat, by the pgpool host's clock. */
+  readonly ageMs: number;
+}
+
+/**
+ * Who holds the cluster lock on `host`, read without taking it (one short SSH exec: status's
+ * `operation-in-progress` for another workstation's operation). Undefined when free or stale by the same rules
+ * as acquireClusterLock, so a status never names a holder an operation would take over.
+ */
+export async function readClusterLock(host: RemoteHost, cluster: string, options: Pick<ClusterLockOptions, 'dir' | 'timeoutMs' | 'signal' | 'workstationDir' | 'staleAfterMs'> = {}): Promise<ClusterLockReading | undefined> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const r = await host.exec(clusterLockArgv('query', options.dir ?? CLUSTER_LOCK_DIR, cluster), { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+  if (r.code !== 0 || r.timedOut || r.cancelled) return undefined;
+  const out = r.stdout.split('\n');
+  const m = /^held (-?\d+)/.exec(out[0] ?? '');
+  if (!m) return undefined;
+  const ageMs = Math.max(0, Number(m[1]) * 1000);
+  const holder = parseHolder(out[1] ?? '');
+  const me = await existingWorkstationId(options.workstationDir);
+  if (clusterLockStale(holder, ageMs, me ?? '', options.staleAfterMs ?? 120_000)) return undefined;
+  return { holder, ageMs };
 }

@@ -91,7 +91,10 @@ if [ -f "$D/postmaster.pid" ]; then
   case "$pm" in ''|*[!0-9]*) ;; *) if [ -d "/proc/$pm" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pm/status" 2>/dev/null; then
     echo "a postmaster (pid $pm) runs on $D: something else (pgpool's follow_primary or failover script?) started it meanwhile" >&2; exit 3; fi;; esac
 fi
-left() { for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && [ "$(cat "$p/comm" 2>/dev/null)" = postgres ] && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
+A=$1
+# A copy into this directory that a cancelled recover left running (pg_basebackup -D DIR, pg_rewind --target-pgdata=DIR).
+copier() { case "$(cat "$1/comm" 2>/dev/null)" in pg_basebackup|pg_rewind) tr '\\000' '\\n' < "$1/cmdline" 2>/dev/null | grep -qxF -e "$A" -e "$D" -e "--target-pgdata=$A" -e "--target-pgdata=$D";; *) return 1;; esac; }
+left() { for p in /proc/[0-9]*; do { { [ "$(readlink "$p/cwd" 2>/dev/null)" = "$D" ] && [ "$(cat "$p/comm" 2>/dev/null)" = postgres ]; } || copier "$p"; } && ! grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && printf '%s ' "\${p#/proc/}"; done; }
 pids=$(left); [ -n "$pids" ] || exit 0
 echo "processes left on $D by a server that died: $pids"
 [ "$2" = list ] && exit 0

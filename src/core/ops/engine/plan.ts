@@ -95,6 +95,8 @@ export interface PlanStep {
    * stops at the first of them, in order, that fails.
    */
   readonly alongsideNext?: boolean;
+  /** What to tell the user when this step is cancelled while it runs (default: onFailure). */
+  readonly onCancel?: string;
 }
 
 export interface Plan {

@@ -141,7 +141,7 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
       failure = errText(err);
     }
     if (options.signal?.aborted) {
-      return { stop: finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onFailure}`, { cancelled: true, failedStep: step.id }) };
+      return { stop: finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onCancel ?? step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     if (failure !== undefined && !step.tolerateFailureIfCheckPasses) {
       if (step.optional) {

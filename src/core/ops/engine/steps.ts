@@ -78,7 +78,7 @@ export function stopStep(node: NodeDefinition, why: string, onFailure: string, m
 export function leftoversStep(node: NodeDefinition): PlanStep {
   return {
     id: `leftovers-${node.name}`, title: `Stop processes a dead server left on ${node.name}'s data directory`, destructive: true,
-    why: 'After a kill -9 of the postmaster alone its children can keep running and hold the shared memory; a start then fails. Processes whose working directory is the data directory are listed and stopped; if a live postmaster is there, someone else (pgpool\'s scripts) started the node and nothing is touched.',
+    why: 'After a kill -9 of the postmaster alone its children can keep running and hold the shared memory; a start then fails. Processes whose working directory is the data directory are listed and stopped, and so is a pg_basebackup or pg_rewind into it that a cancelled recover left running; if a live postmaster is there, someone else (pgpool\'s scripts) started the node and nothing is touched.',
     action: { kind: 'ssh', host: node.name, argv: stopLeftoversArgv(node), timeoutMs: 30_000 },
     onFailure: `${node.name} was not started. Another PostgreSQL runs on its data directory (pgpool's follow_primary or failover script may have started it): wait for pgpool to finish, check "pgpool-cluster status", then re-run.`,
   };
@@ -129,6 +129,8 @@ export function basebackupStep(cluster: ClusterDefinition, node: NodeDefinition,
     why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
     action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', dataDir(node), '-X', 'stream', '-c', 'fast', ...(slot ? ['-C', '-S', slot] : [])]) },
     onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
+    onCancel: `${node.name} is stopped and detached; ${dataDir(node)} holds a partial copy and its old data is in ${aside}. pg_basebackup may still run on ${node.name} until its connection to ${primary.name} ends. `
+      + `Re-run "pgpool-cluster recover ${node.name} --method basebackup": it stops that copy, moves the partial one aside and copies again.`,
   };
 }
 

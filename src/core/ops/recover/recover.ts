@@ -8,6 +8,7 @@ import type { NodeDefinition } from '../../inventory/model';
 import { currentPrimary, nodeStatus, resolveVersions, type OpsInput } from '../engine/input';
 import { bin, dataDir, pgAtLeast, superuserConninfo, withNodePassFile, type Versions } from '../engine/pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from '../engine/plan';
+import { isCredentialsError } from '../../status/faultProblems';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import {
@@ -84,6 +85,13 @@ export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanRes
   const ns = nodeStatus(status, node);
   const primary = currentPrimary({ ...input, cluster: { ...cluster, nodes: cluster.nodes.filter((n) => n !== node) } });
   if (!primary) {
+    // No primary seen because the logins were refused is not "no primary": say which login to fix.
+    const refused = status.nodes.filter((n) => !n.postgres.reachable && (isCredentialsError(n.postgres.error) || /authentication|passphrase/i.test(n.postgres.error ?? '')));
+    if (refused.length > 0) {
+      const e = (refused[0]!.postgres.error ?? '').replace(/\s+/g, ' ').trim().split('. ')[0]!.replace(/\.+$/, '');
+      return refuse(`Cannot tell which node is the primary: ${refused.map((n) => n.name).join(', ')} refused the login (${e}). `
+        + 'Fix the password in the .pgpass file named by database.passfile (or the SSH key and its passphrase when database.tunnel is on), then re-run; nothing was changed.');
+    }
     return refuse(ns?.postgres.role === 'primary' ? `${node.name} is the only primary; there is nothing to recover it from.`
       : 'No running primary to recover from. Promote a standby first.');
   }
