@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { cli, cliPath, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import { shellCommand } from '../../src/core/remote/shellQuote';
+import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../src/core/ops/setup/pgpoolConfig';
 import {
   crash, currentPrimary, ENV, FILE, healthy, inRecovery, layout, NODES, ops, PGPOOL, poolNodes, primaries, restoreLab, standbysStreamingFrom,
-  state, timeline, waitUntil,
+  state, timeline, waitUntil, writerThroughPgpool,
 } from './opsLab';
 
 // Operations through the real CLI against the shared lab; every assertion reads the real servers, and each
@@ -121,6 +123,52 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
   assert.deepEqual(lost, [], 'every acknowledged row exists on the new primary');
   await waitUntil('all standbys streaming from the new primary', async () => (await standbysStreamingFrom(target.host)).length === 2);
   await waitUntil('healthy', healthy);
+});
+
+test('a switchover that fails after stopping the primary, with no node promoted, puts the old primary back: one primary, no acknowledged row lost', async () => {
+  await restoreLab();
+  const primary = await currentPrimary();
+  const target = NODES.find((n) => n !== primary)!;
+  await queryPgpool('CREATE TABLE IF NOT EXISTS ops_undo (id int PRIMARY KEY)');
+  await queryPgpool('TRUNCATE ops_undo');
+  // pgpool's failover promotes nothing (as when its script fails): a no-op script keeps the markers, so the
+  // switchover still hands over through the target file. The target cannot pass the old primary's checkpoint.
+  const script = `${layout.pgpool.confDir}/failover.sh`;
+  const onPgpool = (argv: string[]): void => { const r = ssh(layout, labUser(), PGPOOL, shellCommand(argv)); assert.equal(r.code, 0, r.stderr); };
+  onPgpool(['cp', '-p', '--', script, `${script}.ops-test`]);
+  const writer = writerThroughPgpool('ops_undo');
+  let r = { code: 1, out: '' };
+  try {
+    onPgpool(['sh', '-c', 'printf "%s\\n" "#!/bin/bash" "$2: x" "$3: $4" "exit 0" > "$1"', '_', script, CLEAN_STOP_MARKER, TARGET_FILE_MARKER, `${layout.pgpool.confDir}/failover.target`]);
+    await query(target.host, 5432, 'SELECT pg_wal_replay_pause()');
+    await waitUntil('the writer to have 20 acknowledged inserts', async () => writer.acked.length >= 20, 30_000);
+    // Spawned, not spawnSync: the writer keeps writing meanwhile.
+    r = await new Promise<{ code: number; out: string }>((resolve) => {
+      const p = spawn(process.execPath, [cliPath, 'switchover', target.name, '--yes', '--file', FILE], { env: { ...process.env, ...ENV } });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      p.on('close', (code) => resolve({ code: code ?? 1, out }));
+    });
+  } finally {
+    onPgpool(['mv', '-f', '--', `${script}.ops-test`, script]);
+    await query(target.host, 5432, 'SELECT pg_wal_replay_resume()').catch(() => undefined);
+  }
+  const ackedAtEnd = writer.acked.length;
+  try {
+    assert.notEqual(r.code, 0, r.out);
+    const out = r.out;
+    assert.match(out, new RegExp(`${primary.name} is stopped and ${target.name} has not replayed all of its WAL, so it was not promoted`), out);
+    assert.match(out, new RegExp(`Undone: ${primary.name} runs again as the primary and pgpool routes writes to it; ${target.name} was not promoted`), out);
+    await waitUntil('the writer to get 20 more inserts acknowledged after the undo', async () => writer.acked.length >= ackedAtEnd + 20, 30_000);
+  } finally {
+    await writer.stop();
+  }
+  assert.deepEqual(await primaries(), [primary.name], 'exactly one primary, the old one');
+  assert.equal(await inRecovery(target.host), true, `${target.name} is still a standby`);
+  const have = new Set((await query<{ id: number }>(primary.host, 5432, 'SELECT id FROM ops_undo')).map((x) => x.id));
+  assert.deepEqual(writer.acked.filter((id) => !have.has(id)), [], 'every acknowledged row exists on the primary');
+  assert.equal((await poolNodes()).find((n) => n.role === 'primary')?.hostname, primary.host, 'pgpool routes writes to the old primary');
 });
 
 test('recover of a crashed standby: the default restarts it as a standby; --method basebackup copies it', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { cli, ensureLab, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
 import { waitUntil as harnessWaitUntil } from '../harness/wait';
 
@@ -73,6 +74,11 @@ async function needRecovery(): Promise<LabNodeRef[]> {
 /** Leaves the lab as other tests expect it (3 nodes up, one primary, standbys streaming), by the CLI's recover. */
 export async function restoreLab(): Promise<void> {
   if (await healthy().catch(() => false)) return;
+  // No node answers at all (the lab's servers are down, not merely in the wrong roles): lab up starts what is stopped.
+  if ((await Promise.all(NODES.map((n) => inRecovery(n.host)))).every((r) => r === undefined)) {
+    process.stderr.write('repair: no node answers; lab up\n');
+    ensureLab();
+  }
   // No primary at all (an operation that failed after stopping it): promote a running standby through the CLI,
   // as an operator would, so that recover has a primary to rebuild the others from.
   if ((await primaries()).length === 0) {
@@ -115,4 +121,28 @@ export async function timeline(host: string): Promise<number> {
   }
   const r = await query<{ w: string }>(host, 5432, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS w');
   return Number.parseInt(r[0]!.w.slice(0, 8), 16);
+}
+
+/** Inserts 1, 2, 3... into `table` through pgpool, one at a time, reconnecting after errors; `acked` holds what was committed. */
+export function writerThroughPgpool(table: string): { acked: number[]; stop: () => Promise<void> } {
+  const acked: number[] = [];
+  let stopped = false;
+  let next = 1;
+  const done = (async () => {
+    let c: Client | undefined;
+    while (!stopped) {
+      const id = next++;
+      try {
+        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 5000 }); c.on('error', () => undefined); await c.connect(); }
+        await c.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
+        acked.push(id);
+      } catch {
+        await c?.end().catch(() => undefined);
+        c = undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await c?.end().catch(() => undefined);
+  })();
+  return { acked, stop: async () => { stopped = true; await done; } };
 }

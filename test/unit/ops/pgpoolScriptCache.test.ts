@@ -34,7 +34,7 @@ test('the failover script facts are read once, then served from the cache until 
     '/etc/pgpool2/failover.sh': { text: `#!/bin/bash\n${CLEAN_STOP_MARKER}: x\n${TARGET_FILE_MARKER}: /etc/pgpool2/failover.target\n`, stamp: '12 120 2026-11-29 20:00:00.2 +0000' },
   };
   const host = fakeHost(files);
-  const want = { facts: { waitsForCleanStop: true, targetFile: '/etc/pgpool2/failover.target' }, scripts: ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh'] };
+  const want = { facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' }, scripts: ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh'] };
   assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), want);
   assert.equal(host.reads.length, 2);
   // Unchanged: one stat, no read.
@@ -42,9 +42,9 @@ test('the failover script facts are read once, then served from the cache until 
   assert.equal(host.reads.length, 2);
   // The script was replaced by an older one without the target marker: read again.
   files['/etc/pgpool2/failover.sh'] = { text: `#!/bin/bash\n${CLEAN_STOP_MARKER}: x\n`, stamp: '13 40 2026-11-29 20:05:00.0 +0000' };
-  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true } });
+  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
   assert.equal(host.reads.length, 4);
-  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true } });
+  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
   assert.equal(host.reads.length, 4);
 });
 

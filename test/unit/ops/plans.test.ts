@@ -5,6 +5,7 @@ import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../../src/core/ops/set
 import { failoverFacts, failoverWaitsForCleanStop } from '../../../src/core/ops/handover/pgpoolScriptFacts';
 import { commandText, renderPlan, type Plan, type PlanResult } from '../../../src/core/ops/engine/plan';
 import { cluster, HEALTHY, status, planFor } from './fixtures';
+import { waitScriptsIdleArgv } from '../../../src/core/ops/preflight/pgpoolBusy';
 
 const PG = ['9.6', '11', '12', '15', '16'];
 const PGPOOL = ['3.7', '4.1', '4.3', '4.7'];
@@ -236,7 +237,7 @@ test('the installed failover_command script is read from pgpool.conf and recogni
   files['/etc/pgpool2/failover.sh'] = '#!/bin/bash\npg_promote\n';
   assert.equal(await failoverWaitsForCleanStop(c, env), false);
   files['/etc/pgpool2/failover.sh'] = `#!/bin/bash\n${CLEAN_STOP_MARKER}: ...\n${TARGET_FILE_MARKER}: /etc/pgpool2/failover.target\nTARGET_FILE=x\n`;
-  assert.deepEqual(await failoverFacts(c, env), { waitsForCleanStop: true, targetFile: '/etc/pgpool2/failover.target' });
+  assert.deepEqual(await failoverFacts(c, env), { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' });
   delete files['/etc/pgpool2/failover.sh'];
   assert.equal(await failoverWaitsForCleanStop(c, env), undefined);
   assert.deepEqual(await failoverFacts(c, env), {});
@@ -262,4 +263,41 @@ test('steps run alongside the next only when both change nothing: the pre-stop c
       if (kind === 'switchover' && !target.failoverTargetFile) assert.ok(!together.includes('caught-up'), together.join(','));
     }
   }
+});
+
+test('switchover with a failover target file: a failure after the stop and before the promotion undoes it, guards first', () => {
+  const c = cluster('15', '4.3');
+  const file = '/etc/pgpool2/failover.target';
+  const input = { cluster: c, status: status(c, HEALTHY), failoverWaitsForCleanStop: true, failoverTargetFile: file, failoverScript: '/etc/pgpool2/failover.sh' };
+  const p = ok(planFor('switchover', input, 'db1'));
+  const withUndo = p.steps.filter((s) => s.undo).map((s) => s.id);
+  assert.deepEqual(withUndo, ['controldata-db0', 'replayed-db1', 'received-db1', 'no-other-primary']);
+  // Never once the promotion was asked for (it may still finish), nor before the stop.
+  for (const id of ['stop-db0', 'promote-db1', 'failover-target']) assert.equal(p.steps.find((s) => s.id === id)!.undo, undefined, id);
+  const undo = p.steps.find((s) => s.id === 'replayed-db1')!.undo!;
+  assert.deepEqual(undo.steps.map((s) => s.id), ['failover-target-guard', 'failover-idle', 'undo-standby-db1', 'undo-standby-db2', 'restart-db0', 'attach-db0', 'undo-pgpool-sees-primary', 'failover-target-remove']);
+  const [guard, idle, db1, db2, restart] = undo.steps;
+  // The file names the old primary for both: pgpool's failover for db0 can then promote no other node.
+  assert.match(commandText(guard!.action), /pgpool-cluster-failover-target \/etc\/pgpool2\/failover\.target 0 0$/);
+  // The wait the preflight uses: a process whose argv names the script exactly; here bounded by the script's own limits.
+  assert.deepEqual(idle!.action.kind === 'ssh' ? idle!.action.argv : [], waitScriptsIdleArgv(['/etc/pgpool2/failover.sh'], 150));
+  // Every other node must answer as a standby: one that does not answer might be a primary.
+  for (const [u, n] of [[db1, 'db1'], [db2, 'db2']] as const) assert.deepEqual(u!.check?.kind === 'sql-true' ? [u!.check.node, u!.check.sql] : [], [n, 'SELECT pg_is_in_recovery() AS ok']);
+  assert.deepEqual(restart!.check?.kind === 'sql-true' ? [restart!.check.node, restart!.check.sql] : [], ['db0', 'SELECT NOT pg_is_in_recovery() AS ok']);
+  assert.match(undo.done, /db0 runs again as the primary.*db1 was not promoted/);
+  assert.match(renderPlan(p), /undo: {2}if steps \d+-\d+ fail\(s\): \(1\) Tell pgpool's failover script to promote no node other than db0/);
+  assert.match(p.steps.find((s) => s.id === 'promote-db1')!.onFailure, /may still finish, so nothing was undone.*pgpool-cluster status/);
+  // pgpool may detach the new primary (a health check timing out during its promotion): attached again, not left without a primary.
+  const sees = p.steps.find((s) => s.id === 'pgpool-sees-primary')!;
+  assert.equal(sees.retry && commandText(sees.retry.action), 'pcp_attach_node -n 1');
+  assert.equal(sees.retry?.check?.kind === 'pgpool-node' && sees.retry.check.role, 'primary');
+});
+
+test('switchover without a target file has no undo: the message says not to start the old primary blindly and what to run', () => {
+  const c = cluster('15', '4.3');
+  const p = ok(planFor('switchover', { cluster: c, status: status(c, HEALTHY), failoverWaitsForCleanStop: true }, 'db1'));
+  assert.ok(p.steps.every((s) => !s.undo));
+  const msg = p.steps.find((s) => s.id === 'replayed-db1')!.onFailure;
+  assert.match(msg, /db0 is stopped and db1 has not replayed all of its WAL, so it was not promoted\. Do not start db0 while pgpool's failover may still promote db1: run "pgpool-cluster status" first/);
+  assert.match(msg, /if no node is, start db0 \(pg_ctl start\) and "pgpool-cluster attach db0"/);
 });

@@ -11,6 +11,7 @@ import { runOperation } from '../../../src/core/ops/engine/operation';
 import type { Plan, PlanStep } from '../../../src/core/ops/engine/plan';
 import { runPlan } from '../../../src/core/ops/engine/runner';
 import { waitFor } from '../../harness/wait';
+import { cluster, HEALTHY, planFor, status } from './fixtures';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 
 function fakeEnv(exec: (argv: readonly string[]) => Partial<ExecResult>, sql: (q: string) => unknown = () => true): OpsEnvironment & { ran: string[] } {
@@ -157,4 +158,82 @@ test('alongsideNext: the marked step and the next run at once; the first failure
   const fine = await runPlan(plan([step('x', ['x'], { alongsideNext: true }), step('z', ['y'], { optional: true }), step('after', ['after'])]), env);
   assert.equal(fine.ok, true, fine.message);
   assert.deepEqual(fine.steps.map((s) => s.id), ['x', 'z', 'after']);
+});
+
+test('a failed step with an undo runs the undo in order; the message says the failure, then that it was undone', async () => {
+  const env = fakeEnv((argv) => (argv[0] === 'bad' ? { code: 1, stderr: 'boom' } : {}));
+  const undo = { steps: [step('guard', ['guard']), step('restart', ['restart'])], done: 'a is the primary again.' };
+  const o = await runPlan(plan([step('stop', ['stop']), step('wait', ['bad'], { undo }), step('promote', ['promote'], { undo })]), env);
+  assert.equal(o.ok, false);
+  assert.equal(o.undone, true);
+  assert.equal(o.failedStep, 'wait');
+  assert.match(o.message, /^Step 2 \(wait\) failed: exit 1 on a: boom\. state after wait Undone: a is the primary again\.$/);
+  assert.deepEqual(env.ran, ['stop', 'bad', 'guard', 'restart']);
+});
+
+test('an undo stops at its first failed step (a guard) and says why nothing more was done; the rest of the undo does not run', async () => {
+  const env = fakeEnv((argv) => (argv[0] === 'bad' || argv[0] === 'guard' ? { code: 1, stderr: `${argv[0]} failed` } : {}));
+  const undo = { steps: [step('guard', ['guard'], { onFailure: 'a stays stopped: run status.' }), step('restart', ['restart'])], done: 'never said' };
+  const o = await runPlan(plan([step('wait', ['bad'], { undo })]), env);
+  assert.equal(o.undone, false);
+  assert.match(o.message, /state after wait Not undone: Step undo 1\/2 \(guard\) failed: exit 1 on a: guard failed\. a stays stopped: run status\.$/);
+  assert.doesNotMatch(o.message, /never said/);
+  assert.deepEqual(env.ran, ['bad', 'guard']);
+  // A step without an undo reports as before, with no undone field.
+  const plain = await runPlan(plan([step('wait', ['bad'])]), fakeEnv((argv) => (argv[0] === 'bad' ? { code: 1 } : {})));
+  assert.equal(plain.undone, undefined);
+});
+
+test('switchover undo: refused while another node is a primary (the old one is not started), done when every other node is a standby', async () => {
+  const c = cluster('15', '4.3');
+  const input = { cluster: c, status: status(c, HEALTHY), failoverWaitsForCleanStop: true, failoverTargetFile: '/etc/pgpool2/failover.target', failoverScript: '/etc/pgpool2/failover.sh' };
+  const built = planFor('switchover', input, 'db1');
+  assert.ok(built.ok);
+  // Run from the replay check on: the old primary's checkpoint is known and db1 stays behind it.
+  const from = built.plan.steps.findIndex((s) => s.id === 'replayed-db1');
+  const p: Plan = { ...built.plan, steps: built.plan.steps.slice(from).map((s) => (s.check?.kind === 'replayed-past' ? { ...s, check: { ...s.check, waitMs: 0 } } : s)) };
+  const run = async (db1Primary: boolean): Promise<{ o: Awaited<ReturnType<typeof runPlan>>; ran: string[] }> => {
+    const env = fakeEnv(() => ({}));
+    const sqlOn = (node: string): SqlClient => ({
+      label: node, close: async () => undefined,
+      query: async (q) => {
+        env.ran.push(`${node}: ${q}`);
+        if (/CASE WHEN pg_is_in_recovery/.test(q)) return [{ lsn: '0/1000000' }] as never;
+        const primary = node === 'db0' || (node === 'db1' && db1Primary);
+        return [{ ok: q.includes('NOT pg_is_in_recovery') ? primary : !primary }] as never;
+      },
+    });
+    const e: OpsEnvironment = { ...env, sql: sqlOn, pgpoolNode: async (id) => ({ id, host: 'h', port: 1, status: 'up', role: id === 0 ? 'primary' : 'standby' }) as PgpoolNodeView };
+    const o = await runPlan(p, e);
+    return { o, ran: env.ran };
+  };
+  const refused = await run(true);
+  assert.equal(refused.o.undone, false);
+  assert.match(refused.o.message, /db0 is stopped and db1 has not replayed all of its WAL, so it was not promoted\. Not undone: .*db0 stays stopped: db1 is a primary or does not answer/);
+  assert.ok(!refused.ran.some((r) => r.includes('pg_ctl') && r.includes('start')), refused.ran.join('\n'));
+  const undone = await run(false);
+  assert.equal(undone.o.undone, true, undone.o.message);
+  assert.match(undone.o.message, /Undone: db0 runs again as the primary and pgpool routes writes to it; db1 was not promoted/);
+  const order = undone.ran.filter((r) => /failover-target|wait-scripts|pg_ctl|pcp_attach|rm -f/.test(r));
+  assert.match(order[0]!, /pgpool-cluster-failover-target \/etc\/pgpool2\/failover\.target 0 0/);
+  assert.match(order[1]!, /pgpool-cluster-wait-scripts 150 \/etc\/pgpool2\/failover\.sh/);
+  assert.match(order[2]!, /pg_ctl.* start/);
+  assert.match(order.at(-1)!, /^rm -f -- \/etc\/pgpool2\/failover\.target$/);
+});
+
+test('a step whose check does not hold runs its retry once; it passes when the retry does, else fails with the retry\'s state', async () => {
+  let attached = false;
+  const env = fakeEnv((argv) => { if (argv[0] === 'attach') attached = true; return {}; });
+  const e: OpsEnvironment = { ...env, pgpoolNode: async (id) => ({ id, host: 'h', port: 1, status: attached ? 'up' : 'down', role: attached ? 'primary' : 'standby' }) as PgpoolNodeView };
+  const sees = { kind: 'pgpool-node', id: 1, role: 'primary', status: ['up'], waitMs: 0, describe: 'pgpool sees node 1 as the primary' } as const;
+  const retry = step('attach', ['attach'], { check: sees });
+  const o = await runPlan(plan([step('sees', [], { action: { kind: 'wait' }, check: sees, retry }), step('next', ['next'])]), e);
+  assert.equal(o.ok, true, o.message);
+  assert.deepEqual(env.ran, ['attach', 'next']);
+  const never = fakeEnv(() => ({}));
+  const n: OpsEnvironment = { ...never, pgpoolNode: async (id) => ({ id, host: 'h', port: 1, status: 'down', role: 'standby' }) as PgpoolNodeView };
+  const f = await runPlan(plan([step('sees', [], { action: { kind: 'wait' }, check: sees, retry }), step('next', ['next'])]), n);
+  assert.equal(f.ok, false);
+  assert.match(f.message, /^Step 1 \(retry\) \(attach\): "pgpool sees node 1 as the primary" did not hold \(.*\)\. state after attach$/);
+  assert.deepEqual(never.ran, ['attach']);
 });

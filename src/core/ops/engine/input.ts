@@ -72,6 +72,8 @@ export interface OpsInput {
   readonly fenceReach?: FenceReach;
   /** The file the installed failover script reads the operator's chosen node from (failoverTarget.ts); undefined for older scripts. */
   readonly failoverTargetFile?: string;
+  /** The failover_command script's absolute path on the pgpool host, when it could be read (switchover's undo waits until it no longer runs). */
+  readonly failoverScript?: string;
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

@@ -73,6 +73,8 @@ export async function preparePlan(
   const target = nodeIn(known, cluster, node);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, target, signal) : undefined;
   const script = await probes.failoverScript;
+  // A cache entry written before the facts carried the script's path: with a target file, failover_command is an absolute script, the first path.
+  const failoverScript = script.script ?? (script.targetFile ? (await probes.pgpoolScripts)?.[0] : undefined);
   const fenceReach = kind === 'fence'
     ? await probeFenceReach(env, target, status.nodes.find((n) => n.name === target.name)?.postgres.reachable === true, signal)
     : undefined;
@@ -80,6 +82,7 @@ export async function preparePlan(
     cluster: known, status, options, ...(facts ? { facts } : {}), ...(fenceReach ? { fenceReach } : {}),
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
+    ...(failoverScript ? { failoverScript } : {}),
   }, target),
     kind === 'recover' ? await probeLeftovers(env, target, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);

@@ -97,6 +97,17 @@ export interface PlanStep {
   readonly alongsideNext?: boolean;
   /** What to tell the user when this step is cancelled while it runs (default: onFailure). */
   readonly onCancel?: string;
+  /** Run once when this step's check does not hold; the step passes when it does (e.g. attach a node pgpool detached meanwhile). */
+  readonly retry?: PlanStep;
+  /** Steps run when this step fails, to put the cluster back as it was (guards first: they stop the undo when it is unsafe). */
+  readonly undo?: Undo;
+}
+
+/** Putting the cluster back after a failed step: `steps` in order, stopping at the first that fails. */
+export interface Undo {
+  readonly steps: readonly PlanStep[];
+  /** Said after the failure when every undo step passed: the state the cluster is in now. */
+  readonly done: string;
 }
 
 export interface Plan {
@@ -157,6 +168,14 @@ function where(action: StepAction, pcp?: PcpEndpoint): string {
   }
 }
 
+/** Which steps an undo covers (a run of consecutive steps sharing it) and what it runs, in order. */
+function undoText(plan: Plan, first: number, undo: Undo): string {
+  let last = first;
+  while (plan.steps[last + 1]?.undo === undo) last++;
+  const which = last > first ? `steps ${first + 1}-${last + 1}` : `step ${first + 1}`;
+  return `if ${which} fail(s): ${undo.steps.map((u, k) => `(${k + 1}) ${u.title}`).join('; ')}`;
+}
+
 /** The read-only text the user sees before anything changes. */
 export function renderPlan(plan: Plan, pcp?: PcpEndpoint): string {
   const lines: string[] = [
@@ -183,6 +202,8 @@ export function renderPlan(plan: Plan, pcp?: PcpEndpoint): string {
     lines.push(`   why:   ${s.why}`);
     if (s.skipIf) lines.push(`   skip:  when ${s.skipIf.describe}`);
     if (s.check) lines.push(`   check: ${s.check.describe}`);
+    if (s.retry) lines.push(`   else:  ${s.retry.title} (${commandText(s.retry.action, pcp)})`);
+    if (s.undo && s.undo !== plan.steps[i - 1]?.undo) lines.push(`   undo:  ${undoText(plan, i, s.undo)}`);
     lines.push('');
   });
   if (plan.verify.length) {

@@ -8,7 +8,7 @@ import { evaluateCheck, waitForCheck } from './checks';
 import type { OpsEnvironment } from './environment';
 import { parseControldata } from './pgCommands';
 import { runBackupCopy } from '../recover/recoverCopy';
-import type { Plan, PlanStep } from './plan';
+import type { Plan, PlanStep, Undo } from './plan';
 
 export type RunEvent =
   | { readonly type: 'step-start'; readonly index: number; readonly total: number; readonly step: PlanStep }
@@ -32,6 +32,8 @@ export interface RunOutcome {
   /** One paragraph: what happened, the cluster's state, what to do next. */
   readonly message: string;
   readonly failedStep?: string;
+  /** Set when the failed step had an undo: true when it ran to the end (the cluster is as it was), false when it stopped. */
+  readonly undone?: boolean;
   readonly completedSteps: number;
   readonly facts: Record<string, string>;
   /** WAL the old primary had that the new one never received, when knowable. */
@@ -121,9 +123,10 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
   };
 
   type StepEnd = { readonly stop?: RunOutcome; readonly timing?: StepTiming };
-  const runStep = async (step: PlanStep, index: number): Promise<StepEnd> => {
+  // `label` and `total` name retry and undo steps, which run after the plan's own.
+  const runStep = async (step: PlanStep, index: number, label = String(index + 1), total = plan.steps.length): Promise<StepEnd> => {
     if (options.signal?.aborted) {
-      return { stop: finish(false, `Cancelled before step ${index + 1} (${step.title}); ${index} step(s) done. ${step.onFailure}`, { cancelled: true, failedStep: step.id }) };
+      return { stop: finish(false, `Cancelled before step ${label} (${step.title}); ${Math.min(index, plan.steps.length)} step(s) done. ${step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     const t0 = performance.now();
     if (step.skipIf) {
@@ -133,7 +136,7 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
         return { timing: { id: step.id, ms: Math.round(performance.now() - t0), skipped: true } };
       }
     }
-    emit({ type: 'step-start', index, total: plan.steps.length, step });
+    emit({ type: 'step-start', index, total, step });
     let failure: string | undefined;
     try {
       capture(step, await act(step, index, env, options, facts), facts);
@@ -141,30 +144,52 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
       failure = errText(err);
     }
     if (options.signal?.aborted) {
-      return { stop: finish(false, `Cancelled during step ${index + 1} (${step.title}); it may be half done. ${step.onCancel ?? step.onFailure}`, { cancelled: true, failedStep: step.id }) };
+      return { stop: finish(false, `Cancelled during step ${label} (${step.title}); it may be half done. ${step.onCancel ?? step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     if (failure !== undefined && !step.tolerateFailureIfCheckPasses) {
       if (step.optional) {
-        emit({ type: 'warning', message: `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}` });
+        emit({ type: 'warning', message: `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}` });
         return { timing: { id: step.id, ms: Math.round(performance.now() - t0), skipped: false } };
       }
       emit({ type: 'step-failed', index, step, error: failure });
-      return { stop: finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
+      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
     }
     if (step.check) {
       const c = await waitForCheck(step.check, env, facts, options.signal);
+      if (!c.ok && step.retry) {
+        emit({ type: 'warning', message: `Step ${label} (${step.title}): "${step.check.describe}" did not hold (${c.detail}); trying: ${step.retry.title}.` });
+        const r = await runStep(step.retry, index, `${label} (retry)`, total);
+        // The retry's own onFailure says the state: the message ends with it.
+        if (r.stop) return { stop: { ...r.stop, failedStep: step.id } };
+        const ms = Math.round(performance.now() - t0);
+        emit({ type: 'step-done', index, step, ms });
+        return { timing: { id: step.id, ms, skipped: false } };
+      }
       if (!c.ok) {
         const why = failure !== undefined ? `${failure}; then ${c.detail}` : c.detail;
         emit({ type: 'step-failed', index, step, error: `check "${step.check.describe}" failed: ${why}` });
-        return { stop: finish(false, `Step ${index + 1} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id }) };
+        return { stop: finish(false, `Step ${label} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id }) };
       }
     } else if (failure !== undefined) {
       emit({ type: 'step-failed', index, step, error: failure });
-      return { stop: finish(false, `Step ${index + 1} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
+      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
     }
     const ms = Math.round(performance.now() - t0);
     emit({ type: 'step-done', index, step, ms });
     return { timing: { id: step.id, ms, skipped: false } };
+  };
+
+  /** A failed step's undo: every step in order; the first that fails ends it (its onFailure says why and what to run). */
+  const runUndo = async (failed: RunOutcome, undo: Undo): Promise<RunOutcome> => {
+    emit({ type: 'warning', message: `Undoing: ${undo.steps.map((u) => u.title).join('; ')}.` });
+    for (const [i, u] of undo.steps.entries()) {
+      const end = await runStep(u, plan.steps.length + i, `undo ${i + 1}/${undo.steps.length}`, plan.steps.length + undo.steps.length);
+      if (end.stop) {
+        return { ...failed, message: `${failed.message} Not undone: ${end.stop.message}`, undone: false, cancelled: end.stop.cancelled, completedSteps: timings.length };
+      }
+      if (end.timing) timings.push(end.timing);
+    }
+    return { ...failed, message: `${failed.message} Undone: ${undo.done}`, undone: true, completedSteps: timings.length };
   };
 
   for (let index = 0; index < plan.steps.length;) {
@@ -173,7 +198,9 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
     while (last < plan.steps.length - 1 && plan.steps[last]!.alongsideNext) last++;
     const group = plan.steps.slice(index, last + 1);
     const ends = await Promise.all(group.map((step, k) => runStep(step, index + k)));
-    for (const end of ends) {
+    for (const [k, end] of ends.entries()) {
+      const undo = group[k]!.undo;
+      if (end.stop && undo && !end.stop.cancelled) return runUndo(end.stop, undo);
       if (end.stop) return { ...end.stop, completedSteps: timings.length };
       if (end.timing) timings.push(end.timing);
     }

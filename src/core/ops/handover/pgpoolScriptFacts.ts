@@ -22,6 +22,8 @@ export interface FailoverScriptFacts {
   readonly waitsForCleanStop?: boolean;
   /** The file the script reads the operator's chosen node from; undefined for scripts without that marker. */
   readonly targetFile?: string;
+  /** The script's absolute path, as pgpool.conf's failover_command names it. */
+  readonly script?: string;
 }
 
 /** The facts of the failover_command script pgpool.conf names. */
@@ -32,7 +34,7 @@ export async function failoverScriptFacts(env: OpsEnvironment, host: string, con
     const text = await readIfExists(env, host, script, signal);
     if (text === undefined) return {};
     const targetFile = failoverTargetFileOf(text);
-    return { waitsForCleanStop: text.includes(CLEAN_STOP_MARKER), ...(targetFile ? { targetFile } : {}) };
+    return { waitsForCleanStop: text.includes(CLEAN_STOP_MARKER), script, ...(targetFile ? { targetFile } : {}) };
   } catch {
     return {};
   }
