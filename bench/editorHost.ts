@@ -5,7 +5,8 @@
  *   req-N.json {kind: 'promote', cluster, node} -> runs `pgpoolCluster.promoteNode` as the status panel would,
  *     with every dialog answered in code (fence when asked, run the plan), and writes res-N.json: the instant the
  *     command was invoked (epoch ms, so the bench process can pair it with its writer's clock), the outcome and
- *     marks: when each dialog opened and when each step of the run started (from the progress notification).
+ *     marks: when the plan document was shown, when each dialog opened and when each step of the run started (from
+ *     the progress notification).
  *   req-N.json {kind: 'refresh'} -> `pgpoolCluster.refresh`, awaited (the tree's status and connections warm).
  *   req-N.json {kind: 'stop'} -> run() returns.
  * Nothing here is a test: it measures and reports, it never fails on a slow figure.
@@ -36,7 +37,7 @@ function answer(prompt: Prompt): string | undefined {
   return prompt.items.find((i) => i.startsWith('Run ') || i.startsWith('Stop ') || i === 'Connect');
 }
 
-/** Records when the run's progress notification opened and each step it reported. */
+/** Records when the plan document was shown, when the run's progress notification opened and each step it reported. */
 function watchProgress(marks: EditorMark[]): () => void {
   const w = vscode.window as unknown as Record<string, unknown>;
   const original = vscode.window.withProgress;
@@ -46,7 +47,13 @@ function watchProgress(marks: EditorMark[]): () => void {
       report: (v) => { marks.push({ at: epoch(), what: `step: ${v.message ?? ''}` }); progress.report(v); },
     }, token));
   };
-  return () => { w.withProgress = original; };
+  // The plan document: opened before the confirmation (showTextDocument is called once it has been read).
+  const show = vscode.window.showTextDocument as (...args: unknown[]) => Thenable<vscode.TextEditor>;
+  w.showTextDocument = (...args: unknown[]): Thenable<vscode.TextEditor> => {
+    marks.push({ at: epoch(), what: 'plan document: showTextDocument called' });
+    return show(...args).then((editor) => { marks.push({ at: epoch(), what: 'plan document: shown' }); return editor; });
+  };
+  return () => { w.withProgress = original; w.showTextDocument = show; };
 }
 
 async function promote(req: EditorRequest): Promise<EditorResponse> {

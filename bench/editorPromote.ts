@@ -12,7 +12,7 @@
  * most 4 at once; an acknowledged row is read back on the promoted node. The extension host stamps its
  * invocation in epoch milliseconds (performance.timeOrigin + now), the writer too: both are this machine's clock.
  *
- * BENCH_EDITOR_RUNS sets the rounds (default 5). The lab is the one bench/ops.ts uses (PGPOOL_CLUSTER_LAB_DIR /
+ * BENCH_EDITOR_RUNS sets the rounds (default 7). The lab is the one bench/ops.ts uses (PGPOOL_CLUSTER_LAB_DIR /
  * BENCH_LAB_DIR), brought up when it is not.
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import type { EditorRequest, EditorResponse } from './editorHost';
 import { cliRun, ctx, healthy, layout, nextTarget, primaryNode, q, type CliResult } from './ops';
 import { goalText, median, ratioText } from './stats';
 
-const RUNS = Number(process.env.BENCH_EDITOR_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_EDITOR_RUNS ?? 7);
 const POLL_MS = Number(process.env.BENCH_WRITE_POLL_MS ?? 5);
 const GOAL_S = 0.6;
 const epoch = (): number => performance.timeOrigin + performance.now();
@@ -97,6 +97,15 @@ async function waitReady(dir: string, timeoutMs: number): Promise<number> {
 
 const push = (m: Map<string, number[]>, k: string, v: number): void => { m.set(k, [...(m.get(k) ?? []), v]); };
 const norm = (s: string): string => s.replace(/node\d/g, 'N').replace(/\d+(\.\d+)?\s*(ms|s)\b/g, '#').slice(0, 90);
+/** A mark in two or three words, for the one line per round. */
+function shortMark(what: string): string {
+  const words: Array<[RegExp, string]> = [[/still running as the primary/, 'fence?'], [/^warning \(modal\): Make/, 'confirm'], [/showTextDocument called/, 'plan-doc'], [/plan document: shown/, 'plan-doc-shown'], [/^progress opened/, 'run'],
+    [/failover.sh .* not running/, 'scripts-idle'], [/Check that pgpool uses/, 'pgpool-uses'], [/failover script to promote/, 'target-file'], [/Stop PostgreSQL/, 'stop'],
+    [/Record how much WAL/, 'received'], [/no node other than/, 'no-other-primary'], [/Promote .* to primary/, 'promote'], [/pgpool routes writes/, 'pgpool-routes'],
+    [/primary_conninfo/, 'repoint'], [/Reload/, 'reload'], [/pg_controldata/, 'controldata'], [/^step: Attach/, 'attach'], [/^information/, 'done-message']];
+  return words.find(([re]) => re.test(what))?.[1] ?? what.slice(0, 30);
+}
+
 const sec = (ms: number): string => (ms / 1000).toFixed(2);
 const secs = (xs: number[]): string => `${sec(median(xs))} s (min ${sec(Math.min(...xs))} .. max ${sec(Math.max(...xs))}, n ${xs.length}; runs ${xs.map(sec).join(', ')})`;
 
@@ -121,6 +130,7 @@ export async function benchEditorPromote(): Promise<void> {
   const editorCommand: number[] = [];
   const marks = new Map<string, number[]>(); const steps = new Map<string, number[]>();
   const failed: string[] = [];
+  const rounds: string[] = [];
   try {
     browser = await launchBrowser();
     await browser.page.goto(server.url(workspace, [
@@ -149,6 +159,8 @@ export async function benchEditorPromote(): Promise<void> {
         for (const m of res.marks) push(marks, norm(m.what), m.at - res.invokedAt);
         push(marks, 'first write acknowledged on the promoted node', e);
         push(marks, 'command returned', res.endedAt - res.invokedAt);
+        rounds.push(`${t.name}: ${[...res.marks.map((m) => [m.at - res.invokedAt, shortMark(m.what)] as const), [e, 'FIRST WRITE'] as const]
+          .sort((x, y) => x[0] - y[0]).map(([at, what]) => `${Math.round(at)} ${what}`).join(' · ')} · ${Math.round(res.endedAt - res.invokedAt)} returned`);
       } else {
         failed.push(`editor promote ${t.name}: ${res.error ?? JSON.stringify(res.outcome)}${landed instanceof Error ? `; ${landed.message}` : ''}; dialogs: ${res.prompts.join(' / ')}`);
       }
@@ -192,6 +204,10 @@ export async function benchEditorPromote(): Promise<void> {
   if (marks.size) {
     console.log('  editor marks (median ms after the invocation; dialogs are answered at once):');
     for (const [k, xs] of [...marks.entries()].sort((a, b) => median(a[1]) - median(b[1]))) console.log(`    ${String(Math.round(median(xs))).padStart(6)}  ${k} (n ${xs.length})`);
+  }
+  if (rounds.length) {
+    console.log('  editor rounds (ms after the invocation):');
+    for (const r of rounds) console.log(`    ${r}`);
   }
   if (steps.size) {
     console.log('  CLI steps (median ms):');
