@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * `npm run bench`: each area exports one async bench function that prints its figures and ratios.
  * Areas are found at run time so one missing area does not stop the others.
  */
-const areas: Array<[file: string, fn: string]> = [
+const areas: Array<[file: string, fn: string, name?: string]> = [
   ['startup', 'benchStartup'],
   ['lint', 'benchLint'],
   ['lab', 'benchLab'],
@@ -14,16 +14,17 @@ const areas: Array<[file: string, fn: string]> = [
   ['recover', 'benchRecover'],
   ['events', 'benchEvents'],
   ['watchdog', 'benchWatchdog'],
+  ['editorPromote', 'benchEditorPromote', 'editor-promote'],
 ];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   let failed = 0;
-  for (const [file, fn] of areas) {
-    if (only.length > 0 && !only.includes(file)) continue;
+  for (const [file, fn, name = file] of areas) {
+    if (only.length > 0 && !only.includes(name)) continue;
     const path = join(__dirname, `${file}.js`);
     if (!existsSync(path)) continue;
-    console.log(`\n## ${file}`);
+    console.log(`\n## ${name}`);
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path) as Record<string, () => Promise<void>>;

@@ -23,24 +23,24 @@ import { quantile } from './stats';
 const RUNS = Number(process.env.BENCH_OPS_RUNS ?? 3);
 /** Rounds of the quiet automatic-failover RTO (p50/p90 need at least 10). */
 const RTO_RUNS = Number(process.env.BENCH_RTO_RUNS ?? 10);
-const ctx = labContext(process.env.BENCH_LAB_DIR ?? defaultLabDir(), undefined, process.env.BENCH_LAB_NET ?? defaultLabNet());
+export const ctx = labContext(process.env.BENCH_LAB_DIR ?? defaultLabDir(), undefined, process.env.BENCH_LAB_NET ?? defaultLabNet());
 if (process.env.BENCH_LAB_DIR) process.env.PGPOOL_CLUSTER_LAB_DIR = process.env.BENCH_LAB_DIR;
-const layout = ctx.layout;
+export const layout = ctx.layout;
 const PGPOOL = layout.pgpool.address;
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 /** Its own lock and audit folder per lab: two benches on two labs must not queue behind one lock. */
 const STATE_DIR = `/tmp/pgc-bench-state-${basename(layout.dir)}`;
 const NODES = layout.nodes.map((n) => ({ name: n.name, id: n.id, host: n.address, dataDir: n.dataDir }));
-type Node = typeof NODES[number];
+export type Node = typeof NODES[number];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-interface CliResult { code: number; wallMs: number; outcome?: { ok: boolean; durationMs: number; message: string; steps: { id: string; ms: number; skipped: boolean }[]; phases?: Record<string, number> } }
+export interface CliResult { code: number; wallMs: number; outcome?: { ok: boolean; durationMs: number; message: string; steps: { id: string; ms: number; skipped: boolean }[]; phases?: Record<string, number> } }
 
 /** Runs the bundled CLI with --json; the outcome carries the runner's step timings. */
-function cliRun(args: string[]): Promise<CliResult> {
+export function cliRun(args: string[]): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [CLI, ...args, '--yes', '--json', '--file', layout.clusterFile], {
@@ -73,13 +73,13 @@ function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise
 }
 
 /** Ends a client without waiting on a server that may never answer (a pgpool child stuck in failover). */
-async function closeClient(c: Client): Promise<void> {
+export async function closeClient(c: Client): Promise<void> {
   await Promise.race([c.end().catch(() => undefined), sleep(200)]);
   (c as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
 }
 
 /** One statement on a fresh connection, bounded by `timeoutMs` end to end. */
-async function q(host: string, port: number, sql: string, params: unknown[] = [], timeoutMs = 3000): Promise<Record<string, unknown>[]> {
+export async function q(host: string, port: number, sql: string, params: unknown[] = [], timeoutMs = 3000): Promise<Record<string, unknown>[]> {
   const c = new Client({ host, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   c.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
@@ -273,7 +273,7 @@ async function labState(): Promise<LabState> {
  * promotes while a primary runs, so it never makes two; gives up with the cluster's state after a bounded
  * number of rounds instead of looping. pgpool's follow_primary_command gets `settleMs` to finish first.
  */
-async function healthy(settleMs = 5_000): Promise<void> {
+export async function healthy(settleMs = 5_000): Promise<void> {
   const attempts = new Map<string, number>();
   let st = await labState();
   for (const until = performance.now() + settleMs; !st.ok && performance.now() < until;) {
@@ -317,14 +317,14 @@ async function healthy(settleMs = 5_000): Promise<void> {
   throw new Error(`the lab did not become healthy in 10 rounds; it is: ${(await labState()).text}`);
 }
 
-async function primaryNode(): Promise<Node> {
+export async function primaryNode(): Promise<Node> {
   const primaries = (await nodeFacts()).filter((f) => f.alive && f.primary);
   if (primaries.length !== 1) throw new Error(`expected one primary, found ${primaries.map((f) => f.node.name).join(', ') || 'none'}`);
   return primaries[0]!.node;
 }
 
 /** A standby to move to, turn by turn, so every node takes its turn as the primary. */
-function nextTarget(p: Node, turn: number): Node {
+export function nextTarget(p: Node, turn: number): Node {
   const others = NODES.filter((n) => n !== p);
   return others[turn % others.length]!;
 }
