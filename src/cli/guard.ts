@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import type { ClusterDefinition, NodeDefinition } from '../core/inventory/model';
 import {
-  buildGuardInstallPlan, buildGuardRemovePlan, describeGuardState, guardPaths, guardStatusArgv, guardTiming, healthCheckFromPoolStatus,
-  parseGuardStatus, type GuardState, type HealthCheckSettings,
+  buildGuardInstallPlan, buildGuardRemovePlan, describeGuardState, guardStatusArgv, parseGuardStatus, type GuardState,
 } from '../core/ops/setup/fenceGuard';
+import { guardPaths, guardTiming, healthCheckFromPoolStatus, type HealthCheckSettings } from '../core/ops/setup/fenceGuardFacts';
 import type { ClusterOpsEnvironment } from '../core/ops/engine/environment';
 import { applyDiscovery } from '../core/ops/preflight/discovery';
 import { CliError } from './errors';

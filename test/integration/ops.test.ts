@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { cli, cliPath, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../src/core/ops/setup/pgpoolConfig';
@@ -79,25 +78,7 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
   const target = NODES.find((n) => n !== primary)!;
   await queryPgpool('CREATE TABLE IF NOT EXISTS ops_switch (id int PRIMARY KEY)');
   await queryPgpool('TRUNCATE ops_switch');
-  const acked: number[] = [];
-  let stop = false;
-  let next = 1;
-  const writer = (async () => {
-    let c: Client | undefined;
-    while (!stop) {
-      const id = next++;
-      try {
-        if (!c) { c = new Client({ host: PGPOOL, port: 9999, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 5000 }); c.on('error', () => undefined); await c.connect(); }
-        await c.query('INSERT INTO ops_switch VALUES ($1)', [id]);
-        acked.push(id);
-      } catch {
-        await c?.end().catch(() => undefined);
-        c = undefined;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    await c?.end().catch(() => undefined);
-  })();
+  const { acked, stop } = writerThroughPgpool('ops_switch');
   // The writer is really writing through pgpool before the switchover starts.
   await waitUntil('the writer to have 20 acknowledged inserts', async () => acked.length >= 20, 30_000);
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
@@ -113,8 +94,7 @@ test('switchover under a steady stream of inserts through pgpool loses no acknow
     assert.equal(r.code, 0, r.out);
     await waitUntil('the writer to get 20 more inserts acknowledged after the switchover', async () => acked.length >= ackedAtEnd + 20, 30_000);
   } finally {
-    stop = true;
-    await writer;
+    await stop();
   }
   assert.ok(acked.length >= 40, `writes were acknowledged (${acked.length})`);
   assert.deepEqual(await primaries(), [target.name], 'exactly one primary, the target');

@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildGuardInstallPlan, buildGuardRemovePlan, parseGuardStatus } from '../../../src/core/ops/setup/fenceGuard';
 import {
-  buildGuardInstallPlan, buildGuardRemovePlan, guardPaths, guardScript, guardTiming, healthCheckFromPoolStatus, parseGuardStatus,
-  GUARD_LOG_PREFIX, PROMOTE_GRACE_S, type HealthCheckSettings,
-} from '../../../src/core/ops/setup/fenceGuard';
+  guardPaths, guardTiming, healthCheckFromPoolStatus, GUARD_LOG_PREFIX, PROMOTE_GRACE_S, type HealthCheckSettings,
+} from '../../../src/core/ops/setup/fenceGuardFacts';
+import { guardScript } from '../../../src/core/ops/setup/fenceGuardScript';
 import { detectionProfiles } from '../../../src/core/ops/setup/pgpoolConfig';
 import { cluster, status as clusterStatus } from './fixtures';
 

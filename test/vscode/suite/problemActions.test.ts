@@ -2,16 +2,13 @@
 // command link, enabled for that one command) for the node pgpool does not write to, never for the one it does. The
 // status is recorded (the core's merge of pgpool's and each node's answers); nothing connects.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { activatedExtension } from './extension';
+import { recordedTree, type RecordedTree } from './recordedTree';
 import type { PgNodeView } from '../../../src/core/db/nodeQueries';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import { mergeClusterStatus, type NodeProbe } from '../../../src/core/status/merge';
 import type { ClusterStatus } from '../../../src/core/status/model';
-import { ClusterModel, type ClusterEntry } from '../../../src/extension/tree/clusterModel';
+import type { ClusterEntry, ClusterModel } from '../../../src/extension/tree/clusterModel';
 import { ClusterItem, ClusterTreeProvider, NodeItem } from '../../../src/extension/tree/clusterTreeProvider';
 
 const CLUSTER_FILE = `version: 1
@@ -39,28 +36,16 @@ function splitBrain(entry: ClusterEntry): ClusterStatus {
 }
 
 suite('problem actions in the tree (recorded status)', () => {
-  let dir = '';
+  let tree: RecordedTree;
   let model: ClusterModel;
   let provider: ClusterTreeProvider;
 
   suiteSetup(async () => {
-    await activatedExtension();
-    dir = mkdtempSync(join(tmpdir(), 'sb-tree-'));
-    const file = join(dir, 'pgpool-cluster.yaml');
-    writeFileSync(file, CLUSTER_FILE);
-    model = new ClusterModel({
-      discoverFiles: () => Promise.resolve([file]), hostKeyPolicy: { mode: 'strict' },
-      mayConnect: () => Promise.resolve('recorded status: this test connects nowhere'),
-    });
-    provider = new ClusterTreeProvider(model);
-    await model.reload();
+    tree = await recordedTree('sb-tree-', CLUSTER_FILE);
+    ({ model, provider } = tree);
   });
 
-  suiteTeardown(() => {
-    provider?.dispose();
-    model?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  suiteTeardown(() => tree?.dispose());
 
   test('split brain: the cluster row links Fence for the node pgpool does not write to, and the link resolves to that node', async () => {
     const entry = model.findCluster('sb');

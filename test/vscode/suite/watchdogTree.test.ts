@@ -3,12 +3,11 @@
 // the core's own merge and watchdog analysis (what the collector does with live answers); nothing connects. The live
 // watchdog cluster is covered by the integration watchdog tests.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { fixturesDir } from '../../harness/paths';
-import { activatedExtension } from './extension';
+import { recordedTree, type RecordedTree } from './recordedTree';
 import type { PgNodeView } from '../../../src/core/db/nodeQueries';
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import { parseWatchdogInfo } from '../../../src/core/db/watchdogInfo';
@@ -17,7 +16,7 @@ import { parseIpAddrLines } from '../../../src/core/remote/ipAddr';
 import { mergeClusterStatus, type NodeProbe } from '../../../src/core/status/merge';
 import type { ClusterStatus } from '../../../src/core/status/model';
 import { analyseWatchdog, withWatchdog, type PgpoolSqlView, type WatchdogProbe } from '../../../src/core/status/watchdog';
-import { ClusterModel, type ClusterEntry } from '../../../src/extension/tree/clusterModel';
+import type { ClusterEntry, ClusterModel } from '../../../src/extension/tree/clusterModel';
 import { ClusterItem, ClusterTreeProvider, NodeItem, PgpoolGroupItem, PgpoolItem } from '../../../src/extension/tree/clusterTreeProvider';
 
 const HOSTS = ['10.213.12.10', '10.213.12.20', '10.213.12.30'];
@@ -124,34 +123,21 @@ const tooltipOf = (item: vscode.TreeItem): string => (item.tooltip instanceof vs
 const WATCHDOG_CODES = ['watchdog-no-leader', 'watchdog-leaders', 'watchdog-quorum-lost', 'vip-on-two-hosts', 'vip-not-held', 'pgpool-views-differ', 'pgpool-node-down', 'watchdog-unknown'];
 
 suite('watchdog cluster in the tree (recorded status)', () => {
-  let dir = '';
+  let tree: RecordedTree;
   let model: ClusterModel;
   let provider: ClusterTreeProvider;
   let entry: ClusterEntry;
 
   suiteSetup(async () => {
-    await activatedExtension();
-    dir = mkdtempSync(join(tmpdir(), 'wd-tree-'));
-    const file = join(dir, 'pgpool-cluster.yaml');
-    writeFileSync(file, CLUSTER_FILE);
-    model = new ClusterModel({
-      discoverFiles: () => Promise.resolve([file]), hostKeyPolicy: { mode: 'strict' },
-      // Recorded statuses only: a refresh asked for by the tree must not reach for these addresses.
-      mayConnect: () => Promise.resolve('recorded status: this test connects nowhere'),
-    });
-    provider = new ClusterTreeProvider(model);
-    await model.reload();
+    tree = await recordedTree('wd-tree-', CLUSTER_FILE);
+    ({ model, provider } = tree);
     assert.deepEqual(model.fileProblems, []);
     const e = model.findCluster('wd');
     assert.ok(e, 'cluster wd loaded');
     entry = e;
   });
 
-  suiteTeardown(() => {
-    provider?.dispose();
-    model?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  suiteTeardown(() => tree?.dispose());
 
   test('healthy: the pgpool nodes as a group with quorum, leader and VIP; each with role, priority, VIP holder', async () => {
     const c = entry.definition;
