@@ -51,13 +51,27 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   // Started again behind the tool's back, the fenced node still takes no TCP client: the pg_hba block holds.
   const dir = old.dataDir;
   const pgCtl = layout.isolation ? '/usr/lib/postgresql/15/bin/pg_ctl' : 'pg_ctl'; // not on the isolated hosts' PATH
-  const start = ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
-  assert.equal(start.code, 0, start.stderr);
+  // pgpool's follow_primary may be rewinding and starting it at the same moment (it does so with a thawed primary):
+  // start it unless it runs, until it runs, by whichever hand.
+  // (A start while follow_primary is between its pg_rewind and its standby.signal would make a primary again.)
+  await waitUntil("pgpool's failover and follow_primary scripts to be done", async () =>
+    ssh(layout, labUser(), layout.pgpool.address, shellCommand(['pgrep', '-f', 'failover.sh|follow_primary.sh'])).code === 1, 120_000);
+  const running = (): boolean => ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, 'status'])).code === 0;
+  await waitUntil(`${old.name} to run again`, async () => {
+    if (running()) return true;
+    ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
+    return running();
+  }, 120_000);
+  // Either the fence's pg_hba block refuses every client, or follow_primary got there first: its pg_rewind copies the
+  // new primary's configuration (pg_hba.conf included) and starts the node as its standby, which takes no write.
   const refused = await connectError(old.host);
-  assert.match(refused ?? 'it connected', /pg_hba\.conf rejects connection/);
+  if (refused === undefined) assert.equal(await inRecovery(old.host), true, `${old.name} took a client although neither fenced nor a standby`);
+  else assert.match(refused, /pg_hba\.conf rejects connection/);
 
   const recover = ops(['recover', old.name, '--yes']);
-  assert.equal(recover.code, 0, `recover: ${recover.stdout}\n${recover.stderr}`);
+  // When follow_primary already made it a streaming standby, recover rightly finds nothing to do.
+  const nothingToDo = recover.code === 3 && /is up, attached and streaming; there is nothing to recover/.test(recover.stderr);
+  assert.ok(recover.code === 0 || nothingToDo, `recover: ${recover.code} ${recover.stdout}\n${recover.stderr}`);
   assert.equal(await inRecovery(old.host), true, `${old.name} is a standby again`);
   const promotedHost = NODES.find((n) => n.name === promoted)!.host;
   assert.ok((await standbysStreamingFrom(promotedHost)).includes(old.name), `${promoted} streams to ${old.name}`);
@@ -77,7 +91,8 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   assert.equal(list.find((e) => e.kind === 'failover-command' && e.node === old.name)?.group, detected?.group, `failover.sh belongs to it:\n${story}`);
   const fenced = list.find((e) => e.kind === 'fence-done' && e.node === old.name);
   const recovered = list.find((e) => e.kind === 'recover-done' && e.node === old.name);
-  assert.ok(fenced && recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
+  assert.ok(fenced, `the fence, from the audit log:\n${story}`);
+  if (!nothingToDo) assert.ok(recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
   assert.ok(fenced.group?.startsWith('fence '), 'the fence is its own group');
   await restoreLab();
 });
