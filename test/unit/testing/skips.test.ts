@@ -40,3 +40,26 @@ test('the count reporter records each skip with the reason written in the test, 
   assert.equal(counts.skipped, 2);
   assert.deepEqual(counts.skips.map((s) => [s.name.split(' > ')[1], s.reason]), [['skipped with a reason', 'no lab here'], ['skipped bare', undefined]]);
 });
+
+test('the count reporter keeps why a test failed under its name, so the closing summary says it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgc-fails-'));
+  const file = join(dir, 'sample.test.mjs');
+  writeFileSync(file, [
+    "import { test } from 'node:test';",
+    "import assert from 'node:assert/strict';",
+    "test('fails', () => { assert.equal(1, 2, 'node1 to run as a standby: timed out after 60 s'); });",
+    "test('passes', () => {});",
+    '',
+  ].join('\n'));
+  const out = join(dir, 'counts.json');
+  spawnSync(process.execPath, ['--test', `--test-reporter=${join(repoRoot, 'scripts', 'count-reporter.mjs')}`, `--test-reporter-destination=${out}`, file], {
+    encoding: 'utf8', env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+  });
+  const counts = JSON.parse(readFileSync(out, 'utf8')) as { passed: number; failed: number; failures: string[] };
+  assert.equal(counts.failed, 1);
+  assert.equal(counts.passed, 1);
+  const [name, ...why] = counts.failures[0]!.split('\n');
+  assert.match(name!, / > fails$/);
+  assert.equal(why[0], '    node1 to run as a standby: timed out after 60 s');
+  assert.ok(why.every((l) => l.trim() !== ''), 'no blank lines');
+});
