@@ -51,7 +51,8 @@ export function crossCheck(files: ConfFile[], options: { pgpoolVersion?: string;
   const add = (file: string, d: Diagnostic): void => { const l = out.get(file) ?? []; l.push(d); out.set(file, l); };
   checkWatchdogFiles(files, options, add);
   const pgpoolFile = files.find((f) => f.languageId === 'pgpool-conf');
-  if (!pgpoolFile) return out;
+  // The checks below compare pgpool.conf with PostgreSQL's files: without one, do not parse it again.
+  if (!pgpoolFile || !files.some((f) => f.languageId === 'postgresql-conf' || f.languageId === 'pg-hba-conf')) return out;
   const v = detectVersions(pgpoolFile.text, options.pgpoolVersion, options.postgresVersion);
   const model = new PgpoolModel(parseConf(pgpoolFile.text, 'pgpool'), v.pgpool);
   const backends = model.usedBackends();

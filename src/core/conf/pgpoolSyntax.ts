@@ -8,7 +8,8 @@ import { pgpoolTokenParse } from './pgpoolTokens';
 import { range } from './types';
 
 export function reconcilePgpoolSyntax(doc: ParsedConf, text: string): void {
-  const parse = pgpoolTokenParse(text);
+  // pgpool's lines end at \n only: without a \r the parser's lines are the same ones.
+  const parse = text.indexOf('\r') < 0 ? pgpoolTokenParse(text, doc.lines) : pgpoolTokenParse(text);
   const stopLine = parse.error?.line ?? Number.POSITIVE_INFINITY;
   const brokenLines = new Set<number>();
   for (const p of doc.problems) {

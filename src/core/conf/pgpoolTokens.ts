@@ -20,8 +20,6 @@ const UNQUOTED = 2;
 const NUMBER = 3;
 const EQUALS = 4;
 const ERROR = 5;
-const EOL = 6;
-const EOF = 7;
 
 function isWordStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
@@ -79,65 +77,95 @@ function realEnd(text: string, i: number): number {
 export interface PgpoolItem { key: string; value: string; line: number }
 export interface PgpoolParse { items: PgpoolItem[]; error?: { line: number; token: string } }
 
-export function pgpoolTokenParse(text: string): PgpoolParse {
-  const n = text.length;
-  let i = 0;
-  let line = 0;
-  // The current token: text.slice(start, end) on line tokLine.
-  let start = 0;
-  let end = 0;
-  let tokLine = 0;
-  const next = (): number => {
-    for (;;) {
-      if (i >= n) { start = end = n; tokLine = line; return EOF; }
-      const c = text.charCodeAt(i);
-      if (c === 10) { start = i; end = ++i; tokLine = line++; return EOL; }
-      if (c === 32 || c === 9 || c === 13) { i++; continue; }
-      if (c === 35) { const nl = text.indexOf('\n', i); i = nl < 0 ? n : nl; continue; }
-      start = i;
-      tokLine = line;
-      let kind = ERROR;
-      let j = i + 1;
-      if (c === 39) {
-        let k = i + 1;
-        while (k < n) {
-          const q = text.charCodeAt(k);
-          if (q === 39 || q === 10) break;
-          k++;
-        }
-        if (k < n && text.charCodeAt(k) === 39) { kind = STRING; j = k + 1; }
-      } else if (c === 61) {
-        kind = EQUALS;
-      } else if (isDigit(c) || c === 43 || c === 45 || c === 46) {
-        const body = c === 43 || c === 45 ? i + 1 : i;
-        const intEnd = integerEnd(text, body);
-        const realE = realEnd(text, body);
-        if (intEnd >= 0 || realE >= 0) { kind = NUMBER; j = Math.max(intEnd, realE); }
-      } else if (isWordStart(c)) {
-        let k = i + 1;
-        while (k < n && isKeyChar(text.charCodeAt(k))) k++;
-        let u = k;
-        while (u < n && isUnquotedChar(text.charCodeAt(u))) u++;
-        kind = u > k ? UNQUOTED : KEY;
-        j = u;
-      }
-      i = j;
-      end = j;
-      return kind;
-    }
-  };
+/**
+ * pgpool's reading of `text`. Tokens never span a newline and a key is due at the start of every line, so the
+ * text is read line by line (`lines`: text.split('\n'), which a caller that has it may pass): blank and comment
+ * lines, most of a sample file, are skipped without a call (indentation found by a regular expression, native
+ * code even then), so that in a process that has just started the
+ * scanner stays too cold for the optimizing compiler (its work cost more CPU than the whole lint).
+ */
+export function pgpoolTokenParse(text: string, lines: readonly string[] = text.split('\n')): PgpoolParse {
   const items: PgpoolItem[] = [];
-  for (;;) {
-    const t = next();
-    if (t === EOF) break;
-    if (t === EOL) continue;
-    if (t !== KEY) return { items, error: { line: tokLine, token: text.slice(start, end) } };
-    const key = text.slice(start, end);
-    const keyLine = tokLine;
-    let v = next();
-    if (v === EQUALS) v = next();
-    const value = v === STRING ? text.slice(start + 1, end - 1) : text.slice(start, end);
-    items.push({ key, value, line: keyLine });
+  const last = lines.length - 1;
+  for (let ln = 0; ln <= last; ln++) {
+    const s = lines[ln] as string;
+    if (s.length === 0) continue;
+    let start = 0;
+    const c = s.charCodeAt(0);
+    if (c === 32 || c === 9 || c === 13) {
+      start = s.search(NOT_BLANK);
+      if (start < 0) continue;
+    }
+    if (s.charCodeAt(start) === 35) continue;
+    // A key last on its line takes the end of the line as its value: the newline, or nothing at the end of the text.
+    const error = scanLine(s, start, ln, ln === last ? '' : '\n', items);
+    if (error !== undefined) return { items, error: { line: ln, token: error } };
   }
   return { items };
+}
+
+const NOT_BLANK = /[^ \t\r]/;
+
+/** Index of the next token at or after i, or the line's length when only blanks and a comment are left. */
+function skipBlanks(s: string, i: number): number {
+  const n = s.length;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 35) return n;
+    if (c !== 32 && c !== 9 && c !== 13) return i;
+  }
+  return n;
+}
+
+/** The token starting at i (not a blank): its end and kind, packed as end * 8 + kind. */
+function token(s: string, i: number): number {
+  const n = s.length;
+  const c = s.charCodeAt(i);
+  let kind = ERROR;
+  let j = i + 1;
+  if (c === 39) {
+    const close = s.indexOf("'", i + 1);
+    if (close >= 0) { kind = STRING; j = close + 1; }
+  } else if (c === 61) {
+    kind = EQUALS;
+  } else if (isDigit(c) || c === 43 || c === 45 || c === 46) {
+    const body = c === 43 || c === 45 ? i + 1 : i;
+    const intEnd = integerEnd(s, body);
+    const realE = realEnd(s, body);
+    if (intEnd >= 0 || realE >= 0) { kind = NUMBER; j = Math.max(intEnd, realE); }
+  } else if (isWordStart(c)) {
+    let k = i + 1;
+    while (k < n && isKeyChar(s.charCodeAt(k))) k++;
+    let u = k;
+    while (u < n && isUnquotedChar(s.charCodeAt(u))) u++;
+    kind = u > k ? UNQUOTED : KEY;
+    j = u;
+  }
+  return j * 8 + kind;
+}
+
+/** Reads one line's `key [=] value` items into `items`; the token where pgpool stops, if any. */
+function scanLine(s: string, start: number, ln: number, lineEnd: string, items: PgpoolItem[]): string | undefined {
+  const n = s.length;
+  let i = start;
+  while (i < n) {
+    const t = token(s, i);
+    const end = t >>> 3;
+    if ((t & 7) !== KEY) return s.slice(i, end);
+    const key = s.slice(i, end);
+    let v = skipBlanks(s, end);
+    let tv = v < n ? token(s, v) : -1;
+    if (tv >= 0 && (tv & 7) === EQUALS) {
+      v = skipBlanks(s, tv >>> 3);
+      tv = v < n ? token(s, v) : -1;
+    }
+    if (tv < 0) {
+      items.push({ key, value: lineEnd, line: ln });
+      return undefined;
+    }
+    const vEnd = tv >>> 3;
+    items.push({ key, value: (tv & 7) === STRING ? s.slice(v + 1, vEnd - 1) : s.slice(v, vEnd), line: ln });
+    i = skipBlanks(s, vEnd);
+  }
+  return undefined;
 }

@@ -26,6 +26,8 @@ function lists(f: WatchdogFile): { members: string[]; heartbeats: string[] } {
 /** Cross-file watchdog findings, reported to `add` by file name. */
 export function checkWatchdogFiles(files: readonly { fileName: string; languageId: ConfLanguageId; text: string }[],
   options: { pgpoolVersion?: string; postgresVersion?: string }, add: (file: string, d: Diagnostic) => void): void {
+  // One pgpool.conf has nothing to agree with: do not parse it again.
+  if (files.filter((f) => f.languageId === 'pgpool-conf').length < 2) return;
   const wdFiles: WatchdogFile[] = [];
   for (const f of files) {
     if (f.languageId !== 'pgpool-conf') continue;
