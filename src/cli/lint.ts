@@ -102,6 +102,44 @@ export async function runLint(files: string[], opts: LintCliOptions): Promise<{ 
   return { output, exitCode: anyError ? 1 : 0 };
 }
 
+/** What `lint` does once its arguments are read: the report on stdout; the exit code. */
+export async function lintCommand(files: string[], opts: LintCliOptions): Promise<number> {
+  const { output, exitCode } = await runLint(files, opts);
+  process.stdout.write(output);
+  return exitCode;
+}
+
+const LINT_OPTIONS: Record<string, 'format' | 'pgpoolVersion' | 'postgresVersion'> = {
+  '--format': 'format', '--pgpool-version': 'pgpoolVersion', '--postgres-version': 'postgresVersion',
+};
+
+/**
+ * lint's arguments when they are plain (files, each option below at most once, `--name value` or
+ * `--name=value` with a value that does not start with a dash), read as commander reads them; anything else
+ * is undefined, for commander to read (and to explain).
+ */
+export function plainLintArguments(args: readonly string[]): { files: string[]; options: LintCliOptions } | undefined {
+  const files: string[] = [];
+  const options: LintCliOptions = { format: 'text' };
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('-')) {
+      files.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const key = Object.hasOwn(LINT_OPTIONS, name) ? LINT_OPTIONS[name] : undefined;
+    if (key === undefined || seen.has(name)) return undefined;
+    seen.add(name);
+    const value = eq < 0 ? args[++i] : arg.slice(eq + 1);
+    if (value === undefined || value === '' || value.startsWith('-')) return undefined;
+    options[key] = value;
+  }
+  return files.length > 0 ? { files, options } : undefined;
+}
+
 export function registerLintCommand(program: Command): void {
   program
     .command('lint')
@@ -111,8 +149,6 @@ export function registerLintCommand(program: Command): void {
     .option('--postgres-version <version>', 'target PostgreSQL major version, e.g. 15')
     .option('--format <format>', 'text, json or sarif', 'text')
     .action(async (files: string[], opts: LintCliOptions) => {
-      const { output, exitCode } = await runLint(files, opts);
-      process.stdout.write(output);
-      process.exitCode = exitCode;
+      process.exitCode = await lintCommand(files, opts);
     });
 }

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { CliError, errorJson, wantsJson } from './errors';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
@@ -37,6 +37,7 @@ function groupsFor(argv: string[]): Group[] {
 }
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command();
   program
     .name('pgpool-cluster')
@@ -50,9 +51,32 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   return program;
 }
 
+/**
+ * `--version` alone and a plain `lint FILE...` (what editor tasks and CI run) are answered without commander,
+ * whose 128 KB are compiled in every process that loads it: a fifth of the start-up of such a short command.
+ * Anything else (help, another spelling of an option, a mistake) goes through commander: undefined.
+ */
+async function runWithoutCommander(args: string[]): Promise<number | undefined> {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  if (args[0] !== 'lint') return undefined;
+  const lint = await import('./lint');
+  const plain = lint.plainLintArguments(args.slice(1));
+  return plain && lint.lintCommand(plain.files, plain.options);
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram(argv);
   const json = wantsJson(argv.slice(2));
+  try {
+    const code = await runWithoutCommander(argv.slice(2));
+    if (code !== undefined) return code;
+  } catch (err) {
+    return failed(json, err);
+  }
+  const { CommanderError } = await import('commander');
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -64,13 +88,18 @@ export async function main(argv: string[]): Promise<number> {
       if (json) process.stdout.write(errorJson({ code: 'usage', message: `${err.message.replace(/^error: /, '')} (see --help)` }));
       return 2;
     }
-    if (err instanceof CliError) {
-      fail(json, err);
-      return err.exitCode;
-    }
-    fail(json, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
-    return 1;
+    return failed(json, err);
   }
+}
+
+/** Reports an error that ended the command; its exit code. */
+function failed(json: boolean, err: unknown): number {
+  if (err instanceof CliError) {
+    fail(json, err);
+    return err.exitCode;
+  }
+  fail(json, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
+  return 1;
 }
 
 /** A failure on stderr for people and, with --json, as `{"error":{...}}` on stdout for machines. */
