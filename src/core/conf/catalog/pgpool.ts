@@ -1,6 +1,6 @@
 /** pgpool-II parameter catalogue per release line (3.6 .. 4.7), read from the generated table. */
 import { PGPOOL_PARAM_TABLE, PGPOOL_RELEASES } from './pgpoolParams.generated';
-import type { RawPgpoolSpec } from './pgpoolTypes';
+import type { RawPgpoolSpan, RawPgpoolSpec } from './pgpoolTypes';
 import type { ParamContext, ParamSpec, ParamType, ParamUnit } from './spec';
 
 export type PgpoolRelease = (typeof PGPOOL_RELEASES)[number];
@@ -11,8 +11,11 @@ const TYPE_MAP: Record<string, ParamType> = {
   bool: 'bool', int: 'int', long: 'long', double: 'double', string: 'string', string_list: 'list', enum: 'enum',
 };
 
+// Indexed reads, not array destructuring: this runs for every parameter in a process that has just started, where
+// destructuring's iterator protocol is interpreted step by step.
 function toSpec(name: string, raw: RawPgpoolSpec): ParamSpec {
-  const [type, def, min, max, enumValues, context, indexed, indexMax, unit, group, flags, sep, alias] = raw;
+  const type = raw[0], def = raw[1], min = raw[2], max = raw[3], enumValues = raw[4], context = raw[5], indexed = raw[6];
+  const indexMax = raw[7], unit = raw[8], group = raw[9], flags = raw[10], sep = raw[11], alias = raw[12];
   const spec: ParamSpec = {
     name,
     type: TYPE_MAP[type] ?? 'string',
@@ -59,9 +62,11 @@ export function pgpoolCatalog(release: string): Map<string, ParamSpec> {
   if (cached) return cached;
   const idx = PGPOOL_RELEASE_LIST.indexOf(release);
   const map = new Map<string, ParamSpec>();
-  for (const [name, spans] of Object.entries(PGPOOL_PARAM_TABLE)) {
-    for (const [from, to, raw] of spans) {
-      if (idx >= from && idx <= to) { map.set(name, toSpec(name, raw)); break; }
+  for (const name in PGPOOL_PARAM_TABLE) {
+    const spans = PGPOOL_PARAM_TABLE[name] as RawPgpoolSpan[];
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i] as RawPgpoolSpan;
+      if (idx >= span[0] && idx <= span[1]) { map.set(name, toSpec(name, span[2])); break; }
     }
   }
   cache.set(release, map);
