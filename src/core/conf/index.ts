@@ -15,4 +15,4 @@ export { estimateFailoverDetection, type FailoverEstimate } from './healthCheck'
 export { migrateRecoveryConf, type RecoveryMigration } from './migrate';
 export { crossCheck, type ConfFile } from './crossFile';
 export { PGPOOL_RELEASE_LIST, NEWEST_PGPOOL } from './catalog/pgpool';
-export { PG_VERSIONS, NEWEST_PG } from './catalog/postgres';
+export { PG_VERSIONS, NEWEST_PG } from './catalog/postgresVersions';

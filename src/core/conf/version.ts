@@ -1,6 +1,6 @@
 /** Target versions: a `# pgpool-cluster: pgpool=4.3 postgresql=15` comment, else the options, else the newest. */
 import { NEWEST_PGPOOL, pgpoolReleaseOf } from './catalog/pgpool';
-import { NEWEST_PG, pgMajorOf } from './catalog/postgres';
+import { NEWEST_PG, pgMajorOf } from './catalog/postgresVersions';
 import { range, type Diagnostic } from './types';
 
 export interface TargetVersions {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { detectVersions, languageIdForFile } from '../../core/conf';
 import { PGPOOL_RELEASES } from '../../core/conf/catalog/pgpoolParams.generated';
-import { PG_VERSIONS } from '../../core/conf/catalog/postgres';
+import { PG_VERSIONS } from '../../core/conf/catalog/postgresVersions';
 import { isConfDocument, targetVersionsOf } from './convert';
 
 export const CHOOSE_VERSIONS_COMMAND = 'pgpoolCluster.chooseTargetVersions';

@@ -4,8 +4,6 @@
  */
 import type { ParamContext, ParamSpec, ParamType, ParamUnit } from './spec';
 
-export const PG_VERSIONS: readonly number[] = [9.6, 10, 11, 12, 13, 14, 15, 16, 17];
-export const NEWEST_PG = 17;
 
 export interface PgGuc extends ParamSpec {
   since: number;
@@ -233,15 +231,4 @@ export function pgCatalog(version: number): Map<string, PgGuc> {
 /** Any version that has this detailed GUC, for "added in" notes. */
 export function pgGucHistory(name: string): PgGuc[] {
   return PG_GUCS.filter((g2) => g2.name === name);
-}
-
-/** Maps `15`, `15.4`, `9.6.24`, `PostgreSQL 12` to a supported major, clamping outside values. */
-export function pgMajorOf(version: string): number | undefined {
-  const m = /(\d+)(?:\.(\d+))?/.exec(version);
-  if (!m) return undefined;
-  const major = Number(m[1]);
-  let v = major >= 10 ? major : Number(`${major}.${m[2] ?? '0'}`);
-  if (v < 9.6) v = 9.6;
-  if (v > NEWEST_PG) v = NEWEST_PG;
-  return PG_VERSIONS.includes(v) ? v : undefined;
 }
