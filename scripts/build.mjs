@@ -3,6 +3,7 @@
 // Start-up is kept short by not reading code before it is needed (`npm run bench -- startup` measures it):
 // - the CLI is ES module chunks (dist/cli/) behind a small launcher (dist/cli.js); each command group is a
 //   dynamic import() in src/cli/main.ts, so `--version` and `lint` never read the SSH, PostgreSQL or YAML code;
+//   a plain `lint FILE...` is one CommonJS file (dist/cli/lint.js) that the launcher require()s first;
 //   ssh2 (dist/cli/vendor/ssh2.js) is read on first use, like the extension's vendor files;
 // - the extension stays one CommonJS file (dist/extension/main.js behind the launcher dist/extension.js), but
 //   ssh2, pg and yaml are separate files (dist/extension/vendor/) that a stand-in module require()s on the
@@ -81,8 +82,11 @@ const esmRequire = [
 ].join(' ');
 const CLI_LAUNCHER = `#!/usr/bin/env node
 'use strict';
-// The CLI is ES module chunks (dist/cli/): each command loads only the code it needs.
-import('./cli/main.mjs').then((cli) => cli.runCli());
+// The CLI is ES module chunks (dist/cli/): each command loads only the code it needs. A plain \`lint FILE...\`
+// runs from one CommonJS file, dist/cli/lint.js, without starting the ES module loader.
+const full = () => import('./cli/main.mjs').then((cli) => cli.runCli());
+if (process.argv[2] === 'lint') require('./cli/lint.js').runPlainLint(process.argv).then((done) => done || full());
+else full();
 `;
 
 // The extension host require()s this; it notes the instant first, so activate() can log load + activation time.
@@ -100,6 +104,8 @@ const builds = [
     ...common, entryPoints: { main: 'src/cli/main.ts' }, outdir: 'dist/cli', splitting: true, format: 'esm', platform: 'node', target: 'node20',
     outExtension: { '.js': '.mjs' }, chunkNames: 'chunk-[hash]', external: nodeExternals, banner: { js: esmRequire }, plugins: [lazyPackagesOf(CLI_LAZY_PACKAGES)],
   },
+  // A plain lint (src/cli/lintEntry.ts) as one CommonJS file: the ES module loader costs more than the lint itself.
+  { ...common, entryPoints: ['src/cli/lintEntry.ts'], outfile: 'dist/cli/lint.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

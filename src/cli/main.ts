@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CliError, errorJson, wantsJson } from './errors';
+import { errorJson, wantsJson } from './errors';
+import { endOnClosedPipe, reportError } from './exit';
 
 // Bundled into dist/cli.js by esbuild; tsc emits out/package.json beside out/src for the unit tests.
 import { version } from '../../package.json';
@@ -52,7 +53,8 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 }
 
 /**
- * `--version` alone and a plain `lint FILE...` (what editor tasks and CI run) are answered without commander,
+ * `--version` alone and a plain `lint FILE...` (what editor tasks and CI run; dist/cli.js runs the latter from
+ * dist/cli/lint.js, lintEntry.ts, before it loads this module) are answered without commander,
  * whose 128 KB are compiled in every process that loads it: a fifth of the start-up of such a short command.
  * Anything else (help, another spelling of an option, a mistake) goes through commander: undefined.
  */
@@ -73,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = await runWithoutCommander(argv.slice(2));
     if (code !== undefined) return code;
   } catch (err) {
-    return failed(json, err);
+    return reportError(json, err);
   }
   const { CommanderError } = await import('commander');
   const program = await buildProgram(argv);
@@ -88,35 +90,13 @@ export async function main(argv: string[]): Promise<number> {
       if (json) process.stdout.write(errorJson({ code: 'usage', message: `${err.message.replace(/^error: /, '')} (see --help)` }));
       return 2;
     }
-    return failed(json, err);
+    return reportError(json, err);
   }
-}
-
-/** Reports an error that ended the command; its exit code. */
-function failed(json: boolean, err: unknown): number {
-  if (err instanceof CliError) {
-    fail(json, err);
-    return err.exitCode;
-  }
-  fail(json, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
-  return 1;
-}
-
-/** A failure on stderr for people and, with --json, as `{"error":{...}}` on stdout for machines. */
-function fail(json: boolean, e: Parameters<typeof errorJson>[0]): void {
-  if (json) process.stdout.write(errorJson(e));
-  process.stderr.write(`pgpool-cluster: ${e.message}\n`);
 }
 
 /** The process entry (dist/cli.js loads this module and calls it). */
 export function runCli(): void {
-  // A reader that goes away (`| head`) ends the output, not the program with a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
+  endOnClosedPipe();
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });
