@@ -28,13 +28,24 @@ function falsePrimary(c: ReturnType<typeof cluster>, db0Reachable = true): Clust
 test('fence over SSH: detach, block in pg_hba, reload, stop; verified stopped, down in pgpool and not writable', () => {
   const c = cluster('15', '4.3');
   const p = ok(planFor('fence', { cluster: c, status: falsePrimary(c), fenceReach: { ssh: true, hbaFile: '/etc/pg/pg_hba.conf' } }, 'db0'));
-  assert.deepEqual(ids(p), ['detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
+  assert.deepEqual(ids(p), ['fence-mark-db0', 'detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
   assert.equal(p.operation, 'fence');
   assert.ok(p.destructive);
-  const hba = p.steps[1]?.action;
+  const mark = p.steps[0]?.action;
+  assert.ok(mark?.kind === 'ssh' && mark.argv.includes('/data/db0.pgpool-cluster-fenced') && mark.argv.includes('/etc/pg/pg_hba.conf'), 'the mark beside the data directory names the hba file');
+  const hba = p.steps[2]?.action;
   assert.ok(hba?.kind === 'ssh' && hba.argv.includes('/etc/pg/pg_hba.conf'), 'the hba file the server named');
   assert.deepEqual(p.verify.map((v) => v.kind), ['pgpool-node', 'ssh-exit', 'not-writable']);
   assert.match(p.summary, /recover db0/);
+});
+
+test('the plan says when pgpool\'s follow_primary script does not respect fences (a user\'s own script), and not when it does', () => {
+  const c = cluster('15', '4.3');
+  const base = { cluster: c, status: falsePrimary(c), fenceReach: { ssh: true } };
+  const mine = ok(planFor('fence', { ...base, followPrimaryFence: { script: '/etc/pgpool2/my_follow.sh', respects: false } }, 'db0'));
+  assert.ok(mine.warnings.some((w) => /\/etc\/pgpool2\/my_follow\.sh\) does not know fences: .*rewind db0 and start it.*configure-pgpool/.test(w)), mine.warnings.join('\n'));
+  const ours = ok(planFor('fence', { ...base, followPrimaryFence: { script: '/etc/pgpool2/follow_primary.sh', respects: true } }, 'db0'));
+  assert.ok(!ours.warnings.some((w) => /follow_primary/.test(w)), ours.warnings.join('\n'));
 });
 
 test('fence without SSH but with SQL: read-only and sessions ended, and the plan says it is weaker', () => {
@@ -60,10 +71,10 @@ test('fence when nothing answers: detach only while pgpool still uses it, refuse
 test('a down former primary whose host answers is blocked (the stop is skipped at run time when it is not running)', () => {
   const c = cluster('15', '4.3');
   const p = ok(planFor('fence', { cluster: c, status: falsePrimary(c, false), fenceReach: { ssh: true } }, 'db0'));
-  assert.deepEqual(ids(p), ['detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
-  const hba = p.steps[1]?.action;
+  assert.deepEqual(ids(p), ['fence-mark-db0', 'detach-db0', 'fence-hba-db0', 'fence-reload-db0', 'stop-db0']);
+  const hba = p.steps[2]?.action;
   assert.ok(hba?.kind === 'ssh' && hba.argv.includes('/data/db0/pg_hba.conf'), 'default hba file in the data directory');
-  assert.ok(p.steps[3]?.skipIf, 'the stop is skipped when it does not run');
+  assert.ok(p.steps[4]?.skipIf, 'the stop is skipped when it does not run');
 });
 
 test('fence is refused for the primary pgpool uses, the only writable node and a standby', () => {

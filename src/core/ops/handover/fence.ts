@@ -8,6 +8,10 @@
  *   and end its client sessions; the plan says that this is weaker than a stop;
  * - nothing answers: detach it in pgpool when pgpool still uses it, and say plainly that the node itself was not
  *   touched.
+ * Over SSH fence first leaves a mark beside the data directory (status/fenceMark.ts): the follow_primary script
+ * configure-pgpool generates then leaves the node alone (it would pg_rewind it, which replaces its pg_hba.conf, and
+ * start it), status shows it fenced, and recover removes it. A follow_primary script without that support is named
+ * in the plan's warnings.
  * Never the primary pgpool uses, never the only node that accepts writes. Unlike recover, fence does not wait for
  * pgpool's failover / follow_primary scripts: a false primary takes writes meanwhile, and what those scripts do to
  * the old primary (rewind it, start it as a standby) leaves it read-only too.
@@ -17,7 +21,9 @@ import type { OpsEnvironment } from '../engine/environment';
 import { livePrimaries, nodeStatus, pgpoolPrimaryNode, resolveVersions, type FenceReach, type OpsInput } from '../engine/input';
 import { bin, dataDir } from '../engine/pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from '../engine/plan';
-import { defaultHbaFile, fenceBlockArgv, fenceBlockedArgv } from './fenceHba';
+import { defaultHbaFile, fenceBlockArgv, fenceBlockedArgv, fenceMarkArgv, fenceMarkedArgv } from './fenceHba';
+import { fenceMarkPath } from '../../status/fenceMark';
+import { actor } from '../engine/audit';
 import { detachStep, notRunning, pgpoolDown, stopStep } from '../engine/steps';
 
 /** The command id the editor registers and the CLI name: other parts (the split-brain problem) offer these. */
@@ -82,6 +88,15 @@ export function buildFencePlan(input: OpsInput, node: NodeDefinition): PlanResul
 
   if (reach.ssh) {
     const hbaFile = reach.hbaFile ?? defaultHbaFile(node);
+    const mark = fenceMarkPath(dataDir(node));
+    steps.push({
+      id: `fence-mark-${node.name}`, title: `Mark ${node.name} as fenced (${mark})`, destructive: false,
+      why: 'pgpool\'s follow_primary script (as configure-pgpool generates it) leaves a marked node alone instead of rewinding and starting it; status shows the mark; recover removes it. It sits outside the data directory because pg_rewind replaces what is inside.',
+      action: { kind: 'ssh', host: node.name, argv: fenceMarkArgv(node, actor(), hbaFile), timeoutMs: 20_000 },
+      check: { kind: 'ssh-exit', host: node.name, argv: fenceMarkedArgv(node), exitCodes: [0], describe: `${mark} exists` },
+      optional: true,
+      onFailure: `${node.name} is fenced without its mark: after a failover pgpool's follow_primary may rewind and start it (without the pg_hba block). Let the postgres user write in the data directory's parent and re-run fence.`,
+    });
     detach();
     steps.push({
       id: `fence-hba-${node.name}`, title: `Block TCP clients in ${node.name}'s pg_hba (${hbaFile})`, destructive: true,
@@ -134,6 +149,11 @@ export function buildFencePlan(input: OpsInput, node: NodeDefinition): PlanResul
     warnings.push(`${node.name} answers neither over SSH (${reach.sshError ?? 'unknown error'}) nor as PostgreSQL (${pg?.error ?? 'no answer'}): it is only detached in pgpool. `
       + `It was NOT stopped and its pg_hba was NOT changed; if it comes back, clients that connect to it directly can write. Run "pgpool-cluster fence ${node.name}" again when its host answers.`);
     summary = `Fence ${node.name} as far as possible from here: detach it in pgpool (the node itself cannot be reached).`;
+  }
+  const follow = input.followPrimaryFence;
+  if (reach.ssh && follow && !follow.respects) {
+    warnings.push(`pgpool's follow_primary script (${follow.script}) does not know fences: after a failover it may rewind ${node.name} and start it, which replaces its pg_hba (the block goes) and makes it a standby again. `
+      + 'Check the node after any failover, or let "pgpool-cluster configure-pgpool" install its follow_primary.sh, which leaves fenced nodes alone.');
   }
   verify.push(notWritable(node));
   return {

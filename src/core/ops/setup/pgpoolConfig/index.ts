@@ -4,7 +4,7 @@ export * from './version';
 export { confString, confLine } from './confValues';
 export { generatePgpoolConf, failoverPlaceholders, pgpoolCommandProgram, pgpoolCommandWord } from './generatePgpoolConf';
 export {
-  generateScripts, CLEAN_STOP_MARKER, FAILOVER_MAX_LAG_BYTES, FAILOVER_TARGET_FILE, FAILOVER_TARGET_MAX_AGE_S, TARGET_FILE_MARKER, failoverTargetFileOf, failoverTargetPath,
+  generateScripts, CLEAN_STOP_MARKER, FAILOVER_MAX_LAG_BYTES, FAILOVER_TARGET_FILE, FAILOVER_TARGET_MAX_AGE_S, TARGET_FILE_MARKER, failoverTargetFileOf, failoverTargetPath, FOLLOW_FENCE_MARKER,
 } from './scripts';
 export { generatePcpConf, passFileLine, generatePoolHba } from './authFiles';
 export { defaultVipCommands, delegateIpName, escalationScript, maskSecretParams, nodeIdFile, SECRET_PARAMS, usesNodeIdFile, watchdogLines, worstCaseLeaderLossSeconds, worstCaseVipMoveSeconds } from './watchdog';

@@ -3,6 +3,8 @@ import type { GeneratedFile, PgpoolConfigInput } from './types';
 import { atLeast } from './version';
 import { escalationScript, nodeIdFile, usesNodeIdFile } from './watchdog';
 import { prelude } from './scriptPrelude';
+import { FENCE_MARK_SUFFIX } from '../../../status/fenceMark';
+import { FENCE_BLOCK_SCRIPT, FENCE_HBA_LINES, FENCE_MARKER_FILE } from '../../handover/fenceHba';
 
 /*
  * The scripts pgpool runs (failover, follow primary, online recovery). Values known when generating are
@@ -238,6 +240,39 @@ function forkedPast(pgMajor: number): string {
 `;
 }
 
+/** The line check and fence look for in the installed follow_primary script: it leaves a node with a fence mark alone. */
+export const FOLLOW_FENCE_MARKER = '# pgpool-cluster: leaves fenced nodes alone';
+
+/**
+ * A node `pgpool-cluster fence` marked (status/fenceMark.ts: a file beside its data directory, which pg_rewind does
+ * not touch) is left as it is: recover rejoins it. Checked before anything changes and again before the node would be
+ * started; a fence that came while pg_rewind ran gets its pg_hba block back (pg_rewind copied the new primary's
+ * pg_hba.conf over it) and the node stays stopped, configured as a standby.
+ */
+function fenceAware(): string {
+  return `${FOLLOW_FENCE_MARKER}: <data directory>${FENCE_MARK_SUFFIX}
+FENCE_MARK="\${NODE_DATA%/}"${q(FENCE_MARK_SUFFIX)}
+FENCE_MARK_TEXT=''
+# True when the node carries a fence mark ($1: what follow_primary was about to do, for the log).
+fenced() {
+  FENCE_MARK_TEXT=$(on_host "$NODE_HOST" cat "$FENCE_MARK" 2>/dev/null) || return 1
+  local line since='?' by='?'
+  while IFS= read -r line; do
+    case $line in since=*) since=\${line#since=} ;; by=*) by=\${line#by=} ;; esac
+  done <<< "$FENCE_MARK_TEXT"
+  log "node $NODE_ID ($NODE_HOST) is fenced (since $since by $by, $FENCE_MARK): not $1; it stays as it is until pgpool-cluster recover rejoins it"
+}
+# Puts the fence's pg_hba block back into the file the mark names (pg_rewind replaced a pg_hba.conf in the data directory).
+refence_hba() {
+  local hba
+  hba=$(sed -n 's/^hba=//p' <<< "$FENCE_MARK_TEXT" | head -n 1)
+  [ -n "$hba" ] || hba="$NODE_DATA/pg_hba.conf"
+  on_host "$NODE_HOST" sh -c ${q(FENCE_BLOCK_SCRIPT)} _ "$hba" "$NODE_DATA/"${q(FENCE_MARKER_FILE)} ${FENCE_HBA_LINES.map(q).join(' ')} >/dev/null \\
+    && log "node $NODE_ID: the fence block is in $hba again" || log "node $NODE_ID: could not put the fence block back into $hba"
+}
+`;
+}
+
 function followPrimaryScript(input: PgpoolConfigInput): string {
   const pcp = input.pcp;
   const repoint = input.postgresMajor >= 13
@@ -272,22 +307,31 @@ attach() {
     && log "node $NODE_ID attached" || log "pcp_attach_node failed for node $NODE_ID"
 }
 
+${fenceAware()}
 [ "$NODE_ID" = "$NEW_PRIMARY_ID" ] && exit 0
 if ! "$PGCLIENT/pg_isready" -q -h "$NODE_HOST" -p "$NODE_PORT" -t 5; then
   log "node $NODE_ID ($NODE_HOST:$NODE_PORT) is not running; it stays down until it is recovered"
   exit 0
 fi
+fenced "re-pointing it to the new primary" && exit 0
 CONNINFO=$(conninfo_for "$NEW_PRIMARY_HOST" "$NEW_PRIMARY_PORT" "$(app_name "$NODE_ID")")
 ${reload}
 SOURCE="host=$(ci_value "$NEW_PRIMARY_HOST") port=$(ci_value "$NEW_PRIMARY_PORT") user=$(ci_value "$SUPERUSER") dbname=postgres"
 [ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$(ci_value "$PASSFILE")"
+fenced "rewinding it" && exit 0
 on_host "$NODE_HOST" "$PGBIN/pg_ctl" -D "$NODE_DATA" -m fast -w stop >/dev/null || true
 if ! on_host "$NODE_HOST" "$PGCLIENT/pg_rewind" -D "$NODE_DATA" --source-server="$SOURCE"; then
   log "pg_rewind of node $NODE_ID failed; it stays down: recover it (pcp_recovery_node or pgpool-cluster recover)"
   exit 1
 fi
 write_standby_config "$NODE_HOST" "$NODE_DATA" "$CONNINFO"
+if fenced "starting it after pg_rewind"; then
+  refence_hba
+  exit 0
+fi
 start_node "$NODE_HOST" "$NODE_DATA" || { log "node $NODE_ID did not start after pg_rewind"; exit 1; }
+# A fence made during the start stops it again; pgpool must not get it back.
+fenced "attaching it" && exit 0
 attach
 exit 0
 `;
