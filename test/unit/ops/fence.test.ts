@@ -97,7 +97,13 @@ test('recover removes a fence block while the node is stopped, before it is rebu
     assert.ok(order.indexOf('stop-db0') < order.indexOf('unfence-db0'), `${method}: ${order.join(',')}`);
     assert.ok(order.indexOf('unfence-db0') < order.indexOf('start-db0'), method);
     for (const id of ['rewind-db0', 'move-aside-db0']) if (order.includes(id)) assert.ok(order.indexOf('unfence-db0') < order.indexOf(id), `${method}: ${id}`);
+    // The mark goes once the node streams again, before pgpool gets it back.
+    assert.ok(order.indexOf('streaming-db0') < order.indexOf('unmark-db0') && order.indexOf('unmark-db0') < order.indexOf('attach-db0'), `${method}: ${order.join(',')}`);
+    const unmark = p.steps.find((x) => x.id === 'unmark-db0');
+    assert.ok(unmark?.action.kind === 'ssh' && unmark.action.argv.includes('/data/db0.pgpool-cluster-fenced') && unmark.skipIf, 'removes the mark, skipped without one');
   }
+  const pcp = ok(planFor('recover', { cluster: c, status: falsePrimary(c, false), options: { method: 'pcp' } }, 'db0'));
+  assert.ok(ids(pcp).indexOf('pcp-recovery-db0') < ids(pcp).indexOf('unmark-db0'), ids(pcp).join(','));
 });
 
 // The block / unblock scripts themselves, run by sh on a real file.

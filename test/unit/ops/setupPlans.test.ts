@@ -276,3 +276,19 @@ test('check: a failover_command script that does not wait for a stopping primary
   const c11 = cluster('9.6', '4.3');
   assert.equal((await checkCluster(c11, status(c11, HEALTHY, '9.6'), fakeEnv(c11, conf))).cells.find((x) => x.what === 'failover_command waits for a clean stop'), undefined);
 });
+
+test('check: a follow_primary script that does not respect fences is a failing cell that says how to make it; ours passes', async () => {
+  const { FOLLOW_FENCE_MARKER } = await import('../../../src/core/ops/setup/pgpoolConfig');
+  const c = cluster('15', '4.3');
+  const conf = "follow_primary_command = '/etc/pgpool2/my_follow.sh %d %h'\n";
+  const what = 'follow_primary leaves fenced nodes alone';
+  const cell = async (text: string): Promise<{ ok: boolean; detail: string; fix?: string } | undefined> =>
+    (await checkCluster(c, status(c, HEALTHY, '15'), fakeEnv(c, text))).cells.find((x) => x.what === what);
+  const theirs = await cell(conf);
+  assert.equal(theirs?.ok, false);
+  assert.match(theirs?.detail ?? '', /\/etc\/pgpool2\/my_follow\.sh does not know fences/);
+  assert.match(theirs?.fix ?? '', /configure-pgpool.*<data directory>\.pgpool-cluster-fenced/);
+  // fakeEnv serves the same text for pgpool.conf and for the script: the marker makes it ours.
+  assert.equal((await cell(`${conf}${FOLLOW_FENCE_MARKER}: x\n`))?.ok, true);
+  assert.equal(await cell("failover_command = '/etc/pgpool2/failover.sh %d'\n"), undefined, 'no follow_primary, nothing to check');
+});

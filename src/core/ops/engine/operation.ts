@@ -14,7 +14,7 @@ import { buildPromotePlan } from '../handover/promote';
 import { buildRecoverPlan } from '../recover/recover';
 import { buildFencePlan, probeFenceReach } from '../handover/fence';
 import { probeRecoveryFacts } from '../recover/recoverFacts';
-import type { FailoverScriptFacts } from '../handover/pgpoolScriptFacts';
+import { followPrimaryFenceFacts, type FailoverScriptFacts } from '../handover/pgpoolScriptFacts';
 import { probePgpoolScripts } from '../handover/pgpoolScriptCache';
 import { withPgpoolScriptsIdle } from '../preflight/pgpoolBusy';
 
@@ -47,6 +47,8 @@ export interface PlanProbes {
   readonly failoverScript: Promise<FailoverScriptFacts>;
   /** pgpool's failover / follow_primary script paths (recover, promote, switchover wait while they run). */
   readonly pgpoolScripts?: Promise<string[]>;
+  /** fence: pgpool's follow_primary script and whether it leaves fenced nodes alone. */
+  readonly followPrimaryFence?: Promise<{ script: string; respects: boolean } | undefined>;
 }
 
 export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
@@ -58,6 +60,7 @@ export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition,
   return {
     failoverScript: probe && kind !== 'recover' ? probe.then((p) => p.facts) : Promise.resolve({}),
     pgpoolScripts: probe ? probe.then((p) => p.scripts) : Promise.resolve([]),
+    ...(kind === 'fence' ? { followPrimaryFence: followPrimaryFenceFacts(cluster, env, signal) } : {}),
   };
 }
 
@@ -78,8 +81,10 @@ export async function preparePlan(
   const fenceReach = kind === 'fence'
     ? await probeFenceReach(env, target, status.nodes.find((n) => n.name === target.name)?.postgres.reachable === true, signal)
     : undefined;
+  const followPrimaryFence = await probes.followPrimaryFence;
   const built = withLeftovers(buildPlan(kind, {
     cluster: known, status, options, ...(facts ? { facts } : {}), ...(fenceReach ? { fenceReach } : {}),
+    ...(followPrimaryFence ? { followPrimaryFence } : {}),
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
     ...(failoverScript ? { failoverScript } : {}),

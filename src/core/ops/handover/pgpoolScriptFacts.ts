@@ -9,7 +9,7 @@ import { confValues } from '../setup/configurePgpoolInput';
 import { readRunningPgpoolConf } from '../setup/configurePgpoolDiscovery';
 import { pgpoolOf, type OpsEnvironment } from '../engine/environment';
 import type { ClusterDefinition } from '../../inventory/model';
-import { CLEAN_STOP_MARKER, failoverTargetFileOf, pgpoolCommandProgram } from '../setup/pgpoolConfig';
+import { CLEAN_STOP_MARKER, failoverTargetFileOf, FOLLOW_FENCE_MARKER, pgpoolCommandProgram } from '../setup/pgpoolConfig';
 
 /** The program a pgpool.conf command setting runs (its first word as pgpool and sh read it). */
 export function commandProgram(conf: ReadonlyMap<string, string>, key: string): string | undefined {
@@ -66,4 +66,38 @@ export async function failoverFacts(cluster: ClusterDefinition, env: OpsEnvironm
 /** Whether the script waits for a clean shutdown; undefined when pgpool.conf or the script could not be read. */
 export async function failoverWaitsForCleanStop(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<boolean | undefined> {
   return (await failoverFacts(cluster, env, signal)).waitsForCleanStop;
+}
+
+/** pgpool.conf's follow_primary script (follow_master before 4.2), when it is an absolute path. */
+export const followPrimaryProgram = (conf: ReadonlyMap<string, string>): string | undefined => {
+  const script = commandProgram(conf, 'follow_primary_command') ?? commandProgram(conf, 'follow_master_command');
+  return script?.startsWith('/') ? script : undefined;
+};
+
+/** Whether a follow_primary script leaves fenced nodes alone (the generated one says so on its marker line). */
+export const respectsFences = (script: string): boolean => script.includes(FOLLOW_FENCE_MARKER);
+
+/**
+ * The follow_primary script and whether it respects fences; undefined when none is set or it cannot be read within
+ * `withinMs` (fence must not wait on a pgpool host that does not answer: the false primary takes writes meanwhile).
+ */
+export async function followPrimaryFenceFacts(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, withinMs = 5000): Promise<{ script: string; respects: boolean } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, withinMs, undefined); timer.unref(); });
+  try {
+    return await Promise.race([readFollowPrimary(cluster, env, signal), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readFollowPrimary(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): Promise<{ script: string; respects: boolean } | undefined> {
+  try {
+    const script = followPrimaryProgram(await readPgpoolConf(cluster, env, signal));
+    if (!script) return undefined;
+    const text = await readIfExists(env, pgpoolOf(cluster).name, script, signal);
+    return text === undefined ? undefined : { script, respects: respectsFences(text) };
+  } catch {
+    return undefined;
+  }
 }

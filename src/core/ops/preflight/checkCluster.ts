@@ -18,7 +18,8 @@ import { describeHostPassFile } from '../../inventory/hostPath';
 import { conninfo, nodePassFile, pgAtLeast, withNodePassFile } from '../engine/pgCommands';
 import { nodePassFileCell, pcpPassFileCell, type PassFileCell } from './passFileCheck';
 import { scriptHopArgv, scriptSsh, type ScriptSshResult } from './scriptSsh';
-import { commandProgram, scriptWaitsForCleanStop } from '../handover/pgpoolScriptFacts';
+import { commandProgram, followPrimaryProgram, respectsFences, scriptWaitsForCleanStop } from '../handover/pgpoolScriptFacts';
+import { FENCE_MARK_SUFFIX } from '../../status/fenceMark';
 import { atLeast } from '../setup/pgpoolConfig/version';
 import { checkWatchdogHost } from './watchdogCheck';
 import type { CheckCell } from './checkCell';
@@ -233,6 +234,18 @@ function pgpoolProbes(cluster: ClusterDefinition, status: ClusterStatus, env: Op
           fix: 'Run "pgpool-cluster configure-pgpool" (its failover.sh waits), or set failover_on_backend_shutdown = off.' };
     });
   }
+  probes.push(async () => {
+    // A follow_primary that rewinds and starts every node it finds running undoes a fence (pg_rewind replaces pg_hba.conf).
+    const conf = (await once.catch(() => undefined))?.conf;
+    const script = conf ? followPrimaryProgram(conf) : undefined;
+    if (!script) return [];
+    const text = await readIfExists(env, inst.name, script).catch(() => undefined);
+    if (text === undefined) return [];
+    const base = { section: 'scripts' as const, from: inst.name, to: inst.name, what: 'follow_primary leaves fenced nodes alone' };
+    return respectsFences(text) ? { ...base, ok: true, detail: `${script} leaves a node with a fence mark alone until recover rejoins it` }
+      : { ...base, ok: false, detail: `${script} does not know fences: after a failover it may rewind a node "pgpool-cluster fence" stopped, which replaces its pg_hba (the fence block goes), and start it`,
+        fix: `Run "pgpool-cluster configure-pgpool" (its follow_primary.sh leaves fenced nodes alone), or make your script skip a node whose data directory has a sibling file <data directory>${FENCE_MARK_SUFFIX}.` };
+  });
   if (primary) {
     const db = atLeast(pgpoolVersion, '4.7') ? 'postgres' : 'template1';
     probes.push(async () => {

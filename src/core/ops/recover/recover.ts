@@ -14,7 +14,8 @@ import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import {
   asideDirectory, attachStep, basebackupStep, detachStep, isStandby, leftoversStep, moveAsideStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom,
 } from '../engine/steps';
-import { fenceBlockedArgv, fenceUnblockArgv } from '../handover/fenceHba';
+import { fenceBlockedArgv, fenceMarkedArgv, fenceUnblockArgv, fenceUnmarkArgv } from '../handover/fenceHba';
+import { fenceMarkPath } from '../../status/fenceMark';
 
 export { defaultRecoverMethod };
 
@@ -79,6 +80,18 @@ export function unfenceStep(node: NodeDefinition, optional: boolean): PlanStep {
   };
 }
 
+/** Removes the fence mark once the node follows the primary again (skipped when there is none): pgpool's follow_primary then treats it as any standby. */
+export function unmarkStep(node: NodeDefinition): PlanStep {
+  const mark = fenceMarkPath(dataDir(node));
+  return {
+    id: `unmark-${node.name}`, title: `Remove ${node.name}'s fence mark (${mark})`, destructive: false,
+    why: 'While it is there, pgpool\'s follow_primary leaves the node alone after a failover and status shows it fenced.',
+    action: { kind: 'ssh', host: node.name, argv: fenceUnmarkArgv(node), timeoutMs: 20_000 },
+    skipIf: { kind: 'ssh-exit', host: node.name, argv: ['sh', '-c', '! "$@"', '_', ...fenceMarkedArgv(node)], exitCodes: [0], describe: `${node.name} has no fence mark` },
+    onFailure: `${node.name} follows the primary but still carries its fence mark: pgpool's follow_primary will leave it alone after a failover. Remove ${mark} on its host.`,
+  };
+}
+
 export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
@@ -127,6 +140,7 @@ export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanRes
       check: pgpoolUp(node.id, 30_000),
       onFailure: `${node.name} is detached. Read pgpool's log for recovery_1st_stage errors, or use --method rewind / basebackup.`,
     });
+    if (node.dataDirectory) steps.push(unmarkStep(node));
   } else {
     const down = `${node.name} stays detached from pgpool; nothing else changed.`;
     steps.push(stopStep(node, chosen.method === 'restart' ? 'It starts again as a standby of the current primary.' : `${chosen.method} needs the node stopped.`, down));
@@ -147,7 +161,7 @@ export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanRes
       destructive: false, action: { kind: 'wait' }, check: streamsFrom(node, primary),
       onFailure: `${node.name} runs but does not stream from ${primary.name} (still detached). Check its log; try --method ${chosen.method === 'restart' ? 'rewind, or basebackup' : 'basebackup'}${pgAtLeast(v, '16') ? ' (copy if the hosts\' pg_basebackup is older)' : ''}.`,
     });
-    steps.push(attachStep(node));
+    steps.push(unmarkStep(node), attachStep(node));
   }
   return {
     ok: true,
