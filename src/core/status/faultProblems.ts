@@ -4,6 +4,7 @@
  * what SSH said about each host and who holds the cluster lock. Each message is one sentence that says what to do.
  */
 import type { ClusterStatus, NodeStatus, Problem, ProblemCode } from './model';
+import { describeFenceMark, type FenceMark } from './fenceMark';
 
 /** What an SSH look at one host found (absent fields: not probed). */
 export interface HostProbe {
@@ -17,6 +18,8 @@ export interface HostProbe {
   readonly reached?: boolean;
   /** `df` of the data directory and its pg_wal (the same filesystem twice when pg_wal is not a link elsewhere). */
   readonly disks?: readonly DiskUsage[];
+  /** The node's fence mark (read with the disks): it was fenced and not yet recovered. */
+  readonly fence?: FenceMark;
 }
 
 export interface DiskUsage {
@@ -173,6 +176,9 @@ export function faultProblems(status: ClusterStatus, input: FaultProblemInput = 
   }
 
   for (const h of hosts) {
+    if (h.kind === 'node' && h.fence) {
+      add('fenced', 'warning', [h.name], `${h.name} is fenced (${describeFenceMark(h.fence)}): pgpool's follow_primary leaves it alone; run "pgpool-cluster recover ${h.name}" to rejoin it as a standby.`);
+    }
     const nodes = h.kind === 'node' ? [h.name] : [];
     if (h.sshError?.code === 'host-key-changed') {
       add('host-key-changed', 'error', nodes, `The SSH host key of ${h.name} (${h.host}) is not the one in known_hosts, so nothing connects to it: if the host was reinstalled, remove its old line (ssh-keygen -R ${h.host}) and verify the new fingerprint; otherwise someone may be intercepting the connection.`);

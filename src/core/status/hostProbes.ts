@@ -8,6 +8,7 @@ import { isRemoteError } from '../remote/errors';
 import { resolveSshTarget, type SshTarget } from '../remote/sshConfig';
 import type { SshPool } from '../remote/sshPool';
 import { parseDf, type DiskUsage, type HostProbe } from './faultProblems';
+import { fenceMarkReadArgv, parseFenceMark, type FenceMark } from './fenceMark';
 import type { ClusterStatus } from './model';
 
 export interface HostProbeOptions {
@@ -16,10 +17,10 @@ export interface HostProbeOptions {
   readonly timeoutMs: number;
 }
 
-/** A node whose disk is worth a look: it does not answer, does not stream, or said something about space. */
+/** A node whose disk (and fence mark) is worth a look: it does not answer, does not stream, said something about space, or pgpool has it down. */
 function suspect(status: ClusterStatus, def: NodeDefinition): boolean {
   const n = status.nodes.find((x) => x.name === def.name);
-  return !n || !n.postgres.reachable || n.problems.includes('not-streaming');
+  return !n || !n.postgres.reachable || n.problems.includes('not-streaming') || n.detached || n.status === 'down';
 }
 
 /** Logs in to every host at once (while the SQL probes run); `status` is awaited only to pick the disks to look at. */
@@ -49,14 +50,20 @@ export async function probeHosts(cluster: ClusterDefinition, statusOf: Promise<C
     if (!dataDir?.startsWith('/')) return { ...base, reached: true };
     const paths = [dataDir, `${dataDir.replace(/\/+$/, '')}/pg_wal`];
     const disks: DiskUsage[] = [];
-    await Promise.all(paths.map(async (p) => {
+    let fence: FenceMark | undefined;
+    await Promise.all([...paths.map(async (p) => {
       try {
         const r = await options.sshPool.exec(t, ['df', '-Pk', p], { timeoutMs: options.timeoutMs, signal });
         if (r.code === 0) disks.push(...parseDf(r.stdout, [p]));
       } catch { /* no answer in time: nothing to report */ }
-    }));
+    }), (async () => {
+      try {
+        const r = await options.sshPool.exec(t, fenceMarkReadArgv(dataDir), { timeoutMs: options.timeoutMs, signal });
+        if (r.code === 0) fence = parseFenceMark(r.stdout);
+      } catch { /* no answer in time: nothing to report */ }
+    })()]);
     disks.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
-    return { ...base, reached: true, disks };
+    return { ...base, reached: true, disks, ...(fence ? { fence } : {}) };
   };
   const all = await Promise.all([
     ...cluster.pgpool.map((p) => one(p, 'pgpool')),

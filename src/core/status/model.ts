@@ -12,7 +12,9 @@ export type ProblemCode =
   | WatchdogProblemCode
   // Faults (faultProblems.ts):
   | 'partitioned' | 'disk-full' | 'credentials-rejected' | 'host-key-changed' | 'operation-in-progress'
-  | 'pgpool-down';
+  | 'pgpool-down'
+  // A node `fence` stopped, until recover rejoins it (its fence mark, fenceMark.ts):
+  | 'fenced';
 
 export interface Problem {
   readonly code: ProblemCode;

@@ -20,6 +20,7 @@ const HEADLINE: readonly (readonly [code: string, label: string])[] = [
   ['no-primary', 'no primary'],
   ['pgpool-unreachable', 'pgpool unreachable'],
   ['pgpool-down', 'pgpool down'],
+  ['fenced', 'node fenced'],
   ['node-unreachable', 'node unreachable'],
 ];
 

@@ -6,6 +6,7 @@ import { DISK_FULL_BELOW_KIB, faultProblems, parseDf, withFaultProblems, type Ho
 import type { PgpoolNodeView } from '../../../src/core/db/poolNodes';
 import type { PgNodeView } from '../../../src/core/db/nodeQueries';
 import type { ClusterDefinition } from '../../../src/core/inventory/model';
+import { FENCE_MARK_HEADER, parseFenceMark } from '../../../src/core/status/fenceMark';
 
 const cluster: ClusterDefinition = {
   name: 'lab', ssh: {}, database: {}, replication: {},
@@ -170,4 +171,19 @@ test('pgpool-down: pgpool refuses connections while its host answers SSH; the ac
   assert.match(w.problems[0]!.message, /pgpool pgpool is not running: .*start it \(pgpool-cluster pgpool start pgpool\)/);
   assert.deepEqual(codes(withFaultProblems(s, { hosts: [{ ...host, reached: false }] })), ['pgpool-unreachable'], 'the host does not answer either: not known to be down');
   assert.ok(!faultProblems(status('no answer within 3000 ms', healthy()), { hosts: [host] }).some((p) => p.code === 'pgpool-down'), 'a hang is not a stopped pgpool');
+});
+
+test('fenced: a node with a fence mark (read over SSH beside its data directory) says since when, by whom, and to recover it', () => {
+  const probes = healthy();
+  probes[1] = [1, bad('connection refused (is PostgreSQL running and listening there?).')];
+  const fence = parseFenceMark(`${FENCE_MARK_HEADER}\nsince=2026-11-30T03:01:02Z\nby=ops@laptop\nhba=/var/lib/postgresql/15/main/pg_hba.conf\n`);
+  const s = withFaultProblems(status([pool(0, 'primary'), pool(1, 'standby', { status: 'down' }), pool(2, 'standby')], probes),
+    { hosts: [{ name: 'node1', host: '10.213.13.12', kind: 'node', disks: [], fence }] });
+  assert.deepEqual(codes(s), ['fenced', 'node-unreachable']);
+  const p = s.problems.find((x) => x.code === 'fenced')!;
+  assert.equal(p.severity, 'warning');
+  assert.deepEqual(p.nodes, ['node1']);
+  assert.equal(p.message, 'node1 is fenced (since 2026-11-30T03:01:02Z by ops@laptop): pgpool\'s follow_primary leaves it alone; run "pgpool-cluster recover node1" to rejoin it as a standby.');
+  assert.ok(s.nodes[1]!.problems.includes('fenced'));
+  assert.deepEqual(faultProblems(status(healthyPool(), healthy()), { hosts: [{ name: 'node1', host: 'h', kind: 'node', disks: [] }] }), [], 'no mark, not fenced');
 });
