@@ -1,10 +1,12 @@
 // Fence on the isolated lab: the primary frozen past pgpool's failover, then thawed, is a false primary; fence
-// stops it so no client can write there (even if someone starts it again), and recover rejoins it.
+// stops it so no client can write there (even if someone starts it again), pgpool's follow_primary leaves it alone
+// (its fence mark), and only recover rejoins it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolatedRequested } from '../../src/core/lab/lab';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { FENCE_BEGIN } from '../../src/core/ops/handover/fenceHba';
+import { fenceMarkPath } from '../../src/core/status/fenceMark';
 import type { ClusterEvent } from '../../src/core/history/events';
 import { cli, labUser, query, ssh } from '../lab/labFixture';
 import { unmetPrecondition } from '../harness/precondition';
@@ -48,30 +50,31 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   assert.deepEqual(await primaries(), [promoted], 'only the new primary accepts writes after the fence');
   assert.ok(await connectError(old.host), `${old.name} accepts no new session`);
 
-  // Started again behind the tool's back, the fenced node still takes no TCP client: the pg_hba block holds.
+  // The fence's mark beside the data directory (pg_rewind does not touch it): pgpool's follow_primary leaves the node
+  // alone, status says it is fenced, and only recover brings it back.
   const dir = old.dataDir;
+  const mark = fenceMarkPath(dir);
+  assert.equal(ssh(layout, labUser(), old.host, shellCommand(['test', '-f', mark])).code, 0, `fence left ${mark}`);
   const pgCtl = layout.isolation ? '/usr/lib/postgresql/15/bin/pg_ctl' : 'pg_ctl'; // not on the isolated hosts' PATH
-  // pgpool's follow_primary may be rewinding and starting it at the same moment (it does so with a thawed primary):
-  // start it unless it runs, until it runs, by whichever hand.
-  // (A start while follow_primary is between its pg_rewind and its standby.signal would make a primary again.)
+  const running = (): boolean => ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, 'status'])).code === 0;
   await waitUntil("pgpool's failover and follow_primary scripts to be done", async () =>
     ssh(layout, labUser(), layout.pgpool.address, shellCommand(['pgrep', '-f', 'failover.sh|follow_primary.sh'])).code === 1, 120_000);
-  const running = (): boolean => ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, 'status'])).code === 0;
-  await waitUntil(`${old.name} to run again`, async () => {
-    if (running()) return true;
-    ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start']));
-    return running();
-  }, 120_000);
-  // Either the fence's pg_hba block refuses every client, or follow_primary got there first: its pg_rewind copies the
-  // new primary's configuration (pg_hba.conf included) and starts the node as its standby, which takes no write.
-  const refused = await connectError(old.host);
-  if (refused === undefined) assert.equal(await inRecovery(old.host), true, `${old.name} took a client although neither fenced nor a standby`);
-  else assert.match(refused, /pg_hba\.conf rejects connection/);
+  assert.equal(running(), false, `${old.name} runs again after the fence: pgpool's follow_primary must leave a fenced node alone`);
+  assert.ok(await connectError(old.host), `${old.name} accepts no new session`);
+  const st = ops(['status', '--json']);
+  const problems = (JSON.parse(st.stdout) as { clusters: Array<{ problems: Array<{ code: string; nodes: string[]; message: string }> }> }).clusters[0]?.problems ?? [];
+  const fencedProblem = problems.find((p) => p.code === 'fenced' && p.nodes.includes(old.name));
+  assert.ok(fencedProblem, `status shows ${old.name} fenced: ${JSON.stringify(problems)}`);
+  assert.match(fencedProblem.message, /is fenced \(since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by \S+@\S+\).*recover/);
+
+  // Started again behind the tool's back, the fenced node still takes no TCP client: the pg_hba block holds (put back
+  // by follow_primary when its pg_rewind had replaced pg_hba.conf under the fence).
+  assert.equal(ssh(layout, labUser(), old.host, shellCommand([pgCtl, '-D', dir, '-l', `${dir}/startup.log`, '-w', '-t', '60', 'start'])).code, 0, `${old.name} starts by hand`);
+  assert.match(await connectError(old.host) ?? 'a session opened', /pg_hba\.conf rejects connection/);
 
   const recover = ops(['recover', old.name, '--yes']);
-  // When follow_primary already made it a streaming standby, recover rightly finds nothing to do.
-  const nothingToDo = recover.code === 3 && /is up, attached and streaming; there is nothing to recover/.test(recover.stderr);
-  assert.ok(recover.code === 0 || nothingToDo, `recover: ${recover.code} ${recover.stdout}\n${recover.stderr}`);
+  assert.equal(recover.code, 0, `recover: ${recover.stdout}\n${recover.stderr}`);
+  assert.notEqual(ssh(layout, labUser(), old.host, shellCommand(['test', '-e', mark])).code, 0, `recover removed ${mark}`);
   assert.equal(await inRecovery(old.host), true, `${old.name} is a standby again`);
   const promotedHost = NODES.find((n) => n.name === promoted)!.host;
   assert.ok((await standbysStreamingFrom(promotedHost)).includes(old.name), `${promoted} streams to ${old.name}`);
@@ -92,7 +95,7 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   const fenced = list.find((e) => e.kind === 'fence-done' && e.node === old.name);
   const recovered = list.find((e) => e.kind === 'recover-done' && e.node === old.name);
   assert.ok(fenced, `the fence, from the audit log:\n${story}`);
-  if (!nothingToDo) assert.ok(recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
+  assert.ok(recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
   assert.ok(fenced.group?.startsWith('fence '), 'the fence is its own group');
   await restoreLab();
 });
