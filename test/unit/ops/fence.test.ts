@@ -167,3 +167,14 @@ test('blocking a missing hba file fails with its path', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('recover of a node that streams and is attached: refused as nothing to do, unless its fence mark is left (then only the mark goes)', () => {
+  const c = cluster('15', '4.3');
+  const healthy = status(c, [{ role: 'primary' }, { role: 'standby' }, { role: 'standby' }]);
+  const r = planFor('recover', { cluster: c, status: healthy }, 'db1');
+  assert.ok(!r.ok && /nothing to recover/.test(r.reason), r.ok ? ids(r.plan).join(',') : r.reason);
+  const p = ok(planFor('recover', { cluster: c, status: healthy, fenceMarked: true }, 'db1'));
+  assert.deepEqual(ids(p), ['unmark-db1']);
+  assert.equal(p.destructive, false);
+  assert.match(p.summary, /only its fence mark is left/);
+});

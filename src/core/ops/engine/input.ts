@@ -70,6 +70,8 @@ export interface OpsInput {
   readonly failoverWaitsForCleanStop?: boolean;
   /** fence: whether the node's host answers over SSH (probed right before planning). */
   readonly fenceReach?: FenceReach;
+  /** recover of a node that streams and is attached: whether its fence mark is still there (probed only then). */
+  readonly fenceMarked?: boolean;
   /** fence: pgpool's follow_primary script and whether it leaves fenced nodes alone; undefined when none is set or it could not be read. */
   readonly followPrimaryFence?: { readonly script: string; readonly respects: boolean };
   /** The file the installed failover script reads the operator's chosen node from (failoverTarget.ts); undefined for older scripts. */

@@ -11,7 +11,8 @@ import { acquireLock, LockError, type LockOptions } from './lock';
 import { acquireClusterLock, type ClusterLockOptions, type HeldClusterLock } from './clusterLock';
 import type { OperationKind, Plan, PlanResult } from './plan';
 import { buildPromotePlan } from '../handover/promote';
-import { buildRecoverPlan } from '../recover/recover';
+import { buildRecoverPlan, streamsAttached } from '../recover/recover';
+import { fenceMarkedArgv } from '../handover/fenceHba';
 import { buildFencePlan, probeFenceReach } from '../handover/fence';
 import { probeRecoveryFacts } from '../recover/recoverFacts';
 import { followPrimaryFenceFacts, type FailoverScriptFacts } from '../handover/pgpoolScriptFacts';
@@ -82,15 +83,26 @@ export async function preparePlan(
     ? await probeFenceReach(env, target, status.nodes.find((n) => n.name === target.name)?.postgres.reachable === true, signal)
     : undefined;
   const followPrimaryFence = await probes.followPrimaryFence;
+  const fenceMarked = kind === 'recover' && target.dataDirectory && streamsAttached({ cluster: known, status }, target)
+    ? await probeFenceMarked(env, target, signal) : undefined;
   const built = withLeftovers(buildPlan(kind, {
     cluster: known, status, options, ...(facts ? { facts } : {}), ...(fenceReach ? { fenceReach } : {}),
-    ...(followPrimaryFence ? { followPrimaryFence } : {}),
+    ...(followPrimaryFence ? { followPrimaryFence } : {}), ...(fenceMarked ? { fenceMarked } : {}),
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
     ...(failoverScript ? { failoverScript } : {}),
   }, target),
     kind === 'recover' ? await probeLeftovers(env, target, signal) : undefined);
   return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);
+}
+
+/** Whether the node's fence mark is there (false when it cannot be told: recover then refuses as before). */
+async function probeFenceMarked(env: OpsEnvironment, node: NodeDefinition, signal?: AbortSignal): Promise<boolean> {
+  try {
+    return (await env.remote(node.name).exec(fenceMarkedArgv(node), { timeoutMs: 10_000, ...(signal ? { signal } : {}) })).code === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** What a killed postmaster left running on the node's data directory (read-only), for the plan's warnings. */

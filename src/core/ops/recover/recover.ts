@@ -92,6 +92,12 @@ export function unmarkStep(node: NodeDefinition): PlanStep {
   };
 }
 
+/** The node is a standby that streams and pgpool uses: nothing to rebuild (a fence mark may still be left). */
+export function streamsAttached(input: OpsInput, node: NodeDefinition): boolean {
+  const ns = nodeStatus(input.status, node);
+  return ns?.postgres.reachable === true && ns.postgres.role === 'standby' && ns.postgres.walReceiverStatus === 'streaming' && (ns.status === 'up' || ns.status === 'waiting') && !ns.detached;
+}
+
 export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanResult {
   const { cluster, status } = input;
   const v = resolveVersions(cluster, status);
@@ -111,8 +117,19 @@ export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanRes
   if (ns?.postgres.reachable && ns.postgres.role === 'primary' && ns.pgpool?.role === 'primary' && ns.status === 'up') {
     return refuse(`${node.name} is the primary pgpool uses; recovering it would destroy it. Switch over first.`);
   }
-  const healthy = ns?.postgres.reachable && ns.postgres.role === 'standby' && ns.postgres.walReceiverStatus === 'streaming' && (ns.status === 'up' || ns.status === 'waiting') && !ns.detached;
-  if (healthy) return refuse(`${node.name} is up, attached and streaming; there is nothing to recover.`);
+  if (streamsAttached(input, node)) {
+    // Brought back by other hands (a follow_primary that ignores fences, a start and attach by hand): only the mark is left.
+    if (input.fenceMarked) {
+      return {
+        ok: true,
+        plan: {
+          operation: 'recover', cluster: cluster.name, node: node.name, destructive: false, versions: v, warnings: [], steps: [unmarkStep(node)], verify: [],
+          summary: `${node.name} is up, attached and streaming already; only its fence mark is left: remove it so that pgpool's follow_primary treats it as any standby again.`,
+        },
+      };
+    }
+    return refuse(`${node.name} is up, attached and streaming; there is nothing to recover.`);
+  }
   if (!node.dataDirectory && input.options?.method !== 'pcp') return refuse(`Node ${node.name} has no dataDirectory in the cluster file; set it, or use --method pcp.`);
 
   const chosen = input.options?.method ? { method: input.options.method, why: 'chosen by the user' } : defaultRecoverMethod(input);
