@@ -97,5 +97,16 @@ test('freeze the primary past failover, thaw it, fence the false primary, recove
   assert.ok(fenced, `the fence, from the audit log:\n${story}`);
   assert.ok(recovered && fenced.time < recovered.time, `the fence, then the recover, from the audit log:\n${story}`);
   assert.ok(fenced.group?.startsWith('fence '), 'the fence is its own group');
+
+  // A mark left on a node other hands brought back (streaming, attached): recover removes only the mark.
+  await waitUntil(`pgpool to list ${old.name} up`, async () => {
+    const st2 = JSON.parse(ops(['status', '--json']).stdout) as { clusters: Array<{ nodes: Array<{ name: string; status: string }> }> };
+    return st2.clusters[0]?.nodes.find((n) => n.name === old.name)?.status === 'up';
+  }, 30_000);
+  assert.equal(ssh(layout, labUser(), old.host, shellCommand(['sh', '-c', 'printf "since=2026-11-30T03:00:00Z\\nby=someone@else\\n" > "$1"', '_', mark])).code, 0);
+  const unmark = ops(['recover', old.name, '--yes']);
+  assert.equal(unmark.code, 0, `recover of a marked streaming standby: ${unmark.stdout}\n${unmark.stderr}`);
+  assert.match(`${unmark.stdout}${unmark.stderr}`, /only its fence mark is left/);
+  assert.notEqual(ssh(layout, labUser(), old.host, shellCommand(['test', '-e', mark])).code, 0, `recover removed ${mark}`);
   await restoreLab();
 });
