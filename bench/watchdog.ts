@@ -6,6 +6,8 @@
  *   through the VIP), paired with the single-pgpool RTO in the same run: pgpool0 alone, its own file with
  *   use_watchdog = off, through its own address. Goal: ratio <= 1.5.
  * Figures only, never assertions. The lab is left up and whole (the old primary comes back by pcp_recovery_node).
+ * Each run is also split, from the survivors' pgpool logs, into pgpool's own election timers and the escalation; the
+ * RTO runs show the leader's wait for the second vote. BENCH_WATCHDOG_PARTS=vip or =rto runs one of the two.
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ import type { LabLayout, LabPgpoolHost } from '../src/core/lab/layout';
 import { LAB_PCP_PORT, LAB_PG_PORT, LAB_PGPOOL_PORT } from '../src/core/lab/layout';
 import { onMachine } from '../src/core/lab/isolation';
 import { labContext } from '../src/core/lab/lab';
-import { HostShell } from '../src/core/lab/isolatedLab';
+import { applyFault, HostShell } from '../src/core/lab/isolatedLab';
+import { consensusWaitSeconds, electionTimeline, type ElectionTimeline } from '../src/core/history/watchdogElection';
 import { detectionProfiles, worstCaseDetectionSeconds, worstCaseLeaderLossSeconds, worstCaseVipMoveSeconds } from '../src/core/ops/setup/pgpoolConfig';
 import {
   backendStatusOn, ensureWatchdogLab, labCli, pgCtlOnNode, pgpoolLog, startPgpool, stopPgpool, waitForLeader, watchdogInfo, watchdogLabDir, watchdogLabNet,
@@ -24,6 +27,7 @@ import { waitFor } from '../test/harness/wait';
 import { median, spread } from './stats';
 
 const RUNS = Number(process.env.BENCH_WATCHDOG_RUNS ?? 3);
+const PARTS = process.env.BENCH_WATCHDOG_PARTS ?? 'vip,rto';
 
 async function tryWrite(host: string): Promise<boolean> {
   const c = new Client({ host, port: LAB_PGPOOL_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000, query_timeout: 2000 });
@@ -136,6 +140,38 @@ async function settled(layout: LabLayout): Promise<void> {
   await waitForLeader(layout);
 }
 
+const rel = (at: number | undefined, wall0: number): string => (at === undefined ? '?' : `+${((at - wall0) / 1000).toFixed(2)}`);
+
+function describeElection(e: ElectionTimeline, wall0: number): string {
+  const first = e.stood[0];
+  return [
+    `lost noticed ${rel(e.noticedAt, wall0)}`,
+    `stood ${rel(first?.at, wall0)}${first ? ` (${first.node} first${e.stood.length > 1 ? `, ${e.stood.length} stood` : ''})` : ''}`,
+    `${e.leader?.node ?? 'no one'} leader ${rel(e.leader?.at, wall0)}${e.standTimedOut ? ' after its 4 s stand timeout' : ''}`,
+    `escalation ${rel(e.escalationStartAt, wall0)} .. ${rel(e.escalationCommandDoneAt, wall0)}`,
+  ].join(', ');
+}
+
+/**
+ * Splits the VIP moves into pgpool 4.3's fixed timers and the rest: INITIALIZING (a 1 s timer, checked by a 1 s
+ * loop), the stand for leader (at once, or its 4 s command timeout), the other survivor's join (INITIALIZING again,
+ * needed for quorum before the escalation), escalation.sh, then if_up_cmd + arping + the client's reconnect.
+ */
+function reportElectionPhases(runs: readonly { write: number; e: ElectionTimeline }[]): void {
+  const part = (f: (e: ElectionTimeline) => number | undefined): string => {
+    const xs = runs.map((r) => f(r.e)).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return xs.length ? spread(xs.map((x) => x / 1000), 's', 2) : 'not seen';
+  };
+  console.log(`  pgpool's INITIALIZING timer (lost noticed -> first stand): ${part((e) => (e.stood[0] && e.noticedAt !== undefined ? e.stood[0].at - e.noticedAt : undefined))}`);
+  console.log(`  stand for leader -> LEADER: ${part((e) => (e.leader?.stoodAt !== undefined ? e.leader.at - e.leader.stoodAt : undefined))}`);
+  console.log(`  LEADER -> escalation (the other survivor joins: quorum): ${part((e) => (e.escalationStartAt !== undefined && e.leader ? e.escalationStartAt - e.leader.at : undefined))}`);
+  console.log(`  escalation.sh (stale VIP cleared on the other hosts): ${part((e) => (e.escalationCommandDoneAt !== undefined && e.escalationStartAt !== undefined ? e.escalationCommandDoneAt - e.escalationStartAt : undefined))}`);
+  const slow = runs.filter((r) => r.e.standTimedOut);
+  const clean = runs.filter((r) => !r.e.standTimedOut);
+  console.log(`  runs where the higher-priority survivor stood first and waited out pgpool's 4 s stand timeout: ${slow.length} of ${runs.length}`
+    + `${slow.length ? ` (${spread(slow.map((r) => r.write), 's', 2)})` : ''}; the others: ${clean.length ? spread(clean.map((r) => r.write), 's', 2) : 'none'}`);
+}
+
 export async function benchWatchdog(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log('watchdog: not measured, the watchdog lab needs root (network namespaces)');
@@ -152,22 +188,35 @@ export async function benchWatchdog(): Promise<void> {
     try { await c.connect(); await c.query('CREATE TABLE IF NOT EXISTS wd_bench (at timestamptz)'); return true; } finally { await c.end().catch(() => undefined); }
   }, 30_000);
 
-  // 1. The leader's host crashes: kill -> first write through the VIP.
+  // 1. The leader's host crashes: kill -> first write through the VIP. The crash is applied in this process (what
+  // `lab fault crash` runs), so t0 is the kill, not a CLI's start-up.
   const vipMove: number[] = [];
-  await settled(layout);
-  for (let i = 0; i < RUNS; i++) {
-    leader = await waitForLeader(layout);
-    const t0 = performance.now();
-    if (labCli(['fault', 'crash', leader.name]).code !== 0) throw new Error(`lab fault crash ${leader.name} failed`);
-    vipMove.push(await firstWrite(vip, t0));
-    if (labCli(['heal']).code !== 0) throw new Error('lab heal failed');
-    await startPgpool(layout, leader);
+  const phases: { write: number; e: ElectionTimeline }[] = [];
+  if (PARTS.includes('vip')) {
     await settled(layout);
+    for (let i = 0; i < RUNS; i++) {
+      leader = await waitForLeader(layout);
+      const survivors = layout.pgpools.filter((h) => h !== leader);
+      const wall0 = Date.now();
+      const t0 = performance.now();
+      await applyFault(layout, ctx.user, { kind: 'crash', host: leader.name });
+      const write = await firstWrite(vip, t0);
+      vipMove.push(write);
+      const e = electionTimeline(new Map(survivors.map((h) => [h.name, pgpoolLog(h)])), wall0);
+      phases.push({ write, e });
+      console.log(`  run ${i + 1}: ${leader.name} crashed, first write ${write.toFixed(2)} s | ${describeElection(e, wall0)}`);
+      if (labCli(['heal']).code !== 0) throw new Error('lab heal failed');
+      await startPgpool(layout, leader);
+      await settled(layout);
+    }
+    console.log(`VIP move after the leader's host crashes (crash -> first write through the VIP, fast profile): ${spread(vipMove, 's', 2)}   goal <= 3 s`);
+    reportElectionPhases(phases);
   }
-  console.log(`VIP move after the leader's host crashes (crash -> first write through the VIP, fast profile): ${spread(vipMove, 's', 2)}   goal <= 3 s`);
+  if (!PARTS.includes('rto')) return;
 
   // 2. Failover RTO through the VIP with consensus, paired with one pgpool alone, same backends, same run.
   const withWd: number[] = [];
+  const consensusWaits: number[] = [];
   const single: number[] = [];
   const singleConf = writeSingleConf(layout, ctx.user.uid, ctx.user.gid);
   const sh = new HostShell(layout, ctx.user);
@@ -177,7 +226,10 @@ export async function benchWatchdog(): Promise<void> {
     let primary = await primaryNode(layout);
     let t0 = performance.now();
     pgCtlOnNode(layout, primary, ['-m', 'immediate', 'stop']);
+    const wall0 = Date.now() - (performance.now() - t0);
     withWd.push(await firstWrite(vip, t0));
+    const wait = consensusWaitSeconds(pgpoolLog(leader), wall0);
+    if (wait !== undefined) consensusWaits.push(wait);
     await recoverNode(layout, leader, primary, layout.pgpools);
 
     // One pgpool, no watchdog: pgpool0 through its own address.
@@ -196,6 +248,7 @@ export async function benchWatchdog(): Promise<void> {
   const ratios = withWd.map((x, i) => x / (single[i] ?? NaN));
   console.log(`failover RTO through the VIP, 3 pgpools with consensus (primary stopped -m immediate -> first write): ${spread(withWd, 's', 2)}`);
   console.log(`failover RTO through one pgpool without watchdog, same run: ${spread(single, 's', 2)}`);
+  if (consensusWaits.length > 0) console.log(`  of which the leader waited for the second vote (another pgpool's health check): ${spread(consensusWaits, 's', 2)}`);
   console.log(`ratio watchdog / single: x${median(ratios).toFixed(2)} (x${Math.min(...ratios).toFixed(2)} .. x${Math.max(...ratios).toFixed(2)})   goal <= x1.5`);
   console.log(`(fast profile: health_check_period ${fast.healthCheckPeriod} s; the lab stays up: pgpool-cluster lab --dir ${watchdogLabDir()} down)`);
 }
