@@ -163,6 +163,8 @@ test('the escalation script is valid bash, names the other hosts only and remove
   assert.match(f.content, /OTHERS=\(pg-a\.example pg-c\.example\)/);
   assert.match(f.content, /CLEAR_CMD='if ip -o addr show dev eth0 \| grep -qF '\\'' 192\.0\.2\.100\/'\\''; then \/usr\/bin\/sudo \/sbin\/ip addr del 192\.0\.2\.100\/24 dev eth0 && echo removed/);
   assert.match(f.content, /ConnectTimeout=2 /, 'an unreachable host costs at most two seconds');
+  assert.match(f.content, /\nif ssh -G '-oKexAlgorithms=\^curve25519-sha256' localhost >\/dev\/null 2>&1; then SSH_OPTS\+=\(-o 'KexAlgorithms=\^curve25519-sha256'\); fi\n/,
+    'the cheaper key exchange goes ahead of the defaults, only when this ssh parses it');
 });
 
 test('a hostile host name is one quoted word in the escalation script', () => {
