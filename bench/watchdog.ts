@@ -103,12 +103,15 @@ async function recoverNode(layout: LabLayout, via: LabPgpoolHost, nodeName: stri
   await waitFor(`node ${id} up on every pgpool`, () => pgpools.every((h) => /^(up|waiting)$/.test(backendStatusOn(layout, h, id))), 60_000);
 }
 
-/** pgpool0 alone: the same file with use_watchdog = off appended (pgpool reads the last occurrence). */
+/**
+ * pgpool0 alone: the same file with use_watchdog = off appended (pgpool reads the last occurrence), and
+ * failover_on_backend_error = on, as the generator writes it without watchdog consensus.
+ */
 function writeSingleConf(layout: LabLayout, uid: number, gid: number): string {
   const p = layout.pgpool;
   const conf = onMachine(p, join(p.confDir, 'pgpool.conf'));
   const single = onMachine(p, join(p.confDir, 'pgpool-single.conf'));
-  writeFileSync(single, `${readFileSync(conf, 'utf8')}\n# bench: one pgpool, no watchdog\nuse_watchdog = off\n`, { mode: 0o640 });
+  writeFileSync(single, `${readFileSync(conf, 'utf8')}\n# bench: one pgpool, no watchdog\nuse_watchdog = off\nfailover_on_backend_error = on\n`, { mode: 0o640 });
   chownSync(single, uid, gid);
   return join(p.confDir, 'pgpool-single.conf');
 }

@@ -80,6 +80,9 @@ test('4.2+ layout: every pgpool node listed identically (hostnameN, wd_portN, pg
   assert.equal(a.get('allow_multiple_failover_requests_from_node'), 'off');
   assert.equal(a.get('enable_consensus_with_half_votes'), 'off', 'three nodes: an odd count needs no half-vote rule');
   assert.equal(a.get('wd_escalation_command'), "'/etc/pgpool2/escalation.sh'");
+  const whole = settings(generatePgpoolConf(input('4.3', spec(0))));
+  assert.equal(whole.get('failover_on_backend_error'), 'off', 'with consensus only health checks vote (a duplicate client vote quarantines the primary)');
+  assert.equal(settings(generatePgpoolConf(input('3.6', spec(0)))).get('fail_over_on_backend_error'), 'on', 'before 3.7: no consensus to wait for');
   const idFiles = generateScripts(input('4.3', spec(2))).filter((f) => f.name === 'pgpool_node_id');
   assert.deepEqual(idFiles.map((f) => [f.target, f.content]), [['pgpoolConf', '2\n']]);
 });

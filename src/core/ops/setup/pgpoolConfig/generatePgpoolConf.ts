@@ -107,10 +107,15 @@ export function generatePgpoolConf(input: PgpoolConfigInput): string {
   section('Failover');
   const scripts = input.scriptsDir.replace(/\/+$/, '');
   const args = failoverPlaceholders(v);
+  // With watchdog consensus a client's error is only the leader's vote, and its second client error before another
+  // pgpool's health check votes makes the leader quarantine the primary locally (a duplicate vote): the consensus
+  // that follows then waits for the quarantine to be re-checked. Health checks alone vote once per node and period
+  // (measured on the watchdog lab: failover through the VIP 0.8 s instead of 1.7 s).
+  const consensus = input.watchdog !== undefined && atLeast(v, '3.7');
   out.push(
     confLine('failover_command', `${pgpoolCommandWord(`${scripts}/failover.sh`)} ${args}`),
     confLine(atLeast(v, '4.2') ? 'follow_primary_command' : 'follow_master_command', `${pgpoolCommandWord(`${scripts}/follow_primary.sh`)} ${args}`),
-    confLine(atLeast(v, '4.0') ? 'failover_on_backend_error' : 'fail_over_on_backend_error', true),
+    confLine(atLeast(v, '4.0') ? 'failover_on_backend_error' : 'fail_over_on_backend_error', !consensus),
     confLine('search_primary_node_timeout', 10),
   );
   if (atLeast(v, '4.1')) out.push(confLine('auto_failback', false));
