@@ -171,7 +171,7 @@ function reportElectionPhases(runs: readonly { write: number; e: ElectionTimelin
   console.log(`  escalation.sh (stale VIP cleared on the other hosts): ${part((e) => (e.escalationCommandDoneAt !== undefined && e.escalationStartAt !== undefined ? e.escalationCommandDoneAt - e.escalationStartAt : undefined))}`);
   const slow = runs.filter((r) => r.e.standTimedOut);
   const clean = runs.filter((r) => !r.e.standTimedOut);
-  console.log(`  runs where the higher-priority survivor stood first and waited out pgpool's 4 s stand timeout: ${slow.length} of ${runs.length}`
+  console.log(`  runs where the winner's stand reached the other survivor still INITIALIZING (it waited out pgpool's 4 s stand timeout): ${slow.length} of ${runs.length}`
     + `${slow.length ? ` (${spread(slow.map((r) => r.write), 's', 2)})` : ''}; the others: ${clean.length ? spread(clean.map((r) => r.write), 's', 2) : 'none'}`);
 }
 
