@@ -13,6 +13,7 @@ import { runPlan } from '../../../src/core/ops/engine/runner';
 import { waitFor } from '../../harness/wait';
 import { cluster, HEALTHY, planFor, status } from './fixtures';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
+import { RemoteError } from '../../../src/core/remote/errors';
 
 function fakeEnv(exec: (argv: readonly string[]) => Partial<ExecResult>, sql: (q: string) => unknown = () => true): OpsEnvironment & { ran: string[] } {
   const ran: string[] = [];
@@ -236,4 +237,29 @@ test('a step whose check does not hold runs its retry once; it passes when the r
   assert.equal(f.ok, false);
   assert.match(f.message, /^Step 1 \(retry\) \(attach\): "pgpool sees node 1 as the primary" did not hold \(.*\)\. state after attach$/);
   assert.deepEqual(never.ran, ['attach']);
+});
+
+test('SSH that fails, not the command, is said as such: the half-done state and SSH advice, not the command\'s own causes (fault 8)', async () => {
+  const causes = { causes: 'disk space, pg_hba replication line', onCancel: 'half-done state of copy' };
+  // sshd killed while the command runs: the channel closes with neither an exit code nor a signal.
+  const lost = await runPlan(plan([step('copy', ['pg_basebackup'], causes)]), fakeEnv(() => ({ code: null, signal: null, stderr: 'waiting for checkpoint' })));
+  assert.equal(lost.ok, false);
+  assert.match(lost.message, /the SSH connection to a ended before the command did .*: waiting for checkpoint\. half-done state of copy SSH to a failed, not the command: check that sshd runs there/);
+  assert.doesNotMatch(lost.message, /disk space|Fix the error/);
+  // The host cannot be reached for the step at all.
+  const down = fakeEnv(() => ({}));
+  const unreachable = await runPlan(plan([step('copy', ['pg_basebackup'], causes)]), {
+    ...down, remote: () => ({ ...down.remote('a'), exec: async () => { throw new RemoteError('connect-failed', 'connect ECONNREFUSED 10.0.0.1:22', 'a'); } }),
+  });
+  assert.match(unreachable.message, /could not reach a over SSH, the command did not start: connect ECONNREFUSED.*SSH to a failed, not the command/);
+  // The command's own failure names its causes; a step without causes is said as before.
+  const own = await runPlan(plan([step('copy', ['pg_basebackup'], causes)]), fakeEnv(() => ({ code: 1, stderr: 'No space left on device' })));
+  assert.match(own.message, /exit 1 on a: No space left on device\. state after copy Fix the error \(disk space, pg_hba replication line\) and re-run\.$/);
+  const plain = await runPlan(plan([step('other', ['x'])]), fakeEnv(() => ({ code: 1, stderr: 'no' })));
+  assert.match(plain.message, /exit 1 on a: no\. state after other$/);
+  // A cancel is still a cancel, not a lost connection.
+  const ac = new AbortController();
+  ac.abort();
+  const cancelled = await runPlan(plan([step('copy', ['pg_basebackup'], causes)]), fakeEnv(() => ({})), { signal: ac.signal });
+  assert.equal(cancelled.cancelled, true);
 });

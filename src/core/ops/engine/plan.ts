@@ -91,6 +91,11 @@ export interface PlanStep {
   /** What to tell the user about the cluster if this step (or its check) fails. */
   readonly onFailure: string;
   /**
+   * What to look at when the step's own command fails ('disk space, permissions'; '' for none named): the runner
+   * adds "Fix the error (…) and re-run." then, and leaves it out when SSH failed, not the command.
+   */
+  readonly causes?: string;
+  /**
    * Runs at the same time as the next step (both read-only, e.g. two checks before anything changes); the plan
    * stops at the first of them, in order, that fails.
    */

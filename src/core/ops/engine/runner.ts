@@ -9,6 +9,7 @@ import type { OpsEnvironment } from './environment';
 import { parseControldata } from './pgCommands';
 import { runBackupCopy } from '../recover/recoverCopy';
 import type { Plan, PlanStep, Undo } from './plan';
+import { isRemoteError } from '../../remote/errors';
 
 export type RunEvent =
   | { readonly type: 'step-start'; readonly index: number; readonly total: number; readonly step: PlanStep }
@@ -47,6 +48,26 @@ export const SSH_STEP_DEFAULT_TIMEOUT_MS = 300_000;
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * SSH failed, not the command: the host could not be reached for the step, or the connection ended before the
+ * command did (sshd stopped, the network dropped). Its outcome on the host is unknown, so the step's message is
+ * the one for a half-done step, and the advice is about SSH instead of the command's own causes.
+ */
+export class SshLostError extends Error {
+  constructor(readonly host: string, message: string) {
+    super(message);
+    this.name = 'SshLostError';
+  }
+}
+
+/** What the plan's stop message says after the step's action failed with `err`: the cluster's state, then what to do. */
+export function failureAdvice(step: PlanStep, err: unknown): string {
+  if (err instanceof SshLostError) {
+    return `${step.onCancel ?? step.onFailure} SSH to ${err.host} failed, not the command: check that sshd runs there and answers (pgpool-cluster check), then re-run.`;
+  }
+  return step.causes === undefined ? step.onFailure : `${step.onFailure} Fix the error${step.causes ? ` (${step.causes})` : ''} and re-run.`;
+}
+
 const tail = (s: string, n = 600): string => (s.length > n ? `…${s.slice(-n)}` : s).trim();
 
 /** Runs the step's action; returns its text output (stdout / first cell) or throws with a useful message. */
@@ -63,8 +84,14 @@ async function act(step: PlanStep, index: number, env: OpsEnvironment, options: 
         timeoutMs: a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS, ...(signal ? { signal } : {}),
         onStdout: (text) => options.onEvent?.({ type: 'output', index, stream: 'stdout', text }),
         onStderr: (text) => options.onEvent?.({ type: 'output', index, stream: 'stderr', text }),
+      }).catch((err: unknown) => {
+        if (isRemoteError(err) && (err.code === 'connect-failed' || err.code === 'timeout')) throw new SshLostError(a.host, `could not reach ${a.host} over SSH, the command did not start: ${err.message}`);
+        throw err;
       });
       if (r.timedOut) throw new Error(`timed out after ${Math.round((a.timeoutMs ?? SSH_STEP_DEFAULT_TIMEOUT_MS) / 1000)} s on ${a.host} (the command may still run there)`);
+      if (r.code === null && r.signal === null) {
+        throw new SshLostError(a.host, `the SSH connection to ${a.host} ended before the command did (sshd stopped or the network dropped); it may have run partly there${r.stderr.trim() ? `: ${tail(r.stderr, 1000)}` : ''}`);
+      }
       if (r.code === null || !(a.okExitCodes ?? [0]).includes(r.code)) {
         // Long enough for the 20 log lines a failed start prints.
         throw new Error(`exit ${r.code ?? r.signal ?? 'none'} on ${a.host}${r.stderr.trim() ? `: ${tail(r.stderr, 3000)}` : r.stdout.trim() ? `: ${tail(r.stdout)}` : ''}`);
@@ -138,21 +165,23 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
     }
     emit({ type: 'step-start', index, total, step });
     let failure: string | undefined;
+    let advice = step.onFailure;
     try {
       capture(step, await act(step, index, env, options, facts), facts);
     } catch (err) {
       failure = errText(err);
+      advice = failureAdvice(step, err);
     }
     if (options.signal?.aborted) {
       return { stop: finish(false, `Cancelled during step ${label} (${step.title}); it may be half done. ${step.onCancel ?? step.onFailure}`, { cancelled: true, failedStep: step.id }) };
     }
     if (failure !== undefined && !step.tolerateFailureIfCheckPasses) {
       if (step.optional) {
-        emit({ type: 'warning', message: `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}` });
+        emit({ type: 'warning', message: `Step ${label} (${step.title}) failed: ${failure}. ${advice}` });
         return { timing: { id: step.id, ms: Math.round(performance.now() - t0), skipped: false } };
       }
       emit({ type: 'step-failed', index, step, error: failure });
-      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
+      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${advice}`, { failedStep: step.id }) };
     }
     if (step.check) {
       const c = await waitForCheck(step.check, env, facts, options.signal);
@@ -168,11 +197,11 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
       if (!c.ok) {
         const why = failure !== undefined ? `${failure}; then ${c.detail}` : c.detail;
         emit({ type: 'step-failed', index, step, error: `check "${step.check.describe}" failed: ${why}` });
-        return { stop: finish(false, `Step ${label} (${step.title}): "${step.check.describe}" did not hold (${why}). ${step.onFailure}`, { failedStep: step.id }) };
+        return { stop: finish(false, `Step ${label} (${step.title}): "${step.check.describe}" did not hold (${why}). ${advice}`, { failedStep: step.id }) };
       }
     } else if (failure !== undefined) {
       emit({ type: 'step-failed', index, step, error: failure });
-      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${step.onFailure}`, { failedStep: step.id }) };
+      return { stop: finish(false, `Step ${label} (${step.title}) failed: ${failure}. ${advice}`, { failedStep: step.id }) };
     }
     const ms = Math.round(performance.now() - t0);
     emit({ type: 'step-done', index, step, ms });

@@ -128,7 +128,8 @@ export function basebackupStep(cluster: ClusterDefinition, node: NodeDefinition,
     id: `basebackup-${node.name}`, title: `pg_basebackup ${node.name} from ${primary.name}${slot ? ` (slot ${slot})` : ''}`, destructive: false,
     why: 'A fresh, consistent copy of the primary, with the WAL streamed alongside.',
     action: { kind: 'ssh', host: node.name, timeoutMs: 24 * 3_600_000, argv: withNodePassFile(node, [bin(node, 'pg_basebackup'), '-d', replicationConninfo(cluster, primary, node), '-D', dataDir(node), '-X', 'stream', '-c', 'fast', ...(slot ? ['-C', '-S', slot] : [])]) },
-    onFailure: `${node.name} is stopped and detached; its old data is in ${aside}. Fix the error (disk space, pg_hba replication line, password in the pass file) and re-run.`,
+    onFailure: `${node.name} is stopped and detached; its old data is in ${aside}.`,
+    causes: 'disk space, pg_hba replication line, password in the pass file',
     onCancel: `${node.name} is stopped and detached; ${dataDir(node)} holds a partial copy and its old data is in ${aside}. pg_basebackup may still run on ${node.name} until its connection to ${primary.name} ends. `
       + `Re-run "pgpool-cluster recover ${node.name} --method basebackup": it stops that copy, moves the partial one aside and copies again.`,
   };
@@ -143,7 +144,8 @@ export function standbyConfigSteps(cluster: ClusterDefinition, node: NodeDefinit
     title: `Configure ${node.name} as a standby of ${primary.name} (${how}${argvs.length > 1 ? `, ${i + 1}/${argvs.length}` : ''})`,
     why: `PostgreSQL ${v.postgres} starts as a standby only with ${how}.`, destructive: false,
     action: { kind: 'ssh', host: node.name, argv },
-    onFailure: `${node.name} is stopped and not configured as a standby yet. Fix the error (disk, permissions) and re-run; the earlier steps are skipped.`,
+    onFailure: `${node.name} is stopped and not configured as a standby yet; a re-run skips the steps already done.`,
+    causes: 'disk, permissions',
   }));
 }
 

@@ -256,7 +256,8 @@ export function buildConfigurePgpoolPlan(t: Target, current: CurrentFiles): Conf
           : `${own ? 'This script was not written by pgpool-cluster; ' : ''}the generated file differs from the one on ${f.host}; the old one is kept as ${f.path}${suffix}.`,
       destructive: false,
       action: { kind: 'write-file', host: f.host, path: f.path, content: f.content, mode: f.mode, ...(exists ? { backupSuffix: suffix } : {}), ...(f.secret ? { secret: true } : {}) },
-      onFailure: `Files written before this step are in place (backups beside them, suffix ${suffix}); pgpool has not reloaded them. Fix the error (permissions, disk) and re-run.`,
+      onFailure: `Files written before this step are in place (backups beside them, suffix ${suffix}); pgpool has not reloaded them.`,
+      causes: 'permissions, disk',
     };
   });
   const primary = currentPrimary({ cluster, status: t.status });

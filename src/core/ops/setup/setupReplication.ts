@@ -198,7 +198,7 @@ export function buildSetupReplicationPlan(input: OpsInput, node: NodeDefinition,
       id: `standby-extra-${node.name}`, title: `Add ${extra.map((l) => l.split(' ')[0]).join(', ')} to ${node.name}'s ${pgAtLeast(v, '12') ? 'postgresql.auto.conf' : 'recovery.conf'}`,
       why: pgAtLeast(v, '12') ? 'The standby streams through its slot.' : 'The classic recipe: a trigger file promotes the standby; the slot keeps its WAL.', destructive: false,
       action: { kind: 'ssh', host: node.name, argv: ['sh', '-c', 'f=$1; shift; printf \'%s\\n\' "$@" >> "$f"', '_', `${data}/${pgAtLeast(v, '12') ? 'postgresql.auto.conf' : 'recovery.conf'}`, ...extra] },
-      onFailure: `${node.name} is stopped and not fully configured. Fix the error and re-run.`,
+      onFailure: `${node.name} is stopped and not fully configured.`, causes: '',
     });
   }
   steps.push(startStep(node, `${node.name} is configured but not running (detached). Read ${data}/startup.log, fix, then "pg_ctl start" and "pgpool-cluster attach ${node.name}".`));
