@@ -78,9 +78,12 @@ test('with the operator\'s target file, that node is promoted whatever pgpool pr
   assert.deepEqual(r.promoted, ['db2.test']);
   assert.equal(r.targetLeft, false);
   assert.match(r.log, /promoting node 2 .*the operator chose/);
-  // The line the History reads: "YYYY-MM-DD HH:MM:SS failover.sh: ..." (bash's clock and $0, no date or basename process).
-  assert.match(r.log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d failover\.sh: promoting node 2 /m);
-  assert.doesNotMatch(script(dir), /^log\(\) \{[^\n]*\$\((date|basename) /m);
+  // The line the History reads: "YYYY-MM-DD HH:MM:SS.mmm failover.sh: ..." (bash's clock and $0, no date or basename
+  // process; milliseconds from EPOCHREALTIME, which the bash running these tests has).
+  assert.match(r.log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} failover\.sh: promoting node 2 /m);
+  const logFunction = /^log\(\) \{\n[\s\S]*?\n\}$/m.exec(script(dir))?.[0] ?? '';
+  assert.match(logFunction, /EPOCHREALTIME/);
+  assert.doesNotMatch(logFunction, /\$\((date|basename) /);
 });
 
 test('a target node that is already the primary (promoted by the operation) is not promoted again', () => {

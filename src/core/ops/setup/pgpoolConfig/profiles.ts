@@ -19,7 +19,10 @@ export interface DetectionProfile {
 }
 
 export const detectionProfiles: Record<DetectionProfile['name'], DetectionProfile> = {
-  fast: { name: 'fast', healthCheckPeriod: 1, healthCheckTimeout: 2, healthCheckMaxRetries: 0, healthCheckRetryDelay: 1, connectTimeoutMs: 1000, srCheckPeriod: 1,
+  // sr_check_period is not detection: pgpool 4.3's streaming-replication check holds the follow-primary lock while it
+  // queries the backends, and a failover that finds that lock held sleeps a whole second before it looks for the new
+  // primary (a check caught mid-query by the primary's crash holds it ~1 s). Every 5 s makes that rarer than every 1 s.
+  fast: { name: 'fast', healthCheckPeriod: 1, healthCheckTimeout: 2, healthCheckMaxRetries: 0, healthCheckRetryDelay: 1, connectTimeoutMs: 1000, srCheckPeriod: 5,
     watchdog: { interval: 1, heartbeatKeepalive: 1, heartbeatDeadtime: 3 } },
   balanced: { name: 'balanced', healthCheckPeriod: 5, healthCheckTimeout: 5, healthCheckMaxRetries: 2, healthCheckRetryDelay: 1, connectTimeoutMs: 3000, srCheckPeriod: 5,
     watchdog: { interval: 2, heartbeatKeepalive: 2, heartbeatDeadtime: 10 } },

@@ -42,7 +42,12 @@ export PATH="/usr/local/bin:/usr/bin:/bin:$PGBIN:$PGCLIENT"
 [ -n "$PASSFILE" ] && export PGPASSFILE="$PASSFILE"
 
 # bash's own clock and name (no date or basename process): pgpool waits for failover.sh, and forks are slow on a busy host.
-log() { printf '%(%F %T)T %s: %s\\n' -1 "\${0##*/}" "$*" >&2; }
+# Milliseconds like pgpool's own lines where bash has EPOCHREALTIME (5.0+), so the log shows where a failover's time went.
+log() {
+  local t=\${EPOCHREALTIME:-}
+  if [ -n "$t" ]; then printf '%(%F %T)T.%s %s: %s\\n' "\${t%[.,]*}" "\${t:(-6):3}" "\${0##*/}" "$*" >&2
+  else printf '%(%F %T)T %s: %s\\n' -1 "\${0##*/}" "$*" >&2; fi
+}
 
 # Runs one command on another host; printf %q re-quotes every word for the remote shell.
 on_host() {
