@@ -17,7 +17,9 @@ import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import { labContext, labIsUp, labUp } from '../src/core/lab/lab';
+import { onMachine } from '../src/core/lab/isolation';
 import { defaultLabDir, defaultLabNet } from '../src/core/lab/layout';
+import { failoverPhases, logSize, readLogFrom, type FailoverPhases } from './failoverLog';
 import { quantile } from './stats';
 
 const RUNS = Number(process.env.BENCH_OPS_RUNS ?? 3);
@@ -30,6 +32,8 @@ const PGPOOL = layout.pgpool.address;
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 /** Its own lock and audit folder per lab: two benches on two labs must not queue behind one lock. */
 const STATE_DIR = `/tmp/pgc-bench-state-${basename(layout.dir)}`;
+/** pgpool's log as this machine sees it (the isolated lab's hosts bind-mount /var/log from their folder). */
+const PGPOOL_LOG = layout.isolation ? onMachine(layout.pgpool, layout.pgpool.logFile) : layout.pgpool.logFile;
 const NODES = layout.nodes.map((n) => ({ name: n.name, id: n.id, host: n.address, dataDir: n.dataDir }));
 export type Node = typeof NODES[number];
 
@@ -329,6 +333,28 @@ export function nextTarget(p: Node, turn: number): Node {
   return others[turn % others.length]!;
 }
 
+/** Each quiet failover's phases from pgpool's log (s), then each phase's p50/p90 and what pgpool's lock cost. */
+function printRtoPhases(runs: { kill: number; write: number; phases: FailoverPhases }[]): void {
+  if (!runs.length) return;
+  const d = (a?: number, b?: number): number => (a !== undefined && b !== undefined ? (b - a) / 1000 : NaN);
+  const cols: [string, (r: typeof runs[number]) => number][] = [
+    ['kill -> degenerate request', (r) => d(r.kill, r.phases.degenerate)],
+    ['degenerate -> failover.sh start', (r) => d(r.phases.degenerate, r.phases.scriptStart)],
+    ['failover.sh', (r) => d(r.phases.scriptStart, r.phases.scriptEnd)],
+    ['pgpool finds the primary', (r) => d(r.phases.scriptEnd, r.phases.primaryFound)],
+    ['-> failover done (children restarted)', (r) => d(r.phases.primaryFound, r.phases.done)],
+    ['failover done -> first write', (r) => d(r.phases.done, r.write)],
+    ['degenerate -> failover done', (r) => d(r.phases.degenerate, r.phases.done)],
+  ];
+  console.log('  automatic failover RTO, where the time went per run (pgpool\'s log; s):');
+  runs.forEach((r, i) => console.log(`    run ${i + 1}: ${cols.map(([k, f]) => `${k} ${f(r).toFixed(2)}`).join(', ')}${r.phases.lockSleep ? '; pgpool slept 1 s on its follow-primary lock' : ''}`));
+  for (const [k, f] of cols) {
+    const xs = runs.map(f).filter((x) => Number.isFinite(x));
+    if (xs.length) console.log(`    ${k}: p50 ${quantile(xs, 0.5).toFixed(2)}, p90 ${quantile(xs, 0.9).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}, n ${xs.length})`);
+  }
+  console.log(`    pgpool slept 1 s on its follow-primary lock in ${runs.filter((r) => r.phases.lockSleep).length} of ${runs.length} failovers`);
+}
+
 function cliStartupMs(): number[] {
   const xs: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -352,6 +378,8 @@ export async function benchOps(): Promise<void> {
   const oursCmd: number[] = []; const promoteCmd: number[] = [];
   const base: number[] = []; const baseLost: number[] = []; const baseGap: number[] = [];
   const rtoQuiet: number[] = []; const rtoBusy: number[] = [];
+  /** Per quiet failover, from pgpool's log: the phases, with the kill and the first write on the same clock. */
+  const rtoPhases: { kill: number; write: number; phases: FailoverPhases }[] = [];
   const failed: string[] = [];
   const stepMs = new Map<string, number[]>();
   const keepSteps = (op: string, r: CliResult): void => {
@@ -374,14 +402,17 @@ export async function benchOps(): Promise<void> {
     const pid = postmasterPid(p);
     const load = busy ? traffic() : { stop: async () => ({ acked: [], longestGapMs: 0 }) };
     if (busy) await sleep(300);
+    const logFrom = logSize(PGPOOL_LOG);
     let t0 = performance.now();
     // On the isolated lab the kill runs over SSH: the clock starts once it returned (the kill is its last act).
     if (layout.isolation) { onHost(p.host, `kill -9 ${pid}`); t0 = performance.now(); } else process.kill(pid, 'SIGKILL');
+    const killWall = Date.now();
     const wf = await firstWriteOn(NODES.filter((n) => n !== p).map((n) => n.host), t0).catch((err: unknown) => err as Error);
     if (!(wf instanceof Error)) (busy ? rtoBusy : rtoQuiet).push(wf.at - t0);
     else failed.push(`failover after kill -9 of ${p.name}${busy ? ' (traffic)' : ''}: ${wf.message}`);
     await load.stop();
     await healthy();
+    if (!busy && !(wf instanceof Error)) rtoPhases.push({ kill: killWall, write: killWall + (wf.at - t0), phases: failoverPhases(readLogFrom(PGPOOL_LOG, logFrom).text) });
   };
 
   for (let i = 0; i < RUNS; i++) {
@@ -438,6 +469,7 @@ export async function benchOps(): Promise<void> {
   console.log(`  switchover ratio (baseline / ours): ${(median(base) / median(ours)).toFixed(2)}x`);
   console.log(`  automatic failover RTO, kill -9, no traffic: p50 ${sec(quantile(rtoQuiet, 0.5))} s, p90 ${sec(quantile(rtoQuiet, 0.9))} s   goal p90 <= 1.0 s; ${s(rtoQuiet)}`);
   console.log(`  automatic failover RTO, kill -9, with traffic: ${s(rtoBusy)}`);
+  printRtoPhases(rtoPhases);
   console.log(`  CLI start (node dist/cli.js --version): ${s(cliStartupMs())}`);
   console.log('  step timings (median ms):');
   for (const [k, xs] of [...stepMs.entries()].sort()) console.log(`    ${k}: ${Math.round(median(xs))} (${xs.map(Math.round).join(', ')})`);
