@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectionProfiles, failoverTargetFileOf, failoverTargetPath, generateScripts, TARGET_FILE_MARKER, type PgpoolConfigInput } from '../../../src/core/ops/setup/pgpoolConfig';
 
-/** psql stand-in: `-c` (the position query) prints FAKE/<host>.pos; stdin SQL: pg_promote is recorded, pg_is_in_recovery prints FAKE/<host>.rec or t. */
+/** psql stand-in: `-c` (the position query) prints FAKE/<host>.pos; stdin SQL: pg_promote is recorded and prints FAKE/<host>.promote or t, pg_is_in_recovery prints FAKE/<host>.rec or t. */
 const FAKE_PSQL = `#!/bin/bash
 host= cmd=
 while [ $# -gt 0 ]; do case "$1" in -h) host=$2; shift ;; -c) cmd=$2; shift ;; esac; shift; done
 if [ -n "$cmd" ]; then [ -f "$FAKE/$host.pos" ] || exit 2; cat "$FAKE/$host.pos"; exit 0; fi
 sql=$(cat)
 case "$sql" in
-  *pg_promote*) echo "$host" >> "$FAKE/promoted"; echo t ;;
+  *pg_promote*) echo "$host" >> "$FAKE/promoted"; cat "$FAKE/$host.promote" 2>/dev/null || echo t ;;
   *pg_is_in_recovery*) cat "$FAKE/$host.rec" 2>/dev/null || echo t ;;
 esac
 `;
@@ -168,4 +168,17 @@ test('a standby going down promotes nothing and leaves the target file alone', (
   assert.equal(r.code, 0, r.log);
   assert.deepEqual(r.promoted, []);
   assert.equal(r.targetLeft, true);
+});
+
+test('the promotion returns once the node is out of recovery, seen every 10 ms in the same session; a node still in recovery fails the script', () => {
+  const { dir, script: text } = setup();
+  // One psql: pg_promote(false), then pg_is_in_recovery() until it is false (60 s at most), then one answer.
+  assert.match(text, /DO \$\$BEGIN IF NOT pg_promote\(false\)[^\n]*FOR i IN 1\.\.6000 LOOP EXIT WHEN NOT pg_is_in_recovery\(\); PERFORM pg_sleep\(0\.01\)[^\n]*SELECT NOT pg_is_in_recovery\(\)/);
+  assert.doesNotMatch(text, /pg_promote\(true/);
+  standby(dir, 'db1.test', 900); standby(dir, 'db2.test', 100);
+  writeFileSync(join(dir, 'fake', 'db1.test.promote'), 'f\n');
+  const r = failover(dir, 1);
+  assert.equal(r.code, 1, r.log);
+  assert.deepEqual(r.promoted, ['db1.test']);
+  assert.match(r.log, /node 1 is still in recovery 60 s after pg_promote\(\) on db1\.test/);
 });
