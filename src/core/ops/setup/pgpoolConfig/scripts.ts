@@ -141,8 +141,9 @@ choose_standby() {
       -c ${q(positionSql(input.postgresMajor))} 2>/dev/null)
     answer[$i]=$fd
   done
-  for i in "\${!answer[@]}"; do
-    fd=\${answer[$i]}
+  for i in "\${!B_IDS[@]}"; do
+    fd=\${answer[$i]:-}
+    [ -n "$fd" ] || continue
     IFS='|' read -r rec pos end lsn <&"$fd" || rec=''
     exec {fd}<&-
     [ -n "$rec" ] || continue
