@@ -53,8 +53,9 @@ export function sshArgs(layout: LabLayout, user: string, host: string, knownHost
 }
 
 export function ssh(layout: LabLayout, user: string, host: string, command: string, knownHosts?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync('ssh', [...sshArgs(layout, user, host, knownHosts), command], { encoding: 'utf8', timeout: 20_000 });
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  // A lab used for a while has a pgpool log of several MB (readOnHost): past spawnSync's 1 MB default it failed silently.
+  const r = spawnSync('ssh', [...sshArgs(layout, user, host, knownHosts), command], { encoding: 'utf8', timeout: 20_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr || (r.error ? r.error.message : '') };
 }
 
 export function pcp(layout: LabLayout, tool: string, args: string[]): string {
