@@ -25,6 +25,9 @@ import { quantile } from './stats';
 const RUNS = Number(process.env.BENCH_OPS_RUNS ?? 3);
 /** Rounds of the quiet automatic-failover RTO (p50/p90 need at least 10). */
 const RTO_RUNS = Number(process.env.BENCH_RTO_RUNS ?? 10);
+/** BENCH_OPS_ONLY=promote|switchover measures that operation alone (its rounds only, no RTO). */
+const ONLY = process.env.BENCH_OPS_ONLY;
+const measures = (what: 'promote' | 'switchover' | 'rto'): boolean => ONLY === undefined || ONLY === '' || ONLY === what;
 export const ctx = labContext(process.env.BENCH_LAB_DIR ?? defaultLabDir(), undefined, process.env.BENCH_LAB_NET ?? defaultLabNet());
 if (process.env.BENCH_LAB_DIR) process.env.PGPOOL_CLUSTER_LAB_DIR = process.env.BENCH_LAB_DIR;
 export const layout = ctx.layout;
@@ -416,15 +419,21 @@ export async function benchOps(): Promise<void> {
   };
 
   for (let i = 0; i < RUNS; i++) {
-    // Manual promote (fenced): command start -> first write that lands on the promoted node.
-    let p = await primaryNode();
-    let t = nextTarget(p, i);
-    let t0 = performance.now();
-    const done = cliRun(['promote', t.name, '--fence']);
-    const w = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
-    const r = await done;
-    if (r.code === 0 && !(w instanceof Error)) { promote.push(w.at - t0); promoteCmd.push(r.wallMs); keepSteps('promote', r); } else failed.push(`promote ${t.name}: ${r.outcome?.message ?? (w instanceof Error ? w.message : `exit ${r.code}`)}`);
-    await healthy(0);
+    let p: Node;
+    let t: Node;
+    let t0: number;
+    if (measures('promote')) {
+      // Manual promote (fenced): command start -> first write that lands on the promoted node.
+      p = await primaryNode();
+      t = nextTarget(p, i);
+      t0 = performance.now();
+      const done = cliRun(['promote', t.name, '--fence']);
+      const w = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
+      const r = await done;
+      if (r.code === 0 && !(w instanceof Error)) { promote.push(w.at - t0); promoteCmd.push(r.wallMs); keepSteps('promote', r); } else failed.push(`promote ${t.name}: ${r.outcome?.message ?? (w instanceof Error ? w.message : `exit ${r.code}`)}`);
+      await healthy(0);
+    }
+    if (!measures('switchover')) continue;
 
     // Our switchover under traffic: command start -> first write on the new primary; lost acknowledged rows.
     p = await primaryNode(); t = nextTarget(p, i);
@@ -456,10 +465,10 @@ export async function benchOps(): Promise<void> {
     // pgpool's follow_primary_command rewinds the old primary itself (it waits ~10 s for it to stream first).
     await healthy(60_000);
 
-    await rto(true);
+    if (measures('rto')) await rto(true);
   }
   // Automatic failover RTO without traffic, RTO_RUNS times for its p90.
-  for (let i = 0; i < RTO_RUNS; i++) await rto(false);
+  for (let i = 0; measures('rto') && i < RTO_RUNS; i++) await rto(false);
   const sec = (x: number): string => (x / 1000).toFixed(2);
   const s = (xs: number[]): string => `${sec(median(xs))} s (runs: ${xs.map(sec).join(', ')})`;
   console.log('ops (lab, fast detection profile, medians; from command start to the first write that landed on the new primary):');

@@ -14,6 +14,8 @@ import { SshRemoteHost } from '../../remote/sshRemoteHost';
 import type { RemoteHost } from '../../remote/types';
 import type { ClusterStatus } from '../../status/model';
 import { applyDiscovery, discover, NOTHING_DISCOVERED, type Discovered } from '../preflight/discovery';
+import { discoveryCacheable, discoveryCacheKey, readCachedDiscovery, writeCachedDiscovery } from '../preflight/discoveryCache';
+import { resolveVersions } from './input';
 
 export interface OpsEnvironment {
   /** Node names, for checks that look at every node. */
@@ -23,8 +25,11 @@ export interface OpsEnvironment {
   /** A new SQL session of its own (the caller closes it), e.g. to hold a backup open across a copy. */
   session?(node: string): SqlClient;
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
-  /** What the hosts have where the cluster file says nothing (programs, data directories); probed once. */
-  discover?(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered>;
+  /**
+   * What the hosts have where the cluster file says nothing (programs, data directories); probed once. `cached`:
+   * the last complete discovery on this machine when it can stand in (discoveryCache.ts), refreshed alongside.
+   */
+  discover?(status?: ClusterStatus, signal?: AbortSignal, cached?: boolean): Promise<Discovered>;
   /** pcp as plans show it and as it runs (placement and discovered tools' directory). */
   planPcpEndpoint?(): Promise<PcpEndpoint | undefined>;
   /** Where pcp runs (this machine or the pgpool host) and why; decided once. */
@@ -87,6 +92,9 @@ export interface ClusterOpsEnvironmentOptions {
   readonly log?: (line: string) => void;
   /** false: pcp always runs on the pgpool host (default: locally when that works, see localPcp.ts). */
   readonly localPcp?: boolean;
+  /** false: plans never use the last discovery on this machine (discoveryCache.ts); the file (default: in the state directory). */
+  readonly discoveryCache?: boolean;
+  readonly discoveryCacheFile?: string;
 }
 
 export class ClusterOpsEnvironment implements OpsEnvironment {
@@ -172,8 +180,16 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     return pcpEndpoint(applyDiscovery(this.cluster, d), await this.pcpPlacement(), this.pgpool()?.name);
   }
 
-  discover(status?: ClusterStatus, signal?: AbortSignal): Promise<Discovered> {
-    this.discovered ??= discover(this.cluster, status, this, signal).catch(() => NOTHING_DISCOVERED);
+  discover(status?: ClusterStatus, signal?: AbortSignal, cached = false): Promise<Discovered> {
+    if (this.discovered) return this.discovered;
+    const fresh = discover(this.cluster, status, this, signal).catch((): Discovered => ({ ...NOTHING_DISCOVERED, unanswered: ['all'] }));
+    if (!discoveryCacheable(this.cluster) || this.options.discoveryCache === false) {
+      this.discovered = fresh;
+      return fresh;
+    }
+    const key = discoveryCacheKey(this.cluster, status ? resolveVersions(this.cluster, status).postgres : this.cluster.postgresVersion);
+    void fresh.then((d) => writeCachedDiscovery(key, d, this.options.discoveryCacheFile));
+    this.discovered = cached ? readCachedDiscovery(key, this.options.discoveryCacheFile).then((hit) => hit ?? fresh) : fresh;
     return this.discovered;
   }
 

@@ -78,6 +78,8 @@ export interface OpsInput {
   readonly failoverTargetFile?: string;
   /** The failover_command script's absolute path on the pgpool host, when it could be read (switchover's undo waits until it no longer runs). */
   readonly failoverScript?: string;
+  /** pgpool's failover / follow_primary script paths: a hand-over's target file waits for them in the same SSH command (failoverTarget.ts). */
+  readonly pgpoolScripts?: readonly string[];
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

@@ -55,7 +55,8 @@ export interface PlanProbes {
 export function startPlanProbes(kind: OperationKind, cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal): PlanProbes {
   // Discovery needs the status only for the PostgreSQL version and for nodes without a data directory: when the
   // cluster file gives both, it runs alongside the status refresh (ClusterOpsEnvironment keeps the one promise).
-  if (env.discover && cluster.postgresVersion && cluster.nodes.every((n) => n.dataDirectory)) void env.discover(undefined, signal).catch(() => undefined);
+  // Plans take the last complete discovery on this machine when there is one (discoveryCache.ts).
+  if (env.discover && cluster.postgresVersion && cluster.nodes.every((n) => n.dataDirectory)) void env.discover(undefined, signal, true).catch(() => undefined);
   // One probe (cached by the files' stamps, pgpoolScriptCache.ts) for the failover script's facts and the scripts' paths.
   const probe = kind === 'recover' || kind === 'promote' || kind === 'switchover' ? probePgpoolScripts(cluster, env, signal) : undefined;
   return {
@@ -72,13 +73,14 @@ export async function preparePlan(
   // With several pgpool nodes, pcp goes through the current leader (or the first that answers).
   const via = env.choosePgpool?.(status) ?? cluster.pgpool[0]?.name;
   // What the cluster file leaves out (program and data directories) comes from the hosts; the plan says so.
-  const discovered = env.discover ? await env.discover(status, signal) : NOTHING_DISCOVERED;
+  const discovered = env.discover ? await env.discover(status, signal, true) : NOTHING_DISCOVERED;
   const known = applyDiscovery(cluster, discovered);
   const target = nodeIn(known, cluster, node);
   const facts = kind === 'recover' && !options.method ? await probeRecoveryFacts(known, status, env, target, signal) : undefined;
   const script = await probes.failoverScript;
   // A cache entry written before the facts carried the script's path: with a target file, failover_command is an absolute script, the first path.
-  const failoverScript = script.script ?? (script.targetFile ? (await probes.pgpoolScripts)?.[0] : undefined);
+  const pgpoolScripts = (await probes.pgpoolScripts) ?? [];
+  const failoverScript = script.script ?? (script.targetFile ? pgpoolScripts[0] : undefined);
   const fenceReach = kind === 'fence'
     ? await probeFenceReach(env, target, status.nodes.find((n) => n.name === target.name)?.postgres.reachable === true, signal)
     : undefined;
@@ -91,9 +93,10 @@ export async function preparePlan(
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
     ...(failoverScript ? { failoverScript } : {}),
+    ...(kind !== 'recover' && via !== undefined && via === cluster.pgpool[0]?.name ? { pgpoolScripts } : {}),
   }, target),
     kind === 'recover' ? await probeLeftovers(env, target, signal) : undefined);
-  return withDiscovery(withPgpoolScriptsIdle(built, via, (await probes.pgpoolScripts) ?? []), discovered);
+  return withDiscovery(withPgpoolScriptsIdle(built, via, pgpoolScripts), discovered);
 }
 
 /** Whether the node's fence mark is there (false when it cannot be told: recover then refuses as before). */

@@ -10,7 +10,7 @@ import { pgpoolOf } from '../engine/environment';
 import type { OpsInput } from '../engine/input';
 import type { PlanStep } from '../engine/plan';
 import { handoverDetachSteps, targetAttachedStep } from '../engine/steps';
-import { waitScriptsIdleArgv } from '../preflight/pgpoolBusy';
+import { PGPOOL_SCRIPTS_WAIT_S, pgpoolScriptsIdleStep, waitScriptsIdleArgv, waitScriptsIdleThenArgv, WAITS_FOR_PGPOOL_SCRIPTS } from '../preflight/pgpoolBusy';
 
 /** How long undo waits for a running failover script: its own bounds (60 s clean-stop wait, 60 s promotion) and some. */
 const FAILOVER_IDLE_WAIT_S = 150;
@@ -28,6 +28,19 @@ export function writeTargetStep(pgpoolHost: string, file: string, target: NodeDe
   };
 }
 
+/** The wait for pgpool's scripts and the target file in one SSH command (one login on the pgpool host instead of two). */
+export function writeTargetAfterScriptsStep(pgpoolHost: string, file: string, target: NodeDefinition, old: NodeDefinition, scripts: readonly string[]): PlanStep {
+  const w = writeTargetStep(pgpoolHost, file, target, old);
+  const idle = pgpoolScriptsIdleStep(pgpoolHost, scripts);
+  return {
+    ...w, id: `${WAITS_FOR_PGPOOL_SCRIPTS}-failover-target`,
+    title: `${idle.title}, then tell pgpool's failover script to promote ${target.name} (node ${target.id})`,
+    why: `${idle.why} ${w.why}`,
+    action: { kind: 'ssh', host: pgpoolHost, argv: waitScriptsIdleThenArgv(scripts, WRITE_TARGET, [file, String(target.id), String(old.id)]), timeoutMs: (PGPOOL_SCRIPTS_WAIT_S + 30) * 1000 },
+    onFailure: `Nothing was stopped or promoted. Either pgpool is still running its own failover or follow_primary script (wait for it to finish, "pgpool-cluster status", then re-run), or ${file} could not be written on the pgpool host (check its permissions, or re-install the scripts: "pgpool-cluster configure-pgpool").`,
+  };
+}
+
 /**
  * The opening of a hand-over: the target file when the installed script reads one (and waits for a clean stop),
  * the target is attached and the old primary is known; else the detaches of handoverDetachSteps.
@@ -38,8 +51,19 @@ export function handoverSteps(input: OpsInput, target: NodeDefinition, old: Node
   const attached = status === 'up' || status === 'waiting';
   const file = input.failoverTargetFile;
   if (file && old && attached && input.failoverWaitsForCleanStop === true) {
+    const host = pgpoolOf(input.cluster).name;
+    const scripts = input.pgpoolScripts ?? [];
+    if (scripts.length && input.cluster.pgpool.length === 1) {
+      // One SSH command waits for pgpool's scripts, then writes the file; the check runs alongside it, and the file
+      // goes again if pgpool does not use the target.
+      return {
+        steps: [{ ...targetAttachedStep(target), alongsideNext: true, undo: { steps: [removeTargetStep(host, file)], done: 'nothing was stopped or promoted, and the target file was removed.' } },
+          writeTargetAfterScriptsStep(host, file, target, old, scripts)],
+        reattach: '', targetFile: file,
+      };
+    }
     // The check first: it is read-only, so it runs alongside the wait for pgpool's scripts (withPgpoolScriptsIdle).
-    return { steps: [targetAttachedStep(target), writeTargetStep(pgpoolOf(input.cluster).name, file, target, old)], reattach: '', targetFile: file };
+    return { steps: [targetAttachedStep(target), writeTargetStep(host, file, target, old)], reattach: '', targetFile: file };
   }
   return handoverDetachSteps(target, status, others, clean, why);
 }

@@ -56,6 +56,8 @@ export interface Discovered {
   readonly notes: readonly string[];
   /** What could not be found although it is needed. */
   readonly missing: readonly string[];
+  /** Hosts whose probe got no answer (SSH failed): what they have is unknown, not absent. */
+  readonly unanswered?: readonly string[];
 }
 
 export const NOTHING_DISCOVERED: Discovered = { nodes: new Map(), pgpool: new Map(), notes: [], missing: [] };
@@ -92,6 +94,7 @@ export async function discover(cluster: ClusterDefinition, status: ClusterStatus
   const pgpool = new Map<string, { binDir?: string }>();
   const notes: string[] = [];
   const missing: string[] = [];
+  const unanswered: string[] = [];
   await Promise.all([
     ...cluster.nodes.map(async (n) => {
       const up = status?.nodes.find((s) => s.name === n.name)?.postgres.reachable !== false;
@@ -102,6 +105,7 @@ export async function discover(cluster: ClusterDefinition, status: ClusterStatus
       // Found on the PATH: nothing to set (the PATH may also be what finds client tools kept elsewhere).
       const entry = { ...(found?.pg && !found.pgOnPath ? { binDir: found.pg } : {}), ...(data ? { dataDirectory: data } : {}) };
       nodes.set(n.name, entry);
+      if (!n.binDir && !found) unanswered.push(n.name);
       if (found?.pg) notes.push(`${n.name}: PostgreSQL programs in ${found.pg} (${found.pgOnPath ? 'on the PATH' : 'discovered'}; binDir in the cluster file overrides)`);
       else if (found) missing.push(`${n.name}: no pg_ctl in ${SEARCHED_PG}; set binDir for ${n.name}`);
       if (data) notes.push(`${n.name}: data directory ${data} (SHOW data_directory; dataDirectory in the cluster file overrides)`);
@@ -109,13 +113,14 @@ export async function discover(cluster: ClusterDefinition, status: ClusterStatus
     ...cluster.pgpool.map(async (p: PgpoolInstance) => {
       if (p.binDir) return;
       const found = await probe(env, p.name, want, signal);
+      if (!found) unanswered.push(p.name);
       if (found?.pcp) {
         if (!found.pcpOnPath) pgpool.set(p.name, { binDir: found.pcp });
         notes.push(`${p.name}: pcp tools in ${found.pcp} (${found.pcpOnPath ? 'on the PATH' : 'discovered'}; pgpool.binDir in the cluster file overrides)`);
       } else if (found) missing.push(`${p.name}: no pcp tools in ${SEARCHED_PCP}; set binDir for ${p.name}`);
     }),
   ]);
-  return { nodes, pgpool, notes: notes.sort(), missing: missing.sort() };
+  return { nodes, pgpool, notes: notes.sort(), missing: missing.sort(), ...(unanswered.length ? { unanswered: unanswered.sort() } : {}) };
 }
 
 /** The definition with discovered values where the file has none (the file always wins). */

@@ -35,6 +35,18 @@ while :; do b=$(busy "$@"); [ -z "$b" ] && exit 0
 /** `$0` marks this waiter (and its subshells), which name the scripts too, so it never waits for itself. */
 export const waitScriptsIdleArgv = (scripts: readonly string[], seconds = PGPOOL_SCRIPTS_WAIT_S): string[] => ['sh', '-c', WAIT_SCRIPTS_IDLE, 'pgpool-cluster-wait-scripts', String(seconds), ...scripts];
 
+/**
+ * The wait, then `then` (a shell script given its own arguments `thenArgs`) in the same SSH command: one login
+ * instead of two. Both shells carry the waiter's `$0`, so the wait never waits for them.
+ */
+export const waitScriptsIdleThenArgv = (scripts: readonly string[], then: string, thenArgs: readonly [string, string, string], seconds = PGPOOL_SCRIPTS_WAIT_S): string[] => [
+  'sh', '-c', 'w=$1; t=$2; n=$3; a=$4; b=$5; c=$6; shift 6; sh -c "$w" pgpool-cluster-wait-scripts "$n" "$@" || exit; exec sh -c "$t" pgpool-cluster-then "$a" "$b" "$c"',
+  'pgpool-cluster-wait-scripts', WAIT_SCRIPTS_IDLE, then, String(seconds), ...thenArgs, ...scripts,
+];
+
+/** Set on a plan's step that waits for pgpool's scripts itself (waitScriptsIdleThenArgv): no separate wait is added. */
+export const WAITS_FOR_PGPOOL_SCRIPTS = 'pgpool-scripts-idle';
+
 /** The absolute script paths pgpool.conf runs on failover and follow_primary; [] when it cannot be read. */
 export async function pgpoolScriptPaths(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, confRead?: Promise<ReadonlyMap<string, string>>): Promise<string[]> {
   try {
@@ -58,6 +70,7 @@ export function pgpoolScriptsIdleStep(pgpoolHost: string, scripts: readonly stri
 /** Puts the wait first in a plan that acts on nodes; alongside the plan's first step when that one only checks. */
 export function withPgpoolScriptsIdle(built: PlanResult, pgpoolHost: string | undefined, scripts: readonly string[]): PlanResult {
   if (!built.ok || !pgpoolHost || scripts.length === 0) return built;
+  if (built.plan.steps.some((s) => s.id.startsWith(`${WAITS_FOR_PGPOOL_SCRIPTS}-`))) return built;
   const first = built.plan.steps[0];
   const alongside = first?.action.kind === 'wait' && !first.destructive;
   return { ok: true, plan: { ...built.plan, steps: [{ ...pgpoolScriptsIdleStep(pgpoolHost, scripts), ...(alongside ? { alongsideNext: true } : {}) }, ...built.plan.steps] } };
