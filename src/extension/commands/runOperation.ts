@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { OpsOptions } from '../../core/ops/engine/input';
 import { LockError } from '../../core/ops/engine/lock';
 import { preparePlan, runOperation, startPlanProbes } from '../../core/ops/engine/operation';
-import { renderPlan, type OperationKind, type Plan, type PlanResult } from '../../core/ops/engine/plan';
+import { renderPlan, type OperationKind, type Plan } from '../../core/ops/engine/plan';
 import { describeRunEvent } from '../../core/ops/engine/runEventText';
 import type { RunOutcome } from '../../core/ops/engine/runner';
 import { isOperationOutcome, type OperationOutcome } from '../../shared/protocol';
@@ -30,6 +30,9 @@ export interface OperationRequest {
    */
   readonly onRefused?: (reason: string, target: NodeRef) => Promise<OpsOptions | OperationOutcome | undefined>;
 }
+
+/** A refused plan retried with other options (promote with fencing) within this long reuses the status it was refused on. */
+const REUSE_STATUS_MS = 5_000;
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -74,22 +77,26 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
   const cluster = target.cluster;
   const node = target.node.name;
   try {
-    const prepare = async (): Promise<PlanResult> => {
-      const probes = startPlanProbes(request.kind, cluster, session.env);
-      const status = await model.refreshCluster(target.entry);
-      return preparePlan(request.kind, cluster, status, session.env, target.node, options, undefined, probes);
-    };
-    let built = await prepare();
+    const probes = startPlanProbes(request.kind, cluster, session.env);
+    const status = await model.refreshCluster(target.entry);
+    const statusAt = performance.now();
+    let built = await preparePlan(request.kind, cluster, status, session.env, target.node, options, undefined, probes);
     if (!built.ok && request.onRefused) {
       const retry = await request.onRefused(built.reason, target);
       if (isOperationOutcome(retry)) return retry;
       if (!retry) return cancelled(`${request.kind} ${node}: ${editorWords(built.reason)}`);
       options = { ...options, ...retry };
-      built = await prepare();
+      // Answered at once: the plan with the new options is built from the same status and probes (the runner's
+      // checks still guard every step); after a longer pause the cluster is read again.
+      const fresh = performance.now() - statusAt <= REUSE_STATUS_MS;
+      built = await preparePlan(request.kind, cluster, fresh ? status : await model.refreshCluster(target.entry), session.env, target.node, options, undefined,
+        fresh ? probes : startPlanProbes(request.kind, cluster, session.env));
     }
     if (!built.ok) return refused(editorWords(built.reason));
     const plan = built.plan;
-    await showPlanDocument(services.context, `${plan.operation}-${plan.node}`, renderPlan(plan, await session.env.planPcpEndpoint()));
+    // The plan document opens while the confirmation is asked; the run does not wait for the editor to render it.
+    const text = renderPlan(plan, await session.env.planPcpEndpoint());
+    void showPlanDocument(services.context, `${plan.operation}-${plan.node}`, text).catch((err: unknown) => services.log.warn(`Could not show the plan: ${errText(err)}\n${text}`));
     if (!(await confirmPlan(plan))) return cancelled(`${plan.operation} ${plan.node} was not started.`);
     const outcome = await runWithProgress(services, plan, session);
     if (outcome.outcome === 'done') {

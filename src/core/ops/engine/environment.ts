@@ -181,17 +181,29 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   }
 
   discover(status?: ClusterStatus, signal?: AbortSignal, cached = false): Promise<Discovered> {
+    // A plan that took the cached entry refreshes it once the status is in (its SSH logins then no longer compete with the status for this process's CPU).
+    if (this.refreshDiscovery && status) { this.refreshDiscovery(); this.refreshDiscovery = undefined; }
     if (this.discovered) return this.discovered;
-    const fresh = discover(this.cluster, status, this, signal).catch((): Discovered => ({ ...NOTHING_DISCOVERED, unanswered: ['all'] }));
+    const probe = (): Promise<Discovered> => discover(this.cluster, status, this, signal).catch((): Discovered => ({ ...NOTHING_DISCOVERED, unanswered: ['all'] }));
     if (!discoveryCacheable(this.cluster) || this.options.discoveryCache === false) {
-      this.discovered = fresh;
-      return fresh;
+      this.discovered = probe();
+      return this.discovered;
     }
     const key = discoveryCacheKey(this.cluster, status ? resolveVersions(this.cluster, status).postgres : this.cluster.postgresVersion);
-    void fresh.then((d) => writeCachedDiscovery(key, d, this.options.discoveryCacheFile));
-    this.discovered = cached ? readCachedDiscovery(key, this.options.discoveryCacheFile).then((hit) => hit ?? fresh) : fresh;
+    const probeAndKeep = (): Promise<Discovered> => probe().then(async (d) => { await writeCachedDiscovery(key, d, this.options.discoveryCacheFile); return d; });
+    if (!cached) {
+      this.discovered = probeAndKeep();
+      return this.discovered;
+    }
+    this.discovered = readCachedDiscovery(key, this.options.discoveryCacheFile).then((hit) => {
+      if (!hit) return probeAndKeep();
+      this.refreshDiscovery = () => { void probeAndKeep(); };
+      return hit;
+    });
     return this.discovered;
   }
+
+  private refreshDiscovery?: () => void;
 
   /** Where pcp runs: the endpoint plans show (planPcpEndpoint), on this machine or over SSH on the pgpool host. */
   private async pcpTarget(timeoutMs?: number): Promise<PcpTarget> {
