@@ -51,8 +51,20 @@ export function walNames(v: Versions): { currentLsn: string; replayLsn: string; 
     : { currentLsn: 'pg_current_xlog_location()', replayLsn: 'pg_last_xlog_replay_location()', receiveLsn: 'pg_last_xlog_receive_location()', replayCol: 'replay_location' };
 }
 
+/**
+ * `pg_ctl stop` without its own wait, then the wait pg_ctl -w does (postmaster.pid gone, or its postmaster no longer
+ * alive) every 10 ms instead of every 100 ms: a fast stop of an idle server takes 0.1-0.2 s, so -w's polling cost up
+ * to half of it. `$1` pg_ctl, `$2` the data directory, `$3` the mode. Exit 1 after 60 s, as `-t 60`.
+ */
+const STOP_POLLED = `"$1" -D "$2" -m "$3" -W stop || exit
+end=$(( $(date +%s) + 60 )); i=0; while [ -f "$2/postmaster.pid" ]; do
+  p=$(head -n 1 "$2/postmaster.pid" 2>/dev/null) && [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null && break
+  i=$((i+1)); [ $((i % 50)) -eq 0 ] && [ "$(date +%s)" -ge "$end" ] && { echo "pg_ctl: server does not shut down within 60 s" >&2; exit 1; }
+  sleep 0.01 2>/dev/null || sleep 1; done
+echo "server stopped"`;
+
 export const pgCtl = {
-  stop: (n: NodeDefinition, mode: 'fast' | 'immediate' | 'smart' = 'fast'): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-m', mode, '-w', '-t', '60', 'stop'],
+  stop: (n: NodeDefinition, mode: 'fast' | 'immediate' | 'smart' = 'fast'): string[] => ['sh', '-c', STOP_POLLED, 'pgpool-cluster-stop', bin(n, 'pg_ctl'), dataDir(n), mode],
   /** `-l` keeps the ssh channel from staying open (pg_ctl's stdout would otherwise be the server's). */
   start: (n: NodeDefinition): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-l', `${dataDir(n)}/startup.log`, '-w', '-t', '60', 'start'],
   restart: (n: NodeDefinition): string[] => [bin(n, 'pg_ctl'), '-D', dataDir(n), '-l', `${dataDir(n)}/startup.log`, '-m', 'fast', '-w', '-t', '60', 'restart'],
