@@ -251,6 +251,9 @@ export function noOtherPrimaryStep(target: NodeDefinition, nodes: readonly NodeD
 }
 
 /** Promotes a standby: pg_promote() on >= 12, pg_ctl promote before; skipped once it is a primary. */
+/** pg_promote without its wait, then the same wait at a tenth of its interval (at most 60 s); read-only otherwise, so it runs on a standby. */
+export const PROMOTE_AND_WAIT_SQL = 'DO $$BEGIN PERFORM pg_promote(false); FOR i IN 1..6000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END$$';
+
 export function promoteStep(node: NodeDefinition, v: Versions, onFailure: string): PlanStep {
   const base = {
     id: `promote-${node.name}`, title: `Promote ${node.name} to primary`, destructive: true,
@@ -258,6 +261,6 @@ export function promoteStep(node: NodeDefinition, v: Versions, onFailure: string
     check: isPrimary(node, 60_000), tolerateFailureIfCheckPasses: true, onFailure,
   };
   return pgAtLeast(v, '12')
-    ? { ...base, why: 'pg_promote() (PostgreSQL 12+) ends recovery and waits until the node accepts writes.', action: { kind: 'sql', node: node.name, sql: 'SELECT pg_promote(true, 60)', timeoutMs: 70_000 } }
+    ? { ...base, why: 'pg_promote() (PostgreSQL 12+) ends recovery; the statement then waits until the node accepts writes, looking every 10 ms (pg_promote\'s own wait looks every 100 ms).', action: { kind: 'sql', node: node.name, sql: PROMOTE_AND_WAIT_SQL, timeoutMs: 70_000 } }
     : { ...base, why: `PostgreSQL ${v.postgres} has no pg_promote(); pg_ctl promote ends recovery.`, action: { kind: 'ssh', host: node.name, argv: pgCtl.promote(node, v), timeoutMs: 70_000 } };
 }
