@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { OpsOptions } from '../../core/ops/engine/input';
 import { LockError } from '../../core/ops/engine/lock';
-import { preparePlan, runOperation, startPlanProbes } from '../../core/ops/engine/operation';
+import { preparePlan, runOperation, startPlanProbes, takeOperationLocks, type OperationLocks } from '../../core/ops/engine/operation';
 import { renderPlan, type OperationKind, type Plan } from '../../core/ops/engine/plan';
 import { describeRunEvent } from '../../core/ops/engine/runEventText';
 import type { RunOutcome } from '../../core/ops/engine/runner';
@@ -97,8 +97,17 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
     // The plan document opens while the confirmation is asked; the run does not wait for the editor to render it.
     const text = renderPlan(plan, await session.env.planPcpEndpoint());
     void showPlanDocument(services.context, `${plan.operation}-${plan.node}`, text).catch((err: unknown) => services.log.warn(`Could not show the plan: ${errText(err)}\n${text}`));
-    if (!(await confirmPlan(plan))) return cancelled(`${plan.operation} ${plan.node} was not started.`);
-    const outcome = await runWithProgress(services, plan, session);
+    // The locks are taken while the confirmation is asked (the run then starts at once), and released if it is declined;
+    // held, they also keep another operation from changing the cluster between the plan and its run.
+    const locks = takeOperationLocks(plan.cluster, `${plan.operation} ${plan.node}`, session.definition, session.env, {
+      onEvent: (e) => { if (e.type === 'warning') services.log.warn(e.message); },
+    });
+    locks.catch(() => undefined);
+    if (!(await confirmPlan(plan))) {
+      await (await locks.catch(() => undefined))?.release();
+      return cancelled(`${plan.operation} ${plan.node} was not started.`);
+    }
+    const outcome = await runWithProgress(services, plan, session, locks);
     if (outcome.outcome === 'done') {
       void vscode.window.showInformationMessage(outcome.message);
     }
@@ -122,7 +131,8 @@ export async function confirmPlan(plan: Plan): Promise<boolean> {
 }
 
 /** Runs a confirmed plan with a cancellable progress notification; every event goes to the log as one line. */
-export async function runWithProgress(services: ExtensionServices, plan: Plan, session: ClusterSession): Promise<OperationOutcome> {
+/** `locks`: taken beforehand (takeOperationLocks, for this plan's "<operation> <node>"); the run releases them. */
+export async function runWithProgress(services: ExtensionServices, plan: Plan, session: ClusterSession, locks?: Promise<OperationLocks>): Promise<OperationOutcome> {
   services.log.info(`${plan.operation} ${plan.node} on ${plan.cluster}: starting (${plan.steps.length} steps)`);
   const outcome = await vscode.window.withProgress({
     location: vscode.ProgressLocation.Notification, title: `${plan.operation} ${plan.node}`, cancellable: true,
@@ -131,7 +141,7 @@ export async function runWithProgress(services: ExtensionServices, plan: Plan, s
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
       return await runOperation(plan, session.definition, session.env, {
-        via: 'vscode', signal: abort.signal,
+        via: 'vscode', signal: abort.signal, ...(locks ? { locks } : {}),
         onEvent: (e) => {
           const line = describeRunEvent(e);
           if (line && e.type === 'step-failed') services.log.error(line);
