@@ -8,7 +8,7 @@ import { runOperationCommand } from './runOperation';
 export function promoteNode(services: ExtensionServices, arg?: unknown): Promise<OperationOutcome> {
   return runOperationCommand(services, {
     kind: 'promote',
-    onRefused: async (reason, target) => {
+    onRefused: async (reason, target, releaseLocks) => {
       if (!/two primaries/.test(reason)) return undefined;
       const primary = target.entry.status?.nodes.find((n) => n.role === 'primary' && n.postgres.reachable && n.name !== target.node.name)?.name ?? 'the primary';
       const fence = `Stop ${primary}, Then Promote ${target.node.name}`;
@@ -19,6 +19,7 @@ export function promoteNode(services: ExtensionServices, arg?: unknown): Promise
         switchover, fence,
       );
       if (a === switchover) {
+        await releaseLocks();
         const done = await vscode.commands.executeCommand<unknown>('pgpoolCluster.switchoverNode', { cluster: target.cluster, node: target.node.name, entry: target.entry });
         return isOperationOutcome(done) ? done : { outcome: 'failed', message: 'The switchover did not report how it ended; see the log.' };
       }

@@ -26,9 +26,10 @@ export interface OperationRequest {
   readonly options?: (services: ExtensionServices, target: NodeRef) => Promise<OpsOptions | undefined>;
   /**
    * When the plan is refused, may offer another request (e.g. promote with fencing): options to retry with,
-   * the outcome of what it ran instead (a switchover), or undefined to stop.
+   * the outcome of what it ran instead (a switchover, after `releaseLocks`: this operation's locks are held meanwhile),
+   * or undefined to stop.
    */
-  readonly onRefused?: (reason: string, target: NodeRef) => Promise<OpsOptions | OperationOutcome | undefined>;
+  readonly onRefused?: (reason: string, target: NodeRef, releaseLocks: () => Promise<void>) => Promise<OpsOptions | OperationOutcome | undefined>;
 }
 
 /** A refused plan retried with other options (promote with fencing) within this long reuses the status it was refused on. */
@@ -76,16 +77,31 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
   }
   const cluster = target.cluster;
   const node = target.node.name;
+  // The locks are taken while the status is read and the questions are asked (the run then starts at once); they are
+  // released if the plan is refused or not confirmed. Held, they also keep another operation from changing the
+  // cluster between the plan and its run.
+  const lock = (): Promise<OperationLocks> => {
+    const l = takeOperationLocks(cluster.name, `${request.kind} ${node}`, session.definition, session.env, {
+      onEvent: (e) => { if (e.type === 'warning') services.log.warn(e.message); },
+    });
+    l.catch(() => undefined);
+    return l;
+  };
+  const release = async (l: Promise<OperationLocks> | undefined): Promise<void> => { await (await l?.catch(() => undefined))?.release(); };
+  let locks: Promise<OperationLocks> | undefined = lock();
+  let handedOver = false;
   try {
     const probes = startPlanProbes(request.kind, cluster, session.env);
     const status = await model.refreshCluster(target.entry);
     const statusAt = performance.now();
     let built = await preparePlan(request.kind, cluster, status, session.env, target.node, options, undefined, probes);
     if (!built.ok && request.onRefused) {
-      const retry = await request.onRefused(built.reason, target);
+      // What the user chooses next may be another operation (a switchover) that takes the locks itself: it lets them go first.
+      const retry = await request.onRefused(built.reason, target, async () => { const l = locks; locks = undefined; await release(l); });
       if (isOperationOutcome(retry)) return retry;
       if (!retry) return cancelled(`${request.kind} ${node}: ${editorWords(built.reason)}`);
       options = { ...options, ...retry };
+      locks ??= lock();
       // Answered at once: the plan with the new options is built from the same status and probes (the runner's
       // checks still guard every step); after a longer pause the cluster is read again.
       const fresh = performance.now() - statusAt <= REUSE_STATUS_MS;
@@ -97,17 +113,9 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
     // The plan document opens while the confirmation is asked; the run does not wait for the editor to render it.
     const text = renderPlan(plan, await session.env.planPcpEndpoint());
     void showPlanDocument(services.context, `${plan.operation}-${plan.node}`, text).catch((err: unknown) => services.log.warn(`Could not show the plan: ${errText(err)}\n${text}`));
-    // The locks are taken while the confirmation is asked (the run then starts at once), and released if it is declined;
-    // held, they also keep another operation from changing the cluster between the plan and its run.
-    const locks = takeOperationLocks(plan.cluster, `${plan.operation} ${plan.node}`, session.definition, session.env, {
-      onEvent: (e) => { if (e.type === 'warning') services.log.warn(e.message); },
-    });
-    locks.catch(() => undefined);
-    if (!(await confirmPlan(plan))) {
-      await (await locks.catch(() => undefined))?.release();
-      return cancelled(`${plan.operation} ${plan.node} was not started.`);
-    }
-    const outcome = await runWithProgress(services, plan, session, locks);
+    if (!(await confirmPlan(plan))) return cancelled(`${plan.operation} ${plan.node} was not started.`);
+    handedOver = true;
+    const outcome = await runWithProgress(services, plan, session, locks ?? lock());
     if (outcome.outcome === 'done') {
       void vscode.window.showInformationMessage(outcome.message);
     }
@@ -115,6 +123,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
   } catch (err) {
     return err instanceof LockError ? refused(err.message) : { outcome: 'failed', message: `${request.kind} ${node} failed: ${errText(err)}` };
   } finally {
+    if (!handedOver) await release(locks);
     // SQL sessions are per operation (servers restart during one); the SSH connections stay warm in the session.
     await session.env.close();
     void model.refresh();
