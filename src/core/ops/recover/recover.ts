@@ -6,7 +6,7 @@
  */
 import type { NodeDefinition } from '../../inventory/model';
 import { currentPrimary, nodeStatus, resolveVersions, type OpsInput } from '../engine/input';
-import { bin, dataDir, pgAtLeast, superuserConninfo, withNodePassFile, type Versions } from '../engine/pgCommands';
+import { bin, dataDir, pgAtLeast, startShowingLogArgv, superuserConninfo, withNodePassFile, type Versions } from '../engine/pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from '../engine/plan';
 import { isCredentialsError } from '../../status/faultProblems';
 import { copySteps } from './recoverCopy';
@@ -36,9 +36,10 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
   steps.push({
     id: `settle-${node.name}`, title: `Shut ${node.name} down cleanly as a standby`, destructive: false,
     why: 'A crashed standby must finish its crash recovery as a standby; in single-user mode (what pg_rewind would do) it writes an end-of-recovery checkpoint and forks from the primary\'s history.',
-    action: { kind: 'ssh', host: node.name, timeoutMs: 180_000, argv: ['sh', '-c', pgAtLeast(v, '12')
+    // A failed start prints the server's own last log lines (startShowingLogArgv), not only pg_ctl's "Examine the log output".
+    action: { kind: 'ssh', host: node.name, timeoutMs: 180_000, argv: startShowingLogArgv(node, ['sh', '-c', pgAtLeast(v, '12')
       ? 'set -e; touch "$1/standby.signal"; "$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop'
-      : 'set -e; [ -e "$1/recovery.conf" ] || exit 0; "$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop', '_', data, bin(node, 'pg_ctl')] },
+      : 'set -e; [ -e "$1/recovery.conf" ] || exit 0; "$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop', '_', data, bin(node, 'pg_ctl')]) },
     skipIf: { kind: 'ssh-exit', host: node.name, exitCodes: [0], describe: `${node.name} did not crash as a standby`,
       argv: ['sh', '-c', '! env LC_ALL=C "$2" "$1" | grep -q "^Database cluster state: *in archive recovery"', '_', data, bin(node, 'pg_controldata')] },
     onFailure: `${node.name} is stopped and detached; nothing was rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
