@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClusterFile } from '../../../src/core/inventory/parseClusterFile';
 import type { OpsEnvironment } from '../../../src/core/ops/engine/environment';
@@ -6,6 +6,11 @@ import { commandText, type Plan, type PlanResult } from '../../../src/core/ops/e
 import { runPlan } from '../../../src/core/ops/engine/runner';
 import type { ExecResult, RemoteHost } from '../../../src/core/remote/types';
 import { cluster, status, planFor } from './fixtures';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SETTLE_AS_STANDBY, SETTLE_AS_STANDBY_RECOVERY_CONF } from '../../../src/core/ops/recover/recover';
 
 const ok = (r: PlanResult): Plan => { assert.ok(r.ok, r.ok ? '' : r.reason); return r.plan; };
 const ids = (p: Plan): string[] => p.steps.map((s) => s.id);
@@ -114,4 +119,66 @@ test('the copy method\'s rsync moves a primary data directory whose path has spa
   assert.equal(readFileSync(join(root, 'target dir', 'base', 'page'), 'utf8'), 'page bytes');
   assert.ok(!existsSync(join(root, 'target dir', 'postmaster.pid')), 'excludes still apply');
   assert.ok(!existsSync(marker), 'the remote shell ran part of the path');
+});
+
+// The settle step's scripts run here in a real sh against a stand-in pg_ctl that records what the server would have been given.
+const FAKE_PG_CTL = `#!/bin/sh
+D=; prev=; for a; do [ "$prev" = -D ] && D=$a; prev=$a; done
+printf '%s\\n' "$*" >> "$D/pg_ctl.calls"
+case "$*" in *" start"*) [ -e "$D/recovery.conf" ] && cp "$D/recovery.conf" "$D/seen.conf"; exit "\${FAKE_START_RC:-0}";; esac
+exit 0
+`;
+
+const settleDirs: string[] = [];
+after(() => { for (const d of settleDirs) rmSync(d, { recursive: true, force: true }); });
+
+function runSettle(script: string, files: Record<string, string>, startRc = 0): { code: number | null; dir: string; calls: string[]; read: (f: string) => string | undefined } {
+  const dir = mkdtempSync(join(tmpdir(), 'pgc-settle-'));
+  settleDirs.push(dir);
+  const pgCtl = join(dir, 'pg_ctl');
+  writeFileSync(pgCtl, FAKE_PG_CTL, { mode: 0o755 });
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(data, f), text);
+  const r = spawnSync('sh', ['-c', script, '_', data, pgCtl], { encoding: 'utf8', env: { ...process.env, FAKE_START_RC: String(startRc) } });
+  const read = (f: string): string | undefined => (existsSync(join(data, f)) ? readFileSync(join(data, f), 'utf8') : undefined);
+  return { code: r.status, dir, calls: (read('pg_ctl.calls') ?? '').trim().split('\n').filter(Boolean), read };
+}
+
+test('recover\'s settle step (a crashed standby before pg_rewind) replays only its own timeline, without streaming, on 12+ and before', () => {
+  const c = cluster('15', '4.3');
+  const p = ok(planFor('recover', { cluster: c, status: status(c, down), facts: { ...standbyFacts, nodeTimeline: 1, nodeLsn: '0/5000000' } }, 'db1'));
+  const settle = p.steps.find((s) => s.id === 'settle-db1')!;
+  assert.ok(ids(p).indexOf('settle-db1') < ids(p).indexOf('rewind-db1'));
+  assert.ok(settle.action.kind === 'ssh' && settle.action.argv.includes(SETTLE_AS_STANDBY), commandText(settle.action));
+  const c11 = cluster('11', '4.3');
+  const p11 = ok(planFor('recover', { cluster: c11, status: status(c11, down, '11'), facts: { ...standbyFacts, nodeTimeline: 1, nodeLsn: '0/5000000', clientMajor: '11' } }, 'db1'));
+  const settle11 = p11.steps.find((s) => s.id === 'settle-db1')!;
+  assert.ok(settle11.action.kind === 'ssh' && settle11.action.argv.includes(SETTLE_AS_STANDBY_RECOVERY_CONF), commandText(settle11.action));
+
+  // 12+: the timeline and the (absent) primary come on the command line, which outranks postgresql.auto.conf.
+  const s15 = runSettle(SETTLE_AS_STANDBY, { 'postgresql.auto.conf': "primary_conninfo = 'host=new'\n" });
+  assert.equal(s15.code, 0);
+  assert.equal(s15.calls.length, 2, s15.calls.join('\n'));
+  assert.match(s15.calls[0]!, / -o -c recovery_target_timeline=current -c primary_conninfo= -w -t 60 start$/);
+  assert.match(s15.calls[1]!, /-m fast -w -t 60 stop$/);
+  assert.equal(s15.read('standby.signal'), '');
+  assert.equal(s15.read('postgresql.auto.conf'), "primary_conninfo = 'host=new'\n", 'nothing else in the data directory changes');
+  const failed = runSettle(SETTLE_AS_STANDBY, {}, 1);
+  assert.equal(failed.code, 1, 'a failed start fails the step');
+  assert.equal(failed.calls.length, 1, 'and does not try to stop');
+
+  // Before 12: recovery.conf without primary_conninfo / recovery_target_timeline for the settle, the original back afterwards, also when the start fails.
+  const conf = "standby_mode = 'on'\nprimary_conninfo = 'host=new user=r'\n  recovery_target_timeline = 'latest'\nrestore_command = 'cp /a/%f %p'\n";
+  for (const rc of [0, 1]) {
+    const s11 = runSettle(SETTLE_AS_STANDBY_RECOVERY_CONF, { 'recovery.conf': conf }, rc);
+    assert.equal(s11.code, rc);
+    assert.equal(s11.read('seen.conf'), "standby_mode = 'on'\nrestore_command = 'cp /a/%f %p'\n");
+    assert.equal(s11.read('recovery.conf'), conf);
+    assert.equal(s11.read('recovery.conf.pgpool-cluster-settle'), undefined);
+    assert.equal(s11.calls.length, rc === 0 ? 2 : 1);
+  }
+  const none = runSettle(SETTLE_AS_STANDBY_RECOVERY_CONF, {});
+  assert.equal(none.code, 0);
+  assert.deepEqual(none.calls, [], 'no recovery.conf: not a standby, nothing started');
 });
