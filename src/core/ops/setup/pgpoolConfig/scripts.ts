@@ -329,6 +329,9 @@ SOURCE="host=$(ci_value "$NEW_PRIMARY_HOST") port=$(ci_value "$NEW_PRIMARY_PORT"
 [ -n "$PASSFILE" ] && SOURCE="$SOURCE passfile=$(ci_value "$PASSFILE")"
 fenced "rewinding it" && exit 0
 on_host "$NODE_HOST" "$PGBIN/pg_ctl" -D "$NODE_DATA" -m fast -w stop >/dev/null || true
+# pg_rewind reads the source's control file, which names the old timeline until the new primary's first checkpoint:
+# before it, pg_rewind says "no rewind required" and the node, past the fork, never streams.
+echo 'CHECKPOINT' | sql "$NEW_PRIMARY_HOST" "$NEW_PRIMARY_PORT" >/dev/null || log "CHECKPOINT on the new primary failed; pg_rewind may see its old timeline"
 if ! on_host "$NODE_HOST" "$PGCLIENT/pg_rewind" -D "$NODE_DATA" --source-server="$SOURCE"; then
   log "pg_rewind of node $NODE_ID failed; it stays down: recover it (pcp_recovery_node or pgpool-cluster recover)"
   exit 1
