@@ -164,6 +164,9 @@ test('follow_primary rewinds at once a node that cannot follow (a primary, or re
   // The check comes before the re-point and its wait; the wait stays for nodes that may still follow.
   assert.ok(s15.indexOf('if forked_past; then') < s15.indexOf('ALTER SYSTEM SET primary_conninfo') && s15.indexOf('ALTER SYSTEM SET primary_conninfo') < s15.indexOf('wait_streaming "$NODE_HOST"'));
   assert.match(follow(9), /forked_past\(\) \{ return 1; \}/);
+  // pg_rewind right after a promotion sees the source's old timeline ("no rewind required") unless the new primary checkpoints first.
+  const checkpoint = s15.indexOf(`echo 'CHECKPOINT' | sql "$NEW_PRIMARY_HOST" "$NEW_PRIMARY_PORT"`);
+  assert.ok(checkpoint > s15.indexOf('-m fast -w stop') && checkpoint < s15.indexOf('"$PGCLIENT/pg_rewind" -D "$NODE_DATA"'), 'CHECKPOINT on the new primary between the stop and pg_rewind');
   for (const major of [9, 11, 15]) assert.equal(spawnSync('bash', ['-n'], { input: follow(major), encoding: 'utf8' }).status, 0, `bash -n of follow_primary.sh for ${major}`);
 });
 
