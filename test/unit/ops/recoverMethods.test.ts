@@ -132,15 +132,17 @@ exit 0
 const settleDirs: string[] = [];
 after(() => { for (const d of settleDirs) rmSync(d, { recursive: true, force: true }); });
 
-function runSettle(script: string, files: Record<string, string>, startRc = 0): { code: number | null; dir: string; calls: string[]; read: (f: string) => string | undefined } {
+function runSettle(script: string, files: Record<string, string>, startRc = 0, minRecoveryTimeline = 0): { code: number | null; dir: string; calls: string[]; read: (f: string) => string | undefined } {
   const dir = mkdtempSync(join(tmpdir(), 'pgc-settle-'));
   settleDirs.push(dir);
   const pgCtl = join(dir, 'pg_ctl');
   writeFileSync(pgCtl, FAKE_PG_CTL, { mode: 0o755 });
+  const controldata = join(dir, 'pg_controldata');
+  writeFileSync(controldata, `#!/bin/sh\nprintf '%s\\n' "Database cluster state:               in archive recovery" "Min recovery ending loc's timeline:   ${minRecoveryTimeline}"\n`, { mode: 0o755 });
   const data = join(dir, 'data');
   mkdirSync(data);
   for (const [f, text] of Object.entries(files)) writeFileSync(join(data, f), text);
-  const r = spawnSync('sh', ['-c', script, '_', data, pgCtl], { encoding: 'utf8', env: { ...process.env, FAKE_START_RC: String(startRc) } });
+  const r = spawnSync('sh', ['-c', script, '_', data, pgCtl, controldata], { encoding: 'utf8', env: { ...process.env, FAKE_START_RC: String(startRc) } });
   const read = (f: string): string | undefined => (existsSync(join(data, f)) ? readFileSync(join(data, f), 'utf8') : undefined);
   return { code: r.status, dir, calls: (read('pg_ctl.calls') ?? '').trim().split('\n').filter(Boolean), read };
 }
@@ -164,6 +166,8 @@ test('recover\'s settle step (a crashed standby before pg_rewind) replays only i
   assert.match(s15.calls[1]!, /-m fast -w -t 60 stop$/);
   assert.equal(s15.read('standby.signal'), '');
   assert.equal(s15.read('postgresql.auto.conf'), "primary_conninfo = 'host=new'\n", 'nothing else in the data directory changes');
+  // A standby that crossed into a newer timeline before its next restartpoint is replayed up to its minimum recovery point there.
+  assert.match(runSettle(SETTLE_AS_STANDBY, {}, 0, 3).calls[0]!, / -o -c recovery_target_timeline=3 -c primary_conninfo= -w/);
   const failed = runSettle(SETTLE_AS_STANDBY, {}, 1);
   assert.equal(failed.code, 1, 'a failed start fails the step');
   assert.equal(failed.calls.length, 1, 'and does not try to stop');
@@ -178,6 +182,7 @@ test('recover\'s settle step (a crashed standby before pg_rewind) replays only i
     assert.equal(s11.read('recovery.conf.pgpool-cluster-settle'), undefined);
     assert.equal(s11.calls.length, rc === 0 ? 2 : 1);
   }
+  assert.equal(runSettle(SETTLE_AS_STANDBY_RECOVERY_CONF, { 'recovery.conf': conf }, 0, 3).read('seen.conf'), "standby_mode = 'on'\nrestore_command = 'cp /a/%f %p'\nrecovery_target_timeline = '3'\n");
   const none = runSettle(SETTLE_AS_STANDBY_RECOVERY_CONF, {});
   assert.equal(none.code, 0);
   assert.deepEqual(none.calls, [], 'no recovery.conf: not a standby, nothing started');

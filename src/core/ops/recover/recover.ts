@@ -26,26 +26,31 @@ export { defaultRecoverMethod };
 export const PCP_RECOVERY_TIMEOUT_MS = 1_800_000;
 
 /**
- * Recover's settle step (PostgreSQL 12+): start the crashed standby ($1 data directory, $2 pg_ctl) pinned to its own
- * timeline without streaming, then stop it cleanly ("shut down in recovery", which pg_rewind accepts). Following
- * the primary's newer timeline instead fails at once on a node whose WAL went past the fork, e.g. an old primary
- * whose shutdown checkpoint came after pgpool's switchover promoted a standby, left attached by a follow_primary
- * whose pg_rewind ran before the new primary's first checkpoint ("no rewind required"), then killed or crashed:
- * "FATAL: requested timeline 2 is not a child of this server's history". Its own WAL always reaches its minimum
- * recovery point (a standby flushes WAL before the pages it replays). Settings on the command line outrank
- * postgresql.auto.conf; nothing is written to the data directory except standby.signal.
+ * Recover's settle step (PostgreSQL 12+): start the crashed standby ($1 data directory, $2 pg_ctl, $3 pg_controldata)
+ * pinned to its own timeline without streaming, then stop it cleanly ("shut down in recovery", which pg_rewind
+ * accepts). Following the primary's newer timeline instead fails at once on a node whose WAL went past the fork,
+ * e.g. an old primary whose shutdown checkpoint came after pgpool's switchover promoted a standby, left attached by a
+ * follow_primary whose pg_rewind ran before the new primary's first checkpoint ("no rewind required"), then killed:
+ * "FATAL: requested timeline 2 is not a child of this server's history". Its own timeline is the one of its minimum
+ * recovery point when the control file has one (a standby that crossed into a newer timeline before its next
+ * restartpoint must reach it there), else the latest checkpoint's ("current"); its own WAL always reaches that point
+ * (a standby flushes WAL before the pages it replays). Settings on the command line outrank postgresql.auto.conf;
+ * nothing is written to the data directory except standby.signal.
  */
-export const SETTLE_AS_STANDBY = 'set -e; touch "$1/standby.signal"; '
-  + '"$2" -D "$1" -l "$1/startup.log" -o "-c recovery_target_timeline=current -c primary_conninfo=" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop';
+const SETTLE_TIMELINE = 't=$(env LC_ALL=C "$3" "$1" | sed -n "s/^Min recovery ending loc.s timeline: *//p"); case "$t" in ""|0|*[!0-9]*) t=current;; esac; ';
+
+export const SETTLE_AS_STANDBY = `set -e; ${SETTLE_TIMELINE}touch "$1/standby.signal"; `
+  + '"$2" -D "$1" -l "$1/startup.log" -o "-c recovery_target_timeline=$t -c primary_conninfo=" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop';
 
 /**
  * The same before PostgreSQL 12, where those settings live in recovery.conf and cannot be given on the command
- * line: for the settle, recovery.conf keeps its lines except primary_conninfo and recovery_target_timeline
- * (the default is the current timeline); the original is put back whatever happens. No recovery.conf: not a standby, nothing to do.
+ * line: for the settle, recovery.conf keeps its lines except primary_conninfo and recovery_target_timeline (given
+ * again as the minimum recovery point's timeline; else absent, which means the current timeline); the original is
+ * put back whatever happens. No recovery.conf: not a standby, nothing to do.
  */
-export const SETTLE_AS_STANDBY_RECOVERY_CONF = 'set -e; [ -e "$1/recovery.conf" ] || exit 0; k="$1/recovery.conf.pgpool-cluster-settle"; '
+export const SETTLE_AS_STANDBY_RECOVERY_CONF = `set -e; [ -e "$1/recovery.conf" ] || exit 0; ${SETTLE_TIMELINE}k="$1/recovery.conf.pgpool-cluster-settle"; `
   + '[ -e "$k" ] || cp -p "$1/recovery.conf" "$k"; trap \'mv -f "$k" "$1/recovery.conf"\' EXIT; '
-  + 'grep -v -E "^[[:space:]]*(primary_conninfo|recovery_target_timeline)[[:space:]]*=" "$k" > "$1/recovery.conf" || true; '
+  + '{ grep -v -E "^[[:space:]]*(primary_conninfo|recovery_target_timeline)[[:space:]]*=" "$k" || true; [ "$t" = current ] || echo "recovery_target_timeline = \'$t\'"; } > "$1/recovery.conf"; '
   + '"$2" -D "$1" -l "$1/startup.log" -w -t 60 start; "$2" -D "$1" -m fast -w -t 60 stop';
 
 function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinition, v: Versions): PlanStep[] {
@@ -61,7 +66,7 @@ function rewindSteps(input: OpsInput, node: NodeDefinition, primary: NodeDefinit
     why: 'A crashed standby must finish its crash recovery as a standby; in single-user mode (what pg_rewind would do) it writes an end-of-recovery checkpoint and forks from the primary\'s history. '
       + 'It replays only its own WAL on its own timeline (no streaming, recovery_target_timeline current): a node past the fork would otherwise refuse to start ("requested timeline N is not a child of this server\'s history").',
     // A failed start prints the server's own last log lines (startShowingLogArgv), not only pg_ctl's "Examine the log output".
-    action: { kind: 'ssh', host: node.name, timeoutMs: 180_000, argv: startShowingLogArgv(node, ['sh', '-c', pgAtLeast(v, '12') ? SETTLE_AS_STANDBY : SETTLE_AS_STANDBY_RECOVERY_CONF, '_', data, bin(node, 'pg_ctl')]) },
+    action: { kind: 'ssh', host: node.name, timeoutMs: 180_000, argv: startShowingLogArgv(node, ['sh', '-c', pgAtLeast(v, '12') ? SETTLE_AS_STANDBY : SETTLE_AS_STANDBY_RECOVERY_CONF, '_', data, bin(node, 'pg_ctl'), bin(node, 'pg_controldata')]) },
     skipIf: { kind: 'ssh-exit', host: node.name, exitCodes: [0], describe: `${node.name} did not crash as a standby`,
       argv: ['sh', '-c', '! env LC_ALL=C "$2" "$1" | grep -q "^Database cluster state: *in archive recovery"', '_', data, bin(node, 'pg_controldata')] },
     onFailure: `${node.name} is stopped and detached; nothing was rewound. Use "pgpool-cluster recover ${node.name} --method basebackup".`,
