@@ -49,6 +49,32 @@ export class PcpError extends Error {
   }
 }
 
+/**
+ * pcp requests that give the same result when sent twice: reads, and attach / detach of a node (pgpool ignores a
+ * second request for a node already in that state).
+ */
+const PCP_REPEATABLE = new Set(['pcp_node_info', 'pcp_node_count', 'pcp_pool_status', 'pcp_watchdog_info', 'pcp_health_check_stats', 'pcp_attach_node', 'pcp_detach_node']);
+
+/** pgpool dropped the pcp connection mid-request: it restarts its pcp process during a failover. */
+export function isDroppedPcpRequest(err: unknown): boolean {
+  return err instanceof PcpError && /unable to read data from socket|server closed the connection|connection to socket .* failed|ECONNRESET/i.test(err.stderr);
+}
+
+/**
+ * Runs a pcp request once more, after 0.5 s, when pgpool dropped its connection (a failover restarts pgpool's pcp
+ * process) and the request is repeatable; anything else, or a second drop, is the caller's error.
+ */
+export async function pcpRetryingDroppedRequest<T>(tool: string, signal: AbortSignal | undefined, run: () => Promise<T>, pauseMs = 500): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!PCP_REPEATABLE.has(tool) || !isDroppedPcpRequest(err) || signal?.aborted) throw err;
+    await new Promise((r) => setTimeout(r, pauseMs));
+    if (signal?.aborted) throw err;
+    return run();
+  }
+}
+
 /** Runs one pcp tool with the common options; returns stdout or throws a PcpError with advice. */
 export async function runPcp(t: PcpTarget, tool: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
   const limitMs = t.timeoutMs ?? PCP_DEFAULT_TIMEOUT_MS;

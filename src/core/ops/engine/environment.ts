@@ -5,7 +5,7 @@
 import type { SqlClient } from '../../db/types';
 import { PgSqlClient } from '../../db/pgClient';
 import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../../db/localPcp';
-import { PcpError, pcpNodeInfo, runPcp, type PcpEndpoint, type PcpTarget } from '../../db/pcp';
+import { PcpError, pcpNodeInfo, pcpRetryingDroppedRequest, runPcp, type PcpEndpoint, type PcpTarget } from '../../db/pcp';
 import type { PgpoolNodeView } from '../../db/poolNodes';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../../inventory/model';
 import { resolveSshTarget } from '../../remote/sshConfig';
@@ -226,11 +226,11 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   }
 
   pcp(tool: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
-    return this.withDiscoveredPcp((t) => runPcp(t, tool, args, options.signal), options.timeoutMs);
+    return pcpRetryingDroppedRequest(tool, options.signal, () => this.withDiscoveredPcp((t) => runPcp(t, tool, args, options.signal), options.timeoutMs));
   }
 
   pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
-    return this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal));
+    return pcpRetryingDroppedRequest('pcp_node_info', signal, () => this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal)));
   }
 
   warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {
