@@ -59,13 +59,19 @@ async function writeRows(from: number, count: number): Promise<void> {
   await queryPgpool(`INSERT INTO ${TABLE} SELECT generate_series($1::int, $1::int + $2::int - 1)`, [from, count]);
 }
 
-test('after pgpool\'s own switchover, recover\'s default rejoins every node left behind (the old primary killed meanwhile) without a base backup', async () => {
+/** A healthy lab, rows 1..500 written through pgpool; the current primary and the standby pgpool's switchover will promote. */
+async function healthyWith500Rows(): Promise<{ old: LabNodeRef; target: LabNodeRef }> {
   await restoreLab();
   const old = await currentPrimary();
   const target = NODES.find((n) => n !== old)!;
   await queryPgpool(`CREATE TABLE IF NOT EXISTS ${TABLE} (id int PRIMARY KEY)`);
   await queryPgpool(`TRUNCATE ${TABLE}`);
   await writeRows(1, 500);
+  return { old, target };
+}
+
+test('after pgpool\'s own switchover, recover\'s default rejoins every node left behind (the old primary killed meanwhile) without a base backup', async () => {
+  const { old, target } = await healthyWith500Rows();
 
   await pgpoolSwitchover(target);
   assert.deepEqual(await primaries(), [target.name], 'pgpool\'s switchover left one primary');
@@ -85,12 +91,7 @@ test('after pgpool\'s own switchover, recover\'s default rejoins every node left
 });
 
 test('a former primary past the fork, started as a standby of the new primary without a rewind, then killed: recover settles it on its own timeline and rewinds it', async () => {
-  await restoreLab();
-  const old = await currentPrimary();
-  const target = NODES.find((n) => n !== old)!;
-  await queryPgpool(`CREATE TABLE IF NOT EXISTS ${TABLE} (id int PRIMARY KEY)`);
-  await queryPgpool(`TRUNCATE ${TABLE}`);
-  await writeRows(1, 500);
+  const { old, target } = await healthyWith500Rows();
   // follow_primary.sh leaves a node with a fence mark alone: the old primary keeps running on the old timeline.
   const mark = fenceMarkPath(old.dataDir);
   assert.equal(onHost(old, ['sh', '-c', 'printf "%s\\n" "# pgpool-cluster fence (test)" "by=pgpoolSwitchoverRecover.test" > "$1"', '_', mark]).code, 0);
