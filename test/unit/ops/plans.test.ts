@@ -302,3 +302,17 @@ test('switchover without a target file has no undo: the message says not to star
   assert.match(msg, /db0 is stopped and db1 has not replayed all of its WAL, so it was not promoted\. Do not start db0 while pgpool's failover may still promote db1: run "pgpool-cluster status" first/);
   assert.match(msg, /if no node is, start db0 \(pg_ctl start\) and "pgpool-cluster attach db0"/);
 });
+
+test('a standby\'s restart onto the new primary counts as done once it streams from it, even when pgpool\'s follow_primary stopped it meanwhile', () => {
+  let restarts = 0;
+  for (const pg of PG) for (const pgpool of PGPOOL) {
+    const c = cluster(pg, pgpool);
+    const p = ok(planFor('promote', { cluster: c, status: status(c, HEALTHY, pg), options: { fence: true }, failoverWaitsForCleanStop: true }, 'db2'));
+    for (const s of p.steps.filter((x) => /^restart-/.test(x.id))) {
+      restarts++;
+      assert.equal(s.tolerateFailureIfCheckPasses, true, `${pg}/${pgpool} ${s.id}`);
+      assert.match(s.check?.describe ?? '', /streams/, `${pg}/${pgpool} ${s.id}: its check is the streaming`);
+    }
+  }
+  assert.ok(restarts > 0, 'the versions without reload-on-primary_conninfo restart the other standby');
+});
