@@ -18,12 +18,11 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labIsUp, labUp } from '../src/core/lab/lab';
 import { launchBrowser } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { repoRoot } from '../test/harness/paths';
 import type { EditorRequest, EditorResponse } from './editorHost';
-import { cliRun, ctx, healthy, layout, nextTarget, primaryNode, q, type CliResult } from './ops';
+import { cliRun, healthy, layout, nextTarget, primaryNode, q, readyBenchLab, type CliResult } from './ops';
 import { goalText, median, ratioText } from './stats';
 
 const RUNS = Number(process.env.BENCH_EDITOR_RUNS ?? 7);
@@ -110,13 +109,7 @@ const sec = (ms: number): string => (ms / 1000).toFixed(2);
 const secs = (xs: number[]): string => `${sec(median(xs))} s (min ${sec(Math.min(...xs))} .. max ${sec(Math.max(...xs))}, n ${xs.length}; runs ${xs.map(sec).join(', ')})`;
 
 export async function benchEditorPromote(): Promise<void> {
-  process.env.PGPASSFILE = layout.pgpassFile;
-  if (!labIsUp(layout)) {
-    console.log(`  (bringing the lab up in ${layout.dir})`);
-    await labUp(ctx);
-  }
-  await healthy();
-  await q(layout.pgpool.address, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+  await readyBenchLab();
 
   const dir = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-'));
   const workspace = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-ws-'));

@@ -368,7 +368,8 @@ function cliStartupMs(): number[] {
   return xs;
 }
 
-export async function benchOps(): Promise<void> {
+/** The bench lab up and healthy, with the writers' table: what every operation bench starts from. */
+export async function readyBenchLab(): Promise<void> {
   process.env.PGPASSFILE = layout.pgpassFile;
   if (!labIsUp(layout)) {
     console.log(`  (bringing the lab up in ${layout.dir})`);
@@ -376,6 +377,10 @@ export async function benchOps(): Promise<void> {
   }
   await healthy();
   await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+}
+
+export async function benchOps(): Promise<void> {
+  await readyBenchLab();
   await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
   const promote: number[] = []; const ours: number[] = []; const oursLost: number[] = []; const oursGap: number[] = [];
   const oursCmd: number[] = []; const promoteCmd: number[] = [];
