@@ -189,5 +189,8 @@ export async function connectClient(target: SshTarget, settings: ConnectSettings
       finish(new RemoteError('connect-failed', `Cannot open SSH to ${label}: ${what}.`, label));
     });
     client.connect(config);
+    // Small requests (a channel, then its exec) must not wait for the server's delayed ACK (Nagle): 40 ms each.
+    // The handshake's packets too: ssh2 opened the socket by now (a hop's channel has no Nagle to switch off).
+    client.setNoDelay(true);
   });
 }
