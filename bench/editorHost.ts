@@ -15,6 +15,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { answerDialogs, type Prompt } from '../test/vscode/suite/dialogs';
+import { CONFIRMED } from './editorMarks';
 
 export const EDITOR_DIR_ENV = 'BENCH_EDITOR_DIR';
 const EXTENSION_ID = 'pgpool-cluster.pgpool-cluster';
@@ -60,7 +61,15 @@ async function promote(req: EditorRequest): Promise<EditorResponse> {
   const marks: EditorMark[] = [];
   const dialogs = answerDialogs((p) => {
     marks.push({ at: epoch(), what: `${p.kind}${p.modal ? ' (modal)' : ''}: ${p.message.slice(0, 80)}` });
-    return answer(p);
+    const chosen = answer(p);
+    if (!chosen?.startsWith('Run ')) return chosen;
+    // The plan's confirmation is answered once the plan document is shown, as by a user who reads it first; the
+    // bench counts the time from this answer (and leaves out how long the dialog was open).
+    return (async () => {
+      for (const until = epoch() + 10_000; !marks.some((m) => m.what === 'plan document: shown') && epoch() < until;) await sleep(5);
+      marks.push({ at: epoch(), what: CONFIRMED });
+      return chosen;
+    })();
   });
   const restoreProgress = watchProgress(marks);
   const invokedAt = epoch();

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     } catch (err) {
       failed++;
       console.log(`${file}: failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (process.env.BENCH_STACK && err instanceof Error) console.log(err.stack);
     }
   }
   process.exitCode = failed > 0 ? 1 : 0;

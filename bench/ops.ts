@@ -280,6 +280,9 @@ async function labState(): Promise<LabState> {
  * promotes while a primary runs, so it never makes two; gives up with the cluster's state after a bounded
  * number of rounds instead of looping. pgpool's follow_primary_command gets `settleMs` to finish first.
  */
+/** Pause between a healthy lab and the next round (healthy()). */
+const ROUND_SETTLE_MS = 1500;
+
 export async function healthy(settleMs = 5_000): Promise<void> {
   const attempts = new Map<string, number>();
   let st = await labState();
@@ -300,6 +303,10 @@ export async function healthy(settleMs = 5_000): Promise<void> {
       // End to end: a write through pgpool lands on the primary.
       await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
       await firstWriteOn([p.node.host], performance.now(), 20_000);
+      // The next round does not start inside the last one's aftermath: about 1 s after a failback (the last step of
+      // a round attaches a node) pgpool restarts its pcp process and its replication-check worker, whose first check
+      // would then meet the next round's stop in the same instant (see srCheckIdleStep). No operator acts that fast.
+      await sleep(ROUND_SETTLE_MS);
       return;
     }
     const broken = st.facts.filter((f) => f !== p && (!f.alive || f.primary || !st.streaming.has(f.node.name)));
@@ -376,7 +383,16 @@ export async function readyBenchLab(): Promise<void> {
     await labUp(ctx);
   }
   await healthy();
-  await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+  // pgpool may still be restarting its children after the last attach: its first connections can be dropped.
+  for (let i = 0; ; i++) {
+    try {
+      await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+      return;
+    } catch (err) {
+      if (i >= 20) throw err;
+      await sleep(500);
+    }
+  }
 }
 
 export async function benchOps(): Promise<void> {

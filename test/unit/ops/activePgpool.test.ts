@@ -36,3 +36,40 @@ test('the environment sends pcp (and shows it in the plan) to the chosen pgpool'
   assert.equal((await env.planPcpEndpoint())?.host, '10.0.0.10');
   await env.close();
 });
+
+test("a check before anything changes asks pgpool on a SQL session first; after a failure, and for every other check, pcp", async () => {
+  const single = oneCluster('15', '4.3');
+  const env = new ClusterOpsEnvironment(single, { sshPool: {} as SshPool, localPcp: false });
+  const asked: string[] = [];
+  let sqlWorks = true;
+  const row = { node_id: '1', hostname: '10.0.0.2', port: '5432', status: 'up', role: 'standby' };
+  (env as unknown as { sql: (n: string) => unknown }).sql = (n: string) => ({
+    query: async (q: string) => { asked.push(`sql ${n}: ${q}`); if (!sqlWorks) throw new Error('ERROR: unknown SHOW command'); return [row]; },
+  });
+  (env as unknown as { withDiscoveredPcp: () => Promise<unknown> }).withDiscoveredPcp = async () => {
+    asked.push('pcp');
+    return { id: 1, host: '10.0.0.2', port: 5432, status: 'down', role: 'standby' };
+  };
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'up');
+  assert.deepEqual(asked, ['sql pgpool: SHOW pool_health_check_stats']);
+  // Checks during a hand-over (pgpool drops its sessions in a failover) go to pcp.
+  assert.equal((await env.pgpoolNode(1)).status, 'down');
+  assert.equal(asked.at(-1), 'pcp');
+  // pgpool before 4.2 (no such SHOW), or a refused session: pcp, and pcp only for the rest of the operation.
+  sqlWorks = false;
+  asked.length = 0;
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'down');
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'down');
+  assert.deepEqual(asked, ['sql pgpool: SHOW pool_health_check_stats', 'pcp', 'pcp']);
+  // The next operation tries the session again.
+  await env.close();
+  sqlWorks = true;
+  asked.length = 0;
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'up');
+  assert.deepEqual(asked, ['sql pgpool: SHOW pool_health_check_stats']);
+  // With several pgpool nodes the leader decides: pcp.
+  const env3 = new ClusterOpsEnvironment(three, { sshPool: {} as SshPool, localPcp: false });
+  (env3 as unknown as { withDiscoveredPcp: () => Promise<unknown> }).withDiscoveredPcp = async () => ({ id: 1, host: 'x', port: 5432, status: 'up', role: 'standby' });
+  (env3 as unknown as { sql: () => unknown }).sql = () => { throw new Error('not asked'); };
+  assert.equal((await env3.pgpoolNode(1, undefined, true)).status, 'up');
+});

@@ -30,11 +30,12 @@ test('the failover script facts are read once, then served from the cache until 
   const c = cluster('15', '4.3');
   const cache = join(mkdtempSync(join(tmpdir(), 'script-cache-')), 'state', 'pgpool-scripts.json');
   const files = {
-    '/etc/pgpool2/pgpool.conf': { text: "failover_command = '/etc/pgpool2/failover.sh %d %h'\nfollow_primary_command = '/etc/pgpool2/follow_primary.sh %d'\n", stamp: '11 90 2026-11-29 20:00:00.1 +0000' },
+    '/etc/pgpool2/pgpool.conf': { text: "failover_command = '/etc/pgpool2/failover.sh %d %h'\nfollow_primary_command = '/etc/pgpool2/follow_primary.sh %d'\nsr_check_user = 'pgpool'\nsr_check_period = 5\n", stamp: '11 90 2026-11-29 20:00:00.1 +0000' },
     '/etc/pgpool2/failover.sh': { text: `#!/bin/bash\n${CLEAN_STOP_MARKER}: x\n${TARGET_FILE_MARKER}: /etc/pgpool2/failover.target\n`, stamp: '12 120 2026-11-29 20:00:00.2 +0000' },
   };
   const host = fakeHost(files);
-  const want = { facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' }, scripts: ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh'] };
+  const srCheck = { user: 'pgpool', periodS: 5 };
+  const want = { facts: { srCheck, waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' }, scripts: ['/etc/pgpool2/failover.sh', '/etc/pgpool2/follow_primary.sh'] };
   assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), want);
   assert.equal(host.reads.length, 2);
   // Unchanged: one stat, no read.
@@ -42,9 +43,9 @@ test('the failover script facts are read once, then served from the cache until 
   assert.equal(host.reads.length, 2);
   // The script was replaced by an older one without the target marker: read again.
   files['/etc/pgpool2/failover.sh'] = { text: `#!/bin/bash\n${CLEAN_STOP_MARKER}: x\n`, stamp: '13 40 2026-11-29 20:05:00.0 +0000' };
-  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
+  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { srCheck, waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
   assert.equal(host.reads.length, 4);
-  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
+  assert.deepEqual(await probePgpoolScripts(c, host.env, undefined, cache), { ...want, facts: { srCheck, waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh' } });
   assert.equal(host.reads.length, 4);
 });
 
@@ -52,7 +53,8 @@ test('a missing failover script is never cached: the next run looks again', asyn
   const c = cluster('15', '4.3');
   const cache = join(mkdtempSync(join(tmpdir(), 'script-cache-')), 'pgpool-scripts.json');
   const host = fakeHost({ '/etc/pgpool2/pgpool.conf': { text: "failover_command = '/etc/pgpool2/failover.sh %d'\n", stamp: '1 2 3' } });
-  assert.deepEqual((await probePgpoolScripts(c, host.env, undefined, cache)).facts, {});
+  // pgpool's defaults for its replication check (pgpool.conf leaves them out); nothing of the script.
+  assert.deepEqual((await probePgpoolScripts(c, host.env, undefined, cache)).facts, { srCheck: { user: 'nobody', periodS: 10 } });
   await probePgpoolScripts(c, host.env, undefined, cache);
   assert.equal(host.reads.filter((p) => p.endsWith('failover.sh')).length, 2);
 });

@@ -224,7 +224,7 @@ test('renderPlan lists every step with where, what and why', () => {
 test('the installed failover_command script is read from pgpool.conf and recognised by its marker', async () => {
   const c = cluster('15', '4.3');
   const files: Record<string, string> = {
-    '/etc/pgpool2/pgpool.conf': "failover_command = '/etc/pgpool2/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S'\n",
+    '/etc/pgpool2/pgpool.conf': "failover_command = '/etc/pgpool2/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S'\nsr_check_user = 'pgpool'\nsr_check_period = 5\n",
     '/etc/pgpool2/failover.sh': `#!/bin/bash\n${CLEAN_STOP_MARKER}: ...\n`,
   };
   const env = {
@@ -238,10 +238,12 @@ test('the installed failover_command script is read from pgpool.conf and recogni
   files['/etc/pgpool2/failover.sh'] = '#!/bin/bash\npg_promote\n';
   assert.equal(await failoverWaitsForCleanStop(c, env), false);
   files['/etc/pgpool2/failover.sh'] = `#!/bin/bash\n${CLEAN_STOP_MARKER}: ...\n${TARGET_FILE_MARKER}: /etc/pgpool2/failover.target\nTARGET_FILE=x\n`;
-  assert.deepEqual(await failoverFacts(c, env), { waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' });
+  const srCheck = { user: 'pgpool', periodS: 5 };
+  assert.deepEqual(await failoverFacts(c, env), { srCheck, waitsForCleanStop: true, script: '/etc/pgpool2/failover.sh', targetFile: '/etc/pgpool2/failover.target' });
   delete files['/etc/pgpool2/failover.sh'];
   assert.equal(await failoverWaitsForCleanStop(c, env), undefined);
-  assert.deepEqual(await failoverFacts(c, env), {});
+  // What pgpool.conf says of its replication check stays known without the script.
+  assert.deepEqual(await failoverFacts(c, env), { srCheck });
 });
 
 test('steps run alongside the next only when both change nothing: the pre-stop checks and the post-stop reads of promote and switchover', () => {
@@ -315,4 +317,32 @@ test('a standby\'s restart onto the new primary counts as done once it streams f
     }
   }
   assert.ok(restarts > 0, 'the versions without reload-on-primary_conninfo restart the other standby');
+});
+
+test("a primary's stop waits first until pgpool's replication check is not connected to it (switchover, fenced promote)", () => {
+  const c = cluster('15', '4.3');
+  const sr = { user: 'pgpool', periodS: 10 };
+  for (const [kind, options] of [['switchover', {}], ['promote', { fence: true }]] as const) {
+    const p = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true, pgpoolSrCheck: sr }, 'db1'));
+    const order = ids(p);
+    assert.equal(order.indexOf('sr-check-idle-db0'), order.indexOf('stop-db0') - 1, `${kind}: right before the stop: ${order.join(',')}`);
+    const step = p.steps.find((s) => s.id === 'sr-check-idle-db0')!;
+    assert.equal(step.optional, true, 'never stops the plan');
+    assert.equal(step.destructive, false);
+    assert.ok(step.check?.kind === 'sql-true' && step.check.node === 'db0' && step.check.params?.[0] === 'pgpool', JSON.stringify(step.check));
+    assert.match(step.why, /sleep 10 s \(sr_check_period\)/);
+    // Without the facts (pgpool.conf not read) or when the check logs in as our own user, there is no such step.
+    const without = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true }, 'db1'));
+    assert.ok(!ids(without).some((id) => id.startsWith('sr-check-idle')), kind);
+    const same = ok(planFor(kind, { cluster: c, status: status(c, HEALTHY), options, failoverWaitsForCleanStop: true, pgpoolSrCheck: { user: c.database.user ?? 'postgres', periodS: 10 } }, 'db1'));
+    assert.ok(!ids(same).some((id) => id.startsWith('sr-check-idle')), `${kind}: same user`);
+  }
+});
+
+test("pgpool's sr_check facts come from pgpool.conf, with pgpool's defaults, and none when the check is off", async () => {
+  const { srCheckOf } = await import('../../../src/core/ops/handover/pgpoolScriptFacts');
+  assert.deepEqual(srCheckOf(new Map([['sr_check_user', 'pgpool'], ['sr_check_period', '5']])), { user: 'pgpool', periodS: 5 });
+  assert.deepEqual(srCheckOf(new Map([['backend_hostname0', 'a']])), { user: 'nobody', periodS: 10 });
+  assert.equal(srCheckOf(new Map([['sr_check_user', 'pgpool'], ['sr_check_period', '0']])), undefined);
+  assert.equal(srCheckOf(new Map()), undefined, 'pgpool.conf not read');
 });

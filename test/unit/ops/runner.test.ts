@@ -263,3 +263,14 @@ test('SSH that fails, not the command, is said as such: the half-done state and 
   const cancelled = await runPlan(plan([step('copy', ['pg_basebackup'], causes)]), fakeEnv(() => ({})), { signal: ac.signal });
   assert.equal(cancelled.cancelled, true);
 });
+
+test("a step marked warmSql has its node's SQL session opened when the run starts, before the steps ahead of it", async () => {
+  const env = fakeEnv(() => ({}));
+  const idle: PlanStep = {
+    id: 'idle', title: 'idle', why: 'test', destructive: false, action: { kind: 'wait' }, warmSql: true, optional: true, onFailure: 'x',
+    check: { kind: 'sql-true', node: 'a', sql: 'SELECT idle', describe: 'idle' },
+  };
+  const o = await runPlan(plan([step('first', ['first']), idle, step('stop', ['stop'])]), env);
+  assert.equal(o.ok, true, o.message);
+  assert.deepEqual(env.ran, ['SELECT 1', 'first', 'SELECT idle', 'stop']);
+});

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 
 export interface Prompt { kind: 'warning' | 'information' | 'error' | 'quickPick' | 'inputBox'; message: string; modal: boolean; items: string[]; password?: boolean }
 
-type Answer = (prompt: Prompt) => string | undefined;
+/** A promise answers later (the dialog stays open until it settles), e.g. once the plan document is shown. */
+type Answer = (prompt: Prompt) => string | undefined | Promise<string | undefined>;
 /** What is typed into an input box (undefined: Escape); it gets the box's options, validateInput included. */
 type Typed = (options: vscode.InputBoxOptions) => string | undefined | Promise<string | undefined>;
 
@@ -30,8 +31,7 @@ export function answerDialogs(answer: Answer, typed?: Typed): Stubbed {
     const { modal, items } = messageArgs(args);
     const prompt: Prompt = { kind, message: text, modal, items: items.map(itemTitle) };
     prompts.push(prompt);
-    const chosen = answer(prompt);
-    return Promise.resolve(items.find((i) => itemTitle(i) === chosen));
+    return Promise.resolve(answer(prompt)).then((chosen) => items.find((i) => itemTitle(i) === chosen));
   };
   w.showWarningMessage = message('warning');
   w.showInformationMessage = message('information');
@@ -40,7 +40,7 @@ export function answerDialogs(answer: Answer, typed?: Typed): Stubbed {
     const list = (await items) as unknown[];
     const prompt: Prompt = { kind: 'quickPick', message: options?.placeHolder ?? '', modal: false, items: list.map(itemTitle) };
     prompts.push(prompt);
-    const chosen = answer(prompt);
+    const chosen = await answer(prompt);
     return list.find((i) => itemTitle(i) === chosen);
   };
   if (typed) {

@@ -49,7 +49,7 @@ export async function evaluateCheck(check: Check, env: OpsEnvironment, facts: Re
         return { ok: v === true, detail: `${check.node} answered ${String(v)}` };
       }
       case 'pgpool-node': {
-        const n = await env.pgpoolNode(check.id, signal);
+        const n = await env.pgpoolNode(check.id, signal, check.viaSql === true);
         const statusOk = !check.status || (check.status as readonly string[]).includes(n.status);
         const roleOk = !check.role || n.role === check.role;
         return { ok: statusOk && roleOk, detail: `pgpool: node ${check.id} is ${n.status}/${n.role}` };

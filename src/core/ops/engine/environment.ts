@@ -5,6 +5,7 @@
 import type { SqlClient } from '../../db/types';
 import { PgSqlClient } from '../../db/pgClient';
 import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../../db/localPcp';
+import { parsePoolNodes } from '../../db/poolNodes';
 import { PcpError, pcpNodeInfo, pcpRetryingDroppedRequest, runPcp, type PcpEndpoint, type PcpTarget } from '../../db/pcp';
 import type { PgpoolNodeView } from '../../db/poolNodes';
 import type { ClusterDefinition, NodeDefinition, PgpoolInstance } from '../../inventory/model';
@@ -34,7 +35,8 @@ export interface OpsEnvironment {
   planPcpEndpoint?(): Promise<PcpEndpoint | undefined>;
   /** Where pcp runs (this machine or the pgpool host) and why; decided once. */
   pcpPlacement?(): Promise<LocalPcpDecision>;
-  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView>;
+  /** `viaSql`: a check before anything changes may ask pgpool on a SQL session first (ClusterOpsEnvironment.pgpoolNode). */
+  pgpoolNode(id: number, signal?: AbortSignal, viaSql?: boolean): Promise<PgpoolNodeView>;
   /** The SSH host key our own (verified) connection to `host` saw; connects if needed (setup-ssh-trust). */
   trustedHostKey?(host: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /**
@@ -229,11 +231,33 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     return pcpRetryingDroppedRequest(tool, options.signal, () => this.withDiscoveredPcp((t) => runPcp(t, tool, args, options.signal), options.timeoutMs));
   }
 
-  pgpoolNode(id: number, signal?: AbortSignal): Promise<PgpoolNodeView> {
+  /** false once pgpool's SQL view failed in this operation (pgpool before 4.2, a session refused): pcp from then on. */
+  private sqlNodeView = true;
+
+  /**
+   * pgpool's view of node `id`, from pcp_node_info. `viaSql` (checks made before anything changes): with one pgpool,
+   * from SHOW pool_health_check_stats on a session to it first (4.2+: pgpool's shared memory, as pcp_node_info
+   * reads it; a round trip instead of a pcp process, which takes ~100 ms while pgpool serves clients). Not during a
+   * failover: pgpool drops such sessions then, and a query on one can hang until its timeout.
+   */
+  async pgpoolNode(id: number, signal?: AbortSignal, viaSql = false): Promise<PgpoolNodeView> {
+    const p = this.pgpool();
+    if (viaSql && this.sqlNodeView && p && this.cluster.pgpool.length === 1) {
+      try {
+        const n = parsePoolNodes(await this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 })).find((v) => v.id === id);
+        if (n) return n;
+      } catch { /* pcp below */ }
+      this.sqlNodeView = false;
+    }
     return pcpRetryingDroppedRequest('pcp_node_info', signal, () => this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal)));
   }
 
   warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {
+    // The session pgpoolNode asks first, opened while the status is read (pgpool authenticates it with every backend).
+    const p = this.pgpool();
+    if (this.sqlNodeView && p && this.cluster.pgpool.length === 1 && hosts.includes(p.name)) {
+      void this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 }).catch(() => { this.sqlNodeView = false; });
+    }
     for (const h of hosts) {
       const r = this.remote(h);
       if (r instanceof SshRemoteHost) void this.options.sshPool.client(r.target).catch(() => undefined);
@@ -246,6 +270,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   }
 
   async close(): Promise<void> {
+    this.sqlNodeView = true;
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(all.map((c) => c.close().catch(() => undefined)));

@@ -93,6 +93,7 @@ export async function preparePlan(
     ...(script.waitsForCleanStop !== undefined ? { failoverWaitsForCleanStop: script.waitsForCleanStop } : {}),
     ...(script.targetFile ? { failoverTargetFile: script.targetFile } : {}),
     ...(failoverScript ? { failoverScript } : {}),
+    ...(script.srCheck ? { pgpoolSrCheck: script.srCheck } : {}),
     ...(kind !== 'recover' && via !== undefined && via === cluster.pgpool[0]?.name ? { pgpoolScripts } : {}),
   }, target),
     kind === 'recover' ? await probeLeftovers(env, target, signal) : undefined);

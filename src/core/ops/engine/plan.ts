@@ -56,7 +56,8 @@ export type BackupCopyAction = {
 /** How a step's result (or a precondition) is checked; evaluated by the runner, polled up to `waitMs`. */
 export type Check =
   | { readonly kind: 'sql-true'; readonly node: string; readonly sql: string; readonly params?: readonly string[]; readonly waitMs?: number; readonly describe: string }
-  | { readonly kind: 'pgpool-node'; readonly id: number; readonly status?: readonly ('up' | 'waiting' | 'down')[]; readonly role?: 'primary' | 'standby'; readonly waitMs?: number; readonly describe: string }
+  /** `viaSql`: asked on a session to pgpool first (a check before anything changes: a failover drops such sessions), pcp after a failure. */
+  | { readonly kind: 'pgpool-node'; readonly id: number; readonly status?: readonly ('up' | 'waiting' | 'down')[]; readonly role?: 'primary' | 'standby'; readonly waitMs?: number; readonly describe: string; readonly viaSql?: boolean }
   | { readonly kind: 'ssh-exit'; readonly host: string; readonly argv: readonly string[]; readonly exitCodes: readonly number[]; readonly waitMs?: number; readonly describe: string }
   /** The LSN captured as `fact` was replayed (or passed, once promoted) by `node`. */
   | { readonly kind: 'replayed-past'; readonly node: string; readonly sql: string; readonly fact: string; readonly waitMs?: number; readonly describe: string }
@@ -102,6 +103,8 @@ export interface PlanStep {
   readonly alongsideNext?: boolean;
   /** What to tell the user when this step is cancelled while it runs (default: onFailure). */
   readonly onCancel?: string;
+  /** The runner opens this step's SQL session (its check's node) when the run starts, so the check answers at once when its turn comes. */
+  readonly warmSql?: boolean;
   /** Run once when this step's check does not hold; the step passes when it does (e.g. attach a node pgpool detached meanwhile). */
   readonly retry?: PlanStep;
   /** Steps run when this step fails, to put the cluster back as it was (guards first: they stop the undo when it is unsafe). */

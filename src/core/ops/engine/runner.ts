@@ -139,6 +139,10 @@ export async function runPlan(plan: Plan, env: OpsEnvironment, options: RunOptio
   const facts = new Map<string, string>();
   const timings: StepTiming[] = [];
   const emit = (e: RunEvent): void => options.onEvent?.(e);
+  for (const s of plan.steps) {
+    const node = s.warmSql && (s.check?.kind === 'sql-true' ? s.check.node : undefined);
+    if (node) void env.sql(node).query('SELECT 1', [], { timeoutMs: 5000 }).catch(() => undefined);
+  }
   const finish = (ok: boolean, message: string, extra: { failedStep?: string; cancelled?: boolean } = {}): RunOutcome => {
     const lost = plan.lostWal ? lsnDiff(facts.get(plan.lostWal.oldEndFact), facts.get(plan.lostWal.receivedFact)) : undefined;
     return {

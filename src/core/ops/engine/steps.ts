@@ -11,8 +11,8 @@ import { timestampSuffix } from './timestamp';
 export const WAIT_STREAMING_MS = 30_000;
 export const WAIT_PGPOOL_MS = 20_000;
 
-export function pgpoolUp(id: number, waitMs = WAIT_PGPOOL_MS): Check {
-  return { kind: 'pgpool-node', id, status: ['up', 'waiting'], waitMs, describe: `pgpool lists node ${id} as up` };
+export function pgpoolUp(id: number, waitMs = WAIT_PGPOOL_MS, viaSql = false): Check {
+  return { kind: 'pgpool-node', id, status: ['up', 'waiting'], waitMs, describe: `pgpool lists node ${id} as up`, ...(viaSql ? { viaSql } : {}) };
 }
 
 export function pgpoolDown(id: number, waitMs = 0): Check {
@@ -71,6 +71,31 @@ export function stopStep(node: NodeDefinition, why: string, onFailure: string, m
     action: { kind: 'ssh', host: node.name, argv: pgCtl.stop(node, mode), timeoutMs: 90_000 },
     ...(probeFirst ? { skipIf: notRunning(node) } : {}), tolerateFailureIfCheckPasses: true,
     check: { ...notRunning(node), waitMs: 10_000 }, onFailure,
+  };
+}
+
+/** How long a primary's stop waits for pgpool's streaming-replication check to leave it before it goes on anyway. */
+export const SR_CHECK_IDLE_WAIT_MS = 2000;
+
+/**
+ * Right before a primary's clean stop: waits until pgpool's streaming-replication check has no session on it.
+ * pgpool (4.2 to 4.7) runs that check holding its follow-primary lock, and a check whose session the stop ends
+ * sleeps sr_check_period seconds before it exits and lets the lock go; pgpool's failover waits for that lock before
+ * it finds the new primary, so writes would stay refused for up to sr_check_period. The check lasts milliseconds;
+ * the stop follows at once. Skipped when the check connects as our own user (its sessions cannot be told apart).
+ */
+export function srCheckIdleStep(node: NodeDefinition, sr: { readonly user: string; readonly periodS: number }, ourUser: string): PlanStep | undefined {
+  if (sr.user === ourUser) return undefined;
+  return {
+    id: `sr-check-idle-${node.name}`, title: `Wait until pgpool's replication check is not connected to ${node.name}`,
+    why: `pgpool's streaming-replication check (sr_check_user ${sr.user}, every ${sr.periodS} s) holds pgpool's follow-primary lock while it queries the nodes. A stop that ends its session mid-check makes it sleep ${sr.periodS} s (sr_check_period) with that lock held, and pgpool's failover waits for the lock before it routes writes to the new primary. The check takes milliseconds; the stop follows at once. After ${SR_CHECK_IDLE_WAIT_MS / 1000} s the stop goes on anyway.`,
+    destructive: false, action: { kind: 'wait' },
+    check: {
+      kind: 'sql-true', node: node.name, params: [sr.user], waitMs: SR_CHECK_IDLE_WAIT_MS, describe: `pgpool's replication check (${sr.user}) has no session on ${node.name}`,
+      sql: 'SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())',
+    },
+    optional: true, warmSql: true,
+    onFailure: `pgpool's replication check (${sr.user}) still had a session on ${node.name}; the stop goes on, and pgpool's failover may wait up to ${sr.periodS} s (sr_check_period) before it routes writes to the new primary.`,
   };
 }
 
@@ -236,7 +261,7 @@ export function targetAttachedStep(target: NodeDefinition, reattach = ''): PlanS
   return {
     id: `pgpool-uses-${target.name}`, title: `Check that pgpool uses ${target.name} (node ${target.id})`,
     why: `pgpool's failover names the lowest-numbered attached node; the standbys numbered below ${target.name} are detached, so that is ${target.name} as long as pgpool uses it.`,
-    destructive: false, action: { kind: 'wait' }, check: pgpoolUp(target.id, 0),
+    destructive: false, action: { kind: 'wait' }, check: pgpoolUp(target.id, 0, true),
     onFailure: `Nothing was stopped or promoted. pgpool does not use ${target.name}: attach it ("pgpool-cluster attach ${target.name}") and re-run.${reattach}`,
   };
 }

@@ -54,7 +54,8 @@ async function stamps(env: OpsEnvironment, host: string, files: readonly string[
 
 export async function probePgpoolScripts(cluster: ClusterDefinition, env: OpsEnvironment, signal?: AbortSignal, cacheFile = scriptCachePath()): Promise<PgpoolScriptProbe> {
   const host = pgpoolOf(cluster).name;
-  const key = `${cluster.name}|${host}`;
+  // v2: entries carry pgpool's sr_check facts; older ones are read again once.
+  const key = `${cluster.name}|${host}|v2`;
   const cached = (await readCache(cacheFile))[key];
   if (typeof cached?.confPath === 'string' && typeof cached.stamps === 'string') {
     const now = await stamps(env, host, [cached.confPath, ...(cached.failoverScript ? [cached.failoverScript] : [])], signal);

@@ -24,19 +24,38 @@ export interface FailoverScriptFacts {
   readonly targetFile?: string;
   /** The script's absolute path, as pgpool.conf's failover_command names it. */
   readonly script?: string;
+  /** pgpool's streaming-replication check (sr_check_user, sr_check_period) when it runs (period above 0). */
+  readonly srCheck?: SrCheck;
+}
+
+/** Who pgpool's streaming-replication check connects as, and how often (seconds). */
+export interface SrCheck {
+  readonly user: string;
+  readonly periodS: number;
+}
+
+/** pgpool's defaults when pgpool.conf leaves them out: sr_check_period 10 s, sr_check_user "nobody". */
+export function srCheckOf(conf: ReadonlyMap<string, string>): SrCheck | undefined {
+  if (conf.size === 0) return undefined;
+  const period = conf.get('sr_check_period');
+  const periodS = period === undefined ? 10 : /^\d+$/.test(period) ? Number(period) : undefined;
+  const user = conf.get('sr_check_user') ?? 'nobody';
+  return periodS !== undefined && periodS > 0 && user !== '' ? { user, periodS } : undefined;
 }
 
 /** The facts of the failover_command script pgpool.conf names. */
 export async function failoverScriptFacts(env: OpsEnvironment, host: string, conf: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<FailoverScriptFacts> {
+  const sr = srCheckOf(conf);
+  const base: FailoverScriptFacts = sr ? { srCheck: sr } : {};
   const script = commandProgram(conf, 'failover_command');
-  if (!script?.startsWith('/')) return {};
+  if (!script?.startsWith('/')) return base;
   try {
     const text = await readIfExists(env, host, script, signal);
-    if (text === undefined) return {};
+    if (text === undefined) return base;
     const targetFile = failoverTargetFileOf(text);
-    return { waitsForCleanStop: text.includes(CLEAN_STOP_MARKER), script, ...(targetFile ? { targetFile } : {}) };
+    return { ...base, waitsForCleanStop: text.includes(CLEAN_STOP_MARKER), script, ...(targetFile ? { targetFile } : {}) };
   } catch {
-    return {};
+    return base;
   }
 }
 
