@@ -20,7 +20,7 @@ import { CONFIRMED } from './editorMarks';
 export const EDITOR_DIR_ENV = 'BENCH_EDITOR_DIR';
 const EXTENSION_ID = 'pgpool-cluster.pgpool-cluster';
 
-export interface EditorRequest { kind: 'promote' | 'refresh' | 'stop'; cluster?: string; node?: string }
+export interface EditorRequest { kind: 'promote' | 'switchover' | 'refresh' | 'stop'; cluster?: string; node?: string }
 export interface EditorMark { at: number; what: string }
 export interface EditorResponse { invokedAt: number; endedAt: number; outcome?: unknown; error?: string; marks: EditorMark[]; prompts: string[] }
 
@@ -74,7 +74,8 @@ async function promote(req: EditorRequest): Promise<EditorResponse> {
   const restoreProgress = watchProgress(marks);
   const invokedAt = epoch();
   try {
-    const outcome = await vscode.commands.executeCommand('pgpoolCluster.promoteNode', { cluster: req.cluster, node: req.node });
+    const command = req.kind === 'switchover' ? 'pgpoolCluster.switchoverNode' : 'pgpoolCluster.promoteNode';
+    const outcome = await vscode.commands.executeCommand(command, { cluster: req.cluster, node: req.node });
     return { invokedAt, endedAt: epoch(), outcome, marks, prompts: dialogs.prompts.map((p) => `${p.kind}: ${p.message} [${p.items.join(' | ')}]`) };
   } catch (err) {
     return { invokedAt, endedAt: epoch(), error: err instanceof Error ? err.message : String(err), marks, prompts: dialogs.prompts.map((p) => p.message) };

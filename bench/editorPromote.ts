@@ -22,12 +22,14 @@ import { launchBrowser } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { repoRoot } from '../test/harness/paths';
 import type { EditorRequest, EditorResponse } from './editorHost';
-import { cliRun, healthy, layout, nextTarget, primaryNode, q, readyBenchLab, type CliResult } from './ops';
+import { cliRun, healthy, layout, lostOn, nextTarget, primaryNode, q, readyBenchLab, runAsync, traffic, type CliResult } from './ops';
 import { CONFIRMED } from './editorMarks';
 import { goalText, median, ratioText } from './stats';
 
 const RUNS = Number(process.env.BENCH_EDITOR_RUNS ?? 7);
 const POLL_MS = Number(process.env.BENCH_WRITE_POLL_MS ?? 5);
+/** BENCH_EDITOR_SWITCHOVER=1: each round also runs the editor's switchover and pgpool's own (pcp_promote_node -s), under traffic. */
+const SWITCHOVER = process.env.BENCH_EDITOR_SWITCHOVER === '1';
 const GOAL_S = 0.6;
 const epoch = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -111,6 +113,7 @@ const secs = (xs: number[]): string => `${sec(median(xs))} s (min ${sec(Math.min
 
 export async function benchEditorPromote(): Promise<void> {
   await readyBenchLab();
+  if (SWITCHOVER) await q(layout.pgpool.address, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
 
   const dir = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-'));
   const workspace = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-ws-'));
@@ -123,6 +126,8 @@ export async function benchEditorPromote(): Promise<void> {
   const editor: number[] = []; const cli: number[] = []; const ratios: number[] = [];
   const editorCommand: number[] = [];
   const fromConfirm: number[] = []; const dialogOpen: number[] = [];
+  const switchover: number[] = []; const switchoverConfirm: number[] = []; const switchoverLost: number[] = [];
+  const pcpSwitchover: number[] = []; const pcpLost: number[] = [];
   const marks = new Map<string, number[]>(); const steps = new Map<string, number[]>();
   const failed: string[] = [];
   const rounds: string[] = [];
@@ -168,6 +173,42 @@ export async function benchEditorPromote(): Promise<void> {
       }
       await healthy(0);
 
+      if (SWITCHOVER) {
+        // The editor's switchover under traffic, then pgpool's own (pcp_promote_node -s) with the same traffic.
+        await host.ask({ kind: 'refresh' });
+        p = await primaryNode(); t = nextTarget(p, i);
+        let load = traffic(); await sleep(500);
+        w = writer(t.host);
+        const so = await host.ask({ kind: 'switchover', cluster: 'lab', node: t.name });
+        const sl = await w.first.catch((err: unknown) => err as Error);
+        w.stop();
+        await sleep(300);
+        let acked = await load.stop();
+        const sci = so.marks.findIndex((m) => m.what === CONFIRMED);
+        if ((so.outcome as { outcome?: string } | undefined)?.outcome === 'done' && !(sl instanceof Error) && sci >= 0) {
+          const confirmedAt = so.marks[sci]!.at;
+          const openedAt = so.marks.slice(0, sci).reverse().find((m) => / \(modal\): /.test(m.what))?.at ?? confirmedAt;
+          switchover.push(sl.at - so.invokedAt - (confirmedAt - openedAt));
+          switchoverConfirm.push(sl.at - confirmedAt);
+          switchoverLost.push(await lostOn(t.host, acked.acked));
+        } else {
+          failed.push(`editor switchover ${t.name}: ${so.error ?? JSON.stringify(so.outcome)}${sl instanceof Error ? `; ${sl.message}` : ''}`);
+        }
+        await healthy();
+        p = await primaryNode(); t = nextTarget(p, i);
+        load = traffic(); await sleep(500);
+        w = writer(t.host);
+        const b0 = epoch();
+        await runAsync('/usr/sbin/pcp_promote_node', ['-h', layout.pgpool.address, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+        const bl = await w.first.catch((err: unknown) => err as Error);
+        w.stop();
+        await sleep(300);
+        acked = await load.stop();
+        if (!(bl instanceof Error)) { pcpSwitchover.push(bl.at - b0); pcpLost.push(await lostOn(t.host, acked.acked)); } else failed.push(`pcp_promote_node -s ${t.name}: ${bl.message}`);
+        // pgpool's follow_primary rewinds the old primary itself.
+        await healthy(60_000);
+      }
+
       // The CLI's fenced promote, same writer.
       p = await primaryNode(); t = nextTarget(p, i);
       w = writer(t.host);
@@ -205,6 +246,12 @@ export async function benchEditorPromote(): Promise<void> {
     console.log(`  editor, confirmation answered -> first write: ${secs(fromConfirm)}   ${goalText(median(fromConfirm) / 1000, GOAL_S, ' s')} (the confirmation was open ${secs(dialogOpen)}: answered once the plan document was shown)`);
   }
   if (cli.length) console.log(`  CLI promote --fence (process start -> first write), same run, same writer: ${secs(cli)}`);
+  if (switchover.length) {
+    console.log(`  editor switchover under traffic, invoked -> first write on the new primary, less the time the confirmation was open: ${secs(switchover)}; confirmation answered -> first write ${secs(switchoverConfirm)}; lost acknowledged writes ${switchoverLost.join('/')}`);
+  }
+  if (pcpSwitchover.length) {
+    console.log(`  pcp_promote_node -s, same traffic and writer: ${secs(pcpSwitchover)}; lost acknowledged writes ${pcpLost.join('/')}; ratio editor switchover (from the confirmation) / pcp: x${(median(switchoverConfirm) / median(pcpSwitchover)).toFixed(2)}`);
+  }
   if (ratios.length) console.log(`  ratio editor / CLI, paired per round: ${ratioText(ratios)}`);
   if (marks.size) {
     console.log('  editor marks (median ms after the invocation; dialogs are answered at once):');

@@ -72,7 +72,7 @@ export function cliRun(args: string[]): Promise<CliResult> {
 }
 
 /** Runs a program without blocking the event loop (the traffic generator keeps running meanwhile). */
-function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const p = spawn(file, args, { stdio: 'ignore', env, timeout: 120_000 });
     p.on('close', (c) => resolve(c ?? 1));
@@ -129,7 +129,7 @@ async function firstWriteOn(hosts: readonly string[], t0: number, timeoutMs = 60
 }
 
 /** Steady inserts through pgpool; returns the acknowledged ids and the longest gap between acknowledgements. */
-function traffic(): { stop: () => Promise<{ acked: number[]; longestGapMs: number }> } {
+export function traffic(): { stop: () => Promise<{ acked: number[]; longestGapMs: number }> } {
   let run = true;
   const acked: number[] = [];
   let last = performance.now();
@@ -160,7 +160,7 @@ function traffic(): { stop: () => Promise<{ acked: number[]; longestGapMs: numbe
   return { stop: async () => { run = false; await loop; return { acked, longestGapMs }; } };
 }
 
-async function lostOn(primary: string, acked: number[]): Promise<number> {
+export async function lostOn(primary: string, acked: number[]): Promise<number> {
   let rows: Record<string, unknown>[] | undefined;
   for (let i = 0; !rows; i++) {
     try { rows = await q(primary, 5432, 'SELECT id FROM bench_ops_ack'); } catch (err) { if (i >= 50) throw err; await sleep(200); }
