@@ -22,7 +22,7 @@ import { launchBrowser } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { repoRoot } from '../test/harness/paths';
 import type { EditorRequest, EditorResponse } from './editorHost';
-import { cliRun, healthy, layout, lostOn, nextTarget, primaryNode, q, readyBenchLab, runAsync, traffic, type CliResult } from './ops';
+import { cliRun, healthy, layout, lostOn, nextTarget, primaryNode, q, readyBenchLab, runAsync, throughPgpool, traffic, type CliResult } from './ops';
 import { CONFIRMED } from './editorMarks';
 import { goalText, median, ratioText } from './stats';
 
@@ -113,7 +113,7 @@ const secs = (xs: number[]): string => `${sec(median(xs))} s (min ${sec(Math.min
 
 export async function benchEditorPromote(): Promise<void> {
   await readyBenchLab();
-  if (SWITCHOVER) await q(layout.pgpool.address, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
+  if (SWITCHOVER) await throughPgpool('CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
 
   const dir = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-'));
   const workspace = mkdtempSync(join(tmpdir(), 'pgpool-bench-editor-ws-'));
@@ -142,95 +142,101 @@ export async function benchEditorPromote(): Promise<void> {
     console.log(`  (extension host: activated and the tree refreshed ${sec(readyMs)} s after the bench module started)`);
 
     for (let i = 0; i < RUNS; i++) {
-      // The editor: the tree's status and connections warm, as after the user looked at the tree.
-      await host.ask({ kind: 'refresh' });
-      let p = await primaryNode();
-      let t = nextTarget(p, i);
-      let w = writer(t.host);
-      const res = await host.ask({ kind: 'promote', cluster: 'lab', node: t.name });
-      const ok = (res.outcome as { outcome?: string } | undefined)?.outcome === 'done';
-      const landed = await w.first.catch((err: unknown) => err as Error);
-      w.stop();
-      let e: number | undefined;
-      if (ok && !(landed instanceof Error)) {
-        // The confirmation is answered once the plan document is shown: its open time is not the tool's.
-        const ci = res.marks.findIndex((m) => m.what === CONFIRMED);
-        const confirmedAt = ci >= 0 ? res.marks[ci]!.at : undefined;
-        const openedAt = res.marks.slice(0, Math.max(ci, 0)).reverse().find((m) => / \(modal\): /.test(m.what))?.at;
-        const dialogMs = confirmedAt !== undefined && openedAt !== undefined ? confirmedAt - openedAt : 0;
-        e = landed.at - res.invokedAt - dialogMs;
-        editor.push(e);
-        if (confirmedAt !== undefined) fromConfirm.push(landed.at - confirmedAt);
-        dialogOpen.push(dialogMs);
-        editorCommand.push(res.endedAt - res.invokedAt);
-        for (const m of res.marks) push(marks, norm(m.what), m.at - res.invokedAt);
-        push(marks, 'first write acknowledged on the promoted node', e);
-        push(marks, 'command returned', res.endedAt - res.invokedAt);
-        rounds.push(`${t.name}: ${[...res.marks.map((m) => [m.at - res.invokedAt, shortMark(m.what)] as const), [e, 'FIRST WRITE'] as const]
-          .sort((x, y) => x[0] - y[0]).map(([at, what]) => `${Math.round(at)} ${what}`).join(' · ')} · ${Math.round(res.endedAt - res.invokedAt)} returned`);
-      } else {
-        failed.push(`editor promote ${t.name}: ${res.error ?? JSON.stringify(res.outcome)}${landed instanceof Error ? `; ${landed.message}` : ''}; dialogs: ${res.prompts.join(' / ')}`);
-      }
-      await healthy(0);
-
-      if (SWITCHOVER) {
-        // The editor's switchover under traffic, then pgpool's own (pcp_promote_node -s) with the same traffic.
+      try {
+        // The editor: the tree's status and connections warm, as after the user looked at the tree.
         await host.ask({ kind: 'refresh' });
-        p = await primaryNode(); t = nextTarget(p, i);
-        let load = traffic(); await sleep(500);
-        w = writer(t.host);
-        const so = await host.ask({ kind: 'switchover', cluster: 'lab', node: t.name });
-        const sl = await w.first.catch((err: unknown) => err as Error);
+        let p = await primaryNode();
+        let t = nextTarget(p, i);
+        let w = writer(t.host);
+        const res = await host.ask({ kind: 'promote', cluster: 'lab', node: t.name });
+        const ok = (res.outcome as { outcome?: string } | undefined)?.outcome === 'done';
+        const landed = await w.first.catch((err: unknown) => err as Error);
         w.stop();
-        await sleep(300);
-        let acked = await load.stop();
-        const sci = so.marks.findIndex((m) => m.what === CONFIRMED);
-        if ((so.outcome as { outcome?: string } | undefined)?.outcome === 'done' && !(sl instanceof Error) && sci >= 0) {
-          const confirmedAt = so.marks[sci]!.at;
-          const openedAt = so.marks.slice(0, sci).reverse().find((m) => / \(modal\): /.test(m.what))?.at ?? confirmedAt;
-          switchover.push(sl.at - so.invokedAt - (confirmedAt - openedAt));
-          switchoverConfirm.push(sl.at - confirmedAt);
-          switchoverLost.push(await lostOn(t.host, acked.acked));
+        let e: number | undefined;
+        if (ok && !(landed instanceof Error)) {
+          // The confirmation is answered once the plan document is shown: its open time is not the tool's.
+          const ci = res.marks.findIndex((m) => m.what === CONFIRMED);
+          const confirmedAt = ci >= 0 ? res.marks[ci]!.at : undefined;
+          const openedAt = res.marks.slice(0, Math.max(ci, 0)).reverse().find((m) => / \(modal\): /.test(m.what))?.at;
+          const dialogMs = confirmedAt !== undefined && openedAt !== undefined ? confirmedAt - openedAt : 0;
+          e = landed.at - res.invokedAt - dialogMs;
+          editor.push(e);
+          if (confirmedAt !== undefined) fromConfirm.push(landed.at - confirmedAt);
+          dialogOpen.push(dialogMs);
+          editorCommand.push(res.endedAt - res.invokedAt);
+          for (const m of res.marks) push(marks, norm(m.what), m.at - res.invokedAt);
+          push(marks, 'first write acknowledged on the promoted node', e);
+          push(marks, 'command returned', res.endedAt - res.invokedAt);
+          rounds.push(`${t.name}: ${[...res.marks.map((m) => [m.at - res.invokedAt, shortMark(m.what)] as const), [e, 'FIRST WRITE'] as const]
+            .sort((x, y) => x[0] - y[0]).map(([at, what]) => `${Math.round(at)} ${what}`).join(' · ')} · ${Math.round(res.endedAt - res.invokedAt)} returned`);
         } else {
-          failed.push(`editor switchover ${t.name}: ${so.error ?? JSON.stringify(so.outcome)}${sl instanceof Error ? `; ${sl.message}` : ''}`);
+          failed.push(`editor promote ${t.name}: ${res.error ?? JSON.stringify(res.outcome)}${landed instanceof Error ? `; ${landed.message}` : ''}; dialogs: ${res.prompts.join(' / ')}`);
         }
-        await healthy();
+        await healthy(0);
+
+        if (SWITCHOVER) {
+          // The editor's switchover under traffic, then pgpool's own (pcp_promote_node -s) with the same traffic.
+          await host.ask({ kind: 'refresh' });
+          p = await primaryNode(); t = nextTarget(p, i);
+          let load = traffic(); await sleep(500);
+          w = writer(t.host);
+          const so = await host.ask({ kind: 'switchover', cluster: 'lab', node: t.name });
+          const sl = await w.first.catch((err: unknown) => err as Error);
+          w.stop();
+          await sleep(300);
+          let acked = await load.stop();
+          const sci = so.marks.findIndex((m) => m.what === CONFIRMED);
+          if ((so.outcome as { outcome?: string } | undefined)?.outcome === 'done' && !(sl instanceof Error) && sci >= 0) {
+            const confirmedAt = so.marks[sci]!.at;
+            const openedAt = so.marks.slice(0, sci).reverse().find((m) => / \(modal\): /.test(m.what))?.at ?? confirmedAt;
+            switchover.push(sl.at - so.invokedAt - (confirmedAt - openedAt));
+            switchoverConfirm.push(sl.at - confirmedAt);
+            switchoverLost.push(await lostOn(t.host, acked.acked));
+          } else {
+            failed.push(`editor switchover ${t.name}: ${so.error ?? JSON.stringify(so.outcome)}${sl instanceof Error ? `; ${sl.message}` : ''}`);
+          }
+          await healthy();
+          p = await primaryNode(); t = nextTarget(p, i);
+          load = traffic(); await sleep(500);
+          w = writer(t.host);
+          const b0 = epoch();
+          await runAsync('/usr/sbin/pcp_promote_node', ['-h', layout.pgpool.address, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+          const bl = await w.first.catch((err: unknown) => err as Error);
+          w.stop();
+          await sleep(300);
+          acked = await load.stop();
+          if (!(bl instanceof Error)) { pcpSwitchover.push(bl.at - b0); pcpLost.push(await lostOn(t.host, acked.acked)); } else failed.push(`pcp_promote_node -s ${t.name}: ${bl.message}`);
+          // pgpool's follow_primary rewinds the old primary itself.
+          await healthy(60_000);
+        }
+
+        // The CLI's fenced promote, same writer.
         p = await primaryNode(); t = nextTarget(p, i);
-        load = traffic(); await sleep(500);
         w = writer(t.host);
-        const b0 = epoch();
-        await runAsync('/usr/sbin/pcp_promote_node', ['-h', layout.pgpool.address, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
-        const bl = await w.first.catch((err: unknown) => err as Error);
+        const t0 = epoch();
+        const r: CliResult = await cliRun(['promote', t.name, '--fence']);
+        const lc = await w.first.catch((err: unknown) => err as Error);
         w.stop();
-        await sleep(300);
-        acked = await load.stop();
-        if (!(bl instanceof Error)) { pcpSwitchover.push(bl.at - b0); pcpLost.push(await lostOn(t.host, acked.acked)); } else failed.push(`pcp_promote_node -s ${t.name}: ${bl.message}`);
-        // pgpool's follow_primary rewinds the old primary itself.
+        if (r.code === 0 && !(lc instanceof Error)) {
+          const c = lc.at - t0;
+          cli.push(c);
+          if (e !== undefined) ratios.push(e / c);
+          for (const s of r.outcome?.steps ?? []) push(steps, `${s.id.replace(/node\d/g, 'N')}${s.skipped ? ' (skipped)' : ''}`, s.ms);
+          const ph = r.outcome?.phases;
+          if (ph?.start !== undefined && ph.status !== undefined && ph.plan !== undefined) {
+            push(steps, '0 process start -> command', ph.start);
+            push(steps, '0 status refresh', ph.status - ph.start);
+            push(steps, '0 plan', ph.plan - ph.status);
+          }
+        } else {
+          failed.push(`CLI promote --fence ${t.name}: ${r.outcome?.message ?? (lc instanceof Error ? lc.message : `exit ${r.code}`)}`);
+        }
+        await healthy(0);
+      } catch (err) {
+        // One round's trouble (pgpool dropping a bench connection) is reported, not the end of the bench.
+        failed.push(`round ${i + 1}: ${errText(err)}`);
         await healthy(60_000);
       }
-
-      // The CLI's fenced promote, same writer.
-      p = await primaryNode(); t = nextTarget(p, i);
-      w = writer(t.host);
-      const t0 = epoch();
-      const r: CliResult = await cliRun(['promote', t.name, '--fence']);
-      const lc = await w.first.catch((err: unknown) => err as Error);
-      w.stop();
-      if (r.code === 0 && !(lc instanceof Error)) {
-        const c = lc.at - t0;
-        cli.push(c);
-        if (e !== undefined) ratios.push(e / c);
-        for (const s of r.outcome?.steps ?? []) push(steps, `${s.id.replace(/node\d/g, 'N')}${s.skipped ? ' (skipped)' : ''}`, s.ms);
-        const ph = r.outcome?.phases;
-        if (ph?.start !== undefined && ph.status !== undefined && ph.plan !== undefined) {
-          push(steps, '0 process start -> command', ph.start);
-          push(steps, '0 status refresh', ph.status - ph.start);
-          push(steps, '0 plan', ph.plan - ph.status);
-        }
-      } else {
-        failed.push(`CLI promote --fence ${t.name}: ${r.outcome?.message ?? (lc instanceof Error ? lc.message : `exit ${r.code}`)}`);
-      }
-      await healthy(0);
     }
   } finally {
     if (hostStarted) await host.ask({ kind: 'stop' }).catch(() => undefined);

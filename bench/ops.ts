@@ -301,7 +301,7 @@ export async function healthy(settleMs = 5_000): Promise<void> {
     }
     if (st.ok) {
       // End to end: a write through pgpool lands on the primary.
-      await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+      await throughPgpool('CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
       await firstWriteOn([p.node.host], performance.now(), 20_000);
       // The next round does not start inside the last one's aftermath: about 1 s after a failback (the last step of
       // a round attaches a node) pgpool restarts its pcp process and its replication-check worker, whose first check
@@ -383,10 +383,14 @@ export async function readyBenchLab(): Promise<void> {
     await labUp(ctx);
   }
   await healthy();
-  // pgpool may still be restarting its children after the last attach: its first connections can be dropped.
+  await throughPgpool('CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+}
+
+/** A statement through pgpool, again while pgpool drops it (it restarts its children for a while after a failover or an attach). */
+export async function throughPgpool(sql: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops (id bigserial PRIMARY KEY)');
+      await q(PGPOOL, 9999, sql);
       return;
     } catch (err) {
       if (i >= 20) throw err;
@@ -397,7 +401,7 @@ export async function readyBenchLab(): Promise<void> {
 
 export async function benchOps(): Promise<void> {
   await readyBenchLab();
-  await q(PGPOOL, 9999, 'CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
+  await throughPgpool('CREATE TABLE IF NOT EXISTS bench_ops_ack (id bigint PRIMARY KEY)');
   const promote: number[] = []; const ours: number[] = []; const oursLost: number[] = []; const oursGap: number[] = [];
   const oursCmd: number[] = []; const promoteCmd: number[] = [];
   const base: number[] = []; const baseLost: number[] = []; const baseGap: number[] = [];
