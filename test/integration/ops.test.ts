@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { cli, cliPath, labUser, query, queryPgpool, ssh } from '../lab/labFixture';
+import { loadClusterFile } from '../../src/core/inventory/load';
+import { ClusterOpsEnvironment } from '../../src/core/ops/engine/environment';
+import type { Plan } from '../../src/core/ops/engine/plan';
+import { runPlan } from '../../src/core/ops/engine/runner';
+import { srCheckIdleStep } from '../../src/core/ops/engine/steps';
+import type { SshPool } from '../../src/core/remote/sshPool';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../src/core/ops/setup/pgpoolConfig';
 import {
@@ -267,4 +274,41 @@ test('hostile node names and paths in a cluster file are never executed by a she
     assert.notEqual(ssh(layout, labUser(), NODES[2]!.host, `test -e ${marker}${suffix}`).code, 0, `marker ${suffix} not created on the host`);
   }
   assert.ok(await healthy(), 'the real cluster was not touched');
+});
+
+test("the wait before a primary's stop holds while pgpool's replication-check user has a session there, and only then", async () => {
+  const p = await currentPrimary();
+  // A stand-in for pgpool's sr_check worker mid-check: a session of its own role, busy for a moment.
+  const role = 'pgc_srcheck_standin';
+  const password = 'standin-password';
+  await query(p.host, 5432, `DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN PASSWORD '${password}'; END IF; END$$`);
+  const loaded = await loadClusterFile(FILE);
+  assert.ok(loaded.ok);
+  const cluster = loaded.file.clusters[0]!;
+  const node = cluster.nodes.find((n) => n.host === p.host)!;
+  const step = srCheckIdleStep(node, { user: role, periodS: 5 }, cluster.database.user ?? 'postgres')!;
+  const plan: Plan = {
+    operation: 'fence', cluster: cluster.name, node: node.name, summary: 'the wait alone', steps: [step], warnings: [], destructive: false, verify: [],
+    versions: { postgres: '15', pgpool: '4.3' },
+  };
+  const env = new ClusterOpsEnvironment(cluster, { sshPool: {} as SshPool });
+  try {
+    // Nobody of that role connected: the wait passes at once (pgpool's own sessions as other users do not count).
+    const quiet = await runPlan(plan, env);
+    assert.equal(quiet.ok, true, quiet.message);
+    const sleeper = new Client({ host: p.host, port: 5432, user: role, password, database: 'postgres' });
+    await sleeper.connect();
+    let ended = false;
+    const busy = sleeper.query('SELECT pg_sleep(0.3)').then(async () => { ended = true; await sleeper.end(); });
+    await waitUntil('the stand-in session is busy', async () => (await query<{ n: number }>(p.host, 5432, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active'", [role]))[0]?.n === 1);
+    const warnings: string[] = [];
+    const waited = await runPlan(plan, env, { onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+    assert.equal(waited.ok, true, waited.message);
+    assert.deepEqual(warnings, [], 'it did not give up on its bound');
+    assert.equal(ended, true, 'the wait ended only once the session had ended');
+    await busy;
+  } finally {
+    await env.close();
+    await query(p.host, 5432, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  }
 });
