@@ -73,3 +73,13 @@ test("a check before anything changes asks pgpool on a SQL session first; after 
   (env3 as unknown as { sql: () => unknown }).sql = () => { throw new Error('not asked'); };
   assert.equal((await env3.pgpoolNode(1, undefined, true)).status, 'up');
 });
+
+test("pgpool's SQL view that does not answer at once (children all busy: the session waits in pgpool's queue) gives way to pcp", async () => {
+  const env = new ClusterOpsEnvironment(oneCluster('15', '4.3'), { sshPool: {} as SshPool, localPcp: false });
+  const asked: string[] = [];
+  (env as unknown as { sql: () => unknown }).sql = () => ({ query: () => { asked.push('sql'); return new Promise(() => undefined); } });
+  (env as unknown as { withDiscoveredPcp: () => Promise<unknown> }).withDiscoveredPcp = async () => { asked.push('pcp'); return { id: 1, host: 'x', port: 5432, status: 'up', role: 'standby' }; };
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'up');
+  assert.equal((await env.pgpoolNode(1, undefined, true)).status, 'up');
+  assert.deepEqual(asked, ['sql', 'pcp', 'pcp'], 'the hung session is not asked again in this operation');
+});

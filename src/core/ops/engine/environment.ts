@@ -99,6 +99,9 @@ export interface ClusterOpsEnvironmentOptions {
   readonly discoveryCacheFile?: string;
 }
 
+/** How long pgpoolNode's SQL view may take before pcp is asked instead (a session to pgpool answers in milliseconds). */
+const SQL_VIEW_WITHIN_MS = 500;
+
 export class ClusterOpsEnvironment implements OpsEnvironment {
   readonly nodes: readonly string[];
   private readonly hosts = new Map<string, RemoteHost>();
@@ -243,10 +246,16 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
   async pgpoolNode(id: number, signal?: AbortSignal, viaSql = false): Promise<PgpoolNodeView> {
     const p = this.pgpool();
     if (viaSql && this.sqlNodeView && p && this.cluster.pgpool.length === 1) {
+      // A pgpool whose children are all busy queues new sessions: past SQL_VIEW_WITHIN_MS pcp answers instead.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, SQL_VIEW_WITHIN_MS, undefined); });
       try {
-        const n = parsePoolNodes(await this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 })).find((v) => v.id === id);
+        const rows = await Promise.race([this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 }), late]);
+        const n = rows ? parsePoolNodes(rows).find((v) => v.id === id) : undefined;
         if (n) return n;
-      } catch { /* pcp below */ }
+      } catch { /* pcp below */ } finally {
+        clearTimeout(timer);
+      }
       this.sqlNodeView = false;
     }
     return pcpRetryingDroppedRequest('pcp_node_info', signal, () => this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal)));
