@@ -307,6 +307,18 @@ test("the wait before a primary's stop holds while pgpool's replication-check us
     assert.deepEqual(warnings, [], 'it did not give up on its bound');
     assert.equal(ended, true, 'the wait ended only once the session had ended');
     await busy;
+    // A session of that role older than any check (a monitoring tool logged in as it) does not hold the stop.
+    const monitor = new Client({ host: p.host, port: 5432, user: role, password, database: 'postgres' });
+    await monitor.connect();
+    try {
+      await new Promise((r) => setTimeout(r, 10_500));
+      const old: string[] = [];
+      const passed = await runPlan(plan, env, { onEvent: (e) => { if (e.type === 'warning') old.push(e.message); } });
+      assert.equal(passed.ok, true, passed.message);
+      assert.deepEqual(old, [], 'an old session of that role is not waited for');
+    } finally {
+      await monitor.end();
+    }
   } finally {
     await env.close();
     await query(p.host, 5432, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
