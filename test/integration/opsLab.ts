@@ -38,8 +38,9 @@ export async function standbysStreamingFrom(primaryHost: string): Promise<string
   return rows.map((r) => r.application_name).sort();
 }
 
-export async function poolNodes(attempts = 5): Promise<{ hostname: string; status: string; role: string }[]> {
-  return queryPgpool<{ hostname: string; status: string; role: string }>('SHOW pool_nodes', [], attempts);
+/** SHOW pool_nodes, retried for `seconds` while pgpool drops sessions (it restarts its children after a failover or an attach). */
+export async function poolNodes(seconds = 5): Promise<{ hostname: string; status: string; role: string }[]> {
+  return queryPgpool<{ hostname: string; status: string; role: string }>('SHOW pool_nodes', [], seconds * 1000);
 }
 
 export async function healthy(): Promise<boolean> {

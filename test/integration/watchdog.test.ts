@@ -64,6 +64,11 @@ after(async () => {
 
 test('004: a leader is elected, the standbys join, and only the leader holds the VIP', { skip }, async () => {
   const leader = await waitForLeader(layout);
+  // Joining is eventual: right after the election a pgpool may still list a peer as "PARTICIPATING IN ELECTION".
+  await waitFor('every pgpool to list one leader and two standbys', async () => layout.pgpools.every((h) => {
+    const statuses = watchdogInfo(layout, h).nodes.map((n) => n.status).sort();
+    return statuses.join() === 'LEADER,STANDBY,STANDBY';
+  }), 30_000).catch(() => undefined);
   for (const h of layout.pgpools) {
     const info = watchdogInfo(layout, h);
     assert.equal(info.total, 3, `${h.name} knows three pgpool nodes`);

@@ -346,3 +346,21 @@ test("pgpool's sr_check facts come from pgpool.conf, with pgpool's defaults, and
   assert.equal(srCheckOf(new Map([['sr_check_user', 'pgpool'], ['sr_check_period', '0']])), undefined);
   assert.equal(srCheckOf(new Map()), undefined, 'pgpool.conf not read');
 });
+
+test("recover detaches first when pgpool's view of the node is unknown (a failover for its crash may be pending), optionally; never when pgpool lists it down", () => {
+  const c = cluster('15', '4.3');
+  const crashed = status(c, [{ role: 'primary' }, { role: 'standby', reachable: false }, { role: 'standby' }]);
+  const unknown = { ...crashed, nodes: crashed.nodes.map((n) => (n.name === 'db1' ? (({ pgpool: _p, ...rest }) => rest)(n) : n)) };
+  const p = ok(planFor('recover', { cluster: c, status: unknown as typeof crashed, options: { method: 'restart' } }, 'db1'));
+  const order = ids(p);
+  const detach = p.steps.find((s) => s.id === 'detach-db1');
+  assert.ok(detach, order.join(','));
+  assert.equal(detach.optional, true, 'pgpool down must not stop the rebuild');
+  assert.ok(detach.check?.kind === 'pgpool-node' && detach.check.status?.[0] === 'down' && detach.check.waitMs === 5000, JSON.stringify(detach.check));
+  assert.ok(order.indexOf('detach-db1') < order.indexOf('stop-db1') && order.indexOf('attach-db1') > order.indexOf('start-db1'), order.join(','));
+  // pgpool lists it down already: nothing to detach; it lists it up: the detach is required (not optional).
+  const down = ok(planFor('recover', { cluster: c, status: status(c, [{ role: 'primary' }, { role: 'standby', reachable: false, pgpool: 'down' }, { role: 'standby' }]), options: { method: 'restart' } }, 'db1'));
+  assert.ok(!ids(down).includes('detach-db1'));
+  const up = ok(planFor('recover', { cluster: c, status: crashed, options: { method: 'restart' } }, 'db1'));
+  assert.equal(up.steps.find((s) => s.id === 'detach-db1')?.optional, undefined);
+});

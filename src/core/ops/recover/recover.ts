@@ -12,7 +12,7 @@ import { isCredentialsError } from '../../status/faultProblems';
 import { copySteps } from './recoverCopy';
 import { defaultRecoverMethod, rewindWalWarning } from './recoverFacts';
 import {
-  asideDirectory, attachStep, basebackupStep, detachStep, isStandby, leftoversStep, moveAsideStep, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom,
+  asideDirectory, attachStep, basebackupStep, detachStep, isStandby, leftoversStep, moveAsideStep, pgpoolDown, pgpoolUp, standbyConfigSteps, startStep, stopStep, streamsFrom,
 } from '../engine/steps';
 import { fenceBlockedArgv, fenceMarkedArgv, fenceUnblockArgv, fenceUnmarkArgv } from '../handover/fenceHba';
 import { fenceMarkPath } from '../../status/fenceMark';
@@ -174,6 +174,15 @@ export function buildRecoverPlan(input: OpsInput, node: NodeDefinition): PlanRes
     });
   }
   if (ns?.pgpool && ns.pgpool.status !== 'down') steps.push(detachStep(node, 'pgpool must not send queries to the node while it is rebuilt.'));
+  else if (!ns?.pgpool && cluster.pgpool.length > 0) {
+    // pgpool did not answer the status (a failover for this node's crash under way, or pgpool down): a degenerate
+    // request it still holds would mark the node down after the restart, once the attach at the end had been
+    // skipped as "already up". Detached first, and pgpool seen to list it down, the attach at the end runs.
+    steps.push({
+      ...detachStep(node, 'pgpool did not answer when the plan was made: it may still hold a failure of this node it has not acted on, which would detach the rebuilt node after the restart. Detached now (and seen down), it is attached at the end. Skipped when pgpool already lists it down; when pgpool does not answer, a warning and the rebuild goes on.'),
+      check: pgpoolDown(node.id, 5_000), optional: true,
+    });
+  }
   const verify: Check[] = [streamsFrom(node, primary, 10_000), isStandby(node), pgpoolUp(node.id, 10_000)];
   let summary = `Rebuild ${node.name} as a standby of ${primary.name} by ${chosen.method} (${chosen.why}).`;
   if (chosen.method === 'pcp') {
