@@ -22,7 +22,7 @@ import { launchBrowser } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { repoRoot } from '../test/harness/paths';
 import type { EditorRequest, EditorResponse } from './editorHost';
-import { cliRun, healthy, layout, lostOn, nextTarget, primaryNode, q, readyBenchLab, runAsync, throughPgpool, traffic, type CliResult } from './ops';
+import { cliRun, healthy, layout, lostOn, nextTarget, primaryNode, q, pcpPromoteNode, readyBenchLab, throughPgpool, traffic, type CliResult } from './ops';
 import { CONFIRMED } from './editorMarks';
 import { goalText, median, ratioText } from './stats';
 
@@ -108,6 +108,15 @@ function shortMark(what: string): string {
   return words.find(([re]) => re.test(what))?.[1] ?? what.slice(0, 30);
 }
 
+/** When the plan's confirmation was answered, and how long it was open (0 when no confirmation mark). */
+function confirmation(res: EditorResponse): { confirmedAt?: number; dialogMs: number } {
+  const ci = res.marks.findIndex((m) => m.what === CONFIRMED);
+  if (ci < 0) return { dialogMs: 0 };
+  const confirmedAt = res.marks[ci]!.at;
+  const openedAt = res.marks.slice(0, ci).reverse().find((m) => / \(modal\): /.test(m.what))?.at ?? confirmedAt;
+  return { confirmedAt, dialogMs: confirmedAt - openedAt };
+}
+
 const sec = (ms: number): string => (ms / 1000).toFixed(2);
 const secs = (xs: number[]): string => `${sec(median(xs))} s (min ${sec(Math.min(...xs))} .. max ${sec(Math.max(...xs))}, n ${xs.length}; runs ${xs.map(sec).join(', ')})`;
 
@@ -155,10 +164,7 @@ export async function benchEditorPromote(): Promise<void> {
         let e: number | undefined;
         if (ok && !(landed instanceof Error)) {
           // The confirmation is answered once the plan document is shown: its open time is not the tool's.
-          const ci = res.marks.findIndex((m) => m.what === CONFIRMED);
-          const confirmedAt = ci >= 0 ? res.marks[ci]!.at : undefined;
-          const openedAt = res.marks.slice(0, Math.max(ci, 0)).reverse().find((m) => / \(modal\): /.test(m.what))?.at;
-          const dialogMs = confirmedAt !== undefined && openedAt !== undefined ? confirmedAt - openedAt : 0;
+          const { confirmedAt, dialogMs } = confirmation(res);
           e = landed.at - res.invokedAt - dialogMs;
           editor.push(e);
           if (confirmedAt !== undefined) fromConfirm.push(landed.at - confirmedAt);
@@ -185,11 +191,9 @@ export async function benchEditorPromote(): Promise<void> {
           w.stop();
           await sleep(300);
           let acked = await load.stop();
-          const sci = so.marks.findIndex((m) => m.what === CONFIRMED);
-          if ((so.outcome as { outcome?: string } | undefined)?.outcome === 'done' && !(sl instanceof Error) && sci >= 0) {
-            const confirmedAt = so.marks[sci]!.at;
-            const openedAt = so.marks.slice(0, sci).reverse().find((m) => / \(modal\): /.test(m.what))?.at ?? confirmedAt;
-            switchover.push(sl.at - so.invokedAt - (confirmedAt - openedAt));
+          const { confirmedAt, dialogMs } = confirmation(so);
+          if ((so.outcome as { outcome?: string } | undefined)?.outcome === 'done' && !(sl instanceof Error) && confirmedAt !== undefined) {
+            switchover.push(sl.at - so.invokedAt - dialogMs);
             switchoverConfirm.push(sl.at - confirmedAt);
             switchoverLost.push(await lostOn(t.host, acked.acked));
           } else {
@@ -200,7 +204,7 @@ export async function benchEditorPromote(): Promise<void> {
           load = traffic(); await sleep(500);
           w = writer(t.host);
           const b0 = epoch();
-          await runAsync('/usr/sbin/pcp_promote_node', ['-h', layout.pgpool.address, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+          await pcpPromoteNode(t.id, true);
           const bl = await w.first.catch((err: unknown) => err as Error);
           w.stop();
           await sleep(300);

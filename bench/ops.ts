@@ -72,7 +72,12 @@ export function cliRun(args: string[]): Promise<CliResult> {
 }
 
 /** Runs a program without blocking the event loop (the traffic generator keeps running meanwhile). */
-export function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** pgpool's own pcp_promote_node on the lab's pgpool (`-s`: its switchover); its exit code. */
+export function pcpPromoteNode(id: number, switchover: boolean): Promise<number> {
+  return runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', ...(switchover ? ['-s'] : []), '-n', String(id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+}
+
+function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const p = spawn(file, args, { stdio: 'ignore', env, timeout: 120_000 });
     p.on('close', (c) => resolve(c ?? 1));
@@ -305,7 +310,7 @@ export async function healthy(settleMs = 5_000): Promise<void> {
       await firstWriteOn([p.node.host], performance.now(), 20_000);
       // The next round does not start inside the last one's aftermath: about 1 s after a failback (the last step of
       // a round attaches a node) pgpool restarts its pcp process and its replication-check worker, whose first check
-      // would then meet the next round's stop in the same instant (see srCheckIdleStep). No operator acts that fast.
+      // would then meet the next round's stop in the same instant (see srCheckIdleSteps). No operator acts that fast.
       await sleep(ROUND_SETTLE_MS);
       return;
     }
@@ -324,7 +329,7 @@ export async function healthy(settleMs = 5_000): Promise<void> {
     }
     if (p.pool?.status === 'down') await cliRun(['attach', p.node.name]);
     else if (p.pool?.role !== 'primary') {
-      await runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-n', String(p.node.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+      await pcpPromoteNode(p.node.id, false);
     }
     await sleep(500);
   }
@@ -479,7 +484,7 @@ export async function benchOps(): Promise<void> {
     p = await primaryNode(); t = nextTarget(p, i);
     load = traffic(); await sleep(500);
     t0 = performance.now();
-    const pcpDone = runAsync('/usr/sbin/pcp_promote_node', ['-h', PGPOOL, '-p', '9898', '-U', 'pcpadmin', '-w', '-s', '-n', String(t.id)], { ...process.env, PCPPASSFILE: layout.pcppassFile });
+    const pcpDone = pcpPromoteNode(t.id, true);
     const wb = await firstWriteOn([t.host], t0).catch((err: unknown) => err as Error);
     await pcpDone;
     await sleep(300);

@@ -11,7 +11,8 @@ import { loadClusterFile } from '../../src/core/inventory/load';
 import { ClusterOpsEnvironment } from '../../src/core/ops/engine/environment';
 import type { Plan } from '../../src/core/ops/engine/plan';
 import { runPlan } from '../../src/core/ops/engine/runner';
-import { srCheckIdleStep } from '../../src/core/ops/engine/steps';
+import { srCheckIdleSteps } from '../../src/core/ops/engine/steps';
+import type { OpsInput } from '../../src/core/ops/engine/input';
 import type { SshPool } from '../../src/core/remote/sshPool';
 import { shellCommand } from '../../src/core/remote/shellQuote';
 import { CLEAN_STOP_MARKER, TARGET_FILE_MARKER } from '../../src/core/ops/setup/pgpoolConfig';
@@ -286,7 +287,8 @@ test("the wait before a primary's stop holds while pgpool's replication-check us
   assert.ok(loaded.ok);
   const cluster = loaded.file.clusters[0]!;
   const node = cluster.nodes.find((n) => n.host === p.host)!;
-  const step = srCheckIdleStep(node, { user: role, periodS: 5 }, cluster.database.user ?? 'postgres')!;
+  const [step] = srCheckIdleSteps({ cluster, status: { nodes: [] } as unknown as OpsInput['status'], pgpoolSrCheck: { user: role, periodS: 5 } }, node);
+  assert.ok(step, 'the wait is planned for a role other than ours');
   const plan: Plan = {
     operation: 'fence', cluster: cluster.name, node: node.name, summary: 'the wait alone', steps: [step], warnings: [], destructive: false, verify: [],
     versions: { postgres: '15', pgpool: '4.3' },

@@ -93,7 +93,7 @@ async function operate(services: ExtensionServices, request: OperationRequest, t
   try {
     const probes = startPlanProbes(request.kind, cluster, session.env);
     // SSH stays warm in the session; pgpool's SQL view for the steps' checks opens while the status is read.
-    session.env.warmUp?.(cluster.pgpool.map((p) => p.name));
+    session.env.warmUp(cluster.pgpool.map((p) => p.name));
     const status = await model.refreshCluster(target.entry);
     const statusAt = performance.now();
     let built = await preparePlan(request.kind, cluster, status, session.env, target.node, options, undefined, probes);

@@ -2,7 +2,7 @@
  * What the runner needs to touch a cluster: a RemoteHost per host, a SqlClient per node, pcp and pgpool's
  * node view. `ClusterOpsEnvironment` builds them from the cluster definition over one SSH pool; tests fake it.
  */
-import type { SqlClient } from '../../db/types';
+import type { SqlClient, SqlRow } from '../../db/types';
 import { PgSqlClient } from '../../db/pgClient';
 import { decidePcpPlacement, LocalHost, type LocalPcpDecision } from '../../db/localPcp';
 import { parsePoolNodes } from '../../db/poolNodes';
@@ -250,7 +250,7 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, SQL_VIEW_WITHIN_MS, undefined); });
       try {
-        const rows = await Promise.race([this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 }), late]);
+        const rows = await Promise.race([this.sqlNodeViewRows(p), late]);
         const n = rows ? parsePoolNodes(rows).find((v) => v.id === id) : undefined;
         if (n) return n;
       } catch { /* pcp below */ } finally {
@@ -261,11 +261,16 @@ export class ClusterOpsEnvironment implements OpsEnvironment {
     return pcpRetryingDroppedRequest('pcp_node_info', signal, () => this.withDiscoveredPcp((t) => pcpNodeInfo(t, id, signal)));
   }
 
+  /** pgpool's shared-memory view of every node, on the operation's session to it (4.2+). */
+  private sqlNodeViewRows(p: PgpoolInstance): Promise<SqlRow[]> {
+    return this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 });
+  }
+
   warmUp(hosts: readonly string[] = [...this.cluster.pgpool.map((p) => p.name), ...this.nodes]): void {
     // The session pgpoolNode asks first, opened while the status is read (pgpool authenticates it with every backend).
     const p = this.pgpool();
     if (this.sqlNodeView && p && this.cluster.pgpool.length === 1 && hosts.includes(p.name)) {
-      void this.sql(p.name).query('SHOW pool_health_check_stats', [], { timeoutMs: 2000 }).catch(() => { this.sqlNodeView = false; });
+      void this.sqlNodeViewRows(p).catch(() => { this.sqlNodeView = false; });
     }
     for (const h of hosts) {
       const r = this.remote(h);

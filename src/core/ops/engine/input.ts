@@ -81,7 +81,13 @@ export interface OpsInput {
   /** pgpool's failover / follow_primary script paths: a hand-over's target file waits for them in the same SSH command (failoverTarget.ts). */
   readonly pgpoolScripts?: readonly string[];
   /** pgpool's streaming-replication check (who, how often), from its pgpool.conf: a primary's stop waits until that check is not connected to it. */
-  readonly pgpoolSrCheck?: { readonly user: string; readonly periodS: number };
+  readonly pgpoolSrCheck?: SrCheck;
+}
+
+/** Who pgpool's streaming-replication check connects as (sr_check_user), and how often (sr_check_period, seconds). */
+export interface SrCheck {
+  readonly user: string;
+  readonly periodS: number;
 }
 
 /** Versions from the cluster file, else from what the servers said, else the newest supported. */

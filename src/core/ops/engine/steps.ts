@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { ClusterDefinition, NodeDefinition } from '../../inventory/model';
 import type { Check, PlanStep } from './plan';
+import type { OpsInput } from './input';
 import {
   IN_RECOVERY_SQL, NOT_IN_RECOVERY_SQL, STREAMING_TO_SQL, bin, confLinesArgv, confLiteral, controldataArgv, dataDir, nodePassFile,
   pgAtLeast, pgCtl, replicationConninfo, sqlLiteral, standbyConfigArgv, startShowingLogArgv, stopLeftoversArgv, withNodePassFile, type Versions,
@@ -82,11 +83,13 @@ export const SR_CHECK_IDLE_WAIT_MS = 2000;
  * pgpool (4.2 to 4.7) runs that check holding its follow-primary lock, and a check whose session the stop ends
  * sleeps sr_check_period seconds before it exits and lets the lock go; pgpool's failover waits for that lock before
  * it finds the new primary, so writes would stay refused for up to sr_check_period. The check lasts milliseconds;
- * the stop follows at once. Skipped when the check connects as our own user (its sessions cannot be told apart).
+ * the stop follows at once. None when pgpool.conf was not read, or the check connects as our own user (its sessions
+ * cannot be told apart).
  */
-export function srCheckIdleStep(node: NodeDefinition, sr: { readonly user: string; readonly periodS: number }, ourUser: string): PlanStep | undefined {
-  if (sr.user === ourUser) return undefined;
-  return {
+export function srCheckIdleSteps(input: OpsInput, node: NodeDefinition): PlanStep[] {
+  const sr = input.pgpoolSrCheck;
+  if (!sr || sr.user === (input.cluster.database.user ?? 'postgres')) return [];
+  return [{
     id: `sr-check-idle-${node.name}`, title: `Wait until pgpool's replication check is not connected to ${node.name}`,
     why: `pgpool's streaming-replication check (sr_check_user ${sr.user}, every ${sr.periodS} s) holds pgpool's follow-primary lock while it queries the nodes. A stop that ends its session mid-check makes it sleep ${sr.periodS} s (sr_check_period) with that lock held, and pgpool's failover waits for the lock before it routes writes to the new primary. The check takes milliseconds; the stop follows at once. After ${SR_CHECK_IDLE_WAIT_MS / 1000} s the stop goes on anyway.`,
     destructive: false, action: { kind: 'wait' },
@@ -98,7 +101,7 @@ export function srCheckIdleStep(node: NodeDefinition, sr: { readonly user: strin
     },
     optional: true, warmSql: true,
     onFailure: `a session of ${sr.user} (pgpool's replication check, or another client logged in as that role) was still on ${node.name}; the stop goes on, and pgpool's failover may wait up to ${sr.periodS} s (sr_check_period) before it routes writes to the new primary.`,
-  };
+  }];
 }
 
 /** Stops what a killed postmaster left on the data directory; refuses when a postmaster runs there again. */

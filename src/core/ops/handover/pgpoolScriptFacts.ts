@@ -8,6 +8,7 @@ import { readIfExists } from '../setup/configurePgpool';
 import { confValues } from '../setup/configurePgpoolInput';
 import { readRunningPgpoolConf } from '../setup/configurePgpoolDiscovery';
 import { pgpoolOf, type OpsEnvironment } from '../engine/environment';
+import type { SrCheck } from '../engine/input';
 import type { ClusterDefinition } from '../../inventory/model';
 import { CLEAN_STOP_MARKER, failoverTargetFileOf, FOLLOW_FENCE_MARKER, pgpoolCommandProgram } from '../setup/pgpoolConfig';
 
@@ -28,11 +29,6 @@ export interface FailoverScriptFacts {
   readonly srCheck?: SrCheck;
 }
 
-/** Who pgpool's streaming-replication check connects as, and how often (seconds). */
-export interface SrCheck {
-  readonly user: string;
-  readonly periodS: number;
-}
 
 /** pgpool's defaults when pgpool.conf leaves them out: sr_check_period 10 s, sr_check_user "nobody". */
 export function srCheckOf(conf: ReadonlyMap<string, string>): SrCheck | undefined {

@@ -12,7 +12,7 @@ import { receivedSql, type Versions } from '../engine/pgCommands';
 import { refuse, type Check, type PlanResult, type PlanStep } from '../engine/plan';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  srCheckIdleStep, stopStep, streamsFrom,
+  srCheckIdleSteps, stopStep, streamsFrom,
 } from '../engine/steps';
 import { handoverSteps } from './failoverTarget';
 
@@ -83,8 +83,7 @@ export function buildPromotePlan(input: OpsInput, target: NodeDefinition): PlanR
   const reattach = handover.reattach;
   const steps: PlanStep[] = [...handover.steps];
   if (livePrimary) {
-    const idle = input.pgpoolSrCheck ? srCheckIdleStep(livePrimary, input.pgpoolSrCheck, cluster.database.user ?? 'postgres') : undefined;
-    if (idle) steps.push(idle);
+    steps.push(...srCheckIdleSteps(input, livePrimary));
     steps.push(stopStep(livePrimary, `Fencing: ${livePrimary.name} must stop accepting writes before ${target.name} becomes primary (never two primaries).`,
       `${livePrimary.name} may still be running as the primary; nothing was promoted.${reattach}`, 'fast', false));
   }

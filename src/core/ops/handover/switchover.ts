@@ -11,7 +11,7 @@ import { refuse, type Check, type PlanResult, type PlanStep, type Undo } from '.
 import { captureReceivedStep, onePrimary, otherStandbys } from './promote';
 import {
   attachStep, checkpointStep, detachStep, isPrimary, isStandby, noOtherPrimaryStep, pgpoolPrimary, pgpoolUp, promoteStep, repointSteps,
-  srCheckIdleStep, standbyConfigSteps, startStep, stopStep, streamsFrom,
+  srCheckIdleSteps, standbyConfigSteps, startStep, stopStep, streamsFrom,
 } from '../engine/steps';
 import { failoverIdleStep, guardTargetStep, handoverSteps, removeTargetStep } from './failoverTarget';
 import { pgpoolOf } from '../engine/environment';
@@ -63,8 +63,7 @@ export function buildSwitchoverPlan(input: OpsInput, target: NodeDefinition): Pl
     ...(alongside ? { alongsideNext: true } : {}),
   }];
   steps.push(...handover.steps);
-  const idle = input.pgpoolSrCheck ? srCheckIdleStep(old, input.pgpoolSrCheck, cluster.database.user ?? 'postgres') : undefined;
-  if (idle) steps.push(idle);
+  steps.push(...srCheckIdleSteps(input, old));
   steps.push(stopStep(old, `A clean (fast) stop writes a shutdown checkpoint and waits until the standbys have flushed it: nothing acknowledged is left behind.`,
     `${old.name} may still be running as the primary, or still stopping: once it has stopped, pgpool's failover promotes ${handover.targetFile ? `${target.name} (the target file names it)` : 'a standby'}. `
     + `Nothing was promoted yet; run "pgpool-cluster status" before anything else.${reattach}`, 'fast', false));
